@@ -1,0 +1,132 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/panjare/panjare/internal/store"
+	"github.com/panjare/panjare/internal/store/storetest"
+	"github.com/riverqueue/river"
+)
+
+type pingArgs struct{ N int }
+
+func (pingArgs) Kind() string { return "test.ping" }
+
+type pingWorker struct {
+	river.WorkerDefaults[pingArgs]
+	got *atomic.Int64
+}
+
+func (w pingWorker) Work(ctx context.Context, j *river.Job[pingArgs]) error {
+	w.got.Add(int64(j.Args.N))
+	return nil
+}
+
+func TestEventRule(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		// A transaction that appends no event does not commit.
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, "CREATE TABLE scratch (n INTEGER)")
+			return err
+		})
+		if !errors.Is(err, store.ErrNoEvent) {
+			t.Fatalf("InTx without event: err = %v, want ErrNoEvent", err)
+		}
+		// A failed transaction leaves no event.
+		boom := errors.New("boom")
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Append(ctx, store.Event{Kind: "test.lost", Actor: "system"}, nil); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v", err)
+		}
+		// A committed one leaves its event with every dimension.
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Append(ctx, store.Event{Kind: "test.kept", Actor: "user:1", Agency: "NOCR",
+				Service: "S1", Region: "THR", Subject: "0067749828"}, map[string]int{"n": 7})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := s.Events(ctx, store.EventFilter{KindPrefix: "test."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 || evs[0].Kind != "test.kept" || evs[0].Subject != "0067749828" || evs[0].Region != "THR" {
+			t.Fatalf("events = %+v", evs)
+		}
+		if !strings.Contains(string(evs[0].Payload), `"n"`) || time.Since(evs[0].At) > time.Minute {
+			t.Fatalf("event = %+v", evs[0])
+		}
+		// The LIKE prefix is literal: "_" is not a wildcard.
+		if evs, _ := s.Events(ctx, store.EventFilter{KindPrefix: "test_"}); len(evs) != 0 {
+			t.Fatalf("prefix test_ matched %d events", len(evs))
+		}
+		// Events are append-only in the database itself.
+		for _, q := range []string{"UPDATE events SET kind = 'x'", "DELETE FROM events"} {
+			if _, err := s.DB().ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("%s: err = %v, want append-only refusal", q, err)
+			}
+		}
+	})
+}
+
+func TestEnqueueIsTransactional(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var got atomic.Int64
+		river.AddWorker(s.Workers(), pingWorker{got: &got})
+		// Rolled back: the job never runs.
+		_ = s.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.Enqueue(ctx, pingArgs{N: 100}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Append(ctx, store.Event{Kind: "test.job", Actor: "system"}, nil); err != nil {
+				t.Fatal(err)
+			}
+			return errors.New("roll back")
+		})
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.Enqueue(ctx, pingArgs{N: 1}, nil); err != nil {
+				return err
+			}
+			_, err := tx.Append(ctx, store.Event{Kind: "test.job", Actor: "system"}, nil)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StartJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer s.StopJobs(ctx)
+		deadline := time.Now().Add(15 * time.Second)
+		for got.Load() == 0 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond) // would let a leaked job run too
+		if n := got.Load(); n != 1 {
+			t.Fatalf("worked sum = %d, want 1 (only the committed job)", n)
+		}
+	})
+}
+
+func TestOpenRejectsUnknownDatabase(t *testing.T) {
+	_, err := store.Open(context.Background(), "mysql://root@localhost/x", store.Options{})
+	if err == nil || !strings.Contains(err.Error(), "sqlite:PATH") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := store.Redact("postgres://u:secret@h/db"); strings.Contains(got, "secret") {
+		t.Fatalf("Redact kept the password: %s", got)
+	}
+}
