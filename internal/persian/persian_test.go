@@ -8,15 +8,15 @@ import (
 func TestFold(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"گذرنامه", "گذرنامه"},
-		{"علي", "علی"},                       // Arabic yeh
-		{"كارت", "کارت"},                     // Arabic kaf
-		{"مي‌خواهم", "می خواهم"},             // ZWNJ and Arabic yeh
-		{"می خواهم", "می خواهم"},             // plain space
-		{"می‍خواهم", "می خواهم"},             // ZWJ
-		{"۱۲۳", "123"},                       // Persian digits
-		{"١٢٣", "123"},                       // Arabic-Indic digits
-		{"مُحَمَّد", "محمد"},                 // diacritics
-		{"کـــارت", "کارت"},                  // tatweel
+		{"علي", "علی"},                           // Arabic yeh
+		{"كارت", "کارت"},                         // Arabic kaf
+		{"مي‌خواهم", "می خواهم"},                 // ZWNJ and Arabic yeh
+		{"می خواهم", "می خواهم"},                 // plain space
+		{"می‍خواهم", "می خواهم"},                 // ZWJ
+		{"۱۲۳", "123"},                           // Persian digits
+		{"١٢٣", "123"},                           // Arabic-Indic digits
+		{"مُحَمَّد", "محمد"},                     // diacritics
+		{"کـــارت", "کارت"},                      // tatweel
 		{"  گواهی   عدم\tسوء ", "گواهی عدم سوء"}, // spaces
 		{"Passport", "passport"},
 		{"خانۀ", "خانه"},
