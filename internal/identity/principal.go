@@ -1,0 +1,61 @@
+// Package identity owns who is acting: people, agency staff, API clients and
+// their keys, sessions, and roles. Other capabilities receive a Principal and
+// ask it what it may do; they never read identity's tables.
+//
+// It must never log a key, a session token or a national code.
+package identity
+
+import "strconv"
+
+// Role is what a principal may do. Roles are stored by name: append only.
+type Role string
+
+// The roles of the platform.
+const (
+	RoleCitizen       Role = "citizen"
+	RoleOperator      Role = "agency_operator"
+	RoleAgencyAdmin   Role = "agency_admin"
+	RoleOverseer      Role = "overseer"
+	RolePlatformAdmin Role = "platform_admin"
+)
+
+// Principal is the authenticated caller of an operation.
+type Principal struct {
+	Kind   string // "apikey", "user" or "system"
+	ID     int64  // the API client's or user's id; 0 for system
+	Name   string // a display name, never personal data for API clients
+	Agency string // the agency the principal belongs to, if any
+	Roles  []Role
+}
+
+// System is the principal of work the platform does on its own: demo loading,
+// scheduled jobs.
+var System = Principal{Kind: "system", Name: "system", Roles: []Role{RolePlatformAdmin}}
+
+// Actor returns the stable, non-personal name of the principal used in
+// events: "apikey:12", "user:34" or "system".
+func (p Principal) Actor() string {
+	if p.Kind == "" || p.Kind == "system" {
+		return "system"
+	}
+	return p.Kind + ":" + strconv.FormatInt(p.ID, 10)
+}
+
+// Has reports whether the principal holds role r.
+func (p Principal) Has(r Role) bool {
+	for _, x := range p.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// CanManageAgency reports whether the principal may change what agency code
+// publishes: its own agency's admins and API clients, or a platform admin.
+func (p Principal) CanManageAgency(code string) bool {
+	if p.Has(RolePlatformAdmin) {
+		return true
+	}
+	return code != "" && p.Agency == code && (p.Has(RoleAgencyAdmin) || p.Kind == "apikey")
+}
