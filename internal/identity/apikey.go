@@ -1,0 +1,179 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"embed"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/store"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations returns identity's migration set.
+func Migrations() store.MigrationSet {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return store.MigrationSet{Name: "identity", FS: sub}
+}
+
+// Identity is the identity capability.
+type Identity struct {
+	s *store.Store
+}
+
+// New returns the identity capability over s.
+func New(s *store.Store) *Identity { return &Identity{s: s} }
+
+// APIClient is an agency back-office system allowed to call the agency API.
+type APIClient struct {
+	ID        int64      `json:"id"`
+	Agency    string     `json:"agency"`
+	Name      string     `json:"name"`
+	Prefix    string     `json:"prefix"` // the public part of the key, safe to show and log
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// A key reads "pjk_" + 8-character prefix + "_" + 32-character secret, all in
+// lower-case base32. The prefix finds the row; the secret is checked against
+// its SHA-256 digest in constant time.
+var (
+	keyPattern  = regexp.MustCompile(`^pjk_([a-z2-7]{8})_([a-z2-7]{32})$`)
+	agencyCode  = regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,23}$`)
+	b32         = base32.StdEncoding.WithPadding(base32.NoPadding)
+	errBadToken = errs.E("identity.Authenticate", errs.Unauthorized,
+		"the API key is missing, malformed, unknown or revoked", "کلید API وجود ندارد، نادرست است یا باطل شده است")
+)
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return strings.ToLower(b32.EncodeToString(b))
+}
+
+func digest(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// IssueKey creates an API client for agency and returns it with its key. The
+// key is returned only here; Panjare keeps only its digest. Only a platform
+// admin may issue keys.
+func (id *Identity) IssueKey(ctx context.Context, p Principal, agency, name string) (APIClient, string, error) {
+	const op = "identity.IssueKey"
+	if !p.Has(RolePlatformAdmin) {
+		return APIClient{}, "", errs.E(op, errs.Forbidden, "only a platform admin may issue API keys", "فقط مدیر سامانه می‌تواند کلید API صادر کند")
+	}
+	name = strings.TrimSpace(name)
+	if !agencyCode.MatchString(agency) {
+		return APIClient{}, "", errs.E(op, errs.Invalid, "agency must be an agency code such as NOCR", "دستگاه باید با کد آن مشخص شود، مانند NOCR")
+	}
+	if name == "" || len(name) > 200 {
+		return APIClient{}, "", errs.E(op, errs.Invalid, "the client needs a name of at most 200 bytes", "نام کلاینت لازم است و باید کوتاه باشد")
+	}
+	prefix, secret := randomToken(5), randomToken(20)
+	c := APIClient{Agency: agency, Name: name, Prefix: prefix, CreatedAt: id.s.Now()}
+	err := id.s.InTx(ctx, func(tx *store.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO identity_api_clients (agency, name, key_prefix, key_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, agency, name, prefix, digest(secret), c.CreatedAt).Scan(&c.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Append(ctx, store.Event{Kind: "identity.apikey.issued", Actor: p.Actor(), Agency: agency},
+			map[string]any{"client": c.ID, "prefix": prefix, "name": name})
+		return err
+	})
+	if err != nil {
+		return APIClient{}, "", errs.Wrap(op, err)
+	}
+	return c, "pjk_" + prefix + "_" + secret, nil
+}
+
+// RevokeKey revokes the API client with the given id. A platform admin may
+// revoke any key; an agency admin only their agency's.
+func (id *Identity) RevokeKey(ctx context.Context, p Principal, clientID int64) error {
+	const op = "identity.RevokeKey"
+	return id.s.InTx(ctx, func(tx *store.Tx) error {
+		var agency string
+		var revoked sql.NullTime
+		err := tx.QueryRowContext(ctx, "SELECT agency, revoked_at FROM identity_api_clients WHERE id = $1", clientID).Scan(&agency, &revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.NotFoundf(op, "API client", "کلاینت API")
+		}
+		if err != nil {
+			return errs.Wrap(op, err)
+		}
+		if !p.Has(RolePlatformAdmin) && !(p.Has(RoleAgencyAdmin) && p.Agency == agency) {
+			return errs.E(op, errs.Forbidden, "you may not revoke this key", "اجازهٔ ابطال این کلید را ندارید")
+		}
+		if revoked.Valid {
+			return errs.E(op, errs.Conflict, "the key is already revoked", "این کلید پیش‌تر باطل شده است")
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE identity_api_clients SET revoked_at = $1 WHERE id = $2", id.s.Now(), clientID); err != nil {
+			return errs.Wrap(op, err)
+		}
+		_, err = tx.Append(ctx, store.Event{Kind: "identity.apikey.revoked", Actor: p.Actor(), Agency: agency},
+			map[string]any{"client": clientID})
+		return err
+	})
+}
+
+// APIClients lists the API clients, every agency's when agency is "".
+func (id *Identity) APIClients(ctx context.Context, agency string) ([]APIClient, error) {
+	rows, err := id.s.Read().QueryContext(ctx, `SELECT id, agency, name, key_prefix, created_at, revoked_at
+		FROM identity_api_clients WHERE $1 = '' OR agency = $1 ORDER BY id`, agency)
+	if err != nil {
+		return nil, errs.Wrap("identity.APIClients", err)
+	}
+	defer rows.Close()
+	var out []APIClient
+	for rows.Next() {
+		var c APIClient
+		var revoked sql.NullTime
+		if err := rows.Scan(&c.ID, &c.Agency, &c.Name, &c.Prefix, &c.CreatedAt, &revoked); err != nil {
+			return nil, errs.Wrap("identity.APIClients", err)
+		}
+		if revoked.Valid {
+			t := revoked.Time
+			c.RevokedAt = &t
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Authenticate returns the principal of an API key, or an Unauthorized error
+// that does not say which part was wrong.
+func (id *Identity) Authenticate(ctx context.Context, key string) (Principal, error) {
+	m := keyPattern.FindStringSubmatch(key)
+	if m == nil {
+		return Principal{}, errBadToken
+	}
+	var c APIClient
+	var hash string
+	var revoked sql.NullTime
+	err := id.s.Read().QueryRowContext(ctx, `SELECT id, agency, name, key_hash, revoked_at
+		FROM identity_api_clients WHERE key_prefix = $1`, m[1]).Scan(&c.ID, &c.Agency, &c.Name, &hash, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Principal{}, errBadToken
+	}
+	if err != nil {
+		return Principal{}, errs.Wrap("identity.Authenticate", err)
+	}
+	if subtle.ConstantTimeCompare([]byte(digest(m[2])), []byte(hash)) != 1 || revoked.Valid {
+		return Principal{}, errBadToken
+	}
+	return Principal{Kind: "apikey", ID: c.ID, Name: c.Name, Agency: c.Agency}, nil
+}
