@@ -1,0 +1,40 @@
+# Panjare: two commands do everything.
+#   make demo   installs the front-end assets, then runs the whole platform with demo data
+#   make test   installs the front-end assets, then runs every test
+GO      ?= go
+VENDOR  := internal/web/static/vendor
+FONT    := $(VENDOR)/vazirmatn/Vazirmatn-Variable.woff2
+TESTFLAGS ?= -timeout 20m
+
+.PHONY: demo test assets build lint bench clean
+
+demo: assets
+	$(GO) run ./cmd/panjare demo
+
+test: assets
+	$(GO) test $(TESTFLAGS) ./...
+
+# The Vazirmatn font comes from npm (package-lock.json pins it) and is copied
+# into the embedded static folder. Without it the portal falls back to system
+# fonts, so `go run ./cmd/panjare demo` works without npm too.
+assets: $(FONT)
+
+$(FONT): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/vazirmatn
+	cp 'node_modules/vazirmatn/fonts/webfonts/Vazirmatn[wght].woff2' $(FONT)
+	cp node_modules/vazirmatn/OFL.txt $(VENDOR)/vazirmatn/OFL.txt
+
+build: assets
+	$(GO) build -o bin/panjare ./cmd/panjare
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+bench: assets
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/catalog/search/
+	$(GO) run ./bench/servicepage
+
+clean:
+	rm -rf bin node_modules $(VENDOR)/vazirmatn
