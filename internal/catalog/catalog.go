@@ -1,0 +1,155 @@
+package catalog
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/store"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations returns catalog's migration set: its tables for both engines.
+func Migrations() store.MigrationSet {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return store.MigrationSet{Name: "catalog", FS: sub}
+}
+
+// Index is the search index over published services (implemented in
+// catalog/search). Catalog keeps it in step with the published records: it
+// calls Put after a publication commits and Delete after a retirement.
+type Index interface {
+	Put(svc Service) error  // add or replace a published service
+	Delete(id string) error // remove a service that is no longer published
+	Search(q Query) (Results, error)
+}
+
+// Catalog is the service registry. Its methods are the only writers of the
+// catalog_ tables; each write is one store transaction with its event. It is
+// safe for concurrent use.
+type Catalog struct {
+	s   *store.Store
+	idx Index
+	log *slog.Logger
+
+	mu        sync.Mutex // guards lastEvent
+	lastEvent int64      // the newest catalog event this node has indexed
+}
+
+// New returns the registry on s and loads every published service into idx.
+// idx may be nil (then Search is unavailable).
+func New(ctx context.Context, s *store.Store, idx Index) (*Catalog, error) {
+	c := &Catalog{s: s, idx: idx, log: slog.Default()}
+	// Remember the newest event before loading, so that Follow re-indexes
+	// anything published while we load (indexing twice is harmless).
+	last, err := s.LastEventID(ctx)
+	if err != nil {
+		return nil, errs.Wrap("catalog.New", err)
+	}
+	c.lastEvent = last
+	if idx == nil {
+		return c, nil
+	}
+	all, err := c.Published(ctx)
+	if err != nil {
+		return nil, errs.Wrap("catalog.New", err)
+	}
+	for _, svc := range all {
+		if err := idx.Put(svc); err != nil {
+			return nil, errs.Wrap("catalog.New index "+svc.ID, err)
+		}
+	}
+	return c, nil
+}
+
+// Follow keeps this node's index in step with publications made on other
+// nodes: every interval it reads the catalog.service.* events it has not
+// seen and re-indexes the services they name. It returns when ctx is done.
+func (c *Catalog) Follow(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := c.catchUp(ctx); err != nil && ctx.Err() == nil {
+			c.log.Warn("catalog: following events", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// catchUp re-indexes the services named by catalog.service.* events newer
+// than the last one seen.
+func (c *Catalog) catchUp(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	const page = 500
+	for {
+		evs, err := c.s.Events(ctx, store.EventFilter{KindPrefix: "catalog.service.", AfterID: c.lastEvent, Limit: page})
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, ev := range evs {
+			if ev.Service != "" && !seen[ev.Service] && (ev.Kind == evPublished || ev.Kind == evRetired) {
+				seen[ev.Service] = true
+				if err := c.reindex(ctx, ev.Service); err != nil {
+					return err
+				}
+			}
+			c.lastEvent = ev.ID
+		}
+		if len(evs) < page {
+			return nil
+		}
+	}
+}
+
+// reindex puts the service with identifier id into the index if it is
+// published, or removes it otherwise.
+func (c *Catalog) reindex(ctx context.Context, id string) error {
+	if c.idx == nil {
+		return nil
+	}
+	svc, err := c.Service(ctx, id)
+	switch {
+	case errs.Is(err, errs.NotFound):
+		return c.idx.Delete(id)
+	case err != nil:
+		return err
+	case svc.Status == Published:
+		return c.idx.Put(svc)
+	default:
+		return c.idx.Delete(id)
+	}
+}
+
+// indexed is called after a publication or retirement commits. A failure
+// leaves the index stale but the registry right; Follow repairs it from the
+// event, so it is logged, not returned.
+func (c *Catalog) indexed(ctx context.Context, id string) {
+	if err := c.reindex(ctx, id); err != nil {
+		c.log.Warn("catalog: updating the search index", "service", id, "err", err)
+	}
+}
+
+// Event kinds appended by catalog.
+const (
+	evAgencySaved = "catalog.agency.saved"
+	evRegionSaved = "catalog.region.saved"
+	evDrafted     = "catalog.service.drafted"
+	evPublished   = "catalog.service.published"
+	evRetired     = "catalog.service.retired"
+	evReviewDue   = "catalog.service.review_due"
+)
