@@ -1,0 +1,215 @@
+package api
+
+import (
+	"regexp"
+	"strconv"
+)
+
+// document returns the OpenAPI 3.1 document of the API, built from the same
+// route table that registers the handlers.
+func (a *API) document() map[string]any {
+	paths := map[string]any{}
+	for _, rt := range a.routes() {
+		item, _ := paths[rt.pattern].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[rt.pattern] = item
+		}
+		item[methodKey(rt.method)] = operation(rt)
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "Panjare API",
+			"version": a.cfg.Version,
+			"description": "The public catalogue of government services (CPSV-AP 3.2 and the Iranian service card) " +
+				"and the endpoints agencies use to publish their service records. Errors are " +
+				"application/problem+json (RFC 9457) with messages in Persian (title_fa, detail_fa) and English.",
+		},
+		"servers": []any{map[string]any{"url": a.cfg.BaseURL}},
+		"tags": []any{
+			map[string]any{"name": "catalogue", "description": "The published services, agencies and regions."},
+			map[string]any{"name": "open data", "description": "Exports for reuse."},
+			map[string]any{"name": "agency", "description": "Publishing service records; needs an agency API key."},
+			map[string]any{"name": "meta", "description": "About the API itself."},
+		},
+		"paths": paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{
+				"agencyKey": map[string]any{"type": "http", "scheme": "bearer",
+					"description": "An agency API key issued by a platform admin (panjare apikey issue)."},
+			},
+			"schemas": schemas(),
+		},
+	}
+}
+
+func methodKey(m string) string {
+	switch m {
+	case "GET":
+		return "get"
+	case "POST":
+		return "post"
+	case "PUT":
+		return "put"
+	case "DELETE":
+		return "delete"
+	case "PATCH":
+		return "patch"
+	}
+	return m
+}
+
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+
+func operation(rt route) map[string]any {
+	op := map[string]any{"operationId": rt.op, "summary": rt.summary, "tags": []any{rt.tag}}
+	var params []any
+	for _, p := range rt.params {
+		params = append(params, map[string]any{
+			"name": p.name, "in": p.in, "required": p.required, "description": p.desc,
+			"schema": map[string]any{"type": p.schema},
+		})
+	}
+	if params != nil {
+		op["parameters"] = params
+	}
+	if rt.body != "" {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			"application/json": map[string]any{"schema": ref(rt.body)}}}
+	}
+	if rt.agency {
+		op["security"] = []any{map[string]any{"agencyKey": []any{}}}
+	}
+	resp := map[string]any{}
+	for code, schema := range rt.responses {
+		r := map[string]any{"description": statusText(code)}
+		switch schema {
+		case "":
+		case "Problem":
+			r["content"] = map[string]any{"application/problem+json": map[string]any{"schema": ref("Problem")}}
+		case "JSONLD":
+			r["content"] = map[string]any{"application/ld+json": map[string]any{"schema": map[string]any{"type": "object"}}}
+		case "OpenAPI":
+			r["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
+		default:
+			r["content"] = map[string]any{"application/json": map[string]any{"schema": ref(schema)}}
+		}
+		resp[strconv.Itoa(code)] = r
+	}
+	op["responses"] = resp
+	return op
+}
+
+func statusText(code int) string {
+	switch code {
+	case 200:
+		return "OK"
+	case 201:
+		return "Created"
+	case 204:
+		return "Done; no content"
+	case 400:
+		return "The request is invalid; errors lists each problem"
+	case 401:
+		return "No valid agency API key"
+	case 403:
+		return "The key's agency may not do this"
+	case 404:
+		return "Not found"
+	case 409:
+		return "Not possible in the current state"
+	case 413:
+		return "The body is too large"
+	case 429:
+		return "Too many requests"
+	}
+	return "Status " + strconv.Itoa(code)
+}
+
+// pathParams returns the {names} in an OpenAPI path template.
+func pathParams(p string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`\{([a-z_]+)\}`).FindAllStringSubmatch(p, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func str(desc string) map[string]any     { return map[string]any{"type": "string", "description": desc} }
+func enum(vals ...string) map[string]any { return map[string]any{"type": "string", "enum": vals} }
+func arr(items any) map[string]any       { return map[string]any{"type": "array", "items": items} }
+func obj(required []string, props map[string]any) map[string]any {
+	o := map[string]any{"type": "object", "properties": props}
+	if required != nil {
+		o["required"] = required
+	}
+	return o
+}
+
+var (
+	integer = map[string]any{"type": "integer"}
+	boolean = map[string]any{"type": "boolean"}
+)
+
+func schemas() map[string]any {
+	label := obj([]string{"code", "fa", "en"}, map[string]any{"code": str(""), "fa": str(""), "en": str("")})
+	return map[string]any{
+		"Problem": obj([]string{"type", "title", "status", "title_fa", "kind"}, map[string]any{
+			"type": str("A URN naming the kind of problem."), "title": str("English title."), "status": integer,
+			"detail": str("English detail."), "title_fa": str("Persian title."), "detail_fa": str("Persian detail."),
+			"kind":   enum("invalid", "not_found", "conflict", "forbidden", "unauthorized", "unavailable", "too_large", "rate_limited", "internal"),
+			"errors": arr(obj([]string{"field", "fa", "en"}, map[string]any{"field": str("Path of the field, e.g. requirements[0].evidence[1].held_by."), "fa": str(""), "en": str("")})),
+		}),
+		"Evidence": obj([]string{"code", "name_fa", "source"}, map[string]any{
+			"code": str(""), "name_fa": str(""), "name_en": str(""),
+			"source":  enum("inquiry", "upload", "declaration", "paper"),
+			"held_by": str("Code of the agency that holds it."), "inquiry": str("MEMBER/SERVICE of the data service that replaces it."),
+		}),
+		"Record": obj([]string{"title_fa", "description_fa", "agency", "audience", "nature", "scope", "trigger", "decision", "outputs", "processing_time", "frequency", "legal_basis", "channels", "stages"}, map[string]any{
+			"title_fa": str(""), "title_en": str(""), "description_fa": str(""), "description_en": str(""),
+			"keywords": arr(str("")), "agency": str("Competent agency code; defaults to the key's agency."),
+			"audience": enum("G2C", "G2B", "G2G"), "nature": enum("sovereign", "enterprise"),
+			"scope":  enum("national", "provincial", "city", "village"),
+			"events": arr(str("Life or business event code.")), "trigger": enum("request", "date", "event", "detection"),
+			"decision": enum("manual", "rules"),
+			"requirements": arr(obj([]string{"code", "name_fa"}, map[string]any{
+				"code": str(""), "name_fa": str(""), "name_en": str(""), "evidence": arr(ref("Evidence"))})),
+			"outputs": arr(obj([]string{"name_fa", "kind"}, map[string]any{"name_fa": str(""), "name_en": str(""),
+				"kind": enum("document", "decision", "payment", "registration", "information")})),
+			"permit": obj([]string{"refusal_grounds"}, map[string]any{"validity_days": integer,
+				"refusal_grounds": arr(obj([]string{"code", "text_fa"}, map[string]any{"code": str(""), "text_fa": str(""), "text_en": str(""), "legal_fa": str("")}))}),
+			"cost_rials":      integer,
+			"processing_time": str("ISO 8601 duration of days and hours, e.g. P10D; it is also the SLA."),
+			"visits":          integer, "frequency": enum("once", "periodic", "as_needed"), "annual_volume": integer,
+			"legal_basis": arr(obj([]string{"title_fa"}, map[string]any{"title_fa": str(""), "title_en": str(""), "article": str(""), "url": str("")})),
+			"channels":    arr(enum("web", "mobile", "counter", "kiosk", "phone", "post", "api")),
+			"stages":      obj(nil, map[string]any{"information": boolean, "request": boolean, "processing": boolean, "delivery": boolean}),
+			"url":         str(""),
+		}),
+		"Service": obj([]string{"version", "status", "record", "level", "quality"}, map[string]any{
+			"id": str("The service identifier: 7 digits, the last a Damm check digit."), "version": integer,
+			"status": enum("draft", "published", "superseded", "retired"), "record": ref("Record"),
+			"level":   map[string]any{"type": "integer", "minimum": 0, "maximum": 5, "description": "Computed level L0–L5."},
+			"quality": obj(nil, map[string]any{"score": integer, "suggestions": arr(obj(nil, map[string]any{"field": str(""), "fa": str(""), "en": str(""), "points": integer}))}),
+			"domain":  str(""), "created_at": str(""), "updated_at": str(""), "published_at": str(""), "retired_at": str(""),
+		}),
+		"Draft": map[string]any{"allOf": []any{ref("Service"), obj([]string{"draft"}, map[string]any{"draft": integer})}},
+		"Results": obj([]string{"items", "total"}, map[string]any{
+			"items": arr(ref("Service")), "total": integer, "page": integer, "pages": integer,
+			"facets": map[string]any{"type": "object", "additionalProperties": arr(obj(nil, map[string]any{"code": str(""), "count": integer}))},
+		}),
+		"Version":     obj(nil, map[string]any{"version": integer, "status": str(""), "actor": str(""), "created_at": str(""), "published_at": str(""), "note": str("")}),
+		"VersionList": obj([]string{"items"}, map[string]any{"items": arr(ref("Version"))}),
+		"Agency": obj([]string{"code", "name_fa", "domain", "connected"}, map[string]any{
+			"code": str(""), "name_fa": str(""), "name_en": str(""), "parent": str(""), "domain": str(""),
+			"connected": boolean, "website": str(""), "description_fa": str("")}),
+		"AgencyList":   obj([]string{"items", "total"}, map[string]any{"items": arr(ref("Agency")), "total": integer}),
+		"AgencyDetail": obj([]string{"agency", "stats"}, map[string]any{"agency": ref("Agency"), "stats": map[string]any{"type": "object"}}),
+		"Region": obj([]string{"code", "name_fa", "kind"}, map[string]any{"code": str(""), "name_fa": str(""), "name_en": str(""),
+			"kind": enum("province", "city"), "province": str(""), "capital": boolean, "pilot": boolean}),
+		"RegionList":    obj([]string{"items", "total"}, map[string]any{"items": arr(ref("Region")), "total": integer}),
+		"RetireRequest": obj([]string{"reason"}, map[string]any{"reason": str("Why the service is retired.")}),
+		"Label":         label,
+	}
+}

@@ -1,0 +1,97 @@
+package api
+
+import "github.com/panjare/panjare/internal/httpx"
+
+// route is one API endpoint: the table both registers the handler and feeds
+// the OpenAPI document.
+type route struct {
+	method, pattern string
+	op              string // OpenAPI operationId
+	summary         string
+	tag             string
+	params          []param
+	body            string // schema name of the JSON body, if any
+	responses       map[int]string
+	agency          bool // needs an agency API key
+	handler         httpx.Handler
+	agencyHandler   agencyHandler
+}
+
+type param struct {
+	name, in, schema, desc string
+	required               bool
+}
+
+// routes lists every API endpoint. Keep it in the order the OpenAPI
+// document should show them.
+func (a *API) routes() []route {
+	id := param{name: "id", in: "path", schema: "string", desc: "The 7-digit service identifier (Persian digits accepted).", required: true}
+	draft := param{name: "draft", in: "path", schema: "integer", desc: "The draft number returned when the draft was created.", required: true}
+	return []route{
+		{method: "GET", pattern: "/api/v1/services", op: "searchServices", tag: "catalogue",
+			summary: "Search the published services, with facets.",
+			params: []param{
+				{name: "q", in: "query", schema: "string", desc: "Free text in Persian or English; spelling variants are folded."},
+				{name: "agency", in: "query", schema: "string", desc: "Agency code."},
+				{name: "domain", in: "query", schema: "string", desc: "Domain code."},
+				{name: "event", in: "query", schema: "string", desc: "Life or business event code."},
+				{name: "level", in: "query", schema: "string", desc: "Level, L0 to L5."},
+				{name: "audience", in: "query", schema: "string", desc: "G2C, G2B or G2G."},
+				{name: "permit", in: "query", schema: "string", desc: "yes for permits only, no for other services."},
+				{name: "page", in: "query", schema: "integer", desc: "Page number, from 1."},
+				{name: "per_page", in: "query", schema: "integer", desc: "Results per page, 1 to 100 (default 20)."},
+			},
+			responses: map[int]string{200: "Results", 400: "Problem", 429: "Problem"},
+			handler:   a.searchServices},
+		{method: "GET", pattern: "/api/v1/services/{id}", op: "getService", tag: "catalogue",
+			summary: "One service's current record, level and quality.", params: []param{id},
+			responses: map[int]string{200: "Service", 400: "Problem", 404: "Problem"}, handler: a.getService},
+		{method: "GET", pattern: "/api/v1/services/{id}/history", op: "getServiceHistory", tag: "catalogue",
+			summary: "Every version of a service's record.", params: []param{id},
+			responses: map[int]string{200: "VersionList", 400: "Problem", 404: "Problem"}, handler: a.getHistory},
+		{method: "GET", pattern: "/api/v1/agencies", op: "listAgencies", tag: "catalogue",
+			summary:   "Every agency.",
+			responses: map[int]string{200: "AgencyList"}, handler: a.listAgencies},
+		{method: "GET", pattern: "/api/v1/agencies/{code}", op: "getAgency", tag: "catalogue",
+			summary:   "One agency with its service figures.",
+			params:    []param{{name: "code", in: "path", schema: "string", desc: "Agency code, e.g. NOCR.", required: true}},
+			responses: map[int]string{200: "AgencyDetail", 404: "Problem"}, handler: a.getAgency},
+		{method: "GET", pattern: "/api/v1/regions", op: "listRegions", tag: "catalogue",
+			summary:   "The provinces and their main cities, with pilot cities flagged.",
+			responses: map[int]string{200: "RegionList"}, handler: a.listRegions},
+		{method: "GET", pattern: "/api/v1/catalog.jsonld", op: "exportCatalogue", tag: "open data",
+			summary:   "The published catalogue as CPSV-AP 3.2 JSON-LD.",
+			responses: map[int]string{200: "JSONLD"}, handler: a.exportJSONLD},
+		{method: "GET", pattern: "/api/v1/openapi.json", op: "openapi", tag: "meta",
+			summary:   "This document.",
+			responses: map[int]string{200: "OpenAPI"}, handler: a.openapi},
+
+		{method: "POST", pattern: "/api/v1/agency/drafts", op: "createDraft", tag: "agency",
+			summary: "Create a new service as a draft record.", body: "Record", agency: true,
+			responses:     map[int]string{201: "Draft", 400: "Problem", 401: "Problem", 403: "Problem", 413: "Problem"},
+			agencyHandler: a.createDraft},
+		{method: "GET", pattern: "/api/v1/agency/drafts/{draft}", op: "getDraft", tag: "agency",
+			summary: "Read an open draft.", params: []param{draft}, agency: true,
+			responses:     map[int]string{200: "Draft", 401: "Problem", 403: "Problem", 404: "Problem"},
+			agencyHandler: a.getDraft},
+		{method: "PUT", pattern: "/api/v1/agency/drafts/{draft}", op: "updateDraft", tag: "agency",
+			summary: "Replace the record of a draft (or open a new draft version of a published service).",
+			params:  []param{draft}, body: "Record", agency: true,
+			responses:     map[int]string{200: "Draft", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 413: "Problem"},
+			agencyHandler: a.updateDraft},
+		{method: "POST", pattern: "/api/v1/agency/drafts/{draft}/publish", op: "publishDraft", tag: "agency",
+			summary: "Validate and publish a draft; the first publication assigns the service identifier.",
+			params:  []param{draft}, agency: true,
+			responses:     map[int]string{200: "Service", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem"},
+			agencyHandler: a.publishDraft},
+		{method: "GET", pattern: "/api/v1/agency/services/{id}/draft", op: "getServiceDraft", tag: "agency",
+			summary: "The draft number and editable record of a published service.",
+			params:  []param{id}, agency: true,
+			responses:     map[int]string{200: "Draft", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem"},
+			agencyHandler: a.getServiceDraft},
+		{method: "POST", pattern: "/api/v1/agency/services/{id}/retire", op: "retireService", tag: "agency",
+			summary: "Retire a published service.", params: []param{id}, body: "RetireRequest", agency: true,
+			responses:     map[int]string{204: "", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem"},
+			agencyHandler: a.retireService},
+	}
+}
