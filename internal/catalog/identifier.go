@@ -45,7 +45,7 @@ func damm(s string) byte {
 }
 
 // FormatID returns the identifier of the given serial: the six-digit serial
-// followed by its Damm check digit, e.g. FormatID(100001) = "1000013". The
+// followed by its Damm check digit, e.g. FormatID(100001) = "1000015". The
 // serial must lie between FirstSerial and LastSerial.
 func FormatID(serial int) string {
 	s := strconv.Itoa(serial)
