@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/panjare/panjare/internal/app"
+	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3"; when
+// it is not, the VCS revision recorded by the Go toolchain is used.
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if rev != "" {
+			if dirty {
+				rev += "-dirty"
+			}
+			return "dev-" + rev
+		}
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
+
+const usage = `panjare: the national single window for government services
+
+Usage:
+  panjare serve   [--addr HOST:PORT] [--db DB] [--data DIR] [flags]   serve the portal, API and workers
+  panjare demo    [--addr HOST:PORT] [--data DIR]                     serve with demo data on SQLite
+  panjare migrate [--db DB] [--data DIR]                              bring the database schema up to date
+  panjare apikey issue  --agency CODE --name NAME [--db DB]          issue an agency API key (shown once)
+  panjare apikey list   [--agency CODE] [--db DB]                    list API clients
+  panjare apikey revoke --id N [--db DB]                             revoke an API client's key
+  panjare version                                                    print the version
+  panjare help                                                       print this help
+
+DB is sqlite:PATH or a postgres:// URL; by default a SQLite file in the data
+directory (./data). Every flag falls back to an environment variable named
+PANJARE_ and the flag in capitals, with dashes as underscores: --db reads
+PANJARE_DB, --log-level reads PANJARE_LOG_LEVEL.
+`
+
+// run executes one command line and returns the process exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = serve(ctx, rest, getenv, stdout, stderr, false)
+	case "demo":
+		err = serve(ctx, rest, getenv, stdout, stderr, true)
+	case "migrate":
+		err = migrate(ctx, rest, getenv, stdout, stderr)
+	case "apikey":
+		err = apikey(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "panjare", buildVersion())
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "panjare: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "panjare:", err)
+			return 2
+		}
+		fmt.Fprintln(stderr, "panjare:", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// configFlags binds the flags that fill an app.Config.
+func configFlags(fs *flag.FlagSet, cfg *app.Config) {
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen address")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: sqlite:PATH or a postgres:// URL (default: a SQLite file in --data)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory")
+	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public URL of the portal (default: derived from --addr)")
+	fs.BoolVar(&cfg.Dev, "dev", cfg.Dev, "reload templates from disk on every request")
+	fs.BoolVar(&cfg.Jobs, "jobs", cfg.Jobs, "work background jobs in this process")
+	fs.BoolVar(&cfg.Migrate, "migrate", cfg.Migrate, "migrate the database at start-up")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+}
+
+// parse parses args and then, for every flag not given on the command line,
+// takes its value from PANJARE_<NAME> when that is set.
+func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		env := "PANJARE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = usageError{fmt.Sprintf("%s=%q: %v", env, v, e)}
+			}
+		}
+	})
+	return err
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
+	cfg := app.Defaults()
+	cfg.Version = buildVersion()
+	name := "serve"
+	if demo {
+		name = "demo"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFlags(fs, &cfg)
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	if demo {
+		// The demo always runs on its own SQLite file in the data directory.
+		cfg.DB = ""
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	slog.SetDefault(log)
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if demo {
+		loaded, err := a.LoadDemo(ctx)
+		if err != nil {
+			a.Close()
+			return fmt.Errorf("loading demo data: %w", err)
+		}
+		if loaded {
+			log.Info("demo data loaded")
+		}
+	}
+	ln, err := a.Listen()
+	if err != nil {
+		a.Close()
+		return err
+	}
+	if demo {
+		base := a.Config.BaseURL
+		fmt.Fprintf(stdout, `
+  پنجره ملی خدمات دولت هوشمند — Panjare %s (demo)
+
+  Portal (Persian):   %s/
+  Portal (English):   %s/?lang=en
+  Search:             %s/services?q=%%D9%%BE%%D8%%A7%%D8%%B3%%D9%%BE%%D9%%88%%D8%%B1%%D8%%AA
+  API:                %s/api/v1/services
+  OpenAPI:            %s/api/v1/openapi.json
+  Open data (CPSV-AP): %s/api/v1/catalog.jsonld
+  Health and metrics: %s/readyz  %s/metrics
+
+  Data directory: %s   (Ctrl-C to stop)
+
+`, cfg.Version, base, base, base, base, base, base, base, base, cfg.DataDir)
+	}
+	return a.Run(ctx, ln)
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := app.Defaults()
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DB, "db", "", "database: sqlite:PATH or a postgres:// URL")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory")
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx, newLogger(stderr, "info"), app.Migrations()...); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "database is up to date:", st.String())
+	return nil
+}
+
+func apikey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"apikey: want issue, list or revoke"}
+	}
+	verb, args := args[0], args[1:]
+	cfg := app.Defaults()
+	fs := flag.NewFlagSet("apikey "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DB, "db", "", "database: sqlite:PATH or a postgres:// URL")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory")
+	var agency, name string
+	var id int64
+	switch verb {
+	case "issue":
+		fs.StringVar(&agency, "agency", "", "agency code, e.g. NOCR")
+		fs.StringVar(&name, "name", "", "a name for the client system")
+	case "list":
+		fs.StringVar(&agency, "agency", "", "only this agency's clients")
+	case "revoke":
+		fs.Int64Var(&id, "id", 0, "the API client's id (see apikey list)")
+	default:
+		return usageError{fmt.Sprintf("apikey: unknown verb %q: want issue, list or revoke", verb)}
+	}
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	cfg.Jobs = false
+	a, err := app.New(ctx, cfg, newLogger(stderr, "warn"))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch verb {
+	case "issue":
+		if agency == "" || name == "" {
+			return usageError{"apikey issue: --agency and --name are required"}
+		}
+		if _, err := a.Catalog.Agency(ctx, agency); err != nil {
+			return fmt.Errorf("apikey issue: agency %s: %w", agency, err)
+		}
+		c, key, err := a.Identity.IssueKey(ctx, identity.System, agency, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "issued API client %d for %s; the key is shown only now:\n", c.ID, c.Agency)
+		fmt.Fprintln(stdout, key)
+	case "list":
+		list, err := a.Identity.APIClients(ctx, agency)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tAGENCY\tNAME\tPREFIX\tCREATED\tREVOKED")
+		for _, c := range list {
+			revoked := "-"
+			if c.RevokedAt != nil {
+				revoked = c.RevokedAt.Format("2006-01-02")
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\tpjk_%s\t%s\t%s\n", c.ID, c.Agency, c.Name, c.Prefix, c.CreatedAt.Format("2006-01-02"), revoked)
+		}
+		return tw.Flush()
+	case "revoke":
+		if id <= 0 {
+			return usageError{"apikey revoke: --id is required"}
+		}
+		if err := a.Identity.RevokeKey(ctx, identity.System, id); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "revoked API client", strconv.FormatInt(id, 10))
+	}
+	return nil
+}

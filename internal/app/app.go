@@ -1,0 +1,176 @@
+// Package app assembles Panjare: configuration → store → capabilities →
+// front doors, in one readable function (New), and runs and stops them in a
+// fixed order (Run). It is the only package that imports every capability.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/panjare/panjare/internal/api"
+	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/catalog/search"
+	"github.com/panjare/panjare/internal/demo"
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/httpx"
+	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/store"
+	"github.com/panjare/panjare/internal/web"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// App is one assembled Panjare process.
+type App struct {
+	Config   Config
+	Log      *slog.Logger
+	Store    *store.Store
+	Identity *identity.Identity
+	Catalog  *catalog.Catalog
+	Handler  http.Handler // every HTTP route, wrapped in the shared middleware
+
+	server *http.Server
+}
+
+// Migrations lists every capability's migrations in dependency order.
+func Migrations() []store.MigrationSet {
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations()}
+}
+
+// New opens the database, migrates it if configured, and assembles the
+// capabilities and the HTTP handler. It starts nothing; Run does.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, Store: st}
+	fail := func(err error) (*App, error) {
+		st.Close()
+		return nil, err
+	}
+	if cfg.Migrate {
+		if err := st.Migrate(ctx, log, Migrations()...); err != nil {
+			return fail(err)
+		}
+	}
+	a.Identity = identity.New(st)
+	idx, err := search.New()
+	if err != nil {
+		return fail(err)
+	}
+	if a.Catalog, err = catalog.New(ctx, st, idx); err != nil {
+		return fail(err)
+	}
+	a.Catalog.RegisterWorkers()
+
+	portal, err := web.New(web.Config{Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version})
+	if err != nil {
+		return fail(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	mux := http.NewServeMux()
+	portal.Register(mux)
+	api.New(api.Config{Catalog: a.Catalog, Identity: a.Identity, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /readyz", httpx.API(log, func(w http.ResponseWriter, r *http.Request) error {
+		if err := st.Ping(r.Context()); err != nil {
+			return errs.E("readyz", errs.Unavailable, "the database is not reachable", "پایگاه داده در دسترس نیست")
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err := fmt.Fprintln(w, "ready")
+		return err
+	}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	// CSRF: refuse cross-origin state-changing requests from browsers.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteProblem(w, r, log, errs.E("csrf", errs.Forbidden,
+			"cross-origin request refused", "درخواست از مبدأ دیگر پذیرفته نشد"))
+	}))
+	a.Handler = httpx.Observe(httpx.SecureHeaders(csrf.Handler(mux)), httpx.NewMetrics(reg), log)
+	return a, nil
+}
+
+// LoadDemo loads the demo data once; it reports whether anything was loaded.
+func (a *App) LoadDemo(ctx context.Context) (bool, error) {
+	return demo.Load(ctx, a.Catalog)
+}
+
+// Listen opens the HTTP listener. Tests use it with Addr "127.0.0.1:0" and
+// read the chosen address back.
+func (a *App) Listen() (net.Listener, error) {
+	return net.Listen("tcp", a.Config.Addr)
+}
+
+// Run serves on ln until ctx is done, then stops in a fixed order: stop
+// accepting requests and drain those in flight, stop following other nodes'
+// changes, stop background jobs, close the database.
+func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	if a.Config.Jobs {
+		if err := a.Store.StartJobs(ctx); err != nil {
+			return err
+		}
+	}
+	followCtx, stopFollow := context.WithCancel(context.WithoutCancel(ctx))
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		a.Catalog.Follow(followCtx, 2*time.Second)
+	}()
+
+	a.server = &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- a.server.Serve(ln) }()
+	a.Log.Info("serving", "addr", ln.Addr().String(), "db", a.Store.String())
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	a.Log.Info("shutting down")
+	if e := a.server.Shutdown(shutdown); e != nil {
+		err = errors.Join(err, e)
+	}
+	stopFollow()
+	<-followed
+	if e := a.Store.StopJobs(shutdown); e != nil {
+		err = errors.Join(err, e)
+	}
+	if e := a.Store.Close(); e != nil {
+		err = errors.Join(err, e)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the database when Run was never called.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+)
+
+// Config is everything a Panjare process needs to start. cmd/panjare fills
+// it from flags, with PANJARE_* environment variables as the fallback.
+type Config struct {
+	Addr     string // the HTTP listen address for the portal, API and operations endpoints
+	DB       string // "sqlite:PATH" or a postgres:// URL
+	DataDir  string // where the default SQLite database lives
+	BaseURL  string // the public URL of the portal, for links in exports; derived from Addr if empty
+	Dev      bool   // reload templates from disk on each request
+	Jobs     bool   // work background jobs in this process
+	Migrate  bool   // migrate the database at start-up
+	LogLevel string // debug, info, warn or error
+	Version  string // the build's version, for pages and /metrics
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{Addr: "127.0.0.1:8080", DataDir: "data", Jobs: true, Migrate: true, LogLevel: "info"}
+}
+
+// Validate checks the configuration and fills what derives from the rest.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.DB == "" {
+		c.DB = "sqlite:" + filepath.Join(c.DataDir, "panjare.db")
+	}
+	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return fmt.Errorf("config: --db must be sqlite:PATH or a postgres:// URL")
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("config: --addr %q: want host:port, such as 127.0.0.1:8080", c.Addr)
+	}
+	if c.BaseURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return errors.New("config: --log-level must be debug, info, warn or error")
+	}
+	return nil
+}
