@@ -66,24 +66,24 @@ func registerFold() {
 
 // Document field names.
 const (
-	fID          = "id"
-	fTitleFa     = "title_fa"
-	fTitleEn     = "title_en"
-	fKeywords    = "keywords"
-	fDescFa      = "description_fa"
-	fDescEn      = "description_en"
-	fAgencyFa    = "agency_fa"
-	fAgencyEn    = "agency_en"
-	fDetailsFa   = "details_fa" // outputs, requirements, evidence, events
-	fDetailsEn   = "details_en"
-	fAgency      = "agency"
-	fDomain      = "domain"
-	fEvents      = "events"
-	fLevel       = "level"
-	fAudience    = "audience"
-	fPermit      = "permit"
-	fVolume      = "volume"
-	fTitleSort   = "title_sort"
+	fID        = "id"
+	fTitleFa   = "title_fa"
+	fTitleEn   = "title_en"
+	fKeywords  = "keywords"
+	fDescFa    = "description_fa"
+	fDescEn    = "description_en"
+	fAgencyFa  = "agency_fa"
+	fAgencyEn  = "agency_en"
+	fDetailsFa = "details_fa" // outputs, requirements, evidence, events
+	fDetailsEn = "details_en"
+	fAgency    = "agency"
+	fDomain    = "domain"
+	fEvents    = "events"
+	fLevel     = "level"
+	fAudience  = "audience"
+	fPermit    = "permit"
+	fVolume    = "volume"
+	fTitleSort = "title_sort"
 )
 
 // newMapping returns the index mapping: our analyzers and one static
