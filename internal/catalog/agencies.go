@@ -225,7 +225,7 @@ func (c *Catalog) PutRegion(ctx context.Context, p identity.Principal, r Region)
 	switch r.Kind {
 	case Province:
 		if r.Province != "" || r.Capital || r.Pilot {
-			f = append(f, errs.FieldError{Field: "kind", Fa: "استان، استان مادر و مرکز استان یا شهر هدف بودن ندارد.",
+			f = append(f, errs.FieldError{Field: "kind", Fa: "برای استان نباید استان مادر، مرکز استان یا شهر هدف تعیین شود.",
 				En: "a province has no province, capital or pilot flag"})
 		}
 	case City:
@@ -311,7 +311,7 @@ func (c *Catalog) Regions(ctx context.Context) ([]Region, error) {
 
 // invalid returns an Invalid error that lists the problems by field.
 func invalid(op string, fields []errs.FieldError) *errs.Error {
-	e := errs.E(op, errs.Invalid, "the input has problems", "ورودی ایراد دارد.")
+	e := errs.E(op, errs.Invalid, "the input has problems", "اطلاعات واردشده ایراد دارد.")
 	e.Fields = fields
 	return e
 }

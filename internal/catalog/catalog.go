@@ -23,7 +23,8 @@ func Migrations() store.MigrationSet {
 
 // Index is the search index over published services (implemented in
 // catalog/search). Catalog keeps it in step with the published records: it
-// calls Put after a publication commits and Delete after a retirement.
+// calls Put after a publication commits and Delete after a retirement, from
+// several goroutines at once: implementations must be safe for concurrent use.
 type Index interface {
 	Put(svc Service) error  // add or replace a published service
 	Delete(id string) error // remove a service that is no longer published
@@ -38,14 +39,15 @@ type Catalog struct {
 	idx Index
 	log *slog.Logger
 
-	mu        sync.Mutex // guards lastEvent
-	lastEvent int64      // the newest catalog event this node has indexed
+	mu        sync.Mutex     // guards lastEvent and handled
+	lastEvent int64          // the newest event id this node has seen
+	handled   map[int64]bool // catalog.service.* events within followWindow of lastEvent already handled
 }
 
 // New returns the registry on s and loads every published service into idx.
 // idx may be nil (then Search is unavailable).
 func New(ctx context.Context, s *store.Store, idx Index) (*Catalog, error) {
-	c := &Catalog{s: s, idx: idx, log: slog.Default()}
+	c := &Catalog{s: s, idx: idx, log: slog.Default(), handled: map[int64]bool{}}
 	// Remember the newest event before loading, so that Follow re-indexes
 	// anything published while we load (indexing twice is harmless).
 	last, err := s.LastEventID(ctx)
@@ -89,31 +91,50 @@ func (c *Catalog) Follow(ctx context.Context, every time.Duration) {
 	}
 }
 
-// catchUp re-indexes the services named by catalog.service.* events newer
-// than the last one seen.
+// followWindow is how far back, in event ids, Follow looks again on every
+// poll. On PostgreSQL ids are taken when a row is inserted, not when its
+// transaction commits, so an event with a smaller id can become visible
+// after a larger one; looking back over a window (and skipping events
+// already handled) catches those late commits.
+const followWindow = 1000
+
+// catchUp re-indexes the services named by catalog.service.* events that
+// this node has not handled yet.
 func (c *Catalog) catchUp(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	const page = 500
+	after := max(c.lastEvent-followWindow, 0)
 	for {
-		evs, err := c.s.Events(ctx, store.EventFilter{KindPrefix: "catalog.service.", AfterID: c.lastEvent, Limit: page})
+		evs, err := c.s.Events(ctx, store.EventFilter{KindPrefix: "catalog.service.", AfterID: after, Limit: page})
 		if err != nil {
 			return err
 		}
-		seen := map[string]bool{}
+		done := map[string]bool{}
 		for _, ev := range evs {
-			if ev.Service != "" && !seen[ev.Service] && (ev.Kind == evPublished || ev.Kind == evRetired) {
-				seen[ev.Service] = true
+			after = ev.ID
+			if c.handled[ev.ID] {
+				continue
+			}
+			if ev.Service != "" && !done[ev.Service] && (ev.Kind == evPublished || ev.Kind == evRetired) {
 				if err := c.reindex(ctx, ev.Service); err != nil {
 					return err
 				}
+				done[ev.Service] = true
 			}
-			c.lastEvent = ev.ID
+			c.handled[ev.ID] = true
+			c.lastEvent = max(c.lastEvent, ev.ID)
 		}
 		if len(evs) < page {
-			return nil
+			break
 		}
 	}
+	for id := range c.handled {
+		if id <= c.lastEvent-followWindow {
+			delete(c.handled, id)
+		}
+	}
+	return nil
 }
 
 // reindex puts the service with identifier id into the index if it is

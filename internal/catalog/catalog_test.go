@@ -574,3 +574,31 @@ func TestFollow(t *testing.T) {
 		t.Fatalf("the second node did not catch up: put %v, deleted %v", idxB.put, idxB.deleted)
 	})
 }
+
+// TestFollowLateCommit checks that an event which becomes visible after
+// events with larger ids (a PostgreSQL transaction that took its id early
+// and committed late) is still followed.
+func TestFollowLateCommit(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, s *store.Store, a *Catalog, _ *recordingIndex) {
+		idxB := newIndex()
+		b := mustCatalog(t, ctx, s, idxB)
+		svc := mustPublish(t, ctx, a, jud, smartRecord())
+		last, err := s.LastEventID(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Pretend b has already seen events beyond the publication.
+		b.mu.Lock()
+		b.lastEvent = last + 10
+		b.mu.Unlock()
+		if err := b.catchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := idxB.has(svc.ID); !ok {
+			t.Fatal("an event committed late was skipped")
+		}
+		if !b.handled[last] {
+			t.Fatalf("event %d not marked handled: %v", last, b.handled)
+		}
+	})
+}

@@ -16,9 +16,9 @@ type Suggestion struct {
 	Points int    `json:"points"`
 }
 
-// MinDescription is the length, in characters, from which a Persian
+// FullDescription is the length, in characters, from which a Persian
 // description earns its full quality points.
-const MinDescription = 150
+const FullDescription = 150
 
 // ComputeQuality scores a record from weighted checks that add up to 100.
 // Every check that is not met becomes a Suggestion saying what to add and how
@@ -43,7 +43,7 @@ func ComputeQuality(rec Record) Quality {
 		"عنوان انگلیسی خدمت را بنویسید.", "Add the English title.")
 	check(rec.DescriptionEn != "", 5, "description_en",
 		"شرح انگلیسی خدمت را بنویسید.", "Add the English description.")
-	check(len([]rune(rec.DescriptionFa)) >= MinDescription, 10, "description_fa",
+	check(len([]rune(rec.DescriptionFa)) >= FullDescription, 10, "description_fa",
 		"شرح فارسی را کامل‌تر کنید (دست‌کم ۱۵۰ نویسه): چه کسی، چه زمانی و چگونه از خدمت استفاده می‌کند.",
 		"Expand the Persian description (at least 150 characters): who uses the service, when and how.")
 	check(len(rec.Keywords) >= 3, 5, "keywords",

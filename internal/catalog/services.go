@@ -383,7 +383,7 @@ func (c *Catalog) Retire(ctx context.Context, p identity.Principal, id string, r
 			return forbidden(op, row.agency)
 		}
 		if row.status != Published {
-			return errs.E(op, errs.Conflict, "the service is not published", "این خدمت در حال حاضر منتشرشده نیست.")
+			return errs.E(op, errs.Conflict, "the service is not published", "این خدمت هم‌اکنون منتشرشده نیست.")
 		}
 		now := c.s.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE catalog_service_versions SET status = 'retired', note = $1, updated_at = $2

@@ -13,13 +13,13 @@ import (
 
 // Limits of the record's fields.
 const (
-	MaxTitle        = 200
-	MaxDescription  = 4000
-	MinDescriptionP = 30 // characters a description needs before publication
-	MaxKeywords     = 20
-	MaxKeyword      = 50
-	MaxName         = 300
-	MaxListItems    = 100
+	MaxTitle                = 200
+	MaxDescription          = 4000
+	MinDescriptionToPublish = 30 // characters a description needs before publication
+	MaxKeywords             = 20
+	MaxKeyword              = 50
+	MaxName                 = 300
+	MaxListItems            = 100
 )
 
 var (
@@ -266,7 +266,7 @@ func ValidateForPublish(rec Record, agencyExists func(string) bool) []errs.Field
 	if rec.TitleFa == "" {
 		p.add("title_fa", "عنوان فارسی خدمت لازم است.", "the Persian title is required")
 	}
-	if utf8.RuneCountInString(rec.DescriptionFa) < MinDescriptionP {
+	if utf8.RuneCountInString(rec.DescriptionFa) < MinDescriptionToPublish {
 		p.add("description_fa", "شرح فارسی خدمت لازم است و باید دست‌کم ۳۰ نویسه باشد.",
 			"the Persian description is required and must have at least 30 characters")
 	}
