@@ -1,0 +1,235 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/persian"
+)
+
+// funcs returns the template functions for language l. Each template set is
+// parsed once per language with these bound, so a page never has to pass its
+// language around.
+func (w *Web) funcs(l lang) template.FuncMap {
+	return template.FuncMap{
+		"t":      func(key string, args ...any) string { return translate(l, key, stringify(l, args)...) },
+		"digits": func(v any) string { return digitsIn(l, v) },
+		"jdate":  func(v any) string { return dateIn(l, v) },
+		"money":  func(rials int64) string { return moneyIn(l, rials) },
+		"dur":    func(d catalog.Duration) string { return durIn(l, d) },
+		"label":  func(lb catalog.Label) string { return labelIn(l, lb) },
+		"pct":    func(share float64) string { return pctIn(l, share) },
+		"pick":   func(faText, enText string) template.HTML { return pickIn(l, faText, enText) },
+		"bdi":    bdi,
+		"levelName": func(lv catalog.Level) string {
+			lb, _ := catalog.LabelOf(catalog.Levels, lv.String())
+			return labelIn(l, lb)
+		},
+		"days":    func(n int) catalog.Duration { return catalog.Duration{Days: n} },
+		"levelNo": func(lv catalog.Level) int { return int(lv) },
+		"box":     func(text string, big bool) searchBox { return searchBox{Text: text, Big: big} },
+		"static":  w.staticURL,
+		"lang":    func() string { return string(l) },
+	}
+}
+
+// searchBox is the data of the search-form partial.
+type searchBox struct {
+	Text string
+	Big  bool
+}
+
+// stringify turns template arguments into text: numbers get the digits of l.
+func stringify(l lang, args []any) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			out[i] = v
+		case template.HTML:
+			out[i] = string(v)
+		default:
+			out[i] = digitsIn(l, v)
+		}
+	}
+	return out
+}
+
+// digitsIn formats a number or a string of digits with Persian digits in
+// Persian and ASCII digits in English.
+func digitsIn(l lang, v any) string {
+	var s string
+	switch n := v.(type) {
+	case int:
+		s = strconv.Itoa(n)
+	case int64:
+		s = strconv.FormatInt(n, 10)
+	case int32:
+		s = strconv.FormatInt(int64(n), 10)
+	case uint:
+		s = strconv.FormatUint(uint64(n), 10)
+	case uint64:
+		s = strconv.FormatUint(n, 10)
+	case string:
+		s = n
+	case fmt.Stringer:
+		s = n.String()
+	default:
+		s = fmt.Sprint(v)
+	}
+	if l == fa {
+		return persian.Digits(s)
+	}
+	return persian.ASCIIDigits(s)
+}
+
+// dateIn formats a date: Jalali with Persian digits in Persian ("۲ آذر
+// ۱۴۰۵"), Gregorian in English ("23 November 2026"), both in Tehran time.
+func dateIn(l lang, v any) string {
+	var t time.Time
+	switch d := v.(type) {
+	case time.Time:
+		t = d
+	case *time.Time:
+		if d == nil {
+			return ""
+		}
+		t = *d
+	default:
+		return ""
+	}
+	if t.IsZero() {
+		return ""
+	}
+	if l == fa {
+		return persian.JalaliDate(t)
+	}
+	return t.In(persian.Location()).Format("2 January 2006")
+}
+
+// group writes n with a separator between each group of three digits.
+func group(n int64, sep string) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// moneyIn formats an amount in rials, as the record states it: «۱٬۲۰۰٬۰۰۰
+// ریال» (with the Arabic thousands separator) or "1,200,000 rials". Zero is
+// «رایگان», "Free".
+func moneyIn(l lang, rials int64) string {
+	if rials == 0 {
+		return translate(l, "money.free")
+	}
+	if l == fa {
+		return translate(l, "money.rials", persian.Digits(group(rials, "٬")))
+	}
+	return translate(l, "money.rials", group(rials, ","))
+}
+
+// durIn formats a processing time: «۱۰ روز», «۴ ساعت», «۱ روز و ۱۲ ساعت»;
+// "10 days", "4 hours", "1 day and 12 hours".
+func durIn(l lang, d catalog.Duration) string {
+	if d.IsZero() {
+		return translate(l, "dur.none")
+	}
+	var days, hours string
+	if d.Days > 0 {
+		key := "dur.days"
+		if d.Days == 1 {
+			key = "dur.day"
+		}
+		days = translate(l, key, digitsIn(l, d.Days))
+	}
+	if d.Hours > 0 {
+		key := "dur.hours"
+		if d.Hours == 1 {
+			key = "dur.hour"
+		}
+		hours = translate(l, key, digitsIn(l, d.Hours))
+	}
+	switch {
+	case days == "":
+		return hours
+	case hours == "":
+		return days
+	}
+	return translate(l, "dur.and", days, hours)
+}
+
+// labelIn returns the name of a label in l.
+func labelIn(l lang, lb catalog.Label) string {
+	if l == en && lb.En != "" {
+		return lb.En
+	}
+	return lb.Fa
+}
+
+// pctIn formats a share between 0 and 1 as a whole percentage: «۴۲٪», "42%".
+func pctIn(l lang, share float64) string {
+	if math.IsNaN(share) || share < 0 {
+		share = 0
+	}
+	n := int(math.Round(share * 100))
+	if l == fa {
+		return persian.Digits(strconv.Itoa(n)) + "٪"
+	}
+	return strconv.Itoa(n) + "%"
+}
+
+// pickIn returns the text of a record in l. When an English page has only
+// the Persian text, the Persian is shown, marked as Persian and right to
+// left so that screen readers and the layout treat it right.
+func pickIn(l lang, faText, enText string) template.HTML {
+	if l == en {
+		if enText != "" {
+			return template.HTML(template.HTMLEscapeString(enText))
+		}
+		if faText == "" {
+			return ""
+		}
+		return template.HTML(`<span lang="fa" dir="rtl">` + template.HTMLEscapeString(faText) + `</span>`)
+	}
+	if faText == "" && enText != "" {
+		return template.HTML(`<span lang="en" dir="ltr">` + template.HTMLEscapeString(enText) + `</span>`)
+	}
+	return template.HTML(template.HTMLEscapeString(faText))
+}
+
+// pickText is pickIn for places that take plain text (a page title).
+func pickText(l lang, faText, enText string) string {
+	if l == en && enText != "" {
+		return enText
+	}
+	if faText == "" {
+		return enText
+	}
+	return faText
+}
+
+// bdi isolates an identifier, a code or a number from the text around it, so
+// that "1234567" or "NOCR" is not reordered inside right-to-left text.
+func bdi(v any) template.HTML {
+	return template.HTML("<bdi>" + template.HTMLEscapeString(fmt.Sprint(v)) + "</bdi>")
+}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/panjare/panjare/internal/catalog"
+)
+
+// countedLabel is a label with a number of services.
+type countedLabel struct {
+	Label catalog.Label
+	Count int
+}
+
+// homeView is the data of the home page.
+type homeView struct {
+	Services   int
+	Agencies   int
+	Electronic float64 // share of services fully electronic, 0..1
+	Domains    []countedLabel
+	Events     []countedLabel
+	Popular    []serviceRow
+}
+
+// home is the front page: the search box, services by area and by life
+// event, the most used services and the platform's figures.
+func (w *Web) home(rw http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	// One search without text gives the totals and every facet's counts.
+	all, err := w.cat.Search(ctx, catalog.Query{PerPage: 1})
+	if err != nil {
+		return err
+	}
+	popular, err := w.cat.Popular(ctx, 6)
+	if err != nil {
+		return err
+	}
+	byCode, agencies, err := w.agencyC.get(ctx)
+	if err != nil {
+		return err
+	}
+	v := homeView{Services: all.Total, Popular: rows(popular, byCode)}
+	for _, a := range agencies {
+		if a.Connected {
+			v.Agencies++
+		}
+	}
+	electronic := 0
+	for _, fv := range all.Facets[catalog.FacetLevel] {
+		if fv.Code >= "L2" {
+			electronic += fv.Count
+		}
+	}
+	if all.Total > 0 {
+		v.Electronic = float64(electronic) / float64(all.Total)
+	}
+	v.Domains = counted(catalog.Domains, all.Facets[catalog.FacetDomain])
+	v.Events = counted(catalog.LifeEvents, all.Facets[catalog.FacetEvent])
+	return w.render(rw, r, http.StatusOK, "home", "", "home", v)
+}
+
+// counted returns the labels of list that have services, in list's order.
+func counted(list []catalog.Label, values []catalog.FacetValue) []countedLabel {
+	n := make(map[string]int, len(values))
+	for _, v := range values {
+		n[v.Code] = v.Count
+	}
+	var out []countedLabel
+	for _, lb := range list {
+		if n[lb.Code] > 0 {
+			out = append(out, countedLabel{Label: lb, Count: n[lb.Code]})
+		}
+	}
+	return out
+}

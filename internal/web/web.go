@@ -1,0 +1,399 @@
+// Package web is the portal: the server-rendered pages where citizens and
+// businesses find government services, read each service's record in plain
+// language, and see how far each agency has gone (fully electronic, smart).
+// It speaks Persian first, right to left, and English as the second
+// language; every word it shows comes from one translation table (i18n.go).
+//
+// web owns its templates and static assets and nothing else: it reads the
+// registry only through catalog's methods, and must never run SQL, change
+// state, or make the browser load anything from another origin (the content
+// security policy allows only 'self', so no inline styles or scripts either).
+// Pages work without JavaScript.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/httpx"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config is what the portal needs.
+type Config struct {
+	Catalog *catalog.Catalog
+	Log     *slog.Logger
+	// Dev re-reads templates and static files from the source tree on every
+	// request, so that designers can iterate without restarting.
+	Dev bool
+	// Version is the software version, shown in the footer.
+	Version string
+}
+
+// Web is the portal. It is safe for concurrent use.
+type Web struct {
+	cat     *catalog.Catalog
+	log     *slog.Logger
+	dev     bool
+	version string
+
+	tmpl    map[lang]map[string]*template.Template // page name → parsed set; read-only after New
+	static  fs.FS                                  // the static/ folder
+	srcDir  string                                 // Dev: the package's source folder
+	hashes  map[string]string                      // static path → content fingerprint
+	bufs    sync.Pool                              // *bytes.Buffer for rendering
+	agencyC agencyCache
+}
+
+// pageNames lists the page templates; each is parsed with the layout.
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error"}
+
+// New parses the templates and fingerprints the static files.
+func New(cfg Config) (*Web, error) {
+	if cfg.Catalog == nil {
+		return nil, errs.E("web.New", errs.Internal, "web: a catalog is required", "")
+	}
+	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version}
+	if w.log == nil {
+		w.log = slog.Default()
+	}
+	if w.version == "" {
+		w.version = "dev"
+	}
+	w.bufs.New = func() any { return new(bytes.Buffer) }
+	w.agencyC.cat = cfg.Catalog
+	w.agencyC.ttl = 30 * time.Second
+
+	tfs, err := fs.Sub(templateFS, "templates")
+	if err != nil {
+		return nil, errs.Wrap("web.New", err)
+	}
+	sfs, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, errs.Wrap("web.New", err)
+	}
+	w.static = sfs
+	if cfg.Dev {
+		if dir := sourceDir(); dir != "" {
+			w.srcDir = dir
+			w.static = os.DirFS(filepath.Join(dir, "static"))
+		} else {
+			w.log.Warn("web: dev mode without the source tree; serving the embedded templates")
+		}
+	}
+	if w.hashes, err = fingerprints(w.static); err != nil {
+		return nil, errs.Wrap("web.New", err)
+	}
+	if w.tmpl, err = w.parse(tfs); err != nil {
+		return nil, errs.Wrap("web.New", err)
+	}
+	return w, nil
+}
+
+// sourceDir returns the folder of this package's source when it exists on
+// this machine (go run, tests), or "".
+func sourceDir() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return ""
+	}
+	dir := filepath.Dir(file)
+	if _, err := os.Stat(filepath.Join(dir, "templates", "layout.html")); err != nil {
+		return ""
+	}
+	return dir
+}
+
+// parse parses every page with the layout and partials, once per language.
+func (w *Web) parse(tfs fs.FS) (map[lang]map[string]*template.Template, error) {
+	out := map[lang]map[string]*template.Template{}
+	for _, l := range []lang{fa, en} {
+		base, err := template.New("layout.html").Funcs(w.funcs(l)).ParseFS(tfs, "layout.html", "partials/*.html")
+		if err != nil {
+			return nil, err
+		}
+		pages := map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := t.ParseFS(tfs, "pages/"+name+".html"); err != nil {
+				return nil, err
+			}
+			pages[name] = t
+		}
+		out[l] = pages
+	}
+	return out, nil
+}
+
+// templates returns the parsed pages: re-read from disk in Dev mode.
+func (w *Web) templates() (map[lang]map[string]*template.Template, error) {
+	if w.dev && w.srcDir != "" {
+		return w.parse(os.DirFS(filepath.Join(w.srcDir, "templates")))
+	}
+	return w.tmpl, nil
+}
+
+// page is what every template receives: the frame of the page and its data.
+type page struct {
+	Lang      string
+	Dir       string
+	Title     string // the page's own title, without the site name
+	Section   string // which header link is current
+	Path      string
+	SwitchURL string // the same page in the other language
+	OtherLang string
+	Version   string
+	Query     string // the search text, to keep it in the header box
+	Data      any
+}
+
+// render writes the page name with data, in r's language, with status.
+// The page is rendered into a pooled buffer first, so a template error
+// becomes an error page, never half a page.
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name, title, section string, data any) error {
+	l := langOf(r)
+	sets, err := w.templates()
+	if err != nil {
+		return errs.Wrap("web.render", err)
+	}
+	t := sets[l][name]
+	if t == nil {
+		return errs.E("web.render", errs.Internal, "no template "+name, "")
+	}
+	p := page{
+		Lang: string(l), Dir: l.dir(), Title: title, Section: section, Path: r.URL.Path,
+		SwitchURL: switchURL(r, l.other()), OtherLang: string(l.other()), Version: w.version, Data: data,
+	}
+	buf := w.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 { // don't keep giant buffers alive
+			w.bufs.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
+		return errs.Wrap("web.render "+name, err)
+	}
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", string(l))
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Vary", "Cookie")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-cache")
+	}
+	rw.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	_, _ = rw.Write(buf.Bytes())
+	return nil
+}
+
+// switchURL returns the current URL with ?lang=to, which sets the language
+// and redirects back here.
+func switchURL(r *http.Request, to lang) string {
+	q := r.URL.Query()
+	q.Set("lang", string(to))
+	return r.URL.Path + "?" + q.Encode()
+}
+
+// handle adapts a page handler: it applies a ?lang= switch, runs h, and
+// renders any error as an error page in the page's language.
+func (w *Web) handle(h httpx.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if v, ok := r.URL.Query()["lang"]; ok {
+			w.switchLang(rw, r, v)
+			return
+		}
+		if err := h(rw, r); err != nil {
+			w.fail(rw, r, err)
+		}
+	})
+}
+
+// switchLang remembers the language asked for in a cookie and redirects to
+// the same page without the parameter.
+func (w *Web) switchLang(rw http.ResponseWriter, r *http.Request, v []string) {
+	if len(v) == 1 {
+		if l, ok := parseLang(v[0]); ok {
+			http.SetCookie(rw, &http.Cookie{
+				Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+			})
+		}
+	}
+	q := r.URL.Query()
+	q.Del("lang")
+	target := r.URL.Path
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	http.Redirect(rw, r, target, http.StatusSeeOther)
+}
+
+// errorView is the data of the error page.
+type errorView struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+// fail renders err as an HTML page: the status from its kind, the message
+// in the page's language. Only internal errors are logged, by route and
+// operation, never with the URL.
+func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
+	kind := errs.KindOf(err)
+	status := errs.StatusOf(kind)
+	if status >= 500 {
+		w.log.Error("page failed", "route", r.Pattern, "method", r.Method, "err", err.Error())
+	}
+	l := langOf(r)
+	msgFa, msgEn := errs.Messages(err)
+	msg := msgFa
+	if l == en {
+		msg = msgEn
+	}
+	heading := translate(l, "error.title")
+	switch {
+	case status == http.StatusNotFound:
+		heading = translate(l, "error.title.404")
+	case status >= 500:
+		heading = translate(l, "error.title.500")
+	case status >= 400:
+		heading = translate(l, "error.title.400")
+	}
+	if status == http.StatusTooManyRequests {
+		rw.Header().Set("Retry-After", "1")
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	v := errorView{Status: status, Heading: heading, Message: msg}
+	if rerr := w.render(rw, r, status, "error", heading, "", v); rerr != nil {
+		w.log.Error("error page failed", "route", r.Pattern, "err", rerr.Error())
+		http.Error(rw, msg, status)
+	}
+}
+
+// badRequest is the Invalid error for a malformed parameter of a page, with
+// its message in both languages from the translation table.
+func badRequest(op, key string, args ...string) error {
+	return errs.E(op, errs.Invalid, translate(en, key, args...), translate(fa, key, args...))
+}
+
+// notFound renders the 404 page for any path that no page matches.
+func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) error {
+	return errs.E("web.notFound", errs.NotFound, "There is no page at this address.", "صفحه‌ای با این نشانی وجود ندارد.")
+}
+
+// agencyCache keeps every agency in memory for name look-ups, refreshed
+// from one query when older than ttl, so that pages never ask the store
+// once per service.
+type agencyCache struct {
+	cat *catalog.Catalog
+	ttl time.Duration
+
+	mu      sync.RWMutex
+	byCode  map[string]catalog.Agency
+	list    []catalog.Agency
+	loaded  time.Time
+	refresh sync.Mutex // one refresh at a time
+}
+
+// get returns every agency, by code and in the catalog's order.
+func (c *agencyCache) get(ctx context.Context) (map[string]catalog.Agency, []catalog.Agency, error) {
+	c.mu.RLock()
+	m, list, at := c.byCode, c.list, c.loaded
+	c.mu.RUnlock()
+	if m != nil && time.Since(at) < c.ttl {
+		return m, list, nil
+	}
+	if m != nil && !c.refresh.TryLock() {
+		return m, list, nil // someone else is refreshing; the old list will do
+	}
+	if m == nil {
+		c.refresh.Lock()
+	}
+	defer c.refresh.Unlock()
+	c.mu.RLock()
+	if c.byCode != nil && time.Since(c.loaded) < c.ttl {
+		m, list = c.byCode, c.list
+		c.mu.RUnlock()
+		return m, list, nil
+	}
+	c.mu.RUnlock()
+	all, err := c.cat.Agencies(ctx)
+	if err != nil {
+		if m != nil {
+			return m, list, nil
+		}
+		return nil, nil, err
+	}
+	nm := make(map[string]catalog.Agency, len(all))
+	for _, a := range all {
+		nm[a.Code] = a
+	}
+	c.mu.Lock()
+	c.byCode, c.list, c.loaded = nm, all, time.Now()
+	c.mu.Unlock()
+	return nm, all, nil
+}
+
+// staticPath is the URL prefix of the static files.
+const staticPath = "/static/"
+
+// staticURL returns the URL of a static file with its fingerprint, so that
+// it can be cached for a year and still change when the file does.
+func (w *Web) staticURL(name string) string {
+	if h, ok := w.hashes[name]; ok && !w.dev {
+		return staticPath + name + "?v=" + h
+	}
+	return staticPath + name
+}
+
+// serveStatic serves the static folder. A request carrying the file's
+// current fingerprint is cached for a year; others for an hour.
+func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) error {
+	name := path.Clean(r.PathValue("path"))
+	f, err := w.static.Open(name)
+	if err != nil {
+		return w.notFound(rw, r)
+	}
+	st, err := f.Stat()
+	f.Close()
+	if err != nil || st.IsDir() || path.Base(name) == "README.md" {
+		return w.notFound(rw, r)
+	}
+	switch {
+	case w.dev:
+		rw.Header().Set("Cache-Control", "no-cache")
+	case r.URL.Query().Get("v") != "" && r.URL.Query().Get("v") == w.hashes[name]:
+		rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	default:
+		rw.Header().Set("Cache-Control", "public, max-age=3600")
+	}
+	http.ServeFileFS(rw, r, w.static, name)
+	return nil
+}
