@@ -9,8 +9,18 @@
 // service (L0–L5) and its quality score are computed from the record, never
 // typed in.
 //
+// Invariants, kept by the verbs of Catalog:
+//   - a service has at most one open draft, and its identifier never changes
+//     once assigned (seven digits with a Damm check digit, see ParseID);
+//   - catalog_services.published_version is the version shown to the public,
+//     and the listing columns of that row describe it;
+//   - the search index holds exactly the published services: the node that
+//     publishes updates it after the commit, and other nodes catch up from
+//     the events (Follow).
+//
 // catalog owns the tables prefixed catalog_. Every change goes through a
 // method of Catalog that writes its rows and an event in one store
-// transaction; nothing else writes these tables. Search is an in-process
-// index that follows the published records.
+// transaction; nothing else writes these tables, and catalog never writes
+// another capability's. It decides who may change what through
+// identity.Principal, but never reads identity's tables.
 package catalog
