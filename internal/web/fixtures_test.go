@@ -28,6 +28,12 @@ type site struct {
 // mustSite builds the portal on s with the fixture agencies and services.
 func mustSite(tb testing.TB, s *store.Store) *site {
 	tb.Helper()
+	return newSite(tb, s, loadFixtures)
+}
+
+// newSite builds the portal on s with the data that load publishes.
+func newSite(tb testing.TB, s *store.Store, load func(testing.TB, context.Context, *catalog.Catalog, *site)) *site {
+	tb.Helper()
 	ctx := context.Background()
 	idx, err := search.New()
 	if err != nil {
@@ -39,7 +45,7 @@ func mustSite(tb testing.TB, s *store.Store) *site {
 		tb.Fatal(err)
 	}
 	st := &site{cat: cat}
-	loadFixtures(tb, ctx, cat, st)
+	load(tb, ctx, cat, st)
 
 	log := slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	w, err := New(Config{Catalog: cat, Log: log, Version: "test"})

@@ -645,3 +645,24 @@ func TestDevReload(t *testing.T) {
 		}
 	}, catalogMigrations()...)
 }
+
+// BenchmarkServicePage measures the server time of the service page, the
+// page with the most to render, over SQLite, without the network.
+// Run: go test ./internal/web -run '^$' -bench ServicePage -benchtime 2s
+func BenchmarkServicePage(b *testing.B) {
+	s := storetest.MustOpen(b, store.SQLite, catalog.Migrations())
+	st := mustSite(b, s)
+	path := "/services/" + st.passport
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			rec := httptest.NewRecorder()
+			st.handler.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Errorf("status %d", rec.Code)
+				return
+			}
+		}
+	})
+}
