@@ -108,6 +108,13 @@ func TestBrowserJourney(t *testing.T) {
 	}
 
 	shoot(t, ctx, "service-page.png")
+	top, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(artifacts, "service-page-top.png"), top, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// The other pages, for people to look at: the search results, the home
 	// page, an agency, the service page on a phone and in English.
@@ -117,14 +124,14 @@ func TestBrowserJourney(t *testing.T) {
 	shoot(t, ctx, "home.png")
 	step("agency", chromedp.Navigate(srv.URL+"/agencies/JUDICIARY"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	shoot(t, ctx, "agency.png")
-	step("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
-	shoot(t, ctx, "home-phone.png")
-	step("english", chromedp.ResetViewport(), chromedp.Navigate(loc+"&lang=en"), chromedp.WaitVisible(chromedp.CSS("ul.results")))
+	step("english", chromedp.Navigate(loc+"&lang=en"), chromedp.WaitVisible(chromedp.CSS("ul.results")))
 	dir, err = chromedp.Run(ctx, chromedp.Evaluate[string]("document.documentElement.dir"))
 	if err != nil || dir != "ltr" {
 		t.Errorf("English: <html dir> = %q (%v), want ltr", dir, err)
 	}
 	shoot(t, ctx, "search-en.png")
+	step("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(srv.URL+"/?lang=fa"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	shoot(t, ctx, "home-phone.png")
 }
 
 // shoot saves a full-page screenshot of the current page as a test artefact.

@@ -21,6 +21,7 @@ func (w *Web) funcs(l lang) template.FuncMap {
 		"digits": func(v any) string { return digitsIn(l, v) },
 		"jdate":  func(v any) string { return dateIn(l, v) },
 		"money":  func(rials int64) string { return moneyIn(l, rials) },
+		"num":    func(n int64) string { return numIn(l, n) },
 		"dur":    func(d catalog.Duration) string { return durIn(l, d) },
 		"label":  func(lb catalog.Label) string { return labelIn(l, lb) },
 		"pct":    func(share float64) string { return pctIn(l, share) },
@@ -32,6 +33,7 @@ func (w *Web) funcs(l lang) template.FuncMap {
 		},
 		"days":    func(n int) catalog.Duration { return catalog.Duration{Days: n} },
 		"levelNo": func(lv catalog.Level) int { return int(lv) },
+		"levelOf": func(code string) string { return levelText(l, code) },
 		"box":     func(text string, big bool) searchBox { return searchBox{Text: text, Big: big} },
 		"static":  w.staticURL,
 		"lang":    func() string { return string(l) },
@@ -135,6 +137,15 @@ func group(n int64, sep string) string {
 	return b.String()
 }
 
+// numIn formats a whole number with thousands separators: «۳٬۰۰۰٬۰۰۰»,
+// "3,000,000".
+func numIn(l lang, n int64) string {
+	if l == fa {
+		return persian.Digits(group(n, "٬"))
+	}
+	return group(n, ",")
+}
+
 // moneyIn formats an amount in rials, as the record states it: «۱٬۲۰۰٬۰۰۰
 // ریال» (with the Arabic thousands separator) or "1,200,000 rials". Zero is
 // «رایگان», "Free".
@@ -142,10 +153,7 @@ func moneyIn(l lang, rials int64) string {
 	if rials == 0 {
 		return translate(l, "money.free")
 	}
-	if l == fa {
-		return translate(l, "money.rials", persian.Digits(group(rials, "٬")))
-	}
-	return translate(l, "money.rials", group(rials, ","))
+	return translate(l, "money.rials", numIn(l, rials))
 }
 
 // durIn formats a processing time: «۱۰ روز», «۴ ساعت», «۱ روز و ۱۲ ساعت»;
@@ -184,6 +192,13 @@ func labelIn(l lang, lb catalog.Label) string {
 		return lb.En
 	}
 	return lb.Fa
+}
+
+// levelText names a level by its code ("L2") in l: «سطح ۲: تمام‌الکترونیک»,
+// "Level 2: Fully electronic".
+func levelText(l lang, code string) string {
+	lb, _ := catalog.LabelOf(catalog.Levels, code)
+	return translate(l, "level.of", translate(l, "level.code", digitsIn(l, strings.TrimPrefix(code, "L"))), labelIn(l, lb))
 }
 
 // pctIn formats a share between 0 and 1 as a whole percentage: «۴۲٪», "42%".

@@ -291,8 +291,7 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request) error {
 			lb, _ := catalog.LabelOf(catalog.LifeEvents, code)
 			return labelIn(l, lb)
 		case catalog.FacetLevel:
-			lb, _ := catalog.LabelOf(catalog.Levels, code)
-			return translate(l, "level.of", digitsIn(l, code), labelIn(l, lb))
+			return levelText(l, code)
 		case catalog.FacetAudience:
 			lb, _ := catalog.LabelOf(catalog.Audiences, code)
 			return labelIn(l, lb)
