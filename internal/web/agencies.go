@@ -97,6 +97,9 @@ func (w *Web) agency(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := pageExists(res); err != nil {
+		return err
+	}
 	byCode, _, err := w.agencyC.get(ctx)
 	if err != nil {
 		return err

@@ -70,6 +70,14 @@ func TestBrowserJourney(t *testing.T) {
 		}
 	}
 	step("home", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#q")))
+	// The first Tab reaches the skip link, which then shows.
+	step("tab", chromedp.KeyEvent("\t"))
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.activeElement.className + ' ' + getComputedStyle(document.activeElement).top"))
+	if err != nil || !strings.HasPrefix(focused, "skip-link ") || strings.HasPrefix(strings.Fields(focused)[1], "-") {
+		t.Errorf("after one Tab the focus is on %q (%v), want the visible skip link", focused, err)
+	}
+	step("tab to the search box", chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"))
+	shoot(t, ctx, "home-focus.png")
 	step("search",
 		chromedp.SendKeys(chromedp.CSS("#q"), "پاسپورت"),
 		chromedp.Click(chromedp.CSS("form.search button[type=submit]")),
@@ -124,12 +132,18 @@ func TestBrowserJourney(t *testing.T) {
 	shoot(t, ctx, "home.png")
 	step("agency", chromedp.Navigate(srv.URL+"/agencies/JUDICIARY"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	shoot(t, ctx, "agency.png")
+	step("agencies", chromedp.Navigate(srv.URL+"/agencies"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	shoot(t, ctx, "agencies.png")
+	step("about", chromedp.Navigate(srv.URL+"/about"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	shoot(t, ctx, "about.png")
 	step("english", chromedp.Navigate(loc+"&lang=en"), chromedp.WaitVisible(chromedp.CSS("ul.results")))
 	dir, err = chromedp.Run(ctx, chromedp.Evaluate[string]("document.documentElement.dir"))
 	if err != nil || dir != "ltr" {
 		t.Errorf("English: <html dir> = %q (%v), want ltr", dir, err)
 	}
 	shoot(t, ctx, "search-en.png")
+	step("english service", chromedp.Click(`//ul[contains(@class, "results")]//a`), chromedp.WaitVisible(chromedp.CSS("dl.summary")))
+	shoot(t, ctx, "service-page-en.png")
 	step("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(srv.URL+"/?lang=fa"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	shoot(t, ctx, "home-phone.png")
 }

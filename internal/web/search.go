@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/persian"
 )
 
@@ -107,6 +108,15 @@ func parseSearch(r *http.Request) (catalog.Query, error) {
 	}
 	q.PerPage = perPage
 	return q, nil
+}
+
+// pageExists returns NotFound when res is a page past the last one.
+func pageExists(res catalog.Results) error {
+	if res.Pages > 0 && res.Page > res.Pages {
+		pages := strconv.Itoa(res.Pages)
+		return errs.E("web.search", errs.NotFound, translate(en, "bad.pagebeyond", pages), translate(fa, "bad.pagebeyond", persian.Digits(pages)))
+	}
+	return nil
 }
 
 // validAgencyCode reports whether s looks like an agency code: 2 to 20
@@ -266,6 +276,9 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	res, err := w.cat.Search(ctx, q)
 	if err != nil {
+		return err
+	}
+	if err := pageExists(res); err != nil {
 		return err
 	}
 	byCode, _, err := w.agencyC.get(ctx)
