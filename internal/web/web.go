@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -161,11 +162,9 @@ type page struct {
 	Dir       string
 	Title     string // the page's own title, without the site name
 	Section   string // which header link is current
-	Path      string
 	SwitchURL string // the same page in the other language
 	OtherLang string
 	Version   string
-	Query     string // the search text, to keep it in the header box
 	Data      any
 }
 
@@ -183,7 +182,7 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name, 
 		return errs.E("web.render", errs.Internal, "no template "+name, "")
 	}
 	p := page{
-		Lang: string(l), Dir: l.dir(), Title: title, Section: section, Path: r.URL.Path,
+		Lang: string(l), Dir: l.dir(), Title: title, Section: section,
 		SwitchURL: switchURL(r, l.other()), OtherLang: string(l.other()), Version: w.version, Data: data,
 	}
 	buf := w.bufs.Get().(*bytes.Buffer)
@@ -248,6 +247,9 @@ func (w *Web) switchLang(rw http.ResponseWriter, r *http.Request, v []string) {
 	q := r.URL.Query()
 	q.Del("lang")
 	target := r.URL.Path
+	if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") {
+		target = "/" // never a redirect to another host
+	}
 	if len(q) > 0 {
 		target += "?" + q.Encode()
 	}

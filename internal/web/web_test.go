@@ -351,6 +351,14 @@ func TestPages(t *testing.T) {
 			if len(c) != 1 || c[0].Name != langCookie || c[0].Value != "en" || !c[0].HttpOnly {
 				t.Fatalf("?lang=en set cookies %v", c)
 			}
+			// The redirect never leaves the site.
+			req = httptest.NewRequest(http.MethodGet, "/x?lang=en", nil)
+			req.URL.Path = "//evil.example/x"
+			rec = httptest.NewRecorder()
+			st.web.handle(st.web.notFound).ServeHTTP(rec, req)
+			if loc := rec.Header().Get("Location"); loc != "/" {
+				t.Fatalf("?lang=en on //evil.example/x redirects to %q", loc)
+			}
 			// The switch link in the header points there.
 			res = getPage(t, h, "/services?q=x", false, http.StatusOK)
 			sw := withClass(res.doc, "header__lang")
