@@ -18,7 +18,7 @@ func energy() []def {
 			kw:     "انشعاب برق، کنتور برق، برق من، افزایش قدرت",
 			mode:   mOnline, ent: true, scope: catalog.ScopeCity, ev: events("building", "housing"),
 			reqs: reqs(
-				rq("property", "مالکیت و پروانهٔ ساختمان", "Title and building permit", eDeed, eUtility),
+				rq("property", "مالکیت و پروانهٔ ساختمان", "Title and building permit", eDeed, eBuildingPermit),
 				rq("address", "نشانی و کد پستی", "Address", eAddress),
 			),
 			out:  outs(registration("اشتراک برق", "Electricity subscription"), payment("هزینهٔ انشعاب", "Connection fee")),
@@ -41,7 +41,7 @@ func energy() []def {
 			desc: "مالکان ساختمان‌های تازه درخواست انشعاب آب و فاضلاب را برخط ثبت می‌کنند. مالکیت استعلام و هزینه بر پایهٔ واحدها محاسبه و پس از پرداخت، انشعاب اجرا می‌شود.",
 			kw:   "انشعاب آب، کنتور آب، فاضلاب، آبفا",
 			mode: mOnline, ent: true, scope: catalog.ScopeCity, ev: events("building", "housing"),
-			reqs: reqs(rq("property", "مالکیت و پروانهٔ ساختمان", "Title and building permit", eDeed, eUtility)),
+			reqs: reqs(rq("property", "مالکیت و پروانهٔ ساختمان", "Title and building permit", eDeed, eBuildingPermit)),
 			out:  outs(registration("اشتراک آب", "Water subscription")),
 			cost: 80_000_000, days: 20, vol: 700_000,
 			laws: laws(actWater.whole()),

@@ -43,7 +43,7 @@ func housing() []def {
 			kw:     "پایان کار، گواهی پایان کار، عدم خلاف، سند تفکیکی",
 			mode:   mVisit, scope: catalog.ScopeCity, ev: events("building"),
 			reqs: reqs(
-				rq("permit", "پروانهٔ ساختمانی", "The building permit", eUtility),
+				rq("permit", "پروانهٔ ساختمانی", "The building permit", eBuildingPermit),
 				rq("report", "گزارش پایان کار مهندس ناظر", "Supervisor's completion report", eEngineer),
 				rq("inspection", "بازدید ساختمان", "Inspection of the building", paper("inspection", "حضور مالک در بازدید", "Owner attends the inspection")),
 			),
@@ -60,7 +60,7 @@ func housing() []def {
 			desc: "برای فروش یا رهن ساختمان نیمه‌کاره، گواهی عدم خلاف تا سقف اجرای‌شده صادر می‌شود. گزارش ناظر برخط بررسی و گواهی صادر می‌شود.",
 			kw:   "عدم خلاف، گواهی عدم خلاف، ساختمان نیمه کاره",
 			mode: mOnline, scope: catalog.ScopeCity, ev: events("building", "housing"),
-			reqs: reqs(rq("permit", "پروانه و گزارش ناظر", "Permit and supervisor's report", eUtility, eEngineer)),
+			reqs: reqs(rq("permit", "پروانه و گزارش ناظر", "Permit and supervisor's report", eBuildingPermit, eEngineer)),
 			out:  outs(document("گواهی عدم خلاف", "Certificate of no violation")),
 			days: 10, vol: 30_000,
 			laws: laws(actMunicipal.at("ماده ۱۰۰")),

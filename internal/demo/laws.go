@@ -55,7 +55,6 @@ var (
 	actMedCouncil    = act{"قانون سازمان نظام پزشکی جمهوری اسلامی ایران", "Medical Council Act (2004)"}
 	actSubsidies     = act{"قانون هدفمند کردن یارانه‌ها", "Targeted Subsidies Act (2010)"}
 	actDisability    = act{"قانون حمایت از حقوق افراد دارای معلولیت", "Rights of Persons with Disabilities Act (2018)"}
-	actVeterans      = act{"قانون جامع خدمات‌رسانی به ایثارگران", "Comprehensive Veterans' Services Act (2012)"}
 	actLabour        = act{"قانون کار", "Labour Code (1990)"}
 	actForeignWork   = act{"آیین‌نامهٔ اشتغال اتباع بیگانه", "Regulations on the Employment of Foreign Nationals"}
 	actSchooling     = act{"قانون آموزش و پرورش عمومی اجباری و رایگان", "Compulsory and Free Education Act (1974)"}

@@ -162,6 +162,16 @@ func welfare() []def {
 			laws: laws(actCivilService.at("ماده ۱۲۵")),
 		},
 		{
+			ag: "CSPF", fa: "تأیید خودکار حیات مستمری‌بگیران", en: "Automatic proof of life for pensioners",
+			desc: "مستمری‌بگیران دیگر لازم نیست هر سال برای گواهی حیات به صندوق یا سفارت مراجعه کنند. زنده بودن آنان هر ماه از ثبت احوال استعلام می‌شود و پرداخت بدون وقفه ادامه می‌یابد؛ با ثبت فوت، پرداخت متوقف و برقراری حقوق وظیفه آغاز می‌شود.",
+			kw:   "گواهی حیات، تایید حیات، استعلام حیات بازنشستگان",
+			mode: mNoStop, onDate: true, ev: events("retirement"),
+			reqs: reqs(rq("alive", "زنده بودن مستمری‌بگیر", "The pensioner is alive", eCivilPension, eAlive)),
+			out:  outs(decision("ادامهٔ پرداخت مستمری", "Pension continues")),
+			days: 1, freq: catalog.Periodic, vol: 1_500_000,
+			laws: laws(actCivilService.whole()),
+		},
+		{
 			ag: "CSPF", fa: "وام ضروری بازنشستگان", en: "Emergency loan for pensioners",
 			desc: "بازنشستگان کشوری در نوبت‌های اعلام‌شده وام ضروری را برخط درخواست می‌کنند. شرایط خودکار بررسی و وام به حساب حقوق واریز و اقساط از حقوق کسر می‌شود.",
 			kw:   "وام بازنشستگان، وام ضروری، وام صندوق بازنشستگی",
