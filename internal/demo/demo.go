@@ -43,6 +43,11 @@ func Records() []catalog.Record {
 // after its record). Load is meant for one process setting up a demo
 // database; two concurrent first loads would both write.
 func Load(ctx context.Context, c *catalog.Catalog) (loaded bool, err error) {
+	return load(ctx, c, Agencies(), Regions(), Records())
+}
+
+// load is Load with the data given.
+func load(ctx context.Context, c *catalog.Catalog, agencies []catalog.Agency, regions []catalog.Region, records []catalog.Record) (bool, error) {
 	const op = "demo.Load"
 	have, err := c.Agencies(ctx)
 	if err != nil {
@@ -51,7 +56,6 @@ func Load(ctx context.Context, c *catalog.Catalog) (loaded bool, err error) {
 	if len(have) > 0 {
 		return false, nil
 	}
-	agencies, regions, records := Agencies(), Regions(), Records()
 	if f := Check(agencies, records); len(f) > 0 {
 		return false, &errs.Error{Op: op, Kind: errs.Invalid, Fields: f,
 			En: "the demo data is not valid for publication", Fa: "دادهٔ نمایشی برای انتشار معتبر نیست."}

@@ -2,11 +2,13 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
@@ -334,6 +336,16 @@ func TestLoad(t *testing.T) {
 			t.Errorf("after a second Load %d services, want %d", len(again), len(pub))
 		}
 
+		var pilots int
+		for _, r := range regions {
+			if r.Pilot {
+				pilots++
+			}
+		}
+		if pilots != 2 {
+			t.Errorf("%d pilot cities registered, want 2", pilots)
+		}
+
 		// Loading into another empty database gives the same identifiers.
 		c2, _ := mustLoad(t, storetest.MustOpen(t, s.Dialect(), catalog.Migrations()))
 		first, second := ids(t, c), ids(t, c2)
@@ -344,6 +356,46 @@ func TestLoad(t *testing.T) {
 			if second[title] != id {
 				t.Errorf("%q: identifier %s in one load, %s in another", title, id, second[title])
 			}
+		}
+	}, catalog.Migrations())
+}
+
+// TestLoadInvalid checks that data which cannot be published is reported
+// record by record and that nothing is written.
+func TestLoadInvalid(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c, err := catalog.New(ctx, s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := Records()[:3]
+		recs[1].Outputs = nil // a service must produce something
+		recs[2].Agency = "NOSUCH"
+		_, err = load(ctx, c, Agencies(), Regions(), recs)
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Kind != errs.Invalid {
+			t.Fatalf("load = %v, want an Invalid error", err)
+		}
+		var fields []string
+		for _, f := range e.Fields {
+			fields = append(fields, f.Field)
+		}
+		joined := strings.Join(fields, " ")
+		for _, want := range []string{"records[1]", "outputs", "records[2]", "agency"} {
+			if !strings.Contains(joined, want) {
+				t.Errorf("fields %q do not name %s", joined, want)
+			}
+		}
+		if strings.Contains(joined, "records[0]") {
+			t.Errorf("fields %q name the valid record 0", joined)
+		}
+		agencies, err := c.Agencies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(agencies) != 0 {
+			t.Errorf("%d agencies written by a failed load, want none", len(agencies))
 		}
 	}, catalog.Migrations())
 }
