@@ -31,7 +31,7 @@ func (w *Web) funcs(l lang) template.FuncMap {
 			lb, _ := catalog.LabelOf(catalog.Levels, lv.String())
 			return labelIn(l, lb)
 		},
-		"days":    func(n int) catalog.Duration { return catalog.Duration{Days: n} },
+		"period":  func(days int) string { return periodIn(l, days) },
 		"levelNo": func(lv catalog.Level) int { return int(lv) },
 		"levelOf": func(code string) string { return levelText(l, code) },
 		"box":     func(text string, big bool) searchBox { return searchBox{Text: text, Big: big} },
@@ -184,6 +184,22 @@ func durIn(l lang, d catalog.Duration) string {
 		return days
 	}
 	return translate(l, "dur.and", days, hours)
+}
+
+// periodIn formats a validity in days, in years or months when it is a
+// whole number of them: «۵ سال», «۶ ماه», «۴۵ روز»; "5 years".
+func periodIn(l lang, days int) string {
+	unit, n := "dur.days", days
+	switch {
+	case days >= 365 && days%365 == 0:
+		unit, n = "period.years", days/365
+	case days >= 30 && days%30 == 0:
+		unit, n = "period.months", days/30
+	}
+	if n == 1 {
+		unit = strings.TrimSuffix(unit, "s")
+	}
+	return translate(l, unit, digitsIn(l, n))
 }
 
 // labelIn returns the name of a label in l.

@@ -299,7 +299,7 @@ func TestPages(t *testing.T) {
 
 			// A permit shows its refusal grounds and validity.
 			res = getPage(t, h, "/services/"+st.permit, false, http.StatusOK)
-			if b := textOf(res.doc); !strings.Contains(b, "محل کسب با کاربری مجاز منطقه سازگار نیست.") || !strings.Contains(b, "۱۸۲۵ روز") || !strings.Contains(b, "۴ ساعت") {
+			if b := textOf(res.doc); !strings.Contains(b, "محل کسب با کاربری مجاز منطقه سازگار نیست.") || !strings.Contains(b, "۵ سال") || !strings.Contains(b, "۴ ساعت") {
 				t.Errorf("permit page lacks its grounds, validity or time: %s", b)
 			}
 			// A retired service says so and offers no start button.
@@ -543,6 +543,11 @@ func TestTemplateFuncs(t *testing.T) {
 		{"num negative", numIn(en, -1234), "-1,234"},
 		{"level fa", levelText(fa, "L2"), "سطح ۲: تمام‌الکترونیک"},
 		{"level en", levelText(en, "L5"), "Level 5: Smart: no-stop"},
+		{"period years", periodIn(fa, 1825), "۵ سال"},
+		{"period year en", periodIn(en, 365), "1 year"},
+		{"period months", periodIn(en, 180), "6 months"},
+		{"period days", periodIn(fa, 45), "۴۵ روز"},
+		{"period day", periodIn(en, 1), "1 day"},
 		{"pct fa", pctIn(fa, 0.4235), "۴۲٪"},
 		{"pct en", pctIn(en, 1), "100%"},
 		{"bdi", string(bdi("A<1>")), "<bdi>A&lt;1&gt;</bdi>"},
