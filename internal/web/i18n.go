@@ -277,6 +277,8 @@ var texts = map[string]text{
 	"agency.share":        {"{1} ({2} خدمت)", "{1} ({2} services)"},
 	"agency.perlevel":     {"شمار خدمات در هر سطح", "Services at each level"},
 	"agency.level":        {"سطح", "Level"},
+	"agency.sharecol":     {"سهم از خدمات دستگاه", "Share of the agency's services"},
+	"pct":                 {"{1}٪", "{1}%"},
 	"agency.count":        {"شمار", "Count"},
 	"agency.services":     {"خدمات این دستگاه", "This agency's services"},
 	"agency.noservices":   {"این دستگاه هنوز خدمتی منتشر نکرده است.", "This agency has not published any services yet."},
