@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,3 +123,78 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("derived config = %+v", cfg)
 	}
 }
+
+// TestMigrationsFromEmpty migrates an empty database on each engine, then
+// again (a no-op), and checks that every capability's tables exist.
+func TestMigrationsFromEmpty(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			s, err := store.Open(ctx, storetest.DSN(t, d), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			for i := 0; i < 2; i++ {
+				if err := s.Migrate(ctx, nil, app.Migrations()...); err != nil {
+					t.Fatalf("migrate #%d: %v", i+1, err)
+				}
+			}
+			for _, table := range []string{"events", "river_job", "identity_api_clients", "catalog_agencies", "catalog_regions", "catalog_services", "catalog_service_versions"} {
+				var n int
+				if err := s.Read().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+					t.Errorf("table %s: %v", table, err)
+				}
+			}
+		})
+	}
+}
+
+// TestLogsHoldNoPersonalData sends requests that carry a national code in
+// the query and the path and checks that the request log holds neither.
+func TestLogsHoldNoPersonalData(t *testing.T) {
+	cfg := app.Defaults()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	var logs strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := a.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	for _, p := range []string{"/services?q=0067749828", "/api/v1/services?q=0067749828", "/services/0067749828", "/api/v1/agencies/0067749828"} {
+		resp, err := http.Get(base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), `"route"`) {
+		t.Fatalf("no request log lines at all: %s", logs.String())
+	}
+	if strings.Contains(logs.String(), "0067749828") {
+		t.Fatalf("a national code reached the log:\n%s", logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
