@@ -23,7 +23,7 @@ type domainGroup struct {
 // agencies lists every agency, grouped by domain, /agencies.
 func (w *Web) agencies(rw http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	_, list, err := w.agencyC.get(ctx)
+	ags, err := w.agencyC.get(ctx)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (w *Web) agencies(rw http.ResponseWriter, r *http.Request) error {
 		count[fv.Code] = fv.Count
 	}
 	byDomain := map[string][]agencyRow{}
-	for _, a := range list {
+	for _, a := range ags.list {
 		byDomain[string(a.Domain)] = append(byDomain[string(a.Domain)], agencyRow{A: a, Services: count[a.Code]})
 	}
 	var groups []domainGroup
@@ -100,13 +100,13 @@ func (w *Web) agency(rw http.ResponseWriter, r *http.Request) error {
 	if err := pageExists(res); err != nil {
 		return err
 	}
-	byCode, _, err := w.agencyC.get(ctx)
+	ags, err := w.agencyC.get(ctx)
 	if err != nil {
 		return err
 	}
 	v := agencyView{A: a, Stats: st, Electronic: percent(st.Electronic), Smart: percent(st.Smart)}
 	if a.Parent != "" {
-		if p, ok := byCode[a.Parent]; ok {
+		if p, ok := ags.byCode[a.Parent]; ok {
 			v.Parent = &p
 		}
 	}
@@ -125,7 +125,7 @@ func (w *Web) agency(rw http.ResponseWriter, r *http.Request) error {
 			v.SmartCount += n
 		}
 	}
-	v.Search = searchView{Total: res.Total, Page: res.Page, Pages: res.Pages, Items: rows(res.Items, byCode)}
+	v.Search = searchView{Total: res.Total, Page: res.Page, Pages: res.Pages, Items: rows(res.Items, ags.byCode)}
 	base := r.URL.Path
 	if res.Page > 1 {
 		v.Search.Prev = pageURL(base, res.Page-1)

@@ -35,12 +35,12 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	byCode, agencies, err := w.agencyC.get(ctx)
+	ags, err := w.agencyC.get(ctx)
 	if err != nil {
 		return err
 	}
-	v := homeView{Services: all.Total, Popular: rows(popular, byCode)}
-	for _, a := range agencies {
+	v := homeView{Services: all.Total, Popular: rows(popular, ags.byCode)}
+	for _, a := range ags.list {
 		if a.Connected {
 			v.Agencies++
 		}

@@ -281,19 +281,19 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request) error {
 	if err := pageExists(res); err != nil {
 		return err
 	}
-	byCode, _, err := w.agencyC.get(ctx)
+	ags, err := w.agencyC.get(ctx)
 	if err != nil {
 		return err
 	}
 	l := langOf(r)
-	v := searchView{Query: q, Total: res.Total, Page: res.Page, Pages: res.Pages, Items: rows(res.Items, byCode)}
+	v := searchView{Query: q, Total: res.Total, Page: res.Page, Pages: res.Pages, Items: rows(res.Items, ags.byCode)}
 	base := q
 	base.Page = 0
 
 	nameOf := func(facet, code string) string {
 		switch facet {
 		case catalog.FacetAgency:
-			if a, ok := byCode[code]; ok {
+			if a, ok := ags.byCode[code]; ok {
 				return pickText(l, a.NameFa, a.NameEn)
 			}
 			return code

@@ -62,15 +62,23 @@ func (w *Web) service(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	byCode, _, err := w.agencyC.get(ctx)
+	ags, err := w.agencyC.get(ctx)
 	if err != nil {
 		return err
 	}
+	l := langOf(r)
+	key := pageKey{path: r.URL.Path, lang: l, id: svc.ID, version: svc.Version, status: string(svc.Status), agencies: ags.gen}
+	if w.pages != nil {
+		if page, ok := w.pages.get(key); ok {
+			w.write(rw, r, http.StatusOK, page)
+			return nil
+		}
+	}
 	rec := &svc.Record
 	v := serviceView{S: svc, LevelCode: svc.Level.String(), Retired: svc.Status == catalog.Retired, RetiredAt: svc.RetiredAt}
-	v.Agency = agencyOr(byCode, rec.Agency)
+	v.Agency = agencyOr(ags.byCode, rec.Agency)
 	if v.Agency.Parent != "" {
-		if p, ok := byCode[v.Agency.Parent]; ok {
+		if p, ok := ags.byCode[v.Agency.Parent]; ok {
 			v.Parent = &p
 		}
 	}
@@ -94,7 +102,7 @@ func (w *Web) service(rw http.ResponseWriter, r *http.Request) error {
 		for _, ev := range req.Evidence {
 			e := evidenceView{NameFa: ev.NameFa, NameEn: ev.NameEn, Source: ev.Source}
 			if ev.HeldBy != "" {
-				a := agencyOr(byCode, ev.HeldBy)
+				a := agencyOr(ags.byCode, ev.HeldBy)
 				e.HeldBy = &a
 			}
 			rv.Evidence = append(rv.Evidence, e)
@@ -110,8 +118,16 @@ func (w *Web) service(rw http.ResponseWriter, r *http.Request) error {
 	if u, err := url.Parse(rec.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 		v.StartURL = u.String()
 	}
-	title := pickText(langOf(r), rec.TitleFa, rec.TitleEn)
-	return w.render(rw, r, http.StatusOK, "service", title, "services", v)
+	buf, err := w.execute(r, "service", pickText(l, rec.TitleFa, rec.TitleEn), "services", v)
+	if err != nil {
+		return err
+	}
+	defer w.release(buf)
+	if w.pages != nil {
+		w.pages.put(key, buf.Bytes())
+	}
+	w.write(rw, r, http.StatusOK, buf.Bytes())
+	return nil
 }
 
 // agencyOr returns the agency with code from the cache, or a stand-in that

@@ -23,6 +23,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,6 +64,7 @@ type Web struct {
 	hashes  map[string]string                      // static path → content fingerprint
 	bufs    sync.Pool                              // *bytes.Buffer for rendering
 	agencyC agencyCache
+	pages   *pageCache // rendered service pages; nil in Dev mode
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
@@ -83,6 +85,9 @@ func New(cfg Config) (*Web, error) {
 	w.bufs.New = func() any { return new(bytes.Buffer) }
 	w.agencyC.cat = cfg.Catalog
 	w.agencyC.ttl = 30 * time.Second
+	if !cfg.Dev {
+		w.pages = newPageCache(32 << 20)
+	}
 
 	tfs, err := fs.Sub(templateFS, "templates")
 	if err != nil {
@@ -172,14 +177,26 @@ type page struct {
 // The page is rendered into a pooled buffer first, so a template error
 // becomes an error page, never half a page.
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name, title, section string, data any) error {
+	buf, err := w.execute(r, name, title, section, data)
+	if err != nil {
+		return err
+	}
+	defer w.release(buf)
+	w.write(rw, r, status, buf.Bytes())
+	return nil
+}
+
+// execute renders the page name into a pooled buffer; the caller must
+// release it.
+func (w *Web) execute(r *http.Request, name, title, section string, data any) (*bytes.Buffer, error) {
 	l := langOf(r)
 	sets, err := w.templates()
 	if err != nil {
-		return errs.Wrap("web.render", err)
+		return nil, errs.Wrap("web.render", err)
 	}
 	t := sets[l][name]
 	if t == nil {
-		return errs.E("web.render", errs.Internal, "no template "+name, "")
+		return nil, errs.E("web.render", errs.Internal, "no template "+name, "")
 	}
 	p := page{
 		Lang: string(l), Dir: l.dir(), Title: title, Section: section,
@@ -187,28 +204,34 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name, 
 	}
 	buf := w.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 { // don't keep giant buffers alive
-			w.bufs.Put(buf)
-		}
-	}()
 	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
-		return errs.Wrap("web.render "+name, err)
+		w.release(buf)
+		return nil, errs.Wrap("web.render "+name, err)
 	}
+	return buf, nil
+}
+
+// release returns a rendering buffer to the pool.
+func (w *Web) release(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 { // don't keep giant buffers alive
+		w.bufs.Put(buf)
+	}
+}
+
+// write sends a rendered page.
+func (w *Web) write(rw http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := rw.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Language", string(l))
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Language", string(langOf(r)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Vary", "Cookie")
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-cache")
 	}
 	rw.WriteHeader(status)
-	if r.Method == http.MethodHead {
-		return nil
+	if r.Method != http.MethodHead {
+		_, _ = rw.Write(body)
 	}
-	_, _ = rw.Write(buf.Bytes())
-	return nil
 }
 
 // switchURL returns the current URL with ?lang=to, which sets the language
@@ -318,49 +341,63 @@ type agencyCache struct {
 	ttl time.Duration
 
 	mu      sync.RWMutex
-	byCode  map[string]catalog.Agency
-	list    []catalog.Agency
-	loaded  time.Time
+	cur     *agencies
 	refresh sync.Mutex // one refresh at a time
 }
 
-// get returns every agency, by code and in the catalog's order.
-func (c *agencyCache) get(ctx context.Context) (map[string]catalog.Agency, []catalog.Agency, error) {
+// agencies is one load of every agency. It is never changed once built.
+type agencies struct {
+	byCode map[string]catalog.Agency
+	list   []catalog.Agency // in the catalog's order
+	gen    uint64           // increases whenever the list changes
+	loaded time.Time
+}
+
+// get returns the agencies, loading them when the copy is older than ttl.
+// While one request refreshes, the others use the old copy.
+func (c *agencyCache) get(ctx context.Context) (*agencies, error) {
 	c.mu.RLock()
-	m, list, at := c.byCode, c.list, c.loaded
+	cur := c.cur
 	c.mu.RUnlock()
-	if m != nil && time.Since(at) < c.ttl {
-		return m, list, nil
+	if cur != nil && time.Since(cur.loaded) < c.ttl {
+		return cur, nil
 	}
-	if m != nil && !c.refresh.TryLock() {
-		return m, list, nil // someone else is refreshing; the old list will do
+	if cur != nil && !c.refresh.TryLock() {
+		return cur, nil
 	}
-	if m == nil {
+	if cur == nil {
 		c.refresh.Lock()
 	}
 	defer c.refresh.Unlock()
 	c.mu.RLock()
-	if c.byCode != nil && time.Since(c.loaded) < c.ttl {
-		m, list = c.byCode, c.list
-		c.mu.RUnlock()
-		return m, list, nil
-	}
+	cur = c.cur
 	c.mu.RUnlock()
-	all, err := c.cat.Agencies(ctx)
-	if err != nil {
-		if m != nil {
-			return m, list, nil
-		}
-		return nil, nil, err
+	if cur != nil && time.Since(cur.loaded) < c.ttl {
+		return cur, nil
 	}
-	nm := make(map[string]catalog.Agency, len(all))
-	for _, a := range all {
-		nm[a.Code] = a
+	list, err := c.cat.Agencies(ctx)
+	if err != nil {
+		if cur != nil {
+			return cur, nil // keep serving the names we have
+		}
+		return nil, err
+	}
+	next := &agencies{byCode: make(map[string]catalog.Agency, len(list)), list: list, loaded: time.Now()}
+	for _, a := range list {
+		next.byCode[a.Code] = a
+	}
+	switch {
+	case cur == nil:
+		next.gen = 1
+	case slices.Equal(cur.list, list):
+		next.gen = cur.gen
+	default:
+		next.gen = cur.gen + 1
 	}
 	c.mu.Lock()
-	c.byCode, c.list, c.loaded = nm, all, time.Now()
+	c.cur = next
 	c.mu.Unlock()
-	return nm, all, nil
+	return next, nil
 }
 
 // staticPath is the URL prefix of the static files.

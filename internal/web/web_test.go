@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
@@ -683,4 +686,74 @@ func BenchmarkServicePage(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestPageCache checks that a cached service page is never stale: a new
+// version, a retirement and a renamed agency each give a new page.
+func TestPageCache(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		st := mustSite(t, s)
+		ctx := context.Background()
+		h1 := func() string {
+			res := getPage(t, st.handler, "/services/"+st.permit, false, http.StatusOK)
+			return textOf(tags(res.doc, "h1")[0])
+		}
+		if got := h1(); got != "صدور پروانهٔ کسب" {
+			t.Fatalf("h1 = %q", got)
+		}
+		h1() // from the cache
+		if st.web.pages.bytes == 0 {
+			t.Fatalf("the service page was not cached")
+		}
+		svc, err := st.cat.Service(ctx, st.permit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := svc.Record
+		rec.TitleFa = "صدور پروانهٔ کسب برای واحدهای صنفی"
+		d, err := st.cat.SaveDraft(ctx, identity.System, svc.Key, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.cat.Publish(ctx, identity.System, d.Key); err != nil {
+			t.Fatal(err)
+		}
+		if got := h1(); got != rec.TitleFa {
+			t.Fatalf("after a new version, h1 = %q", got)
+		}
+		if err := st.cat.Retire(ctx, identity.System, st.permit, "test"); err != nil {
+			t.Fatal(err)
+		}
+		res := getPage(t, st.handler, "/services/"+st.permit, false, http.StatusOK)
+		if len(withClass(res.doc, "notice")) != 1 {
+			t.Fatalf("after retirement, no notice")
+		}
+		// A renamed agency shows once the agency names are reloaded.
+		if err := st.cat.PutAgency(ctx, identity.System, catalog.Agency{Code: "MIMT", NameFa: "وزارت صمت", Domain: catalog.DomainIndustry}); err != nil {
+			t.Fatal(err)
+		}
+		st.web.agencyC.mu.Lock()
+		st.web.agencyC.cur.loaded = time.Time{} // as if ttl had passed
+		st.web.agencyC.mu.Unlock()
+		res = getPage(t, st.handler, "/services/"+st.permit, false, http.StatusOK)
+		if !strings.Contains(textOf(res.doc), "وزارت صمت") {
+			t.Fatalf("the renamed agency is not shown")
+		}
+	}, catalogMigrations()...)
+
+	// The cache keeps within its size.
+	c := newPageCache(1000)
+	for i := 0; i < 100; i++ {
+		c.put(pageKey{id: strconv.Itoa(i)}, make([]byte, 60))
+		if c.bytes > c.max {
+			t.Fatalf("cache holds %d bytes, more than %d", c.bytes, c.max)
+		}
+	}
+	if b, ok := c.get(pageKey{id: "99"}); !ok || len(b) != 60 {
+		t.Fatalf("the newest page is not cached")
+	}
+	c.put(pageKey{id: "big"}, make([]byte, 100)) // over max/16: not kept
+	if _, ok := c.get(pageKey{id: "big"}); ok {
+		t.Fatalf("a page larger than max/16 was cached")
+	}
 }

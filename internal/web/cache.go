@@ -1,0 +1,65 @@
+package web
+
+import (
+	"sync"
+)
+
+// pageCache keeps rendered pages whose content is fully determined by their
+// key: a service page is keyed by the service's version and status, the
+// language, the exact path and the generation of the agency names, so a
+// hit is always what rendering would give now, never a stale page. It saves
+// the template execution, which is most of a page's cost; the record itself
+// is still read on every request.
+//
+// It holds at most max bytes; when full, it forgets entries at random (Go's
+// map order), which is enough for pages that are all about the same size.
+type pageCache struct {
+	mu    sync.RWMutex
+	m     map[pageKey][]byte
+	bytes int
+	max   int
+}
+
+// pageKey identifies one rendering of a service page.
+type pageKey struct {
+	path     string // the request path, which the language switch link repeats
+	lang     lang
+	id       string
+	version  int
+	status   string
+	agencies uint64 // generation of the agency names
+}
+
+func newPageCache(max int) *pageCache {
+	return &pageCache{m: map[pageKey][]byte{}, max: max}
+}
+
+// get returns the page for k, if cached. The bytes must not be changed.
+func (c *pageCache) get(k pageKey) ([]byte, bool) {
+	c.mu.RLock()
+	b, ok := c.m[k]
+	c.mu.RUnlock()
+	return b, ok
+}
+
+// put stores a copy of page under k.
+func (c *pageCache) put(k pageKey, page []byte) {
+	if len(page) > c.max/16 {
+		return // not worth crowding out the others
+	}
+	b := append([]byte(nil), page...)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[k]; ok {
+		c.bytes -= len(old)
+	}
+	for key, v := range c.m {
+		if c.bytes+len(b) <= c.max {
+			break
+		}
+		delete(c.m, key)
+		c.bytes -= len(v)
+	}
+	c.m[k] = b
+	c.bytes += len(b)
+}
