@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -459,6 +460,35 @@ func TestPages(t *testing.T) {
 			h.ServeHTTP(rec, req)
 			if rec.Code >= 500 || rec.Code == 200 {
 				t.Errorf("POST /services: %d", rec.Code)
+			}
+		})
+
+		t.Run("concurrent", func(t *testing.T) {
+			paths := []string{"/", "/services?q=" + url.QueryEscape("گذرنامه"), "/services/" + st.passport,
+				"/services/" + st.certificate, "/agencies", "/agencies/JUD", "/about"}
+			var wg sync.WaitGroup
+			codes := make(chan int, 8*len(paths))
+			for i := 0; i < 8; i++ {
+				for _, p := range paths {
+					wg.Add(1)
+					go func(p string, en bool) {
+						defer wg.Done()
+						req := httptest.NewRequest(http.MethodGet, p, nil)
+						if en {
+							req.AddCookie(&http.Cookie{Name: langCookie, Value: "en"})
+						}
+						rec := httptest.NewRecorder()
+						h.ServeHTTP(rec, req)
+						codes <- rec.Code
+					}(p, i%2 == 1)
+				}
+			}
+			wg.Wait()
+			close(codes)
+			for c := range codes {
+				if c != http.StatusOK {
+					t.Fatalf("concurrent request: status %d", c)
+				}
 			}
 		})
 
