@@ -17,6 +17,7 @@ import (
 	"github.com/panjare/panjare/internal/catalog/search"
 	"github.com/panjare/panjare/internal/demo"
 	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/store"
@@ -33,6 +34,7 @@ type App struct {
 	Store    *store.Store
 	Identity *identity.Identity
 	Catalog  *catalog.Catalog
+	Exchange *exchange.Exchange
 	Handler  http.Handler // every HTTP route, wrapped in the shared middleware
 
 	server *http.Server
@@ -40,7 +42,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), exchange.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -72,6 +74,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Catalog.RegisterWorkers()
+	a.Exchange = exchange.New(st, cfg.Instance)
 
 	portal, err := web.New(web.Config{Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version})
 	if err != nil {

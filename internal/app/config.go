@@ -20,15 +20,19 @@ type Config struct {
 	Migrate  bool   // migrate the database at start-up
 	LogLevel string // debug, info, warn or error
 	Version  string // the build's version, for pages and /metrics
+	Instance string // the exchange identifier instance of this platform, such as IR
 }
 
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "data", Jobs: true, Migrate: true, LogLevel: "info"}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "data", Jobs: true, Migrate: true, LogLevel: "info", Instance: "IR"}
 }
 
 // Validate checks the configuration and fills what derives from the rest.
 func (c *Config) Validate() error {
+	if c.Instance == "" {
+		c.Instance = "IR"
+	}
 	if c.DataDir == "" {
 		c.DataDir = "data"
 	}

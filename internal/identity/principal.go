@@ -21,11 +21,12 @@ const (
 
 // Principal is the authenticated caller of an operation.
 type Principal struct {
-	Kind   string // "apikey", "user" or "system"
-	ID     int64  // the API client's or user's id; 0 for system
-	Name   string // a display name, never personal data for API clients
-	Agency string // the agency the principal belongs to, if any
-	Roles  []Role
+	Kind         string // "apikey", "user" or "system"
+	ID           int64  // the API client's or user's id; 0 for system
+	Name         string // a display name, never personal data for API clients
+	Agency       string // the agency the principal belongs to, if any
+	Roles        []Role
+	NationalCode string // citizens only; personal data: never logged
 }
 
 // System is the principal of work the platform does on its own: demo loading,
