@@ -27,12 +27,12 @@ func (w *Web) agencies(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	all, err := w.cat.Search(ctx, catalog.Query{PerPage: 1})
+	ov, err := w.overview.get(ctx)
 	if err != nil {
 		return err
 	}
 	count := map[string]int{}
-	for _, fv := range all.Facets[catalog.FacetAgency] {
+	for _, fv := range ov.all.Facets[catalog.FacetAgency] {
 		count[fv.Code] = fv.Count
 	}
 	byDomain := map[string][]agencyRow{}

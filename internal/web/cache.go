@@ -1,7 +1,11 @@
 package web
 
 import (
+	"context"
 	"sync"
+	"time"
+
+	"github.com/panjare/panjare/internal/catalog"
 )
 
 // pageCache keeps rendered pages whose content is fully determined by their
@@ -62,4 +66,66 @@ func (c *pageCache) put(k pageKey, page []byte) {
 	}
 	c.m[k] = b
 	c.bytes += len(b)
+}
+
+// overview is what the home and agencies pages show about the whole
+// catalogue: the facet counts of every published service and the most used
+// services. It is computed from a search over everything, which costs a few
+// milliseconds, so it is shared for a few seconds: these are counts and a
+// list of links, and a publication shows in them at most ttl later (the
+// service's own page and search results show it at once).
+type overview struct {
+	all     catalog.Results // a search with no filter: totals and facets
+	popular []catalog.Service
+	loaded  time.Time
+}
+
+// overviewCache holds the current overview, recomputed by one request at a
+// time once it is older than ttl; the others keep using the old one.
+type overviewCache struct {
+	cat *catalog.Catalog
+	ttl time.Duration
+
+	mu      sync.RWMutex
+	cur     *overview
+	refresh sync.Mutex
+}
+
+// popularCount is how many popular services the home page shows.
+const popularCount = 6
+
+// get returns the overview, computing it when it is older than ttl.
+func (c *overviewCache) get(ctx context.Context) (*overview, error) {
+	c.mu.RLock()
+	cur := c.cur
+	c.mu.RUnlock()
+	if cur != nil && time.Since(cur.loaded) < c.ttl {
+		return cur, nil
+	}
+	if cur != nil && !c.refresh.TryLock() {
+		return cur, nil
+	}
+	if cur == nil {
+		c.refresh.Lock()
+	}
+	defer c.refresh.Unlock()
+	c.mu.RLock()
+	cur = c.cur
+	c.mu.RUnlock()
+	if cur != nil && time.Since(cur.loaded) < c.ttl {
+		return cur, nil
+	}
+	all, err := c.cat.Search(ctx, catalog.Query{PerPage: 1})
+	if err != nil {
+		return nil, err
+	}
+	popular, err := c.cat.Popular(ctx, popularCount)
+	if err != nil {
+		return nil, err
+	}
+	next := &overview{all: all, popular: popular, loaded: time.Now()}
+	c.mu.Lock()
+	c.cur = next
+	c.mu.Unlock()
+	return next, nil
 }

@@ -26,15 +26,11 @@ type homeView struct {
 // event, the most used services and the platform's figures.
 func (w *Web) home(rw http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	// One search without text gives the totals and every facet's counts.
-	all, err := w.cat.Search(ctx, catalog.Query{PerPage: 1})
+	ov, err := w.overview.get(ctx)
 	if err != nil {
 		return err
 	}
-	popular, err := w.cat.Popular(ctx, 6)
-	if err != nil {
-		return err
-	}
+	all, popular := ov.all, ov.popular
 	ags, err := w.agencyC.get(ctx)
 	if err != nil {
 		return err

@@ -58,13 +58,14 @@ type Web struct {
 	dev     bool
 	version string
 
-	tmpl    map[lang]map[string]*template.Template // page name → parsed set; read-only after New
-	static  fs.FS                                  // the static/ folder
-	srcDir  string                                 // Dev: the package's source folder
-	hashes  map[string]string                      // static path → content fingerprint
-	bufs    sync.Pool                              // *bytes.Buffer for rendering
-	agencyC agencyCache
-	pages   *pageCache // rendered service pages; nil in Dev mode
+	tmpl     map[lang]map[string]*template.Template // page name → parsed set; read-only after New
+	static   fs.FS                                  // the static/ folder
+	srcDir   string                                 // Dev: the package's source folder
+	hashes   map[string]string                      // static path → content fingerprint
+	bufs     sync.Pool                              // *bytes.Buffer for rendering
+	agencyC  agencyCache
+	overview overviewCache
+	pages    *pageCache // rendered service pages; nil in Dev mode
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
@@ -85,6 +86,11 @@ func New(cfg Config) (*Web, error) {
 	w.bufs.New = func() any { return new(bytes.Buffer) }
 	w.agencyC.cat = cfg.Catalog
 	w.agencyC.ttl = 30 * time.Second
+	w.overview.cat = cfg.Catalog
+	w.overview.ttl = 5 * time.Second
+	if cfg.Dev {
+		w.overview.ttl = 0
+	}
 	if !cfg.Dev {
 		w.pages = newPageCache(32 << 20)
 	}

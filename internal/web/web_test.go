@@ -731,6 +731,9 @@ func TestPageCache(t *testing.T) {
 		if got := h1(); got != "صدور پروانهٔ کسب" {
 			t.Fatalf("h1 = %q", got)
 		}
+		if res := getPage(t, st.handler, "/", false, http.StatusOK); !strings.Contains(textOf(res.doc), "۳ خدمت از") {
+			t.Fatalf("home counts: %s", textOf(res.doc))
+		}
 		h1() // from the cache
 		if st.web.pages.bytes == 0 {
 			t.Fatalf("the service page was not cached")
@@ -757,6 +760,14 @@ func TestPageCache(t *testing.T) {
 		res := getPage(t, st.handler, "/services/"+st.permit, false, http.StatusOK)
 		if len(withClass(res.doc, "notice")) != 1 {
 			t.Fatalf("after retirement, no notice")
+		}
+		// The home page's counts follow once the overview is recomputed.
+		st.web.overview.mu.Lock()
+		st.web.overview.cur.loaded = time.Time{} // as if ttl had passed
+		st.web.overview.mu.Unlock()
+		res = getPage(t, st.handler, "/", false, http.StatusOK)
+		if !strings.Contains(textOf(res.doc), "۲ خدمت از") {
+			t.Fatalf("home counts after a retirement: %s", textOf(res.doc))
 		}
 		// A renamed agency shows once the agency names are reloaded.
 		if err := st.cat.PutAgency(ctx, identity.System, catalog.Agency{Code: "MIMT", NameFa: "وزارت صمت", Domain: catalog.DomainIndustry}); err != nil {
