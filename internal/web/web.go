@@ -9,6 +9,11 @@
 // state, or make the browser load anything from another origin (the content
 // security policy allows only 'self', so no inline styles or scripts either).
 // Pages work without JavaScript.
+//
+// Speed: templates are parsed once per language and render into pooled
+// buffers; agency names come from one query every 30 seconds; a rendered
+// service page is kept and reused while its version, status and agency names
+// are unchanged; the counts on the home page are shared for five seconds.
 package web
 
 import (
@@ -89,9 +94,8 @@ func New(cfg Config) (*Web, error) {
 	w.overview.cat = cfg.Catalog
 	w.overview.ttl = 5 * time.Second
 	if cfg.Dev {
-		w.overview.ttl = 0
-	}
-	if !cfg.Dev {
+		w.overview.ttl = 0 // designers see every change at once
+	} else {
 		w.pages = newPageCache(32 << 20)
 	}
 
