@@ -1,0 +1,331 @@
+package exchange
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/persian"
+	"github.com/panjare/panjare/internal/store"
+)
+
+// Message is one record of the message log: who asked which service, when,
+// about whom and why, how it ended, and the digests of what was exchanged.
+// It never holds a byte of a request or response body.
+type Message struct {
+	ID             int64       `json:"id"`
+	MessageID      string      `json:"message_id"`
+	At             time.Time   `json:"at"`
+	Client         SubsystemID `json:"client"`
+	Service        ServiceID   `json:"service"`
+	Method         string      `json:"method"`
+	Path           string      `json:"path"` // with the subject replaced by {subject}; never the query
+	Purpose        string      `json:"purpose,omitempty"`
+	Issue          string      `json:"issue,omitempty"`
+	Status         int         `json:"status"`
+	Error          string      `json:"error,omitempty"` // a Code* constant when the gateway refused or failed
+	LatencyMS      float64     `json:"latency_ms"`
+	RequestDigest  string      `json:"request_digest,omitempty"`
+	ResponseDigest string      `json:"response_digest,omitempty"`
+	Subject        string      `json:"subject,omitempty"` // national code; personal data
+	Async          bool        `json:"async,omitempty"`
+}
+
+// MessageFilter selects message log records. Zero fields match everything.
+type MessageFilter struct {
+	Subject        string // the citizen's national code (the data tracker)
+	ClientMember   string // inquiries an agency made
+	ProviderMember string // inquiries an agency served
+	Limit          int    // default 100, at most 1000
+	BeforeID       int64  // paging: only records older than this id
+}
+
+// EventInquiry is the kind of the event each message log record appends.
+const EventInquiry = "exchange.inquiry"
+
+// record is a message log entry on its way to the database.
+type record struct {
+	Message
+	signature     string
+	signedAt      time.Time
+	requestBytes  int64
+	responseBytes int64
+}
+
+// logEntry is a submitted record and the channel its committer answers on.
+type logEntry struct {
+	rec  *record
+	done chan error
+}
+
+// messageLog writes records with group commit: submitters queue their record
+// and wait; one writer takes everything queued (up to maxBatch), writes it in
+// one transaction (rows and events), and answers every waiter. Under light
+// load a record commits at once; under heavy load many share a commit, so
+// logging does not become the bottleneck, and no caller gets its answer
+// before its record is durable.
+type messageLog struct {
+	s        *store.Store
+	in       chan logEntry
+	linger   time.Duration
+	maxBatch int
+	wg       sync.WaitGroup
+	closeMu  sync.RWMutex
+	closed   bool
+	stop     chan struct{}
+}
+
+func newMessageLog(s *store.Store, linger time.Duration, maxBatch int) *messageLog {
+	if maxBatch <= 0 {
+		maxBatch = 256
+	}
+	l := &messageLog{s: s, in: make(chan logEntry, 4*maxBatch), linger: linger, maxBatch: maxBatch, stop: make(chan struct{})}
+	l.wg.Add(1)
+	go l.run()
+	return l
+}
+
+// errLogClosed is returned to submitters after Close.
+var errLogClosed = errs.E("exchange.log", errs.Unavailable, "the gateway is shutting down", "درگاه در حال توقف است")
+
+// submit queues rec and waits until it is committed.
+func (l *messageLog) submit(ctx context.Context, rec *record) error {
+	e := logEntry{rec: rec, done: make(chan error, 1)}
+	l.closeMu.RLock()
+	if l.closed {
+		l.closeMu.RUnlock()
+		return errLogClosed
+	}
+	l.in <- e
+	l.closeMu.RUnlock()
+	// The record is queued: it will be written even if the caller goes away,
+	// so wait without the caller's cancellation.
+	_ = ctx
+	return <-e.done
+}
+
+// close stops taking records, writes everything queued, and returns.
+func (l *messageLog) close() {
+	l.closeMu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.stop)
+	}
+	l.closeMu.Unlock()
+	l.wg.Wait()
+}
+
+func (l *messageLog) run() {
+	defer l.wg.Done()
+	batch := make([]logEntry, 0, l.maxBatch)
+	for {
+		select {
+		case e := <-l.in:
+			batch = append(batch[:0], e)
+		case <-l.stop:
+			// Drain what was queued before close.
+			for {
+				select {
+				case e := <-l.in:
+					l.flush([]logEntry{e})
+				default:
+					return
+				}
+			}
+		}
+		if l.linger > 0 {
+			timer := time.NewTimer(l.linger)
+		collect:
+			for len(batch) < l.maxBatch {
+				select {
+				case e := <-l.in:
+					batch = append(batch, e)
+				case <-timer.C:
+					break collect
+				}
+			}
+			timer.Stop()
+		}
+	more:
+		for len(batch) < l.maxBatch {
+			select {
+			case e := <-l.in:
+				batch = append(batch, e)
+			default:
+				break more
+			}
+		}
+		l.flush(batch)
+	}
+}
+
+// flush writes a batch in one transaction and answers its submitters. A
+// batch that fails is retried record by record, so one bad record cannot
+// lose the others.
+func (l *messageLog) flush(batch []logEntry) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	recs := make([]*record, len(batch))
+	for i, e := range batch {
+		recs[i] = e.rec
+	}
+	err := l.s.InTx(ctx, func(tx *store.Tx) error { return writeRecords(ctx, tx, recs) })
+	if err == nil || len(batch) == 1 {
+		for _, e := range batch {
+			e.done <- err
+		}
+		return
+	}
+	for _, e := range batch {
+		e.done <- l.s.InTx(ctx, func(tx *store.Tx) error { return writeRecords(ctx, tx, []*record{e.rec}) })
+	}
+}
+
+// writeRecords writes message log rows and their events in tx.
+func writeRecords(ctx context.Context, tx *store.Tx, recs []*record) error {
+	for _, r := range recs {
+		var signedAt any
+		if !r.signedAt.IsZero() {
+			signedAt = r.signedAt.UTC()
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_messages (message_id, at, client, client_member,
+			provider, provider_member, service, method, path, purpose, issue, subject, status, error, latency_ms,
+			request_digest, response_digest, request_bytes, response_bytes, signature, signed_at, async)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+			r.MessageID, r.At.UTC(), subsystemString(r.Client), r.Client.Member, subsystemString(r.Service.Provider), r.Service.Provider.Member,
+			serviceString(r.Service), r.Method, r.Path, r.Purpose, r.Issue, r.Subject, r.Status, r.Error, r.LatencyMS,
+			r.RequestDigest, r.ResponseDigest, r.requestBytes, r.responseBytes, r.signature, signedAt, r.Async); err != nil {
+			return fmt.Errorf("exchange.log: %w", err)
+		}
+		payload := map[string]any{
+			"message_id": r.MessageID, "client": subsystemString(r.Client), "provider": subsystemString(r.Service.Provider),
+			"service": serviceString(r.Service), "method": r.Method, "path": r.Path, "purpose": r.Purpose,
+			"status": r.Status, "latency_ms": r.LatencyMS,
+			"request_digest": r.RequestDigest, "response_digest": r.ResponseDigest,
+		}
+		if r.Issue != "" {
+			payload["issue"] = r.Issue
+		}
+		if r.Error != "" {
+			payload["error"] = r.Error
+		}
+		if r.Async {
+			payload["async"] = true
+		}
+		actor := "subsystem:" + subsystemString(r.Client)
+		if r.Client.IsZero() {
+			actor = "anonymous"
+		}
+		if _, err := tx.Append(ctx, store.Event{Kind: EventInquiry, At: r.At, Actor: actor,
+			Agency: r.Client.Member, Service: serviceString(r.Service), Subject: r.Subject}, payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tenDigits finds runs of ten ASCII digits: candidate national codes.
+var tenDigits = regexp.MustCompile(`(^|[^0-9])([0-9]{10})($|[^0-9])`)
+
+// redactPath returns p with the subject, and any other valid national code,
+// replaced by "{subject}", so that the log's path column and the events never
+// carry a national code outside the subject column.
+func redactPath(p, subject string) string {
+	if subject != "" {
+		p = strings.ReplaceAll(p, subject, "{subject}")
+	}
+	return tenDigits.ReplaceAllStringFunc(p, func(m string) string {
+		sub := tenDigits.FindStringSubmatch(m)
+		if persian.ValidNationalCode(sub[2]) {
+			return sub[1] + "{subject}" + sub[3]
+		}
+		return m
+	})
+}
+
+// Messages reads the message log, newest first.
+func (g *Gateway) Messages(ctx context.Context, f MessageFilter) ([]Message, error) {
+	const op = "exchange.Messages"
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Subject != "" {
+		add("subject = $%d", f.Subject)
+	}
+	if f.ClientMember != "" {
+		add("client_member = $%d", f.ClientMember)
+	}
+	if f.ProviderMember != "" {
+		add("provider_member = $%d", f.ProviderMember)
+	}
+	if f.BeforeID > 0 {
+		add("id < $%d", f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	q := `SELECT id, message_id, at, client, service, method, path, purpose, issue, subject, status, error,
+		latency_ms, request_digest, response_digest, async FROM exchange_messages`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
+	rows, err := g.s.Read().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		var m Message
+		var client, service string
+		if err := rows.Scan(&m.ID, &m.MessageID, &m.At, &client, &service, &m.Method, &m.Path, &m.Purpose, &m.Issue,
+			&m.Subject, &m.Status, &m.Error, &m.LatencyMS, &m.RequestDigest, &m.ResponseDigest, &m.Async); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		m.At = m.At.UTC()
+		if client != "" {
+			if m.Client, err = ParseSubsystemID(client); err != nil {
+				return nil, errs.Wrap(op, err)
+			}
+		}
+		if service != "" {
+			if m.Service, err = ParseServiceID(service); err != nil {
+				return nil, errs.Wrap(op, err)
+			}
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.Wrap(op, err)
+	}
+	return out, nil
+}
+
+// subsystemString is id's identifier, or "" for the zero id (a client the
+// gateway could not name).
+func subsystemString(id SubsystemID) string {
+	if id.IsZero() {
+		return ""
+	}
+	return id.String()
+}
+
+// serviceString is id's identifier, or "" for the zero id.
+func serviceString(id ServiceID) string {
+	if id.Provider.IsZero() {
+		return ""
+	}
+	return id.String()
+}
