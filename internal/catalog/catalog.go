@@ -42,12 +42,22 @@ type Catalog struct {
 	mu        sync.Mutex     // guards lastEvent and handled
 	lastEvent int64          // the newest event id this node has seen
 	handled   map[int64]bool // catalog.service.* events within followWindow of lastEvent already handled
+
+	// current holds the current version of every service this node has
+	// read or loaded, by identifier. Published records change only through
+	// Publish, Retire and the review job, after which this node refreshes
+	// the entry (refresh); changes made on other nodes arrive through
+	// Follow. So Service reads memory, not the database, which is what lets
+	// the service page stay fast under load: readers never queue for a
+	// database connection.
+	curMu   sync.RWMutex
+	current map[string]Service
 }
 
 // New returns the registry on s and loads every published service into idx.
 // idx may be nil (then Search is unavailable).
 func New(ctx context.Context, s *store.Store, idx Index) (*Catalog, error) {
-	c := &Catalog{s: s, idx: idx, log: slog.Default(), handled: map[int64]bool{}}
+	c := &Catalog{s: s, idx: idx, log: slog.Default(), handled: map[int64]bool{}, current: map[string]Service{}}
 	// Remember the newest event before loading, so that Follow re-indexes
 	// anything published while we load (indexing twice is harmless).
 	last, err := s.LastEventID(ctx)
@@ -55,14 +65,15 @@ func New(ctx context.Context, s *store.Store, idx Index) (*Catalog, error) {
 		return nil, errs.Wrap("catalog.New", err)
 	}
 	c.lastEvent = last
-	if idx == nil {
-		return c, nil
-	}
 	all, err := c.Published(ctx)
 	if err != nil {
 		return nil, errs.Wrap("catalog.New", err)
 	}
 	for _, svc := range all {
+		c.remember(svc)
+		if idx == nil {
+			continue
+		}
 		if err := idx.Put(svc); err != nil {
 			return nil, errs.Wrap("catalog.New index "+svc.ID, err)
 		}
@@ -116,7 +127,7 @@ func (c *Catalog) catchUp(ctx context.Context) error {
 			if c.handled[ev.ID] {
 				continue
 			}
-			if ev.Service != "" && !done[ev.Service] && (ev.Kind == evPublished || ev.Kind == evRetired) {
+			if ev.Service != "" && !done[ev.Service] && ev.Kind != evDrafted {
 				if err := c.reindex(ctx, ev.Service); err != nil {
 					return err
 				}
@@ -137,23 +148,48 @@ func (c *Catalog) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// reindex puts the service with identifier id into the index if it is
+// reindex re-reads the service with identifier id from the database,
+// refreshes this node's copy of it, and puts it into the index if it is
 // published, or removes it otherwise.
 func (c *Catalog) reindex(ctx context.Context, id string) error {
-	if c.idx == nil {
-		return nil
-	}
-	svc, err := c.Service(ctx, id)
+	svc, err := c.loadService(ctx, id)
 	switch {
 	case errs.Is(err, errs.NotFound):
+		c.forget(id)
+		if c.idx == nil {
+			return nil
+		}
 		return c.idx.Delete(id)
 	case err != nil:
 		return err
-	case svc.Status == Published:
-		return c.idx.Put(svc)
-	default:
-		return c.idx.Delete(id)
 	}
+	c.remember(svc)
+	if c.idx == nil {
+		return nil
+	}
+	if svc.Status == Published {
+		return c.idx.Put(svc)
+	}
+	return c.idx.Delete(id)
+}
+
+func (c *Catalog) remember(svc Service) {
+	c.curMu.Lock()
+	c.current[svc.ID] = svc
+	c.curMu.Unlock()
+}
+
+func (c *Catalog) forget(id string) {
+	c.curMu.Lock()
+	delete(c.current, id)
+	c.curMu.Unlock()
+}
+
+func (c *Catalog) recall(id string) (Service, bool) {
+	c.curMu.RLock()
+	svc, ok := c.current[id]
+	c.curMu.RUnlock()
+	return svc, ok
 }
 
 // indexed is called after a publication or retirement commits. A failure

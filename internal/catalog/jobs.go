@@ -58,6 +58,7 @@ var errNothingToDo = errors.New("nothing to do")
 // (the service was published again since, and that publication scheduled its
 // own review, or it was retired) or the mark is already there.
 func (c *Catalog) markReviewDue(ctx context.Context, key int64, version int) error {
+	var id string
 	err := c.s.InTx(ctx, func(tx *store.Tx) error {
 		row, err := lockService(ctx, tx, "catalog.review", key, "")
 		if err != nil {
@@ -73,12 +74,16 @@ func (c *Catalog) markReviewDue(ctx context.Context, key int64, version int) err
 		if _, err := tx.ExecContext(ctx, `UPDATE catalog_services SET needs_review = $1 WHERE id = $2`, true, key); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evReviewDue, Actor: "system", Agency: row.agency, Service: row.identifier.String},
+		id = row.identifier.String
+		_, err = tx.Append(ctx, store.Event{Kind: evReviewDue, Actor: "system", Agency: row.agency, Service: id},
 			map[string]any{"key": key, "version": version})
 		return err
 	})
 	if errors.Is(err, errNothingToDo) {
 		return nil
+	}
+	if err == nil {
+		c.indexed(ctx, id)
 	}
 	return err
 }

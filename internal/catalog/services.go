@@ -408,13 +408,30 @@ func (c *Catalog) Retire(ctx context.Context, p identity.Principal, id string, r
 // Service returns the current version of the service with identifier id:
 // the published one, or the last published one with Status Retired.
 // id may be typed with Persian or Arabic digits, spaces or dashes.
+// It is served from this node's memory once read; a change made on another
+// node shows here within Follow's interval. The result shares its slices
+// with that copy: callers must not modify it.
 // Errors: Invalid for a malformed id or a wrong check digit, NotFound.
 func (c *Catalog) Service(ctx context.Context, id string) (Service, error) {
-	const op = "catalog.Service"
 	id, err := ParseID(id)
 	if err != nil {
 		return Service{}, err
 	}
+	if svc, ok := c.recall(id); ok {
+		return svc, nil
+	}
+	svc, err := c.loadService(ctx, id)
+	if err != nil {
+		return Service{}, err
+	}
+	c.remember(svc)
+	return svc, nil
+}
+
+// loadService reads the current version of service id (already parsed)
+// from the database.
+func (c *Catalog) loadService(ctx context.Context, id string) (Service, error) {
+	const op = "catalog.Service"
 	svc, err := queryService(ctx, c.s.Read(), op, serviceSelect+`s.published_version WHERE s.identifier = $1`, id)
 	if err != nil {
 		return Service{}, errs.Wrap(op+" "+id, err)
