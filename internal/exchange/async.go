@@ -223,7 +223,9 @@ func (w *deliverWorker) NextRetry(j *river.Job[deliverArgs]) time.Time {
 }
 
 // Timeout bounds one delivery attempt a little above the per-call timeout.
-func (w *deliverWorker) Timeout(*river.Job[deliverArgs]) time.Duration { return w.g.cfg.Timeout + 30*time.Second }
+func (w *deliverWorker) Timeout(*river.Job[deliverArgs]) time.Duration {
+	return w.g.cfg.Timeout + 30*time.Second
+}
 
 // Work delivers one queued inquiry. It is idempotent: an inquiry already
 // answered is left alone. The access right and consent are checked again at
