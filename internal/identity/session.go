@@ -1,0 +1,221 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/store"
+)
+
+// Session lifetimes. A session ends when unused for SessionIdle, and in any
+// case SessionAbsolute after sign-in. Activity is written down at most once
+// per sessionTouch, so a busy person costs one write every few minutes, not
+// one per page.
+const (
+	SessionIdle     = 60 * time.Minute
+	SessionAbsolute = 12 * time.Hour
+	sessionTouch    = 5 * time.Minute
+)
+
+// Session is one signed-in browser of a person.
+type Session struct {
+	ID         int64
+	PersonID   int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // the absolute end; the idle end is LastSeenAt + SessionIdle
+	UserAgent  string    // a summary such as "Firefox, Linux", never the whole header
+}
+
+var errNoSession = errs.E("identity.Session", errs.Unauthorized,
+	"the session is missing, unknown, expired or ended; please sign in again",
+	"نشست وجود ندارد، منقضی شده یا پایان یافته است؛ لطفاً دوباره وارد شوید")
+
+// newSessionToken returns 128 random bits, base64url without padding.
+func newSessionToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// StartSession opens a session for the person and returns its token. The
+// token is returned only here; Panjare keeps only its SHA-256 digest.
+func (id *Identity) StartSession(ctx context.Context, p Person, userAgent string) (string, Session, error) {
+	token := newSessionToken()
+	now := id.s.Now()
+	s := Session{PersonID: p.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionAbsolute), UserAgent: summariseUA(userAgent)}
+	err := id.s.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO identity_sessions (token_hash, person_id, created_at, last_seen_at, expires_at, user_agent)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, digest(token), p.ID, now, now, s.ExpiresAt, s.UserAgent).Scan(&s.ID); err != nil {
+			return err
+		}
+		_, err := tx.Append(ctx, store.Event{Kind: "identity.session.started", Actor: userActor(p.ID), Subject: p.NationalCode},
+			map[string]any{"session": s.ID})
+		return err
+	})
+	if err != nil {
+		return "", Session{}, errs.Wrap("identity.StartSession", err)
+	}
+	return token, s, nil
+}
+
+func userActor(person int64) string { return Principal{Kind: "user", ID: person}.Actor() }
+
+// SessionPrincipal returns the principal and session of a session token, or
+// an Unauthorized error that does not say why. It records activity, at most
+// once per few minutes.
+func (id *Identity) SessionPrincipal(ctx context.Context, token string) (Principal, Session, error) {
+	const op = "identity.SessionPrincipal"
+	if len(token) != 22 {
+		return Principal{}, Session{}, errNoSession
+	}
+	var s Session
+	var revoked sql.NullTime
+	err := id.s.Read().QueryRowContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, revoked_at, user_agent
+		FROM identity_sessions WHERE token_hash = $1`, digest(token)).
+		Scan(&s.ID, &s.PersonID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.UserAgent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Principal{}, Session{}, errNoSession
+	}
+	if err != nil {
+		return Principal{}, Session{}, errs.Wrap(op, err)
+	}
+	now := id.s.Now()
+	if revoked.Valid || !now.Before(s.ExpiresAt) || !now.Before(s.LastSeenAt.Add(SessionIdle)) {
+		return Principal{}, Session{}, errNoSession
+	}
+	p, err := id.Person(ctx, s.PersonID)
+	if err != nil {
+		return Principal{}, Session{}, errs.Wrap(op, err)
+	}
+	if now.Sub(s.LastSeenAt) >= sessionTouch {
+		err := id.s.InTx(ctx, func(tx *store.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE identity_sessions SET last_seen_at = $1 WHERE id = $2 AND revoked_at IS NULL`, now, s.ID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return errNoSession // ended meanwhile
+			}
+			_, err = tx.Append(ctx, store.Event{Kind: "identity.session.renewed", Actor: userActor(p.ID), Subject: p.NationalCode},
+				map[string]any{"session": s.ID})
+			return err
+		})
+		if err != nil {
+			return Principal{}, Session{}, errs.Wrap(op, err)
+		}
+		s.LastSeenAt = now
+	}
+	pr, err := id.PrincipalOf(ctx, p)
+	if err != nil {
+		return Principal{}, Session{}, err
+	}
+	return pr, s, nil
+}
+
+// EndSession ends the session of token (signing out). Ending an unknown or
+// already ended session is not an error: the browser is signed out either way.
+func (id *Identity) EndSession(ctx context.Context, token string) error {
+	if len(token) != 22 {
+		return nil
+	}
+	var sid, person int64
+	var code string
+	err := id.s.Read().QueryRowContext(ctx, `SELECT s.id, s.person_id, p.national_code FROM identity_sessions s
+		JOIN identity_people p ON p.id = s.person_id WHERE s.token_hash = $1 AND s.revoked_at IS NULL`, digest(token)).Scan(&sid, &person, &code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return errs.Wrap("identity.EndSession", err)
+	}
+	return errs.Wrap("identity.EndSession", id.s.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE identity_sessions SET revoked_at = $1 WHERE id = $2`, id.s.Now(), sid); err != nil {
+			return err
+		}
+		_, err := tx.Append(ctx, store.Event{Kind: "identity.session.ended", Actor: userActor(person), Subject: code},
+			map[string]any{"session": sid, "reason": "signout"})
+		return err
+	}))
+}
+
+// RevokeSessions ends every session of the person ("sign out everywhere")
+// and reports how many there were. A person may revoke their own sessions;
+// a platform admin anyone's.
+func (id *Identity) RevokeSessions(ctx context.Context, by Principal, person int64) (int, error) {
+	const op = "identity.RevokeSessions"
+	if !(by.Kind == "user" && by.ID == person) && !by.Has(RolePlatformAdmin) {
+		return 0, errs.E(op, errs.Forbidden, "you may not end this person's sessions", "اجازهٔ پایان دادن به نشست‌های این شخص را ندارید")
+	}
+	p, err := id.Person(ctx, person)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = id.s.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE identity_sessions SET revoked_at = $1 WHERE person_id = $2 AND revoked_at IS NULL`, id.s.Now(), person)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.Append(ctx, store.Event{Kind: "identity.session.ended", Actor: by.Actor(), Subject: p.NationalCode},
+			map[string]any{"person": person, "reason": "revoke_all", "count": n})
+		return err
+	})
+	if err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	return int(n), nil
+}
+
+// Sessions lists the person's sessions that are still open, newest first.
+func (id *Identity) Sessions(ctx context.Context, person int64) ([]Session, error) {
+	now := id.s.Now()
+	rows, err := id.s.Read().QueryContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, user_agent
+		FROM identity_sessions WHERE person_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
+		ORDER BY id DESC LIMIT 100`, person, now, now.Add(-SessionIdle))
+	if err != nil {
+		return nil, errs.Wrap("identity.Sessions", err)
+	}
+	defer rows.Close()
+	var out []Session
+	for rows.Next() {
+		var s Session
+		if err := rows.Scan(&s.ID, &s.PersonID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.UserAgent); err != nil {
+			return nil, errs.Wrap("identity.Sessions", err)
+		}
+		s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// summariseUA reduces a User-Agent header to a browser and a platform, so
+// that people can tell their sessions apart without Panjare keeping the
+// whole fingerprint.
+func summariseUA(ua string) string {
+	browser := "other browser"
+	for _, b := range []struct{ needle, name string }{
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chromium/", "Chromium"},
+		{"HeadlessChrome/", "Chrome (headless)"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}, {"Go-http-client", "Go client"}, {"curl/", "curl"},
+	} {
+		if strings.Contains(ua, b.needle) {
+			browser = b.name
+			break
+		}
+	}
+	for _, o := range []struct{ needle, name string }{
+		{"Android", "Android"}, {"iPhone", "iOS"}, {"iPad", "iPadOS"}, {"Windows", "Windows"}, {"Mac OS X", "macOS"}, {"Linux", "Linux"},
+	} {
+		if strings.Contains(ua, o.needle) {
+			return browser + ", " + o.name
+		}
+	}
+	return browser
+}
