@@ -156,12 +156,14 @@ func newClient(c Client, prefix string) *client {
 	return &client{id: c.ID, secretHash: digest(c.Secret), redirects: c.RedirectURIs, loginURL: prefix + "/login?authRequestID=", dev: dev}
 }
 
-func (c *client) GetID() string                        { return c.id }
-func (c *client) RedirectURIs() []string               { return c.redirects }
-func (c *client) PostLogoutRedirectURIs() []string     { return nil }
-func (c *client) ApplicationType() op.ApplicationType  { return op.ApplicationTypeWeb }
-func (c *client) AuthMethod() oidc.AuthMethod          { return oidc.AuthMethodBasic }
-func (c *client) ResponseTypes() []oidc.ResponseType   { return []oidc.ResponseType{oidc.ResponseTypeCode} }
+func (c *client) GetID() string                       { return c.id }
+func (c *client) RedirectURIs() []string              { return c.redirects }
+func (c *client) PostLogoutRedirectURIs() []string    { return nil }
+func (c *client) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
+func (c *client) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodBasic }
+func (c *client) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
 func (c *client) GrantTypes() []oidc.GrantType         { return []oidc.GrantType{oidc.GrantTypeCode} }
 func (c *client) LoginURL(id string) string            { return c.loginURL + url.QueryEscape(id) }
 func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
