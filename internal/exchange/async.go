@@ -255,7 +255,7 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 			return err
 		}
 		code = errorCode(err)
-		status = problemOf(err, c.id).Status
+		status = ProblemOf(err, c.id).Status
 		return g.finishAsync(ctx, c, j.Attempt, status, code, problemResult(err, c.id), a.Body)
 	}
 	cctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
@@ -263,7 +263,7 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 	req, err := providerRequest(cctx, c, bytes.NewReader(a.Body), int64(len(a.Body)))
 	if err != nil {
 		code = errorCode(err)
-		status = problemOf(err, c.id).Status
+		status = ProblemOf(err, c.id).Status
 		return g.finishAsync(ctx, c, j.Attempt, status, code, problemResult(err, c.id), a.Body)
 	}
 	resp, err := g.roundTrip(req, c.service.Provider.String())
@@ -274,7 +274,7 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 	if err != nil {
 		code = errorCode(err)
 		if j.Attempt >= j.MaxAttempts {
-			status = problemOf(err, c.id).Status
+			status = ProblemOf(err, c.id).Status
 			return g.finishAsync(ctx, c, j.Attempt, status, code, problemResult(err, c.id), a.Body)
 		}
 		return err // River tries again after NextRetry
@@ -303,7 +303,7 @@ type asyncResult struct {
 
 // problemResult turns a refusal into a stored answer.
 func problemResult(err error, messageID string) asyncResult {
-	b, _ := json.Marshal(problemOf(err, messageID))
+	b, _ := json.Marshal(ProblemOf(err, messageID))
 	return asyncResult{header: http.Header{"Content-Type": {"application/problem+json; charset=utf-8"}}, body: b}
 }
 

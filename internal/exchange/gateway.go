@@ -337,8 +337,9 @@ type ExchangeProblem struct {
 	MessageID string `json:"message_id,omitempty"`
 }
 
-// problemOf builds the problem document of err.
-func problemOf(err error, messageID string) ExchangeProblem {
+// ProblemOf builds the problem document of err: its typed code, status and
+// messages in Persian and English.
+func ProblemOf(err error, messageID string) ExchangeProblem {
 	code := errorCode(err)
 	p := ExchangeProblem{Problem: httpx.ProblemOf(err), Code: code, MessageID: messageID}
 	p.Type = "urn:panjare:exchange:" + strings.TrimPrefix(code, "exchange.")
@@ -353,7 +354,7 @@ func problemOf(err error, messageID string) ExchangeProblem {
 
 // writeProblem writes err as application/problem+json.
 func (g *Gateway) writeProblem(w http.ResponseWriter, r *http.Request, err error, messageID string) int {
-	p := problemOf(err, messageID)
+	p := ProblemOf(err, messageID)
 	if p.Status >= 500 && p.Code == "exchange.internal" {
 		g.log.Error("exchange failed", "method", r.Method, "err", err.Error())
 	}
@@ -540,6 +541,16 @@ func (g *Gateway) Handler(mode ClientMode) http.Handler {
 	})
 }
 
+// serviceOnly cuts a gateway path after the service code, so that a refused
+// path still names its service in the log.
+func serviceOnly(p string) string {
+	seg := strings.SplitN(p, "/", 8)
+	if len(seg) < 7 {
+		return p
+	}
+	return strings.Join(seg[:7], "/")
+}
+
 // hashingReader hashes a request body as the provider reads it and notes
 // when the body is over the limit.
 type hashingReader struct {
@@ -578,24 +589,32 @@ func (g *Gateway) serveGateway(w http.ResponseWriter, r *http.Request, mode Clie
 			}
 		}
 	}
+	// Name the message, the service and the client before refusing
+	// anything, so that a refusal is logged with whatever could be named.
 	c.id = r.Header.Get(HeaderID)
+	idErr := error(nil)
 	if c.id == "" {
 		c.id = newMessageID()
-	} else if err := checkMessageID(c.id); err != nil {
+	} else if idErr = checkMessageID(c.id); idErr != nil {
 		c.id = newMessageID()
-		fail(err)
-		return
 	}
 	w.Header().Set(HeaderID, c.id)
+	var pathErr, clientErr error
+	c.service, c.rest, pathErr = ParseGatewayPath(r.URL.EscapedPath())
+	if pathErr != nil {
+		c.service, _, _ = ParseGatewayPath(serviceOnly(r.URL.EscapedPath()))
+	}
+	c.client, clientErr = g.clientFromRequest(r, mode)
+	if clientErr != nil {
+		c.client = SubsystemID{}
+	}
+	for _, err := range []error{clientErr, idErr, pathErr} {
+		if err != nil {
+			fail(err)
+			return
+		}
+	}
 	var err error
-	if c.service, c.rest, err = ParseGatewayPath(r.URL.EscapedPath()); err != nil {
-		fail(err)
-		return
-	}
-	if c.client, err = g.clientFromRequest(r, mode); err != nil {
-		fail(err)
-		return
-	}
 	if !g.limiter.Allow(c.client.String()) {
 		fail(errs.E(CodeRateLimited, errs.RateLimited, "too many requests from this client subsystem; slow down",
 			"درخواست‌های این زیرسامانه بیش از حد مجاز است؛ آهسته‌تر بفرستید"))
@@ -785,7 +804,7 @@ func (g *Gateway) Inquire(ctx context.Context, q Inquiry) (reply *Reply, err err
 	defer func() { g.metrics.observe(c, status, code) }()
 	fail := func(err error) (*Reply, error) {
 		code = errorCode(err)
-		status = problemOf(err, c.id).Status
+		status = ProblemOf(err, c.id).Status
 		if lerr := g.mlog.submit(ctx, c.record(status, code)); lerr != nil {
 			g.log.Error("exchange log failed", "err", lerr.Error())
 		}
