@@ -54,11 +54,11 @@ const gwAliveAPI = `{"openapi":"3.0.3","info":{"title":"alive","version":"1"},
 
 // gwBackend is a provider back end whose behaviour a test can switch.
 type gwBackend struct {
-	srv     *httptest.Server
-	hits    atomic.Int64
-	mu      sync.Mutex
-	handler http.HandlerFunc
-	last    *http.Request
+	srv      *httptest.Server
+	hits     atomic.Int64
+	mu       sync.Mutex
+	handler  http.HandlerFunc
+	last     *http.Request
 	lastBody []byte
 }
 
@@ -771,4 +771,3 @@ func errsAs(err error) (string, bool) {
 	p := exchange.ProblemOf(err, "")
 	return p.Code, true
 }
-
