@@ -438,7 +438,9 @@ func (x *Exchange) revokeTx(ctx context.Context, tx *store.Tx, p identity.Princi
 
 // Certificates lists a subsystem's certificates, oldest first.
 func (x *Exchange) Certificates(ctx context.Context, sub SubsystemID) ([]Certificate, error) {
-	list, _, err := queryCertificates(ctx, x.st.Read(), `WHERE subsystem = $1 ORDER BY not_before, serial`, sub.String())
+	// Within one second (a rotation), the revoked certificate is the older.
+	list, _, err := queryCertificates(ctx, x.st.Read(), `WHERE subsystem = $1
+		ORDER BY not_before, CASE WHEN revoked_at IS NULL THEN 1 ELSE 0 END, serial`, sub.String())
 	return list, errs.Wrap("exchange.Certificates", err)
 }
 
