@@ -12,6 +12,12 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /agencies/{code}", w.handle(w.agency))
 	mux.Handle("GET /about", w.handle(w.about))
 	mux.Handle("GET /static/{path...}", w.handle(w.serveStatic))
+	// Signing in and the person's own pages (account.go).
+	mux.Handle("GET /signin", w.handle(w.signin))
+	mux.Handle("GET /auth/callback", w.handle(w.callback))
+	mux.Handle("POST /signout", w.handle(w.signout))
+	mux.Handle("GET /me", w.handle(w.me))
+	mux.Handle("POST /me/sessions/revoke", w.handle(w.signoutAll))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

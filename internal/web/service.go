@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/identity"
 )
 
 // evidenceView is one piece of evidence as the applicant meets it.
@@ -68,8 +69,15 @@ func (w *Web) service(rw http.ResponseWriter, r *http.Request) error {
 	}
 	l := langOf(r)
 	key := pageKey{path: r.URL.Path, lang: l, id: svc.ID, version: svc.Version, status: string(svc.Status), agencies: ags.gen}
-	if w.pages != nil {
-		if page, ok := w.pages.get(key); ok {
+	// A signed-in person's page carries their name in the header: it is
+	// rendered for them alone and never cached.
+	_, signedIn := identity.FromContext(ctx)
+	cache := w.pages
+	if signedIn {
+		cache = nil
+	}
+	if cache != nil {
+		if page, ok := cache.get(key); ok {
 			w.write(rw, r, http.StatusOK, page)
 			return nil
 		}
@@ -123,8 +131,8 @@ func (w *Web) service(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer w.release(buf)
-	if w.pages != nil {
-		w.pages.put(key, buf.Bytes())
+	if cache != nil {
+		cache.put(key, buf.Bytes())
 	}
 	w.write(rw, r, http.StatusOK, buf.Bytes())
 	return nil

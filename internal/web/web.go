@@ -37,6 +37,7 @@ import (
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/httpx"
+	"github.com/panjare/panjare/internal/identity"
 )
 
 //go:embed templates
@@ -54,6 +55,11 @@ type Config struct {
 	Dev bool
 	// Version is the software version, shown in the footer.
 	Version string
+	// Identity and SignIn serve the account pages (sign-in, profile); when
+	// SignIn is nil the portal offers no sign-in.
+	Identity *identity.Identity
+	SignIn   *identity.RelyingParty
+	Cookies  identity.Cookies
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -71,17 +77,21 @@ type Web struct {
 	agencyC  agencyCache
 	overview overviewCache
 	pages    *pageCache // rendered service pages; nil in Dev mode
+
+	id      *identity.Identity
+	rp      *identity.RelyingParty
+	cookies identity.Cookies
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
-var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error"}
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me"}
 
 // New parses the templates and fingerprints the static files.
 func New(cfg Config) (*Web, error) {
 	if cfg.Catalog == nil {
 		return nil, errs.E("web.New", errs.Internal, "web: a catalog is required", "")
 	}
-	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version}
+	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -180,7 +190,13 @@ type page struct {
 	SwitchURL string // the same page in the other language
 	OtherLang string
 	Version   string
+	User      *pageUser // the signed-in person, shown in the header; nil for visitors
 	Data      any
+}
+
+// pageUser is what the header shows of the signed-in person.
+type pageUser struct {
+	Name string
 }
 
 // render writes the page name with data, in r's language, with status.
@@ -211,6 +227,9 @@ func (w *Web) execute(r *http.Request, name, title, section string, data any) (*
 	p := page{
 		Lang: string(l), Dir: l.dir(), Title: title, Section: section,
 		SwitchURL: switchURL(r, l.other()), OtherLang: string(l.other()), Version: w.version, Data: data,
+	}
+	if pr, ok := identity.FromContext(r.Context()); ok && pr.Kind == "user" {
+		p.User = &pageUser{Name: pr.Name}
 	}
 	buf := w.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
