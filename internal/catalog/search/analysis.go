@@ -64,31 +64,23 @@ func registerFold() {
 	})
 }
 
-// Document field names.
+// Document field names. Only text is indexed: filters, facets and ordering
+// are computed from the services themselves (see Search), which is much
+// cheaper than bleve's doc values at this size.
 const (
-	fID        = "id"
-	fTitleFa   = "title_fa"
-	fTitleEn   = "title_en"
-	fKeywords  = "keywords"
-	fDescFa    = "description_fa"
-	fDescEn    = "description_en"
-	fAgencyFa  = "agency_fa"
-	fAgencyEn  = "agency_en"
-	fDetailsFa = "details_fa" // outputs, requirements, evidence, events
-	fDetailsEn = "details_en"
-	fAgency    = "agency"
-	fDomain    = "domain"
-	fEvents    = "events"
-	fLevel     = "level"
-	fAudience  = "audience"
-	fPermit    = "permit"
-	fVolume    = "volume"
-	fTitleSort = "title_sort"
+	fID       = "id"
+	fTitleFa  = "title_fa"
+	fTitleEn  = "title_en"
+	fKeywords = "keywords"
+	fAgencyFa = "agency_fa"
+	fAgencyEn = "agency_en"
+	fBodyFa   = "body_fa" // description, outputs, requirements, evidence, events
+	fBodyEn   = "body_en"
 )
 
 // newMapping returns the index mapping: our analyzers and one static
-// document mapping, in which nothing is stored (the services themselves are
-// kept in Index.svcs) and only the facet and sort fields keep doc values.
+// document mapping in which nothing is stored (the services themselves are
+// kept in Index.svcs) and nothing keeps doc values.
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	registerFold()
 	m := bleve.NewIndexMapping()
@@ -128,45 +120,21 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		f.DocValues = false
 		return f
 	}
-	kw := func() *mapping.FieldMapping {
-		f := bleve.NewKeywordFieldMapping()
-		f.Analyzer = keyword.Name
-		f.Store = false
-		f.IncludeTermVectors = false
-		f.IncludeInAll = false
-		f.DocValues = true
-		return f
-	}
+	id := bleve.NewKeywordFieldMapping()
+	id.Analyzer = keyword.Name
+	id.Store = false
+	id.IncludeTermVectors = false
+	id.IncludeInAll = false
+	id.DocValues = false
 	doc := bleve.NewDocumentStaticMapping()
-	for _, f := range []struct {
-		name string
-		m    *mapping.FieldMapping
-	}{
-		{fID, kw()},
-		{fTitleFa, text(analyzerFaJoin)},
-		{fTitleEn, text(en.AnalyzerName)},
-		{fKeywords, text(analyzerFaJoin)},
-		{fDescFa, text(analyzerFa)},
-		{fDescEn, text(en.AnalyzerName)},
-		{fAgencyFa, text(analyzerFaJoin)},
-		{fAgencyEn, text(en.AnalyzerName)},
-		{fDetailsFa, text(analyzerFa)},
-		{fDetailsEn, text(en.AnalyzerName)},
-		{fAgency, kw()},
-		{fDomain, kw()},
-		{fEvents, kw()},
-		{fLevel, kw()},
-		{fAudience, kw()},
-		{fPermit, kw()},
-		{fTitleSort, kw()},
-	} {
-		doc.AddFieldMappingsAt(f.name, f.m)
-	}
-	vol := bleve.NewNumericFieldMapping()
-	vol.Store = false
-	vol.IncludeInAll = false
-	vol.DocValues = true
-	doc.AddFieldMappingsAt(fVolume, vol)
+	doc.AddFieldMappingsAt(fID, id)
+	doc.AddFieldMappingsAt(fTitleFa, text(analyzerFaJoin))
+	doc.AddFieldMappingsAt(fKeywords, text(analyzerFaJoin))
+	doc.AddFieldMappingsAt(fAgencyFa, text(analyzerFaJoin))
+	doc.AddFieldMappingsAt(fBodyFa, text(analyzerFa))
+	doc.AddFieldMappingsAt(fTitleEn, text(en.AnalyzerName))
+	doc.AddFieldMappingsAt(fAgencyEn, text(en.AnalyzerName))
+	doc.AddFieldMappingsAt(fBodyEn, text(en.AnalyzerName))
 	m.DefaultMapping = doc
 	m.StoreDynamic = false
 	m.IndexDynamic = false

@@ -1,12 +1,18 @@
 package search
 
 import (
+	"cmp"
+	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
 
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
@@ -15,24 +21,59 @@ import (
 
 var _ catalog.Index = (*Index)(nil)
 
+// compactAfter is how many changes the delta index collects before the main
+// index is rebuilt in the background.
+const compactAfter = 64
+
 // Index is the search index over published services. It is safe for
 // concurrent use: any number of searches run alongside Put and Delete.
 //
-// Lock order: write, then mu. write serialises the writers so that the bleve
-// index and svcs always end in the same state; mu guards svcs and agencies
-// and is held only for map operations, never across a bleve call by a
-// searcher.
+// It keeps two bleve indexes, both in memory. main is a scorch index built in
+// one batch: scorch is several times faster to search than bleve's in-memory
+// index, but without a disk it never merges segments, so writing it one
+// service at a time would leave one segment per service. delta is bleve's
+// in-memory index (bleve.NewMemOnly), which takes single writes well; every
+// Put and Delete goes there, and the main documents of the services changed
+// since main was built are masked by changed. After compactAfter changes,
+// compact rebuilds main from svcs in the background and empties delta.
+//
+// Lock order: compactMu, then write, then mu. write serialises Put, Delete, SetAgencies and
+// compaction's swap. mu guards every field below it; Search holds it for
+// reading for its whole run, so an index swapped out under mu is no longer in
+// use and can be closed.
 type Index struct {
-	idx  bleve.Index
-	fa   analysis.Analyzer // analyzerFa
-	word analysis.Analyzer // analyzerFaWords
-	en   analysis.Analyzer // bleve's English analyzer
-	syn  *synonyms
+	mapping *mapping.IndexMappingImpl
+	fa      analysis.Analyzer // analyzerFa
+	faJoin  analysis.Analyzer // analyzerFaJoin
+	word    analysis.Analyzer // analyzerFaWords
+	en      analysis.Analyzer // bleve's English analyzer
+	syn     *synonyms
 
-	write    sync.Mutex
+	write      sync.Mutex
+	compacting bool // a background compaction runs; guarded by write
+	closed     bool // guarded by write
+	compactors sync.WaitGroup
+	compactMu  sync.Mutex // one rebuild at a time
+
 	mu       sync.RWMutex
-	svcs     map[string]catalog.Service // by ID
-	agencies map[string]catalog.Agency  // by code, for the agency names
+	main     bleve.Index
+	delta    bleve.Index
+	changed  map[string]uint64 // id → seq of its latest change that main does not have
+	seq      uint64            // counts changes
+	svcs     map[string]*entry // published services by ID
+	order    []*entry          // svcs by annual volume, then title
+	vocab    vocabulary        // terms of titles and keywords, for typos
+	agencies map[string]catalog.Agency
+}
+
+// entry is a published service with what search needs of it at hand.
+type entry struct {
+	svc     catalog.Service
+	doc     map[string]any // what bleve indexes
+	level   string         // "L2"
+	permit  string         // "yes" or "no"
+	sortKey string         // see sortKey
+	terms   []string       // distinct terms of titles and keywords, in vocab
 }
 
 // New returns an empty index held in memory.
@@ -42,29 +83,79 @@ func New() (*Index, error) {
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	idx, err := bleve.NewMemOnly(m)
-	if err != nil {
-		return nil, errs.Wrap(op, err)
-	}
 	x := &Index{
-		idx:      idx,
-		svcs:     map[string]catalog.Service{},
+		mapping:  m,
+		changed:  map[string]uint64{},
+		svcs:     map[string]*entry{},
+		vocab:    newVocabulary(),
 		agencies: map[string]catalog.Agency{},
 	}
 	for _, a := range []struct {
 		name string
 		dst  *analysis.Analyzer
-	}{{analyzerFa, &x.fa}, {analyzerFaWords, &x.word}, {en.AnalyzerName, &x.en}} {
+	}{{analyzerFa, &x.fa}, {analyzerFaJoin, &x.faJoin}, {analyzerFaWords, &x.word}, {en.AnalyzerName, &x.en}} {
 		if *a.dst = m.AnalyzerNamed(a.name); *a.dst == nil {
-			return nil, errs.Wrap(op, errs.E(op, errs.Internal, "analyzer "+a.name+" is missing", ""))
+			return nil, errs.E(op, errs.Internal, "analyzer "+a.name+" is missing", "")
 		}
 	}
 	x.syn = newSynonyms(x)
+	if x.main, err = x.newMain(nil); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	if x.delta, err = x.newDelta(nil); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
 	return x, nil
 }
 
-// Close releases the index.
-func (x *Index) Close() error { return x.idx.Close() }
+// newMain returns a scorch index in memory holding entries, written in one
+// batch so that it has one segment.
+func (x *Index) newMain(entries []*entry) (bleve.Index, error) {
+	idx, err := bleve.NewUsing("", x.mapping, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, err
+	}
+	return idx, fill(idx, entries)
+}
+
+// newDelta returns bleve's in-memory index holding entries.
+func (x *Index) newDelta(entries []*entry) (bleve.Index, error) {
+	idx, err := bleve.NewMemOnly(x.mapping)
+	if err != nil {
+		return nil, err
+	}
+	return idx, fill(idx, entries)
+}
+
+func fill(idx bleve.Index, entries []*entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	b := idx.NewBatch()
+	for _, e := range entries {
+		if err := b.Index(e.svc.ID, e.doc); err != nil {
+			idx.Close()
+			return err
+		}
+	}
+	if err := idx.Batch(b); err != nil {
+		idx.Close()
+		return err
+	}
+	return nil
+}
+
+// Close waits for a running compaction and releases the index. The index
+// must not be used afterwards.
+func (x *Index) Close() error {
+	x.write.Lock()
+	x.closed = true
+	x.write.Unlock()
+	x.compactors.Wait()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return errors.Join(x.main.Close(), x.delta.Close())
+}
 
 // Len returns the number of services in the index.
 func (x *Index) Len() int {
@@ -72,6 +163,8 @@ func (x *Index) Len() int {
 	defer x.mu.RUnlock()
 	return len(x.svcs)
 }
+
+var errClosed = errs.E("search", errs.Unavailable, "the search index is closed", "نمایهٔ جست‌وجو بسته شده است.")
 
 // Put adds svc to the index or replaces the service with the same ID.
 func (x *Index) Put(svc catalog.Service) error {
@@ -82,15 +175,83 @@ func (x *Index) Put(svc catalog.Service) error {
 	}
 	x.write.Lock()
 	defer x.write.Unlock()
-	x.mu.RLock()
-	ag := x.agencies[svc.Record.Agency]
-	x.mu.RUnlock()
-	if err := x.idx.Index(svc.ID, document(svc, ag)); err != nil {
+	if x.closed {
+		return errClosed
+	}
+	// Writers are serialised by write, so agencies can be read without mu.
+	e := x.entry(svc, x.agencies[svc.Record.Agency])
+	if err := x.delta.Index(svc.ID, e.doc); err != nil {
 		return errs.Wrap(op+" "+svc.ID, err)
 	}
 	x.mu.Lock()
-	x.svcs[svc.ID] = svc
+	x.remove(svc.ID)
+	x.svcs[svc.ID] = e
+	i, _ := slices.BinarySearchFunc(x.order, e, byVolume)
+	x.order = slices.Insert(x.order, i, e)
+	x.vocab.add(e.terms)
+	x.seq++
+	x.changed[svc.ID] = x.seq
 	x.mu.Unlock()
+	x.maybeCompact()
+	return nil
+}
+
+// PutAll adds or replaces many services at once, as when the catalogue is
+// loaded at start-up: it rebuilds the main index with them in one batch,
+// which is far faster than as many Puts. Searches see either none of list or
+// all of it.
+func (x *Index) PutAll(list []catalog.Service) error {
+	const op = "search.PutAll"
+	for _, svc := range list {
+		if svc.ID == "" {
+			return errs.E(op, errs.Invalid, "a service without an identifier cannot be indexed",
+				"خدمتی که شناسه ندارد نمی‌تواند نمایه شود.")
+		}
+	}
+	x.compactMu.Lock()
+	defer x.compactMu.Unlock()
+	x.write.Lock()
+	defer x.write.Unlock()
+	if x.closed {
+		return errClosed
+	}
+	// Writers wait on write, so svcs holds still while main is built.
+	fresh := make(map[string]*entry, len(list))
+	for _, svc := range list {
+		fresh[svc.ID] = x.entry(svc, x.agencies[svc.Record.Agency])
+	}
+	all := make([]*entry, 0, len(x.svcs)+len(fresh))
+	for id, e := range x.svcs {
+		if fresh[id] == nil {
+			all = append(all, e)
+		}
+	}
+	for _, e := range fresh {
+		all = append(all, e)
+	}
+	main, err := x.newMain(all)
+	if err != nil {
+		return errs.Wrap(op, err)
+	}
+	delta, err := x.newDelta(nil)
+	if err != nil {
+		main.Close()
+		return errs.Wrap(op, err)
+	}
+	x.mu.Lock()
+	for id, e := range fresh {
+		x.remove(id)
+		x.svcs[id] = e
+		x.vocab.add(e.terms)
+	}
+	x.order = slices.SortedFunc(maps.Values(x.svcs), byVolume)
+	x.seq++
+	clear(x.changed)
+	oldMain, oldDelta := x.main, x.delta
+	x.main, x.delta = main, delta
+	x.mu.Unlock()
+	oldMain.Close()
+	oldDelta.Close()
 	return nil
 }
 
@@ -99,13 +260,35 @@ func (x *Index) Put(svc catalog.Service) error {
 func (x *Index) Delete(id string) error {
 	x.write.Lock()
 	defer x.write.Unlock()
-	if err := x.idx.Delete(id); err != nil {
+	if x.closed {
+		return errClosed
+	}
+	if err := x.delta.Delete(id); err != nil {
 		return errs.Wrap("search.Delete "+id, err)
 	}
 	x.mu.Lock()
-	delete(x.svcs, id)
+	if x.remove(id) {
+		x.seq++
+		x.changed[id] = x.seq
+	}
 	x.mu.Unlock()
+	x.maybeCompact()
 	return nil
+}
+
+// remove takes the service id out of svcs, order and vocab, and reports
+// whether it was there. The caller holds write and mu.
+func (x *Index) remove(id string) bool {
+	old, ok := x.svcs[id]
+	if !ok {
+		return false
+	}
+	delete(x.svcs, id)
+	if i, found := slices.BinarySearchFunc(x.order, old, byVolume); found {
+		x.order = slices.Delete(x.order, i, i+1)
+	}
+	x.vocab.remove(old.terms)
+	return true
 }
 
 // SetAgencies gives the index the agencies' names, so that a search for an
@@ -124,73 +307,187 @@ func (x *Index) SetAgencies(list []catalog.Agency) error {
 		x.agencies[a.Code] = a
 	}
 	var again []catalog.Service
-	for _, svc := range x.svcs {
-		if changed[svc.Record.Agency] {
-			again = append(again, svc)
+	for _, e := range x.order {
+		if changed[e.svc.Record.Agency] {
+			again = append(again, e.svc)
 		}
 	}
-	agencies := x.agencies
 	x.mu.Unlock()
-	defer x.write.Unlock()
-	if len(again) == 0 {
-		return nil
-	}
-	b := x.idx.NewBatch()
+	x.write.Unlock()
 	for _, svc := range again {
-		if err := b.Index(svc.ID, document(svc, agencies[svc.Record.Agency])); err != nil {
+		if err := x.Put(svc); err != nil {
 			return errs.Wrap("search.SetAgencies", err)
 		}
-	}
-	if err := x.idx.Batch(b); err != nil {
-		return errs.Wrap("search.SetAgencies", err)
 	}
 	return nil
 }
 
-// document is what bleve indexes for svc: the text fields raw (the analyzers
-// fold them) and the facet fields as exact codes.
-func document(svc catalog.Service, ag catalog.Agency) map[string]any {
+// maybeCompact starts a compaction if enough has changed and none is
+// running. The caller holds write.
+func (x *Index) maybeCompact() {
+	if x.compacting || x.closed {
+		return
+	}
+	x.mu.RLock()
+	n := len(x.changed)
+	x.mu.RUnlock()
+	if n < compactAfter {
+		return
+	}
+	x.compacting = true
+	x.compactors.Add(1)
+	go x.compact()
+}
+
+// compact runs in the background: it rebuilds the indexes while enough
+// has changed.
+func (x *Index) compact() {
+	defer x.compactors.Done()
+	for {
+		x.compactMu.Lock()
+		err := x.rebuild()
+		x.compactMu.Unlock()
+		x.write.Lock()
+		x.mu.RLock()
+		again := err == nil && !x.closed && len(x.changed) >= compactAfter
+		x.mu.RUnlock()
+		if !again {
+			// On error search stays right with the old indexes, only
+			// slower; the next change tries again.
+			x.compacting = false
+			x.write.Unlock()
+			return
+		}
+		x.write.Unlock()
+	}
+}
+
+// Compact rebuilds the indexes now if anything changed since main was built,
+// and returns when it is done. The index compacts by itself as it is
+// written; a caller that has just loaded the whole catalogue can call this to
+// have the fastest search at once.
+func (x *Index) Compact() error {
+	x.compactMu.Lock()
+	defer x.compactMu.Unlock()
+	if err := x.rebuild(); err != nil {
+		return errs.Wrap("search.Compact", err)
+	}
+	return nil
+}
+
+// rebuild builds main from every published service and delta from what
+// changed while main was being built, and swaps them in. Searches go on
+// against the old indexes until the swap; writers wait only while the new
+// delta, which is small, is built. The caller holds compactMu.
+func (x *Index) rebuild() error {
+	x.mu.RLock()
+	snapshot := slices.Clone(x.order)
+	seq := x.seq
+	n := len(x.changed)
+	x.mu.RUnlock()
+	if n == 0 {
+		return nil
+	}
+	main, err := x.newMain(snapshot)
+	if err != nil {
+		return err
+	}
+
+	x.write.Lock()
+	defer x.write.Unlock()
+	if x.closed {
+		main.Close()
+		return errClosed
+	}
+	// Writers wait on write, so svcs and changed hold still here.
+	var rest []*entry
+	for id, s := range x.changed {
+		if e, ok := x.svcs[id]; ok && s > seq {
+			rest = append(rest, e)
+		}
+	}
+	delta, err := x.newDelta(rest)
+	if err != nil {
+		main.Close()
+		return err
+	}
+	x.mu.Lock()
+	oldMain, oldDelta := x.main, x.delta
+	x.main, x.delta = main, delta
+	for id, s := range x.changed {
+		if s <= seq {
+			delete(x.changed, id)
+		}
+	}
+	x.mu.Unlock()
+	// No search holds them: searches hold mu for reading while they run.
+	oldMain.Close()
+	oldDelta.Close()
+	return nil
+}
+
+// byVolume orders entries by annual volume, largest first, then by title in
+// Persian dictionary order, then by ID.
+func byVolume(a, b *entry) int {
+	if c := cmp.Compare(b.svc.Record.AnnualVolume, a.svc.Record.AnnualVolume); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.sortKey, b.sortKey); c != 0 {
+		return c
+	}
+	return strings.Compare(a.svc.ID, b.svc.ID)
+}
+
+// entry prepares svc for the index.
+func (x *Index) entry(svc catalog.Service, ag catalog.Agency) *entry {
 	r := &svc.Record
-	var detailsFa, detailsEn []string
+	var bodyFa, bodyEn []string
+	bodyFa, bodyEn = appendNames(bodyFa, bodyEn, r.DescriptionFa, r.DescriptionEn)
 	for _, o := range r.Outputs {
-		detailsFa, detailsEn = appendNames(detailsFa, detailsEn, o.NameFa, o.NameEn)
+		bodyFa, bodyEn = appendNames(bodyFa, bodyEn, o.NameFa, o.NameEn)
 	}
 	for _, q := range r.Requirements {
-		detailsFa, detailsEn = appendNames(detailsFa, detailsEn, q.NameFa, q.NameEn)
+		bodyFa, bodyEn = appendNames(bodyFa, bodyEn, q.NameFa, q.NameEn)
 		for _, e := range q.Evidence {
-			detailsFa, detailsEn = appendNames(detailsFa, detailsEn, e.NameFa, e.NameEn)
+			bodyFa, bodyEn = appendNames(bodyFa, bodyEn, e.NameFa, e.NameEn)
 		}
 	}
 	for _, ev := range r.Events {
 		if l, ok := catalog.LabelOf(catalog.LifeEvents, ev); ok {
-			detailsFa, detailsEn = appendNames(detailsFa, detailsEn, l.Fa, l.En)
+			bodyFa, bodyEn = appendNames(bodyFa, bodyEn, l.Fa, l.En)
 		}
 	}
 	permit := "no"
 	if r.IsPermit() {
 		permit = "yes"
 	}
-	doc := map[string]any{
-		fID:        svc.ID,
-		fTitleFa:   r.TitleFa,
-		fTitleEn:   r.TitleEn,
-		fKeywords:  r.Keywords,
-		fDescFa:    r.DescriptionFa,
-		fDescEn:    r.DescriptionEn,
-		fAgencyFa:  ag.NameFa,
-		fAgencyEn:  ag.NameEn,
-		fDetailsFa: detailsFa,
-		fDetailsEn: detailsEn,
-		fAgency:    r.Agency,
-		fDomain:    string(svc.Domain),
-		fEvents:    r.Events,
-		fLevel:     svc.Level.String(),
-		fAudience:  string(r.Audience),
-		fPermit:    permit,
-		fVolume:    float64(r.AnnualVolume),
-		fTitleSort: sortKey(r.TitleFa),
+	terms := map[string]bool{}
+	for _, t := range x.faJoin.Analyze([]byte(r.TitleFa + "\n" + strings.Join(r.Keywords, "\n"))) {
+		terms[string(t.Term)] = true
 	}
-	return doc
+	for _, t := range x.en.Analyze([]byte(r.TitleEn)) {
+		terms[string(t.Term)] = true
+	}
+	e := &entry{
+		svc: svc,
+		doc: map[string]any{
+			fID:       svc.ID,
+			fTitleFa:  r.TitleFa,
+			fTitleEn:  r.TitleEn,
+			fKeywords: r.Keywords,
+			fAgencyFa: ag.NameFa,
+			fAgencyEn: ag.NameEn,
+			fBodyFa:   bodyFa,
+			fBodyEn:   bodyEn,
+		},
+		level:   svc.Level.String(),
+		permit:  permit,
+		sortKey: sortKey(r.TitleFa),
+	}
+	for t := range terms {
+		e.terms = append(e.terms, t)
+	}
+	return e
 }
 
 func appendNames(fa, en []string, nameFa, nameEn string) ([]string, []string) {

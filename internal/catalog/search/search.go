@@ -1,10 +1,14 @@
 package search
 
 import (
-	"sort"
+	"cmp"
+	"context"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/panjare/panjare/internal/catalog"
@@ -18,10 +22,11 @@ const (
 )
 
 // Query tuning. Boosts rank a match in a title above one in a keyword, an
-// agency name, the outputs and requirements, and the description, in that
-// order; a typed identifier outranks everything.
+// agency name, and the body (description, outputs, requirements, events),
+// in that order; a typed identifier outranks everything.
 const (
 	fuzzyMinRunes  = 5   // words this long or longer also match with one typo
+	fuzzyMaxTerms  = 8   // at most this many terms one typo away are tried
 	prefixMinRunes = 2   // the last word matches as a prefix from this length
 	fuzzyFactor    = 0.3 // a fuzzy match weighs this much of an exact one
 	prefixFactor   = 0.6 // a prefix match weighs this much of an exact one
@@ -36,34 +41,32 @@ type fieldBoost struct {
 
 var (
 	// faFields are searched for every word.
-	faFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}, {fAgencyFa, 2}, {fDetailsFa, 1.5}, {fDescFa, 1}}
+	faFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}, {fAgencyFa, 2}, {fBodyFa, 1}}
 	// enFields are searched, with the English analyzer's term, for words in
 	// Latin letters.
-	enFields = []fieldBoost{{fTitleEn, 5}, {fAgencyEn, 2}, {fDetailsEn, 1.5}, {fDescEn, 1}}
+	enFields = []fieldBoost{{fTitleEn, 5}, {fAgencyEn, 2}, {fBodyEn, 1}}
 	// joinFields hold the glued pairs of words, for «گواهی نامه» against
-	// «گواهینامه» (the description has them only as written).
-	joinFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}, {fAgencyFa, 2}, {fDescFa, 1}}
-	// looseFields are where fuzzy and prefix matches are tried: they are the
-	// costly ones, and a loose match in a long description is mostly noise.
-	looseFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}, {fAgencyFa, 2}}
+	// «گواهینامه».
+	joinFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}, {fAgencyFa, 2}}
+	// looseFields are where typos and prefixes are forgiven: a loose match
+	// in a long description is mostly noise, and costs the most.
+	looseFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}, {fTitleEn, 5}}
 )
 
-// facets are the facet fields and how many values each can have (enough to
-// list all of them).
-var facets = []struct {
-	name, field string
-	size        int
-}{
-	{catalog.FacetAgency, fAgency, 1000},
-	{catalog.FacetDomain, fDomain, len(catalog.Domains) + 10},
-	{catalog.FacetEvent, fEvents, len(catalog.LifeEvents) + 10},
-	{catalog.FacetLevel, fLevel, len(catalog.Levels) + 2},
-	{catalog.FacetAudience, fAudience, len(catalog.Audiences) + 2},
+// hit is a matching service and its relevance.
+type hit struct {
+	e     *entry
+	score float64
 }
 
 // Search returns one page of the services that match q, best first (by
 // annual volume, then title, when q has no text), with the facet counts of
 // all the matches.
+//
+// bleve finds the services that match the text and scores them; the
+// filters, the facet counts and the order are computed here from the
+// services themselves, which at this size is far cheaper than bleve's doc
+// values.
 func (x *Index) Search(q catalog.Query) (catalog.Results, error) {
 	const op = "search.Search"
 	if q.Permit != "" && q.Permit != "yes" && q.Permit != "no" {
@@ -81,75 +84,149 @@ func (x *Index) Search(q catalog.Query) (catalog.Results, error) {
 		per = MaxPerPage
 	}
 
-	text := x.textQuery(q.Text)
-	var must []query.Query
-	if text != nil {
-		must = append(must, text)
-	}
-	for _, f := range []struct{ field, value string }{
-		{fAgency, q.Agency}, {fDomain, q.Domain}, {fEvents, q.Event},
-		{fLevel, q.Level}, {fAudience, q.Audience}, {fPermit, q.Permit},
-	} {
-		if f.value != "" {
-			must = append(must, term(f.field, f.value, 0))
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var hits []hit
+	if text := x.textQuery(q.Text); text == nil {
+		hits = make([]hit, 0, len(x.order))
+		for _, e := range x.order {
+			if keep(e, q) {
+				hits = append(hits, hit{e: e})
+			}
 		}
-	}
-	var bq query.Query
-	switch len(must) {
-	case 0:
-		bq = bleve.NewMatchAllQuery()
-	case 1:
-		bq = must[0]
-	default:
-		bq = bleve.NewConjunctionQuery(must...)
-	}
-
-	req := bleve.NewSearchRequestOptions(bq, per, (page-1)*per, false)
-	if text == nil {
-		req.SortBy([]string{"-" + fVolume, fTitleSort})
 	} else {
-		req.SortBy([]string{"-_score", "-" + fVolume})
-	}
-	for _, f := range facets {
-		req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
-	}
-	res, err := x.idx.Search(req)
-	if err != nil {
-		return catalog.Results{}, errs.Wrap(op, err)
+		err := x.match(text, func(id string, score float64) {
+			if e, ok := x.svcs[id]; ok && keep(e, q) {
+				hits = append(hits, hit{e, score})
+			}
+		})
+		if err != nil {
+			return catalog.Results{}, errs.Wrap(op, err)
+		}
+		slices.SortFunc(hits, func(a, b hit) int {
+			if c := cmp.Compare(b.score, a.score); c != 0 {
+				return c
+			}
+			return byVolume(a.e, b.e)
+		})
 	}
 
 	out := catalog.Results{
-		Items:  make([]catalog.Service, 0, len(res.Hits)),
-		Total:  int(res.Total),
+		Items:  []catalog.Service{},
+		Total:  len(hits),
 		Page:   page,
-		Pages:  (int(res.Total) + per - 1) / per,
-		Facets: make(map[string][]catalog.FacetValue, len(facets)),
+		Pages:  (len(hits) + per - 1) / per,
+		Facets: facetCounts(hits),
 	}
-	x.mu.RLock()
-	for _, h := range res.Hits {
-		// A service deleted since bleve answered is left out.
-		if svc, ok := x.svcs[h.ID]; ok {
-			out.Items = append(out.Items, svc)
+	if from := (page - 1) * per; from < len(hits) {
+		for _, h := range hits[from:min(from+per, len(hits))] {
+			out.Items = append(out.Items, h.e.svc)
 		}
-	}
-	x.mu.RUnlock()
-	for _, f := range facets {
-		fr := res.Facets[f.name]
-		vals := []catalog.FacetValue{}
-		if fr != nil && fr.Terms != nil {
-			for _, t := range fr.Terms.Terms() {
-				vals = append(vals, catalog.FacetValue{Code: t.Term, Count: t.Count})
-			}
-		}
-		sort.SliceStable(vals, func(i, j int) bool {
-			if vals[i].Count != vals[j].Count {
-				return vals[i].Count > vals[j].Count
-			}
-			return vals[i].Code < vals[j].Code
-		})
-		out.Facets[f.name] = vals
 	}
 	return out, nil
+}
+
+// keep reports whether e passes every filter of q.
+func keep(e *entry, q catalog.Query) bool {
+	r := &e.svc.Record
+	return (q.Agency == "" || q.Agency == r.Agency) &&
+		(q.Domain == "" || q.Domain == string(e.svc.Domain)) &&
+		(q.Event == "" || slices.Contains(r.Events, q.Event)) &&
+		(q.Level == "" || q.Level == e.level) &&
+		(q.Audience == "" || q.Audience == string(r.Audience)) &&
+		(q.Permit == "" || q.Permit == e.permit)
+}
+
+// facetCounts counts the values of each facet over hits, most frequent
+// first, then by code.
+func facetCounts(hits []hit) map[string][]catalog.FacetValue {
+	counts := map[string]map[string]int{
+		catalog.FacetAgency: {}, catalog.FacetDomain: {}, catalog.FacetEvent: {},
+		catalog.FacetLevel: {}, catalog.FacetAudience: {},
+	}
+	for _, h := range hits {
+		r := &h.e.svc.Record
+		counts[catalog.FacetAgency][r.Agency]++
+		counts[catalog.FacetDomain][string(h.e.svc.Domain)]++
+		counts[catalog.FacetLevel][h.e.level]++
+		counts[catalog.FacetAudience][string(r.Audience)]++
+		for i, ev := range r.Events {
+			if !slices.Contains(r.Events[:i], ev) {
+				counts[catalog.FacetEvent][ev]++
+			}
+		}
+	}
+	out := make(map[string][]catalog.FacetValue, len(counts))
+	for name, m := range counts {
+		vals := make([]catalog.FacetValue, 0, len(m))
+		for code, n := range m {
+			if code != "" {
+				vals = append(vals, catalog.FacetValue{Code: code, Count: n})
+			}
+		}
+		slices.SortFunc(vals, func(a, b catalog.FacetValue) int {
+			if c := cmp.Compare(b.Count, a.Count); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Code, b.Code)
+		})
+		out[name] = vals
+	}
+	return out
+}
+
+// match runs the text query on main and delta and calls found for every
+// matching service with its score. Services changed since main was built
+// are taken from delta only. The caller holds mu for reading.
+func (x *Index) match(q query.Query, found func(id string, score float64)) error {
+	err := x.collect(x.main, q, func(id string, score float64) {
+		if _, stale := x.changed[id]; !stale {
+			found(id, score)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return x.collect(x.delta, q, found)
+}
+
+// collect calls found for every document of idx that matches q. It walks
+// bleve's searcher itself: a search request would keep only the top hits,
+// and the filters and facets here need them all.
+func (x *Index) collect(idx bleve.Index, q query.Query, found func(id string, score float64)) error {
+	ix, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	s, err := q.Searcher(context.Background(), r, x.mapping, search.SearcherOptions{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{
+		DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0),
+		IndexReader:       r,
+	}
+	for {
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return err
+		}
+		if dm == nil {
+			return nil
+		}
+		id, err := r.ExternalID(dm.IndexInternalID)
+		if err != nil {
+			return err
+		}
+		found(id, dm.Score)
+		sctx.DocumentMatchPool.Put(dm)
+	}
 }
 
 // textQuery returns the query for the free text s, or nil when s has no
@@ -207,32 +284,24 @@ func (x *Index) wordQuery(words []string, i int) query.Query {
 	alts := x.exact(w, 1)
 	n := utf8.RuneCountInString(w)
 	if n >= fuzzyMinRunes && !isDigits(w) {
-		for _, f := range looseFields {
-			q := bleve.NewFuzzyQuery(w)
-			q.SetFuzziness(1)
-			q.SetField(f.field)
-			q.SetBoost(f.boost * fuzzyFactor)
-			alts = append(alts, q)
+		near := x.vocab.similar(w, fuzzyMaxTerms)
+		if e := x.enTerm(w); e != "" && e != w {
+			near = append(near, x.vocab.similar(e, fuzzyMaxTerms)...)
 		}
-		if e := x.enTerm(w); e != "" {
-			q := bleve.NewFuzzyQuery(e)
-			q.SetFuzziness(1)
-			q.SetField(fTitleEn)
-			q.SetBoost(5 * fuzzyFactor)
-			alts = append(alts, q)
+		for _, t := range near {
+			for _, f := range looseFields {
+				alts = append(alts, term(f.field, t, f.boost*fuzzyFactor))
+			}
 		}
 	}
 	if i == len(words)-1 && n >= prefixMinRunes {
 		for _, f := range looseFields {
+			if f.field == fTitleEn && !isLatin(w) {
+				continue
+			}
 			q := bleve.NewPrefixQuery(w)
 			q.SetField(f.field)
 			q.SetBoost(f.boost * prefixFactor)
-			alts = append(alts, q)
-		}
-		if isLatin(w) {
-			q := bleve.NewPrefixQuery(w)
-			q.SetField(fTitleEn)
-			q.SetBoost(5 * prefixFactor)
 			alts = append(alts, q)
 		}
 	}

@@ -1,0 +1,102 @@
+package search
+
+import (
+	"slices"
+	"unicode/utf8"
+)
+
+// vocabulary holds the terms of the fields where typos are forgiven (titles
+// and keywords), to find the terms one edit away from a query word. bleve's
+// own fuzzy query is not used: its in-memory index measures edits in bytes,
+// and a Persian letter is two bytes, so one wrong letter would count as two.
+//
+// near maps each term, and each form of it with one letter deleted, to the
+// terms: two words are one edit apart only if they share such a key.
+type vocabulary struct {
+	count map[string]int      // term → how many services have it
+	near  map[string][]string // key → terms
+}
+
+func newVocabulary() vocabulary {
+	return vocabulary{count: map[string]int{}, near: map[string][]string{}}
+}
+
+// add counts one service's distinct terms.
+func (v *vocabulary) add(terms []string) {
+	for _, t := range terms {
+		if v.count[t] == 0 {
+			for _, k := range deletions(t) {
+				v.near[k] = append(v.near[k], t)
+			}
+		}
+		v.count[t]++
+	}
+}
+
+// remove uncounts one service's distinct terms.
+func (v *vocabulary) remove(terms []string) {
+	for _, t := range terms {
+		v.count[t]--
+		if v.count[t] > 0 {
+			continue
+		}
+		delete(v.count, t)
+		for _, k := range deletions(t) {
+			v.near[k] = slices.DeleteFunc(v.near[k], func(s string) bool { return s == t })
+			if len(v.near[k]) == 0 {
+				delete(v.near, k)
+			}
+		}
+	}
+}
+
+// similar returns up to max terms one edit (a letter inserted, deleted or
+// replaced) away from w, the most common first; w itself is left out.
+func (v *vocabulary) similar(w string, max int) []string {
+	var out []string
+	for _, k := range deletions(w) {
+		for _, t := range v.near[k] {
+			if t != w && !slices.Contains(out, t) && oneEdit(w, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return v.count[b] - v.count[a] })
+	if len(out) > max {
+		out = out[:max]
+	}
+	return out
+}
+
+// deletions returns w and every form of w with one letter deleted.
+func deletions(w string) []string {
+	out := make([]string, 0, utf8.RuneCountInString(w)+1)
+	out = append(out, w)
+	for i, r := range w {
+		d := w[:i] + w[i+utf8.RuneLen(r):]
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// oneEdit reports whether a and b are at most one letter insertion,
+// deletion or substitution apart.
+func oneEdit(a, b string) bool {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) < len(rb) {
+		ra, rb = rb, ra
+	}
+	if len(ra)-len(rb) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(rb) && ra[i] == rb[i] {
+		i++
+	}
+	if len(ra) == len(rb) {
+		return i == len(ra) || slices.Equal(ra[i+1:], rb[i+1:])
+	}
+	return slices.Equal(ra[i+1:], rb[i:])
+}
