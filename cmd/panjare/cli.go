@@ -60,6 +60,7 @@ Usage:
   panjare apikey issue  --agency CODE --name NAME [--db DB]          issue an agency API key (shown once)
   panjare apikey list   [--agency CODE] [--db DB]                    list API clients
   panjare apikey revoke --id N [--db DB]                             revoke an API client's key
+  panjare exchange member|subsystem|service|cert|grant|revoke|rights ... the exchange registry (panjare exchange help)
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, rest, getenv, stdout, stderr)
 	case "apikey":
 		err = apikey(ctx, rest, getenv, stdout, stderr)
+	case "exchange":
+		err = exchangeCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":

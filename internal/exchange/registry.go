@@ -793,14 +793,10 @@ func queryRights(ctx context.Context, q querier, where string, args ...any) ([]A
 // may.
 func (x *Exchange) RevokeRight(ctx context.Context, p identity.Principal, id int64) error {
 	const op = "exchange.RevokeRight"
-	list, err := queryRights(ctx, x.st.Read(), `WHERE id = $1`, id)
+	r, err := x.Right(ctx, id)
 	if err != nil {
-		return errs.Wrap(op, err)
+		return err
 	}
-	if len(list) == 0 {
-		return errs.NotFoundf(op, "access right", "مجوز دسترسی")
-	}
-	r := list[0]
 	if !isAgency(p, r.Service.Provider.Member) {
 		if p.Has(identity.RolePlatformAdmin) {
 			return forbidden(op, "access rights are revoked by the provider's agency, never by the platform",
@@ -825,6 +821,19 @@ func (x *Exchange) RevokeRight(ctx context.Context, p identity.Principal, id int
 		return err
 	})
 	return errs.Wrap(op, err)
+}
+
+// Right returns one access right, or errs.NotFound.
+func (x *Exchange) Right(ctx context.Context, id int64) (AccessRight, error) {
+	const op = "exchange.Right"
+	list, err := queryRights(ctx, x.st.Read(), `WHERE id = $1`, id)
+	if err != nil {
+		return AccessRight{}, errs.Wrap(op, err)
+	}
+	if len(list) == 0 {
+		return AccessRight{}, errs.NotFoundf(op, "access right", "مجوز دسترسی")
+	}
+	return list[0], nil
 }
 
 // Rights lists the access rights, current and past, to the services of
