@@ -68,11 +68,11 @@ func exchangeCmd(ctx context.Context, args []string, getenv func(string) string,
 	fs.StringVar(&cfg.Instance, "instance", cfg.Instance, "the exchange instance of this platform")
 	var (
 		class, code, name, nameEn, id, backend, openapiFile, title, titleEn, version string
-		provider, subsystem, out, serial, reason, service, clientID, basis, endpoint   string
-		expires                                                                        string
-		personal, consent                                                              bool
-		days                                                                           int
-		right                                                                          int64
+		provider, subsystem, out, serial, reason, service, clientID, basis, endpoint string
+		expires                                                                      string
+		personal, consent                                                            bool
+		days                                                                         int
+		right                                                                        int64
 	)
 	switch cmd {
 	case "member add":
