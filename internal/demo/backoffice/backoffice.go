@@ -182,7 +182,7 @@ func Offices(ps *People) []*Office {
 var errBadID = errors.New("invalid company national identifier")
 
 func taxSchema() map[string]any {
-	return obj(map[string]any{"subject": str, "kind": str, "name": str, "cleared": boolean, "debt_rials": integer,
+	return obj(map[string]any{"national_code": str, "national_id": str, "kind": str, "name": str, "cleared": boolean, "debt_rials": integer,
 		"certificate_number": str, "valid_until": dateS})
 }
 

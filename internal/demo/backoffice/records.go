@@ -163,18 +163,19 @@ func criminalOf(ps *People, p *Person) criminalRecord {
 // ---- tax (INTA) ----
 
 type taxClearance struct {
-	Subject     string   `json:"subject"` // national code or company national identifier
-	Kind        string   `json:"kind"`    // person or company
-	Name        string   `json:"name"`
-	Cleared     bool     `json:"cleared"`
-	DebtRials   int64    `json:"debt_rials"`
-	Certificate string   `json:"certificate_number,omitempty"`
-	ValidUntil  dateJSON `json:"valid_until"`
+	NationalCode string   `json:"national_code,omitempty"` // a person
+	NationalID   string   `json:"national_id,omitempty"`   // a company
+	Kind         string   `json:"kind"`                    // person or company
+	Name         string   `json:"name"`
+	Cleared      bool     `json:"cleared"`
+	DebtRials    int64    `json:"debt_rials"`
+	Certificate  string   `json:"certificate_number,omitempty"`
+	ValidUntil   dateJSON `json:"valid_until"`
 }
 
 func taxOfPerson(ps *People, p *Person) taxClearance {
 	i := ps.index(p)
-	r := taxClearance{Subject: p.NationalCode, Kind: "person", Name: p.FullName(), Cleared: true, ValidUntil: dateOf(asOf.AddDate(0, 3, 0))}
+	r := taxClearance{NationalCode: p.NationalCode, Kind: "person", Name: p.FullName(), Cleared: true, ValidUntil: dateOf(asOf.AddDate(0, 3, 0))}
 	if i%9 == 3 {
 		r.Cleared, r.DebtRials = false, int64(12_500_000*(1+i%4))
 	} else {
@@ -184,7 +185,7 @@ func taxOfPerson(ps *People, p *Person) taxClearance {
 }
 
 func taxOfCompany(i int, c Company) taxClearance {
-	r := taxClearance{Subject: c.NationalID, Kind: "company", Name: c.Name, Cleared: i != 2, ValidUntil: dateOf(asOf.AddDate(0, 3, 0))}
+	r := taxClearance{NationalID: c.NationalID, Kind: "company", Name: c.Name, Cleared: i != 2, ValidUntil: dateOf(asOf.AddDate(0, 3, 0))}
 	if r.Cleared {
 		r.Certificate = fmt.Sprintf("TC-%d-C%04d", asOf.Year(), 70+i*13)
 	} else {
