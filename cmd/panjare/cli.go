@@ -60,6 +60,9 @@ Usage:
   panjare apikey issue  --agency CODE --name NAME [--db DB]          issue an agency API key (shown once)
   panjare apikey list   [--agency CODE] [--db DB]                    list API clients
   panjare apikey revoke --id N [--db DB]                             revoke an API client's key
+  panjare staff add    --national-code C --agency A --role R [--db DB]  give a person a staff role
+  panjare staff list   [--agency A] [--db DB]                         list staff roles
+  panjare staff remove --national-code C --agency A --role R [--db DB]  take a staff role away
   panjare exchange member|subsystem|service|cert|grant|revoke|rights ... the exchange registry (panjare exchange help)
   panjare version                                                    print the version
   panjare help                                                       print this help
@@ -88,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = apikey(ctx, rest, getenv, stdout, stderr)
 	case "exchange":
 		err = exchangeCmd(ctx, rest, getenv, stdout, stderr)
+	case "staff":
+		err = staff(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":
@@ -125,6 +130,10 @@ func configFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.BoolVar(&cfg.Jobs, "jobs", cfg.Jobs, "work background jobs in this process")
 	fs.BoolVar(&cfg.Migrate, "migrate", cfg.Migrate, "migrate the database at start-up")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&cfg.OIDCIssuer, "oidc-issuer", cfg.OIDCIssuer, "issuer URL of the national identity provider (default: the built-in demo provider at BASE-URL/idp)")
+	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", cfg.OIDCClientID, "the portal's client id at the identity provider")
+	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", cfg.OIDCClientSecret, "the portal's client secret at the identity provider (prefer PANJARE_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&cfg.OIDCNationalCodeClaim, "oidc-national-code-claim", cfg.OIDCNationalCodeClaim, "the ID token claim that holds the national code (default national_code)")
 }
 
 // parse parses args and then, for every flag not given on the command line,
@@ -207,6 +216,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
   Portal (Persian):   %s/
   Portal (English):   %s/?lang=en
+  Sign in (demo ID):  %s/signin   (any valid national code, e.g. 0067749828)
   Search:             %s/services?q=%%D9%%BE%%D8%%A7%%D8%%B3%%D9%%BE%%D9%%88%%D8%%B1%%D8%%AA
   API:                %s/api/v1/services
   OpenAPI:            %s/api/v1/openapi.json
@@ -215,7 +225,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
   Data directory: %s   (Ctrl-C to stop)
 
-`, cfg.Version, base, base, base, base, base, base, base, base, cfg.DataDir)
+`, cfg.Version, base, base, base, base, base, base, base, base, base, cfg.DataDir)
 	}
 	return a.Run(ctx, ln)
 }

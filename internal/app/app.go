@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/identity/idp"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,7 +78,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Catalog.RegisterWorkers()
 	a.Exchange = exchange.New(st, cfg.Instance)
 
-	portal, err := web.New(web.Config{Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version})
+	cookies := identity.CookiesFor(cfg.BaseURL)
+	signIn, demoIdP, err := a.signIn(ctx, cookies)
+	if err != nil {
+		return fail(err)
+	}
+
+	portal, err := web.New(web.Config{Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
+		Identity: a.Identity, SignIn: signIn, Cookies: cookies})
 	if err != nil {
 		return fail(err)
 	}
@@ -85,6 +94,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	mux := http.NewServeMux()
 	portal.Register(mux)
+	if demoIdP != nil {
+		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
+	}
 	api.New(api.Config{Catalog: a.Catalog, Identity: a.Identity, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -106,8 +118,44 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		httpx.WriteProblem(w, r, log, errs.E("csrf", errs.Forbidden,
 			"cross-origin request refused", "درخواست از مبدأ دیگر پذیرفته نشد"))
 	}))
-	a.Handler = httpx.Observe(httpx.SecureHeaders(csrf.Handler(mux)), httpx.NewMetrics(reg), log)
+	sessions := a.Identity.Middleware(cookies, log)
+	a.Handler = httpx.Observe(httpx.SecureHeaders(csrf.Handler(sessions(mux))), httpx.NewMetrics(reg), log)
 	return a, nil
+}
+
+// demoClientID is the portal's client id at the built-in demo provider.
+const demoClientID = "panjare-portal"
+
+// signIn builds the relying party of citizen sign-in. Without a configured
+// issuer it also builds the demo identity provider, served by this process
+// at BaseURL + "/idp", with the portal as its one client; the portal still
+// talks to it over HTTP, exactly as to a national provider.
+func (a *App) signIn(ctx context.Context, cookies identity.Cookies) (*identity.RelyingParty, *idp.Provider, error) {
+	cfg := a.Config
+	rp := identity.RPConfig{
+		Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+		RedirectURL: cfg.BaseURL + "/auth/callback", NationalCodeClaim: cfg.OIDCNationalCodeClaim, Cookies: cookies,
+	}
+	var demo *idp.Provider
+	if rp.Issuer == "" {
+		secret, err := a.Identity.Secret(ctx, "idp_portal_client_secret")
+		if err != nil {
+			return nil, nil, err
+		}
+		rp.Issuer, rp.ClientID, rp.ClientSecret = cfg.BaseURL+"/idp", demoClientID, base64.RawURLEncoding.EncodeToString(secret)
+		rp.NationalCodeClaim = "national_code"
+		demo, err = idp.New(ctx, idp.Config{
+			Store: a.Store, Identity: a.Identity, Issuer: rp.Issuer, Stylesheet: "/static/css/panjare.css", Log: a.Log,
+			Clients: []idp.Client{{ID: rp.ClientID, Secret: rp.ClientSecret, RedirectURIs: []string{rp.RedirectURL}}},
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		a.Log.Warn("citizen sign-in uses the built-in demo identity provider, where anyone can sign in as anyone; set --oidc-issuer for real use",
+			"issuer", rp.Issuer)
+	}
+	r, err := a.Identity.NewRelyingParty(ctx, rp)
+	return r, demo, err
 }
 
 // LoadDemo loads the demo data once; it reports whether anything was loaded.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 )
@@ -21,6 +22,13 @@ type Config struct {
 	LogLevel string // debug, info, warn or error
 	Version  string // the build's version, for pages and /metrics
 	Instance string // the exchange identifier instance of this platform, such as IR
+
+	// Citizen sign-in through OpenID Connect. An empty issuer runs the
+	// built-in demo identity provider at BaseURL + "/idp".
+	OIDCIssuer            string
+	OIDCClientID          string
+	OIDCClientSecret      string // personal to this deployment: never logged
+	OIDCNationalCodeClaim string // the ID token claim with the national code; "national_code" when empty
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -53,6 +61,14 @@ func (c *Config) Validate() error {
 		c.BaseURL = "http://" + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.OIDCIssuer != "" {
+		if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("config: --oidc-issuer %q: want the identity provider's https:// URL", c.OIDCIssuer)
+		}
+		if c.OIDCClientID == "" || c.OIDCClientSecret == "" {
+			return errors.New("config: --oidc-issuer needs --oidc-client-id and --oidc-client-secret")
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -96,7 +96,13 @@ func (id *Identity) Middleware(c Cookies, log *slog.Logger) func(http.Handler) h
 			switch {
 			case err == nil:
 				ctx := context.WithValue(WithPrincipal(r.Context(), p), sessionKey, s)
-				r = r.WithContext(ctx)
+				inner := r.WithContext(ctx)
+				next.ServeHTTP(w, inner)
+				// The mux records the route pattern on the request it
+				// serves; hand it back to the middleware outside, which
+				// labels logs and metrics with it.
+				r.Pattern = inner.Pattern
+				return
 			case errs.Is(err, errs.Unauthorized):
 				c.ClearSession(w)
 			default:
