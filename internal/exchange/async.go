@@ -26,7 +26,8 @@ import (
 // and the client gets 202 with a Location to poll. The job delivers when the
 // provider is back, with River's retries and backoff; the answer is kept in
 // exchange_async for polling (until fetched, or AsyncKeep at most) and, when
-// the client named a Panjare-Callback URL, POSTed there.
+// the client named a Panjare-Callback URL, POSTed there: the answer is
+// delivered once, by whichever of the two comes first.
 //
 // This is the one place the platform holds payloads: the queued request
 // (in the job, until delivered) and the provider's answer (until fetched or
@@ -486,8 +487,10 @@ type callbackWorker struct {
 	g *Gateway
 }
 
-// Work sends the answer with its receipt headers. A 2xx ends the job;
-// anything else is retried by River. The answer stays for polling too.
+// Work sends the answer with its receipt headers. A 2xx ends the job and
+// deletes the answer, as a poll would; anything else is retried by River,
+// and the answer stays for polling meanwhile. Whichever comes first
+// delivers it.
 func (w *callbackWorker) Work(ctx context.Context, j *river.Job[callbackArgs]) error {
 	a, err := w.g.loadAnswer(ctx, j.Args.MessageID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -519,7 +522,8 @@ func (w *callbackWorker) Work(ctx context.Context, j *river.Job[callbackArgs]) e
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("exchange: the callback answered %d", resp.StatusCode)
 	}
-	return nil
+	// Delivered: the answer is not kept any longer.
+	return ignoreDone(w.g.forgetAnswer(ctx, j.Args.MessageID, "fetched"))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {

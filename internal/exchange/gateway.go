@@ -241,14 +241,16 @@ func (c *call) record(status int, code string) *record {
 	}}
 }
 
-// receipt returns the signed receipt of c's exchange.
+// receipt returns the signed receipt of c's exchange. Its time is cut to
+// microseconds, the precision both engines keep, so that a receipt rebuilt
+// from the database verifies.
 func (g *Gateway) receipt(c *call, status int, reqDigest, respDigest string) Receipt {
 	p := c.rest
 	if c.query != "" {
 		p += "?" + c.query
 	}
 	r := Receipt{MessageID: c.id, Client: c.client.String(), Service: c.service.String(), Method: c.method,
-		Path: p, Status: status, At: time.Now().UTC(), RequestDigest: reqDigest, ResponseDigest: respDigest}
+		Path: p, Status: status, At: time.Now().UTC().Truncate(time.Microsecond), RequestDigest: reqDigest, ResponseDigest: respDigest}
 	g.signer.sign(&r)
 	return r
 }
