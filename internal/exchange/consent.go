@@ -189,12 +189,15 @@ func (x *Exchange) Authorize(ctx context.Context, r AccessRequest) (Decision, er
 		return Decision{}, deny(CodeUnknownClient, errs.Unauthorized, "the client "+r.Client.String()+" belongs to another instance",
 			"سامانهٔ درخواست‌کننده "+r.Client.String()+" از نمونهٔ دیگری است")
 	}
-	if _, err := x.Subsystem(ctx, r.Client); err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return Decision{}, deny(CodeUnknownClient, errs.Unauthorized, "the client "+r.Client.String()+" is not a registered subsystem",
-				"سامانهٔ درخواست‌کننده "+r.Client.String()+" زیرسامانهٔ ثبت‌شده‌ای نیست")
+	if _, ok := x.known.Load(r.Client); !ok {
+		if _, err := x.Subsystem(ctx, r.Client); err != nil {
+			if errs.Is(err, errs.NotFound) {
+				return Decision{}, deny(CodeUnknownClient, errs.Unauthorized, "the client "+r.Client.String()+" is not a registered subsystem",
+					"سامانهٔ درخواست‌کننده "+r.Client.String()+" زیرسامانهٔ ثبت‌شده‌ای نیست")
+			}
+			return Decision{}, err
 		}
-		return Decision{}, err
+		x.known.Store(r.Client, struct{}{})
 	}
 	if err := r.Service.Validate(); err != nil {
 		return Decision{}, asBadRequest(err)

@@ -62,7 +62,7 @@ const statsOpenAPI = `{"openapi": "3.1.0", "info": {"title": "stats", "version":
 // fixture registers members NOCR, INTA, FARAJA, SALAMAT, EDU, SABT and MCLS,
 // one subsystem each, and NOCR's services person-identity and person-family
 // (personal) and stats (not personal).
-func fixture(t *testing.T, s *store.Store) *exchange.Exchange {
+func fixture(t testing.TB, s *store.Store) *exchange.Exchange {
 	t.Helper()
 	ctx := context.Background()
 	x := exchange.New(s, "IR")

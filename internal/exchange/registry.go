@@ -57,6 +57,10 @@ type Exchange struct {
 	mu    sync.Mutex
 	root  *rootCA                   // loaded or created on first use
 	certs map[[32]byte]verifiedCert // client certificates whose signature and name were checked
+
+	// known holds the subsystems seen registered. Subsystems are never
+	// removed, so a hit saves Authorize a query and is never stale.
+	known sync.Map
 }
 
 // New returns the exchange of the platform instance (such as "IR") on st.
