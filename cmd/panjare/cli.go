@@ -130,6 +130,7 @@ func configFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.BoolVar(&cfg.Jobs, "jobs", cfg.Jobs, "work background jobs in this process")
 	fs.BoolVar(&cfg.Migrate, "migrate", cfg.Migrate, "migrate the database at start-up")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&cfg.Instance, "instance", cfg.Instance, "the exchange identifier instance of this platform")
 	fs.StringVar(&cfg.OIDCIssuer, "oidc-issuer", cfg.OIDCIssuer, "issuer URL of the national identity provider (default: the built-in demo provider at BASE-URL/idp)")
 	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", cfg.OIDCClientID, "the portal's client id at the identity provider")
 	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", cfg.OIDCClientSecret, "the portal's client secret at the identity provider (prefer PANJARE_OIDC_CLIENT_SECRET)")

@@ -41,6 +41,9 @@ func (c *Config) Validate() error {
 	if c.Instance == "" {
 		c.Instance = "IR"
 	}
+	if len(c.Instance) < 2 || len(c.Instance) > 16 || strings.Trim(c.Instance, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return fmt.Errorf("config: --instance %q: want 2 to 16 capital Latin letters, such as IR", c.Instance)
+	}
 	if c.DataDir == "" {
 		c.DataDir = "data"
 	}
