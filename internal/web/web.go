@@ -191,6 +191,7 @@ type page struct {
 	OtherLang string
 	Version   string
 	User      *pageUser // the signed-in person, shown in the header; nil for visitors
+	SignIn    bool      // whether the portal offers signing in
 	Data      any
 }
 
@@ -227,6 +228,7 @@ func (w *Web) execute(r *http.Request, name, title, section string, data any) (*
 	p := page{
 		Lang: string(l), Dir: l.dir(), Title: title, Section: section,
 		SwitchURL: switchURL(r, l.other()), OtherLang: string(l.other()), Version: w.version, Data: data,
+		SignIn: w.rp != nil,
 	}
 	if pr, ok := identity.FromContext(r.Context()); ok && pr.Kind == "user" {
 		p.User = &pageUser{Name: pr.Name}
