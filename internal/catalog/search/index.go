@@ -63,17 +63,73 @@ type Index struct {
 	svcs     map[string]*entry // published services by ID
 	order    []*entry          // svcs by annual volume, then title
 	vocab    vocabulary        // terms of titles and keywords, for typos
+	codes    [numFacets]codes  // facet values numbered, for counting
 	agencies map[string]catalog.Agency
 }
 
 // entry is a published service with what search needs of it at hand.
 type entry struct {
 	svc     catalog.Service
-	doc     map[string]any // what bleve indexes
-	level   string         // "L2"
-	permit  string         // "yes" or "no"
-	sortKey string         // see sortKey
-	terms   []string       // distinct terms of titles and keywords, in vocab
+	doc     map[string]any     // what bleve indexes
+	level   string             // "L2"
+	permit  string             // "yes" or "no"
+	sortKey string             // see sortKey
+	words   []string           // distinct words of titles and keywords, in vocab
+	glued   []string           // their distinct glued pairs, in vocab
+	facets  [numFacets][]int32 // its values' numbers in Index.codes, per facet
+}
+
+// The facets, in the order of Index.codes and entry.facets.
+const (
+	facetAgency = iota
+	facetDomain
+	facetEvent
+	facetLevel
+	facetAudience
+	numFacets
+)
+
+var facetNames = [numFacets]string{catalog.FacetAgency, catalog.FacetDomain, catalog.FacetEvent, catalog.FacetLevel, catalog.FacetAudience}
+
+// codes numbers the values of one facet, so that counting them is indexing
+// a slice. Values are never forgotten: there are few of them.
+type codes struct {
+	number map[string]int32
+	values []string
+}
+
+// code returns the number of value, giving it one if it has none. The
+// caller holds mu.
+func (c *codes) code(value string) int32 {
+	if n, ok := c.number[value]; ok {
+		return n
+	}
+	if c.number == nil {
+		c.number = map[string]int32{}
+	}
+	n := int32(len(c.values))
+	c.number[value] = n
+	c.values = append(c.values, value)
+	return n
+}
+
+// number fills e.facets. The caller holds mu.
+func (x *Index) number(e *entry) {
+	r := &e.svc.Record
+	one := func(f int, v string) {
+		if v != "" {
+			e.facets[f] = []int32{x.codes[f].code(v)}
+		}
+	}
+	one(facetAgency, r.Agency)
+	one(facetDomain, string(e.svc.Domain))
+	one(facetLevel, e.level)
+	one(facetAudience, string(r.Audience))
+	for i, ev := range r.Events {
+		if ev != "" && !slices.Contains(r.Events[:i], ev) {
+			e.facets[facetEvent] = append(e.facets[facetEvent], x.codes[facetEvent].code(ev))
+		}
+	}
 }
 
 // New returns an empty index held in memory.
@@ -185,10 +241,11 @@ func (x *Index) Put(svc catalog.Service) error {
 	}
 	x.mu.Lock()
 	x.remove(svc.ID)
+	x.number(e)
 	x.svcs[svc.ID] = e
 	i, _ := slices.BinarySearchFunc(x.order, e, byVolume)
 	x.order = slices.Insert(x.order, i, e)
-	x.vocab.add(e.terms)
+	x.vocab.add(e.words, e.glued)
 	x.seq++
 	x.changed[svc.ID] = x.seq
 	x.mu.Unlock()
@@ -241,8 +298,9 @@ func (x *Index) PutAll(list []catalog.Service) error {
 	x.mu.Lock()
 	for id, e := range fresh {
 		x.remove(id)
+		x.number(e)
 		x.svcs[id] = e
-		x.vocab.add(e.terms)
+		x.vocab.add(e.words, e.glued)
 	}
 	x.order = slices.SortedFunc(maps.Values(x.svcs), byVolume)
 	x.seq++
@@ -287,7 +345,7 @@ func (x *Index) remove(id string) bool {
 	if i, found := slices.BinarySearchFunc(x.order, old, byVolume); found {
 		x.order = slices.Delete(x.order, i, i+1)
 	}
-	x.vocab.remove(old.terms)
+	x.vocab.remove(old.words, old.glued)
 	return true
 }
 
@@ -461,12 +519,19 @@ func (x *Index) entry(svc catalog.Service, ag catalog.Agency) *entry {
 	if r.IsPermit() {
 		permit = "yes"
 	}
-	terms := map[string]bool{}
-	for _, t := range x.faJoin.Analyze([]byte(r.TitleFa + "\n" + strings.Join(r.Keywords, "\n"))) {
-		terms[string(t.Term)] = true
+	titles := []byte(r.TitleFa + "\n" + strings.Join(r.Keywords, "\n"))
+	words := map[string]bool{}
+	for _, t := range x.fa.Analyze(titles) {
+		words[string(t.Term)] = true
 	}
 	for _, t := range x.en.Analyze([]byte(r.TitleEn)) {
-		terms[string(t.Term)] = true
+		words[string(t.Term)] = true
+	}
+	glued := map[string]bool{}
+	for _, t := range x.faJoin.Analyze(titles) {
+		if !words[string(t.Term)] {
+			glued[string(t.Term)] = true
+		}
 	}
 	e := &entry{
 		svc: svc,
@@ -484,9 +549,8 @@ func (x *Index) entry(svc catalog.Service, ag catalog.Agency) *entry {
 		permit:  permit,
 		sortKey: sortKey(r.TitleFa),
 	}
-	for t := range terms {
-		e.terms = append(e.terms, t)
-	}
+	e.words = slices.Collect(maps.Keys(words))
+	e.glued = slices.Collect(maps.Keys(glued))
 	return e
 }
 

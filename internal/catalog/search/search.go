@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -28,6 +29,7 @@ const (
 	fuzzyMinRunes  = 5   // words this long or longer also match with one typo
 	fuzzyMaxTerms  = 8   // at most this many terms one typo away are tried
 	prefixMinRunes = 2   // the last word matches as a prefix from this length
+	prefixMaxTerms = 12  // at most this many words it begins are tried
 	fuzzyFactor    = 0.3 // a fuzzy match weighs this much of an exact one
 	prefixFactor   = 0.6 // a prefix match weighs this much of an exact one
 	synonymFactor  = 0.8 // a synonym weighs this much of the word typed
@@ -42,15 +44,13 @@ type fieldBoost struct {
 var (
 	// faFields are searched for every word.
 	faFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}, {fAgencyFa, 2}, {fBodyFa, 1}}
+	// synonymFields are searched for the synonyms of what was typed: a
+	// synonym deep in a description says little, and long lists of
+	// postings are what a search spends its time on.
+	synonymFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}}
 	// enFields are searched, with the English analyzer's term, for words in
 	// Latin letters.
 	enFields = []fieldBoost{{fTitleEn, 5}, {fAgencyEn, 2}, {fBodyEn, 1}}
-	// joinFields hold the glued pairs of words, for «گواهی نامه» against
-	// «گواهینامه».
-	joinFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}, {fAgencyFa, 2}}
-	// looseFields are where typos and prefixes are forgiven: a loose match
-	// in a long description is mostly noise, and costs the most.
-	looseFields = []fieldBoost{{fTitleFa, 6}, {fKeywords, 4}, {fTitleEn, 5}}
 )
 
 // hit is a matching service and its relevance.
@@ -58,6 +58,10 @@ type hit struct {
 	e     *entry
 	score float64
 }
+
+// hitPool holds the hit slices of finished searches: a search may match
+// every service, and allocating that much each time feeds the collector.
+var hitPool = sync.Pool{New: func() any { return new([]hit) }}
 
 // Search returns one page of the services that match q, best first (by
 // annual volume, then title, when q has no text), with the facet counts of
@@ -86,9 +90,13 @@ func (x *Index) Search(q catalog.Query) (catalog.Results, error) {
 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	var hits []hit
+	hp := hitPool.Get().(*[]hit)
+	defer func() {
+		clear(*hp)
+		hitPool.Put(hp)
+	}()
+	hits := (*hp)[:0]
 	if text := x.textQuery(q.Text); text == nil {
-		hits = make([]hit, 0, len(x.order))
 		for _, e := range x.order {
 			if keep(e, q) {
 				hits = append(hits, hit{e: e})
@@ -110,13 +118,14 @@ func (x *Index) Search(q catalog.Query) (catalog.Results, error) {
 			return byVolume(a.e, b.e)
 		})
 	}
+	*hp = hits // keep the grown slice for the next search
 
 	out := catalog.Results{
 		Items:  []catalog.Service{},
 		Total:  len(hits),
 		Page:   page,
 		Pages:  (len(hits) + per - 1) / per,
-		Facets: facetCounts(hits),
+		Facets: x.facetCounts(hits),
 	}
 	if from := (page - 1) * per; from < len(hits) {
 		for _, h := range hits[from:min(from+per, len(hits))] {
@@ -138,30 +147,25 @@ func keep(e *entry, q catalog.Query) bool {
 }
 
 // facetCounts counts the values of each facet over hits, most frequent
-// first, then by code.
-func facetCounts(hits []hit) map[string][]catalog.FacetValue {
-	counts := map[string]map[string]int{
-		catalog.FacetAgency: {}, catalog.FacetDomain: {}, catalog.FacetEvent: {},
-		catalog.FacetLevel: {}, catalog.FacetAudience: {},
+// first, then by code. The caller holds mu for reading.
+func (x *Index) facetCounts(hits []hit) map[string][]catalog.FacetValue {
+	var counts [numFacets][]int
+	for f := range counts {
+		counts[f] = make([]int, len(x.codes[f].values))
 	}
 	for _, h := range hits {
-		r := &h.e.svc.Record
-		counts[catalog.FacetAgency][r.Agency]++
-		counts[catalog.FacetDomain][string(h.e.svc.Domain)]++
-		counts[catalog.FacetLevel][h.e.level]++
-		counts[catalog.FacetAudience][string(r.Audience)]++
-		for i, ev := range r.Events {
-			if !slices.Contains(r.Events[:i], ev) {
-				counts[catalog.FacetEvent][ev]++
+		for f, vs := range h.e.facets {
+			for _, v := range vs {
+				counts[f][v]++
 			}
 		}
 	}
-	out := make(map[string][]catalog.FacetValue, len(counts))
-	for name, m := range counts {
-		vals := make([]catalog.FacetValue, 0, len(m))
-		for code, n := range m {
-			if code != "" {
-				vals = append(vals, catalog.FacetValue{Code: code, Count: n})
+	out := make(map[string][]catalog.FacetValue, numFacets)
+	for f, cs := range counts {
+		vals := []catalog.FacetValue{}
+		for v, n := range cs {
+			if n > 0 {
+				vals = append(vals, catalog.FacetValue{Code: x.codes[f].values[v], Count: n})
 			}
 		}
 		slices.SortFunc(vals, func(a, b catalog.FacetValue) int {
@@ -170,7 +174,7 @@ func facetCounts(hits []hit) map[string][]catalog.FacetValue {
 			}
 			return strings.Compare(a.Code, b.Code)
 		})
-		out[name] = vals
+		out[facetNames[f]] = vals
 	}
 	return out
 }
@@ -246,11 +250,15 @@ func (x *Index) textQuery(s string) query.Query {
 			sp := spans[0]
 			spans = spans[1:]
 			alts := []query.Query{}
-			if q := x.phraseQuery(words[sp.from:sp.to], 1); q != nil {
+			typed := words[sp.from:sp.to]
+			if q := x.phraseQuery(typed, 1, faFields); q != nil {
 				alts = append(alts, q)
 			}
 			for _, p := range x.syn.groups[sp.group] {
-				if q := x.phraseQuery(p, synonymFactor); q != nil {
+				if strings.Join(p, "") == strings.Join(typed, "") {
+					continue
+				}
+				if q := x.phraseQuery(p, synonymFactor, synonymFields); q != nil {
 					alts = append(alts, q)
 				}
 			}
@@ -281,37 +289,32 @@ func (x *Index) wordQuery(words []string, i int) query.Query {
 	if x.stop(w) {
 		return nil
 	}
-	alts := x.exact(w, 1)
+	alts := x.exact(w, 1, faFields)
 	n := utf8.RuneCountInString(w)
-	if n >= fuzzyMinRunes && !isDigits(w) {
+	// A typo: a word of the titles and keywords one letter away. A word
+	// that is itself in them is taken as meant.
+	if n >= fuzzyMinRunes && !isDigits(w) && !x.vocab.has(w) {
 		near := x.vocab.similar(w, fuzzyMaxTerms)
-		if e := x.enTerm(w); e != "" && e != w {
+		if e := x.enTerm(w); e != "" && e != w && !x.vocab.has(e) {
 			near = append(near, x.vocab.similar(e, fuzzyMaxTerms)...)
 		}
 		for _, t := range near {
-			for _, f := range looseFields {
-				alts = append(alts, term(f.field, t, f.boost*fuzzyFactor))
-			}
+			alts = append(alts, loose(t, fuzzyFactor)...)
 		}
 	}
+	// The last word may be unfinished: the commonest words it begins.
 	if i == len(words)-1 && n >= prefixMinRunes {
-		for _, f := range looseFields {
-			if f.field == fTitleEn && !isLatin(w) {
-				continue
-			}
-			q := bleve.NewPrefixQuery(w)
-			q.SetField(f.field)
-			q.SetBoost(f.boost * prefixFactor)
-			alts = append(alts, q)
+		for _, t := range x.vocab.withPrefix(w, prefixMaxTerms) {
+			alts = append(alts, loose(t, prefixFactor)...)
 		}
 	}
 	// Glued to a neighbour: the index glues adjacent words of titles and
 	// keywords, so «گواهی» «نامه» typed apart still find «گواهینامه».
 	if i > 0 && !x.stop(words[i-1]) {
-		alts = append(alts, joined(words[i-1]+w)...)
+		alts = append(alts, x.joined(words[i-1]+w)...)
 	}
 	if i+1 < len(words) && !x.stop(words[i+1]) {
-		alts = append(alts, joined(w+words[i+1])...)
+		alts = append(alts, x.joined(w+words[i+1])...)
 	}
 	return bleve.NewDisjunctionQuery(alts...)
 }
@@ -319,14 +322,14 @@ func (x *Index) wordQuery(words []string, i int) query.Query {
 // phraseQuery returns the query for a phrase of the synonym table (or the
 // words typed that matched one): all its words exactly, or the phrase glued
 // together. It returns nil if the phrase has only stop words.
-func (x *Index) phraseQuery(words []string, factor float64) query.Query {
+func (x *Index) phraseQuery(words []string, factor float64, fields []fieldBoost) query.Query {
 	var all []query.Query
 	glued := ""
 	for _, w := range words {
 		if x.stop(w) {
 			continue
 		}
-		all = append(all, bleve.NewDisjunctionQuery(x.exact(w, factor)...))
+		all = append(all, bleve.NewDisjunctionQuery(x.exact(w, factor, fields)...))
 		glued += w
 	}
 	switch len(all) {
@@ -335,15 +338,15 @@ func (x *Index) phraseQuery(words []string, factor float64) query.Query {
 	case 1:
 		return all[0]
 	}
-	alts := append([]query.Query{bleve.NewConjunctionQuery(all...)}, joined(glued)...)
+	alts := append([]query.Query{bleve.NewConjunctionQuery(all...)}, x.joined(glued)...)
 	return bleve.NewDisjunctionQuery(alts...)
 }
 
-// exact returns the exact-term queries for the analysed word w in every
-// field it can be in.
-func (x *Index) exact(w string, factor float64) []query.Query {
-	qs := make([]query.Query, 0, len(faFields)+len(enFields)+1)
-	for _, f := range faFields {
+// exact returns the exact-term queries for the analysed word w in fields
+// (Persian ones), and in the English fields if w is in Latin letters.
+func (x *Index) exact(w string, factor float64, fields []fieldBoost) []query.Query {
+	qs := make([]query.Query, 0, len(fields)+len(enFields)+1)
+	for _, f := range fields {
 		qs = append(qs, term(f.field, w, f.boost*factor))
 	}
 	if e := x.enTerm(w); e != "" {
@@ -357,13 +360,24 @@ func (x *Index) exact(w string, factor float64) []query.Query {
 	return qs
 }
 
-// joined returns the queries for a glued pair of words.
-func joined(w string) []query.Query {
-	qs := make([]query.Query, 0, len(joinFields))
-	for _, f := range joinFields {
-		qs = append(qs, term(f.field, w, f.boost))
+// joined returns the queries for words glued together, if some title or
+// keyword has them so.
+func (x *Index) joined(w string) []query.Query {
+	if !x.vocab.hasGlued(w) {
+		return nil
 	}
-	return qs
+	return []query.Query{term(fTitleFa, w, 6), term(fKeywords, w, 4)}
+}
+
+// loose returns the queries for a term of the vocabulary found by a typo
+// or a prefix, weighed by factor: in the Persian or the English title, and
+// in the keywords.
+func loose(t string, factor float64) []query.Query {
+	title := fieldBoost{fTitleFa, 6}
+	if isLatin(t) {
+		title = fieldBoost{fTitleEn, 5}
+	}
+	return []query.Query{term(title.field, t, title.boost*factor), term(fKeywords, t, 4*factor)}
 }
 
 func term(field, value string, boost float64) query.Query {

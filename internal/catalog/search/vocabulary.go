@@ -2,6 +2,7 @@ package search
 
 import (
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -12,35 +13,59 @@ import (
 //
 // near maps each term, and each form of it with one letter deleted, to the
 // terms: two words are one edit apart only if they share such a key.
+//
+// Glued pairs of words (the shingles of titles and keywords) are counted
+// apart: they are not words to complete or correct, only to look up.
 type vocabulary struct {
-	count map[string]int      // term → how many services have it
-	near  map[string][]string // key → terms
+	count  map[string]int      // word → how many services have it
+	near   map[string][]string // key → words
+	sorted []string            // the words in byte order, for prefixes
+	glued  map[string]int      // glued pair → how many services have it
 }
 
 func newVocabulary() vocabulary {
-	return vocabulary{count: map[string]int{}, near: map[string][]string{}}
+	return vocabulary{count: map[string]int{}, near: map[string][]string{}, glued: map[string]int{}}
 }
 
-// add counts one service's distinct terms.
-func (v *vocabulary) add(terms []string) {
-	for _, t := range terms {
+// has reports whether some service has the word t.
+func (v *vocabulary) has(t string) bool { return v.count[t] > 0 }
+
+// hasGlued reports whether some service has t as a word or a glued pair.
+func (v *vocabulary) hasGlued(t string) bool { return v.count[t] > 0 || v.glued[t] > 0 }
+
+// add counts one service's distinct words and glued pairs.
+func (v *vocabulary) add(words, glued []string) {
+	for _, t := range glued {
+		v.glued[t]++
+	}
+	for _, t := range words {
 		if v.count[t] == 0 {
 			for _, k := range deletions(t) {
 				v.near[k] = append(v.near[k], t)
 			}
+			i, _ := slices.BinarySearch(v.sorted, t)
+			v.sorted = slices.Insert(v.sorted, i, t)
 		}
 		v.count[t]++
 	}
 }
 
-// remove uncounts one service's distinct terms.
-func (v *vocabulary) remove(terms []string) {
-	for _, t := range terms {
+// remove uncounts one service's distinct words and glued pairs.
+func (v *vocabulary) remove(words, glued []string) {
+	for _, t := range glued {
+		if v.glued[t]--; v.glued[t] <= 0 {
+			delete(v.glued, t)
+		}
+	}
+	for _, t := range words {
 		v.count[t]--
 		if v.count[t] > 0 {
 			continue
 		}
 		delete(v.count, t)
+		if i, ok := slices.BinarySearch(v.sorted, t); ok {
+			v.sorted = slices.Delete(v.sorted, i, i+1)
+		}
 		for _, k := range deletions(t) {
 			v.near[k] = slices.DeleteFunc(v.near[k], func(s string) bool { return s == t })
 			if len(v.near[k]) == 0 {
@@ -62,6 +87,23 @@ func (v *vocabulary) similar(w string, max int) []string {
 		}
 	}
 	slices.SortFunc(out, func(a, b string) int { return v.count[b] - v.count[a] })
+	if len(out) > max {
+		out = out[:max]
+	}
+	return out
+}
+
+// withPrefix returns up to max terms that start with p and are longer than
+// it, the most common first.
+func (v *vocabulary) withPrefix(p string, max int) []string {
+	i, _ := slices.BinarySearch(v.sorted, p)
+	var out []string
+	for ; i < len(v.sorted) && strings.HasPrefix(v.sorted[i], p); i++ {
+		if v.sorted[i] != p {
+			out = append(out, v.sorted[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return v.count[b] - v.count[a] })
 	if len(out) > max {
 		out = out[:max]
 	}
