@@ -119,6 +119,9 @@ func testAuthorize(t *testing.T, s *store.Store) {
 		{"consent for another client", req(insurance, person, "GET", "/persons/"+me, me), denied(exchange.CodeConsentRequired, errs.Forbidden)},
 		{"consent for another service", req(police, family, "GET", "/persons/"+me+"/family", me), denied(exchange.CodeConsentRequired, errs.Forbidden)},
 		{"consent of another subject", req(police, person, "GET", "/persons/"+stranger, stranger), denied(exchange.CodeConsentRequired, errs.Forbidden)},
+		// The decision is about the subject the request names; the path is
+		// the provider's to interpret, and the provider must answer about
+		// the subject the gateway passes on, not about a code in the path.
 		{"consent of one subject, path of another", req(police, person, "GET", "/persons/"+stranger, me), allowed(policeRight.ID, "consent", myConsent.ID)},
 	}
 	for _, c := range cases {
