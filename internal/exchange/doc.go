@@ -42,8 +42,8 @@
 // data a valid national code as subject and either the right's legal basis
 // or a consent in force. Its errors carry typed codes (the Code*
 // constants), which the gateway returns as problem+json. The decision is
-about the subject the request names; the gateway passes that subject on, and
-a provider must answer about it and not about a code found in the path.
+// about the subject the request names; the gateway passes that subject on, and
+// a provider must answer about it and not about a code found in the path.
 //
 // # What it never stores
 //
