@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
@@ -16,12 +18,30 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request) error {
 	if w.rp == nil {
 		return errNoSignIn
 	}
-	next := identity.SafeNext(r.URL.Query().Get("next"))
+	next := r.URL.Query().Get("next")
+	if next == "" {
+		next = backTo(r)
+	}
+	next = identity.SafeNext(next)
 	if _, ok := identity.FromContext(r.Context()); ok {
 		http.Redirect(rw, r, next, http.StatusSeeOther)
 		return nil
 	}
 	return w.rp.Begin(rw, r, next)
+}
+
+// backTo returns the path of the page that linked to sign-in (the header's
+// «ورود» link), when that page is on this site, so that signing in brings
+// the person back where they were.
+func backTo(r *http.Request) string {
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != r.Host || ref.Path == "/signin" || strings.HasPrefix(ref.Path, "/auth/") {
+		return "/"
+	}
+	if ref.RawQuery != "" {
+		return ref.Path + "?" + ref.RawQuery
+	}
+	return ref.Path
 }
 
 // callback is where the identity provider sends the browser back: the
