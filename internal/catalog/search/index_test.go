@@ -170,10 +170,10 @@ func TestOneEdit(t *testing.T) {
 		want bool
 	}{
 		{"گذرنامه", "گذرنامه", true},
-		{"گذرنامه", "گذرنانه", true},   // replaced
+		{"گذرنامه", "گذرنانه", true},    // replaced
 		{"بازنشستگی", "بازنشتگی", true}, // deleted
 		{"بازنشتگی", "بازنشستگی", true}, // inserted
-		{"گذرنامه", "گذرانمه", false},  // swapped: two edits
+		{"گذرنامه", "گذرانمه", false},   // swapped: two edits
 		{"گذرنامه", "گذر", false},
 		{"", "ا", true},
 		{"passport", "pasport", true},
