@@ -131,6 +131,8 @@ func configFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.BoolVar(&cfg.Migrate, "migrate", cfg.Migrate, "migrate the database at start-up")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.Instance, "instance", cfg.Instance, "the exchange identifier instance of this platform")
+	fs.StringVar(&cfg.ExchangeAddr, "exchange-addr", cfg.ExchangeAddr, "the exchange's mTLS listen address (empty: off)")
+	fs.StringVar(&cfg.ExchangeLocalAddr, "exchange-local-addr", cfg.ExchangeLocalAddr, "the exchange's plain-HTTP listener, loopback only, clients named by header (empty: off)")
 	fs.StringVar(&cfg.OIDCIssuer, "oidc-issuer", cfg.OIDCIssuer, "issuer URL of the national identity provider (default: the built-in demo provider at BASE-URL/idp)")
 	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", cfg.OIDCClientID, "the portal's client id at the identity provider")
 	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", cfg.OIDCClientSecret, "the portal's client secret at the identity provider (prefer PANJARE_OIDC_CLIENT_SECRET)")
@@ -210,6 +212,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		a.Close()
 		return err
 	}
+	exMTLS, exLocal, err := a.ListenExchange(ctx)
+	if err != nil {
+		ln.Close()
+		a.Close()
+		return err
+	}
 	if demo {
 		base := a.Config.BaseURL
 		fmt.Fprintf(stdout, `
@@ -227,6 +235,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
   Data directory: %s   (Ctrl-C to stop)
 
 `, cfg.Version, base, base, base, base, base, base, base, base, base, cfg.DataDir)
+	}
+	if demo && (exMTLS != nil || exLocal != nil) {
+		fmt.Fprintln(stdout, "  Exchange gateway:")
+		if exMTLS != nil {
+			fmt.Fprintf(stdout, "    mTLS:     https://%s/r1/...   (subsystem certificates: panjare exchange cert issue)\n", exMTLS.Addr())
+		}
+		if exLocal != nil {
+			fmt.Fprintf(stdout, "    loopback: http://%s/listClients   (client named by Information-Mediator-Client)\n", exLocal.Addr())
+		}
+		fmt.Fprintln(stdout)
 	}
 	return a.Run(ctx, ln)
 }

@@ -34,6 +34,7 @@ const exchangeUsage = `panjare exchange: the inter-agency exchange registry
   exchange grant  --service ID --client ID (--legal-basis TEXT | --consent) [--endpoint "GET /persons/{code}"] [--expires 2027-03-21]
   exchange revoke --right N
   exchange rights --provider ID
+  exchange inquire --client ID --service ID --path /x [--subject CODE] [--purpose TEXT]   one inquiry through the gateway
 
 Every command also takes --db, --data and --instance (default IR). The
 command line runs with operator access to the database: grant and revoke act
@@ -56,6 +57,8 @@ func exchangeCmd(ctx context.Context, args []string, getenv func(string) string,
 			return usageError{"exchange " + cmd + ": want a verb (see panjare exchange)"}
 		}
 		cmd, args = cmd+" "+args[0], args[1:]
+	case "inquire":
+		return exchangeInquire(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, exchangeUsage)
 		return nil

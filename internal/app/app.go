@@ -37,9 +37,12 @@ type App struct {
 	Identity *identity.Identity
 	Catalog  *catalog.Catalog
 	Exchange *exchange.Exchange
-	Handler  http.Handler // every HTTP route, wrapped in the shared middleware
+	Gateway  *exchange.Gateway // the exchange gateway, served by the exchange listeners
+	Handler  http.Handler      // every HTTP route, wrapped in the shared middleware
 
 	server *http.Server
+
+	exchangeTLS, exchangeLocal net.Listener // opened by ListenExchange; nil when disabled
 }
 
 // Migrations lists every capability's migrations in dependency order.
@@ -91,6 +94,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	a.Gateway, err = exchange.NewGateway(ctx, a.Exchange, exchange.GatewayConfig{Log: log, Metrics: reg})
+	if err != nil {
+		return fail(err)
+	}
+	a.Gateway.RegisterWorkers()
 
 	mux := http.NewServeMux()
 	portal.Register(mux)
@@ -169,9 +178,32 @@ func (a *App) Listen() (net.Listener, error) {
 	return net.Listen("tcp", a.Config.Addr)
 }
 
-// Run serves on ln until ctx is done, then stops in a fixed order: stop
-// accepting requests and drain those in flight, stop following other nodes'
-// changes, stop background jobs, close the database.
+// ListenExchange opens the exchange's listeners that are configured: the
+// mTLS listener on ExchangeAddr and the plain loopback one on
+// ExchangeLocalAddr, which refuses any address but loopback. Run serves
+// them. Tests use "127.0.0.1:0" and read the chosen addresses back.
+func (a *App) ListenExchange(ctx context.Context) (mtls, local net.Listener, err error) {
+	if a.Config.ExchangeAddr != "" {
+		if mtls, err = a.Gateway.ListenTLS(ctx, a.Config.ExchangeAddr); err != nil {
+			return nil, nil, err
+		}
+	}
+	if a.Config.ExchangeLocalAddr != "" {
+		if local, err = exchange.ListenLocal(a.Config.ExchangeLocalAddr); err != nil {
+			if mtls != nil {
+				mtls.Close()
+			}
+			return nil, nil, err
+		}
+	}
+	a.exchangeTLS, a.exchangeLocal = mtls, local
+	return mtls, local, nil
+}
+
+// Run serves on ln (and on the exchange listeners ListenExchange opened)
+// until ctx is done, then stops in a fixed order: stop accepting requests
+// and drain those in flight, flush the exchange's message log, stop
+// following other nodes' changes, stop background jobs, close the database.
 func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	if a.Config.Jobs {
 		if err := a.Store.StartJobs(ctx); err != nil {
@@ -194,9 +226,23 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
+	served := make(chan error, 3)
 	go func() { served <- a.server.Serve(ln) }()
 	a.Log.Info("serving", "addr", ln.Addr().String(), "db", a.Store.String())
+	var exchangeServers []*http.Server
+	for _, l := range []struct {
+		ln   net.Listener
+		mode exchange.ClientMode
+		name string
+	}{{a.exchangeTLS, exchange.ByCertificate, "mtls"}, {a.exchangeLocal, exchange.ByHeader, "loopback"}} {
+		if l.ln == nil {
+			continue
+		}
+		srv := a.Gateway.Server(l.mode, a.Log)
+		exchangeServers = append(exchangeServers, srv)
+		go func() { served <- srv.Serve(l.ln) }()
+		a.Log.Info("serving the exchange", "listener", l.name, "addr", l.ln.Addr().String())
+	}
 
 	var err error
 	select {
@@ -207,6 +253,14 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	a.Log.Info("shutting down")
 	if e := a.server.Shutdown(shutdown); e != nil {
+		err = errors.Join(err, e)
+	}
+	for _, srv := range exchangeServers {
+		if e := srv.Shutdown(shutdown); e != nil {
+			err = errors.Join(err, e)
+		}
+	}
+	if e := a.Gateway.Close(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}
 	stopFollow()
@@ -224,4 +278,16 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 }
 
 // Close releases the database when Run was never called.
-func (a *App) Close() error { return a.Store.Close() }
+func (a *App) Close() error {
+	for _, ln := range []net.Listener{a.exchangeTLS, a.exchangeLocal} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+	if a.Gateway != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		a.Gateway.Close(ctx)
+		cancel()
+	}
+	return a.Store.Close()
+}

@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/exchange"
 )
 
 // Config is everything a Panjare process needs to start. cmd/panjare fills
@@ -23,6 +26,12 @@ type Config struct {
 	Version  string // the build's version, for pages and /metrics
 	Instance string // the exchange identifier instance of this platform, such as IR
 
+	// The exchange's listeners: mTLS for other systems (the only way in for
+	// real deployments), and plain HTTP naming the client by a header, which
+	// binds only to loopback. Empty disables a listener.
+	ExchangeAddr      string
+	ExchangeLocalAddr string
+
 	// Citizen sign-in through OpenID Connect. An empty issuer runs the
 	// built-in demo identity provider at BaseURL + "/idp".
 	OIDCIssuer            string
@@ -33,7 +42,8 @@ type Config struct {
 
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "data", Jobs: true, Migrate: true, LogLevel: "info", Instance: "IR"}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "data", Jobs: true, Migrate: true, LogLevel: "info", Instance: "IR",
+		ExchangeAddr: "127.0.0.1:8443", ExchangeLocalAddr: "127.0.0.1:3366"}
 }
 
 // Validate checks the configuration and fills what derives from the rest.
@@ -43,6 +53,17 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Instance) < 2 || len(c.Instance) > 16 || strings.Trim(c.Instance, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		return fmt.Errorf("config: --instance %q: want 2 to 16 capital Latin letters, such as IR", c.Instance)
+	}
+	if c.ExchangeAddr != "" {
+		if _, _, err := net.SplitHostPort(c.ExchangeAddr); err != nil {
+			return fmt.Errorf("config: --exchange-addr %q: want host:port, such as 127.0.0.1:8443", c.ExchangeAddr)
+		}
+	}
+	if c.ExchangeLocalAddr != "" {
+		if err := exchange.CheckLoopback(c.ExchangeLocalAddr); err != nil {
+			_, en := errs.Messages(err)
+			return fmt.Errorf("config: --exchange-local-addr: %s", en)
+		}
 	}
 	if c.DataDir == "" {
 		c.DataDir = "data"
