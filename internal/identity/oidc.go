@@ -184,8 +184,9 @@ func randomString() string {
 
 // Begin starts a sign-in: it remembers state, nonce, the PKCE verifier and
 // where to come back to (a path on this site) in the flow cookie, and
-// redirects the browser to the provider.
-func (rp *RelyingParty) Begin(w http.ResponseWriter, r *http.Request, next string) error {
+// redirects the browser to the provider, asking it to speak lang ("fa" or
+// "en"; the provider may ignore it).
+func (rp *RelyingParty) Begin(w http.ResponseWriter, r *http.Request, next, lang string) error {
 	oc, _, err := rp.discover(r.Context())
 	if err != nil {
 		return err
@@ -196,7 +197,11 @@ func (rp *RelyingParty) Begin(w http.ResponseWriter, r *http.Request, next strin
 		Name: flowCookie, Value: rp.encodeFlow(f), Path: "/auth/", MaxAge: int(flowTTL.Seconds()),
 		HttpOnly: true, Secure: rp.cfg.Cookies.Secure, SameSite: http.SameSiteLaxMode,
 	})
-	u := oc.AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier))
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)}
+	if lang != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("ui_locales", lang))
+	}
+	u := oc.AuthCodeURL(f.State, opts...)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, u, http.StatusSeeOther)
 	return nil

@@ -60,7 +60,7 @@ func newHarness(t *testing.T, s *store.Store) *harness {
 	mux := http.NewServeMux()
 	mux.Handle("/idp/", prov.Handler())
 	mux.HandleFunc("GET /signin", func(w http.ResponseWriter, r *http.Request) {
-		if err := h.rp.Begin(w, r, r.URL.Query().Get("next")); err != nil {
+		if err := h.rp.Begin(w, r, r.URL.Query().Get("next"), r.URL.Query().Get("lang")); err != nil {
 			http.Error(w, err.Error(), errs.StatusOf(errs.KindOf(err)))
 		}
 	})
@@ -335,6 +335,17 @@ func TestSignInRefusals(t *testing.T) {
 			}
 			if _, err := identity.ParseNationalCode("0684159415"); !errs.Is(err, errs.Invalid) {
 				t.Errorf("ParseNationalCode: %v", err)
+			}
+		})
+
+		t.Run("English when the portal asks for it", func(t *testing.T) {
+			p := h.get("/signin?lang=en", "")
+			if p.status != 200 || p.url.Path != "/idp/login" || !strings.Contains(p.body, `dir="ltr"`) || !strings.Contains(p.body, "National code") {
+				t.Fatalf("English login page: %d %s\n%s", p.status, p.url, p.body)
+			}
+			// The switch on the page still offers Persian.
+			if !strings.Contains(p.body, "lang=fa") {
+				t.Error("no switch back to Persian")
 			}
 		})
 

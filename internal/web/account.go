@@ -27,7 +27,7 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request) error {
 		http.Redirect(rw, r, next, http.StatusSeeOther)
 		return nil
 	}
-	return w.rp.Begin(rw, r, next)
+	return w.rp.Begin(rw, r, next, string(langOf(r)))
 }
 
 // backTo returns the path of the page that linked to sign-in (the header's

@@ -132,9 +132,13 @@ func (p *Provider) fail(w http.ResponseWriter, r *http.Request, status int, id, 
 // loginPage asks for the national code.
 func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request) {
 	id := r.FormValue("authRequestID")
-	if _, err := p.st.authRequest(r.Context(), id); err != nil {
+	a, err := p.st.authRequest(r.Context(), id)
+	if err != nil {
 		p.fail(w, r, http.StatusBadRequest, "", "error", "request.gone")
 		return
+	}
+	if r.Form.Get("lang") == "" && a.UILocale == "en" {
+		r.Form.Set("lang", "en") // the client asked for English (ui_locales)
 	}
 	p.render(w, r, http.StatusOK, view{Step: "code", ID: id})
 }

@@ -84,6 +84,7 @@ type authRequest struct {
 	OTPAttempts         int
 	IsDone              bool
 	AuthTime            time.Time
+	UILocale            string // "en" or "fa": the language the client asked for
 }
 
 func (a *authRequest) GetID() string         { return a.ID }
@@ -116,7 +117,7 @@ func (a *authRequest) GetAMR() []string {
 
 const authRequestCols = `id, client_id, redirect_uri, state, nonce, scopes, response_type, response_mode,
 	code_challenge, code_challenge_method, created_at, expires_at, national_code, otp_hash, otp_expires_at,
-	otp_attempts, done, auth_time`
+	otp_attempts, done, auth_time, ui_locale`
 
 func (st *storage) scanAuthRequest(row *sql.Row) (*authRequest, error) {
 	var a authRequest
@@ -124,7 +125,7 @@ func (st *storage) scanAuthRequest(row *sql.Row) (*authRequest, error) {
 	var otpExp, authTime sql.NullTime
 	err := row.Scan(&a.ID, &a.ClientID, &a.RedirectURI, &a.State, &a.Nonce, &scopes, &rt, &rm,
 		&a.CodeChallenge, &a.CodeChallengeMethod, &a.CreatedAt, &a.ExpiresAt, &a.NationalCode, &a.OTPHash, &otpExp,
-		&a.OTPAttempts, &a.IsDone, &authTime)
+		&a.OTPAttempts, &a.IsDone, &authTime, &a.UILocale)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNotFound
 	}
@@ -174,7 +175,16 @@ func (st *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest,
 		ID: randomID(), ClientID: req.ClientID, RedirectURI: req.RedirectURI, State: req.State, Nonce: req.Nonce,
 		Scopes: req.Scopes, ResponseType: req.ResponseType, ResponseMode: req.ResponseMode,
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
-		CreatedAt: now, ExpiresAt: now.Add(authRequestTTL),
+		CreatedAt: now, ExpiresAt: now.Add(authRequestTTL), UILocale: "fa",
+	}
+	for _, l := range req.UILocales {
+		if base, _ := l.Base(); base.String() == "en" {
+			a.UILocale = "en"
+			break
+		}
+		if base, _ := l.Base(); base.String() == "fa" {
+			break
+		}
 	}
 	err := st.s.InTx(ctx, func(tx *store.Tx) error {
 		// Sweep what has expired, so abandoned sign-ins do not pile up.
@@ -185,10 +195,10 @@ func (st *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest,
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_idp_auth_requests (id, client_id, redirect_uri, state, nonce, scopes,
-			response_type, response_mode, code_challenge, code_challenge_method, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			response_type, response_mode, code_challenge, code_challenge_method, created_at, expires_at, ui_locale)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			a.ID, a.ClientID, a.RedirectURI, a.State, a.Nonce, strings.Join(a.Scopes, " "), string(a.ResponseType), string(a.ResponseMode),
-			a.CodeChallenge, a.CodeChallengeMethod, a.CreatedAt, a.ExpiresAt); err != nil {
+			a.CodeChallenge, a.CodeChallengeMethod, a.CreatedAt, a.ExpiresAt, a.UILocale); err != nil {
 			return err
 		}
 		_, err := tx.Append(ctx, store.Event{Kind: "identity.idp.login.started", Actor: "system"}, map[string]any{"client": a.ClientID})
