@@ -2,7 +2,16 @@
 // their keys, sessions, and roles. Other capabilities receive a Principal and
 // ask it what it may do; they never read identity's tables.
 //
-// It must never log a key, a session token or a national code.
+// Citizens sign in through OpenID Connect, with Panjare as a relying party
+// (oidc.go) of the national identity provider, or of the demo provider in
+// the subpackage idp. A successful sign-in finds or creates the person by
+// national code and opens a server-side session (session.go); Middleware
+// puts the session's Principal in the request context (FromContext), and
+// Require and RequireRole guard pages and API routes.
+//
+// It must never log a key, a session token, a sign-in code or a national
+// code, and must never trust a national code it did not get from a verified
+// ID token (or from a platform admin, for staff).
 package identity
 
 import "strconv"
