@@ -18,6 +18,15 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /signout", w.handle(w.signout))
 	mux.Handle("GET /me", w.handle(w.me))
 	mux.Handle("POST /me/sessions/revoke", w.handle(w.signoutAll))
+	// The citizen's data tracker and consents, and the exchange pages for
+	// agency staff and the platform admin (tracker.go, consent.go,
+	// exchange_admin.go).
+	mux.Handle("GET /me/data", w.handle(w.tracker))
+	mux.Handle("GET /me/consents", w.handle(w.consents))
+	mux.Handle("POST /me/consents", w.handle(w.grantConsent))
+	mux.Handle("POST /me/consents/{id}/withdraw", w.handle(w.withdrawConsent))
+	mux.Handle("GET /agency/exchange", w.handle(w.agencyExchange))
+	mux.Handle("GET /admin/exchange", w.handle(w.adminExchange))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

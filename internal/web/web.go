@@ -36,6 +36,7 @@ import (
 
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 )
@@ -60,6 +61,11 @@ type Config struct {
 	Identity *identity.Identity
 	SignIn   *identity.RelyingParty
 	Cookies  identity.Cookies
+	// Exchange and Gateway serve the data tracker, the consent page and the
+	// exchange pages for agencies and the platform admin; when Gateway is
+	// nil those pages answer 503.
+	Exchange *exchange.Exchange
+	Gateway  *exchange.Gateway
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -81,17 +87,21 @@ type Web struct {
 	id      *identity.Identity
 	rp      *identity.RelyingParty
 	cookies identity.Cookies
+
+	x  *exchange.Exchange
+	gw *exchange.Gateway
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
-var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me"}
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange"}
 
 // New parses the templates and fingerprints the static files.
 func New(cfg Config) (*Web, error) {
 	if cfg.Catalog == nil {
 		return nil, errs.E("web.New", errs.Internal, "web: a catalog is required", "")
 	}
-	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies}
+	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
+		x: cfg.Exchange, gw: cfg.Gateway}
 	if w.log == nil {
 		w.log = slog.Default()
 	}

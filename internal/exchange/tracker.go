@@ -1,0 +1,244 @@
+package exchange
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/persian"
+)
+
+// The data tracker (Estonia's andmejälgija): every inquiry about a citizen,
+// read from the message log, with the names of who asked, what, why and on
+// which legal basis or consent. The message log is written by the gateway
+// for every inquiry, so the tracker covers all of them without any agency's
+// help.
+
+// Outcomes of an inquiry, as the tracker shows them.
+const (
+	OutcomeAnswered = "answered"  // the provider answered
+	OutcomeNoRecord = "no_record" // the provider had no record of the subject
+	OutcomeRefused  = "refused"   // the gateway refused: no right, no consent, bad request
+	OutcomeFailed   = "failed"    // the provider was unavailable or failed
+)
+
+// TrackedInquiry is one message log record with the names a person
+// understands.
+type TrackedInquiry struct {
+	ID             int64       `json:"id"`
+	MessageID      string      `json:"message_id"`
+	At             time.Time   `json:"at"`
+	Client         SubsystemID `json:"-"`
+	ClientID       string      `json:"client"`
+	ClientMemberFa string      `json:"client_member_fa"`
+	ClientMemberEn string      `json:"client_member_en,omitempty"`
+	ClientSystemFa string      `json:"client_system_fa"`
+	Service        ServiceID   `json:"-"`
+	ServiceID      string      `json:"service"`
+	ServiceFa      string      `json:"service_fa"`
+	ServiceEn      string      `json:"service_en,omitempty"`
+	ProviderFa     string      `json:"provider_fa"`
+	ProviderEn     string      `json:"provider_en,omitempty"`
+	Purpose        string      `json:"purpose,omitempty"`
+	Issue          string      `json:"issue,omitempty"`
+	LegalBasis     string      `json:"legal_basis,omitempty"` // the right's legal basis, when it allowed the inquiry
+	ConsentID      int64       `json:"consent_id,omitempty"`  // the consent that allowed it
+	ConsentPurpose string      `json:"consent_purpose,omitempty"`
+	Outcome        string      `json:"outcome"`
+	Status         int         `json:"status"`
+	Error          string      `json:"error,omitempty"`
+	Subject        string      `json:"-"` // national code: callers decide whether and how to show it
+}
+
+// InquiriesAbout returns the inquiries whose subject is the citizen with
+// the national code, newest first: at most limit (default 100), older than
+// beforeID when it is set. An invalid code is errs.Invalid, so that an
+// empty subject can never list the inquiries that named nobody.
+func (g *Gateway) InquiriesAbout(ctx context.Context, nationalCode string, limit int, beforeID int64) ([]TrackedInquiry, error) {
+	if persian.CheckNationalCode(nationalCode) != nil {
+		return nil, errs.E("exchange.InquiriesAbout", errs.Invalid, "the national code is not valid", "کد ملی معتبر نیست")
+	}
+	msgs, err := g.Messages(ctx, MessageFilter{Subject: nationalCode, Limit: limit, BeforeID: beforeID})
+	if err != nil {
+		return nil, err
+	}
+	return g.Describe(ctx, msgs)
+}
+
+// AgencyInquiries returns the inquiries an agency (a member code) made, or
+// when served is true the ones it answered as provider, newest first.
+func (g *Gateway) AgencyInquiries(ctx context.Context, member string, served bool, limit int, beforeID int64) ([]TrackedInquiry, error) {
+	if !validMember(member) {
+		return nil, errs.E("exchange.AgencyInquiries", errs.Invalid, "the member code is not valid", "کد عضو معتبر نیست")
+	}
+	f := MessageFilter{ClientMember: member, Limit: limit, BeforeID: beforeID}
+	if served {
+		f = MessageFilter{ProviderMember: member, Limit: limit, BeforeID: beforeID}
+	}
+	msgs, err := g.Messages(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return g.Describe(ctx, msgs)
+}
+
+// Describe names the parties of each message and finds what allowed it:
+// the legal basis of the client's right, or the subject's consent that was
+// in force at the time.
+func (g *Gateway) Describe(ctx context.Context, msgs []Message) ([]TrackedInquiry, error) {
+	const op = "exchange.Describe"
+	x := g.x
+	members, err := x.Members(ctx)
+	if err != nil {
+		return nil, err
+	}
+	memberNames := map[string]Member{}
+	for _, m := range members {
+		memberNames[m.Class+"/"+m.Code] = m
+	}
+	subs, err := x.Subsystems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	subNames := map[SubsystemID]string{}
+	for _, s := range subs {
+		subNames[s.ID] = s.NameFa
+	}
+	services := map[ServiceID]DataService{}
+	rights := map[SubsystemID][]AccessRight{}
+	consents := map[string][]Consent{}
+	out := make([]TrackedInquiry, 0, len(msgs))
+	for _, m := range msgs {
+		t := TrackedInquiry{ID: m.ID, MessageID: m.MessageID, At: m.At, Client: m.Client, ClientID: subsystemString(m.Client),
+			Service: m.Service, ServiceID: serviceString(m.Service), Purpose: m.Purpose, Issue: m.Issue, Status: m.Status,
+			Error: m.Error, Subject: m.Subject}
+		cm := memberNames[m.Client.Class+"/"+m.Client.Member]
+		t.ClientMemberFa, t.ClientMemberEn, t.ClientSystemFa = cm.NameFa, cm.NameEn, subNames[m.Client]
+		if t.ClientMemberFa == "" {
+			t.ClientMemberFa = m.Client.Member
+		}
+		pm := memberNames[m.Service.Provider.Class+"/"+m.Service.Provider.Member]
+		t.ProviderFa, t.ProviderEn = pm.NameFa, pm.NameEn
+		if t.ProviderFa == "" {
+			t.ProviderFa = m.Service.Provider.Member
+		}
+		svc, ok := services[m.Service]
+		if !ok && !m.Service.Provider.IsZero() {
+			svc, err = x.Service(ctx, m.Service)
+			if err != nil && !errs.Is(err, errs.NotFound) {
+				return nil, errs.Wrap(op, err)
+			}
+			services[m.Service] = svc
+		}
+		t.ServiceFa, t.ServiceEn = svc.TitleFa, svc.TitleEn
+		if t.ServiceFa == "" {
+			t.ServiceFa = m.Service.Code
+		}
+		switch {
+		case m.Error != "" && m.Error != CodeProviderUnavailable && m.Error != CodeTimeout:
+			t.Outcome = OutcomeRefused
+		case m.Error != "" || m.Status >= 500:
+			t.Outcome = OutcomeFailed
+		case m.Status == http.StatusNotFound:
+			t.Outcome = OutcomeNoRecord
+		case m.Status >= 400:
+			t.Outcome = OutcomeRefused
+		default:
+			t.Outcome = OutcomeAnswered
+		}
+		if t.Outcome != OutcomeRefused && !m.Service.Provider.IsZero() && !m.Client.IsZero() {
+			list, ok := rights[m.Service.Provider]
+			if !ok {
+				if list, err = x.Rights(ctx, m.Service.Provider); err != nil {
+					return nil, err
+				}
+				rights[m.Service.Provider] = list
+			}
+			var cands []AccessRight
+			for _, r := range list {
+				if r.Service == m.Service && r.Client == m.Client && r.active(m.At) {
+					cands = append(cands, r)
+				}
+			}
+			if len(cands) > 0 {
+				r := pickRight(cands)
+				if r.LegalBasis != "" {
+					t.LegalBasis = r.LegalBasis
+				} else if m.Subject != "" {
+					cs, ok := consents[m.Subject]
+					if !ok {
+						if cs, err = x.Consents(ctx, m.Subject); err != nil {
+							return nil, err
+						}
+						consents[m.Subject] = cs
+					}
+					for _, c := range cs {
+						if c.Client == m.Client && c.Service == m.Service && c.Valid(m.At) {
+							t.ConsentID, t.ConsentPurpose = c.ID, c.Purpose
+							break
+						}
+					}
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// ConsentableRight is an access right that needs the citizen's consent:
+// a client that may ask a citizen for it.
+type ConsentableRight struct {
+	AccessRight
+	ClientMemberFa string
+	ClientSystemFa string
+	ServiceFa      string
+	ProviderFa     string
+}
+
+// ConsentableRights lists the rights in force that require consent, with
+// names, ordered by client and service: the clients a citizen may consent to.
+func (x *Exchange) ConsentableRights(ctx context.Context, at time.Time) ([]ConsentableRight, error) {
+	members, err := x.Members(ctx)
+	if err != nil {
+		return nil, err
+	}
+	memberNames := map[string]string{}
+	for _, m := range members {
+		memberNames[m.Class+"/"+m.Code] = m.NameFa
+	}
+	subs, err := x.Subsystems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	subNames := map[SubsystemID]string{}
+	for _, s := range subs {
+		subNames[s.ID] = s.NameFa
+	}
+	var out []ConsentableRight
+	for _, s := range subs {
+		rights, err := x.Rights(ctx, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		titles := map[ServiceID]string{}
+		for _, r := range rights {
+			if !r.RequiresConsent || !r.active(at) {
+				continue
+			}
+			title, ok := titles[r.Service]
+			if !ok {
+				svc, err := x.Service(ctx, r.Service)
+				if err != nil {
+					return nil, err
+				}
+				title = svc.TitleFa
+				titles[r.Service] = title
+			}
+			out = append(out, ConsentableRight{AccessRight: r, ClientMemberFa: memberNames[r.Client.Class+"/"+r.Client.Member],
+				ClientSystemFa: subNames[r.Client], ServiceFa: title, ProviderFa: memberNames[r.Service.Provider.Class+"/"+r.Service.Provider.Member]})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,181 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/exchange"
+	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/persian"
+)
+
+// errNoExchange is shown when the portal runs without the exchange gateway.
+var errNoExchange = errs.E("web.exchange", errs.Unavailable, "The exchange is not available on this server.", "تبادل اطلاعات در این سامانه فعال نیست.")
+
+// trackerPage is how many inquiries one page of the tracker shows.
+const trackerPage = 50
+
+// inquiryRow is one inquiry as the tracker and the agency page show it.
+type inquiryRow struct {
+	When     string // Jalali date and time in the page's language
+	Client   string // the asking agency's name
+	System   string // its information system
+	Service  string
+	Provider string
+	Purpose  string
+	Basis    string // the legal basis, or the consent's purpose
+	Consent  bool   // the basis is the citizen's consent
+	Outcome  string // translation key
+	Status   string // "green", "grey" or "" for the tag colour
+	Subject  string // masked; agency pages only
+}
+
+// inquiryTable is the data of the inquiry-table partial.
+type inquiryTable struct {
+	Rows   []inquiryRow
+	Masked bool // show the masked subject column (agency pages)
+}
+
+// trackerView is the data of /me/data.
+type trackerView struct {
+	Table inquiryTable
+	Next string // the URL of older inquiries, if any
+}
+
+// dateTimeIn formats t as a date with the time of day in Tehran.
+func dateTimeIn(l lang, t time.Time) string {
+	if l == fa {
+		return persian.JalaliDateTime(t)
+	}
+	return t.In(persian.Location()).Format("2 January 2006, 15:04")
+}
+
+// inquiryRows turns tracked inquiries into rows in language l.
+func inquiryRows(l lang, list []exchange.TrackedInquiry, masked bool) []inquiryRow {
+	rows := make([]inquiryRow, 0, len(list))
+	for _, t := range list {
+		row := inquiryRow{When: dateTimeIn(l, t.At), Client: pickText(l, t.ClientMemberFa, t.ClientMemberEn), System: t.ClientSystemFa,
+			Service: pickText(l, t.ServiceFa, t.ServiceEn), Provider: pickText(l, t.ProviderFa, t.ProviderEn), Purpose: t.Purpose,
+			Basis: t.LegalBasis, Outcome: "tracker.outcome." + t.Outcome}
+		if t.ConsentID != 0 {
+			row.Consent, row.Basis = true, t.ConsentPurpose
+		}
+		switch t.Outcome {
+		case exchange.OutcomeAnswered:
+			row.Status = "green"
+		case exchange.OutcomeNoRecord:
+			row.Status = "grey"
+		}
+		if masked && t.Subject != "" {
+			row.Subject = identity.MaskNationalCode(t.Subject)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// pageBefore reads ?before=, the id of the oldest inquiry already shown.
+func pageBefore(r *http.Request) (int64, error) {
+	v := r.URL.Query().Get("before")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(persian.ASCIIDigits(v), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, badRequest("web.tracker", "tracker.bad.before")
+	}
+	return n, nil
+}
+
+// nextPage returns the link to the inquiries older than the last shown,
+// when a full page was shown.
+func nextPage(path string, list []exchange.TrackedInquiry) string {
+	if len(list) < trackerPage {
+		return ""
+	}
+	return path + "?before=" + strconv.FormatInt(list[len(list)-1].ID, 10)
+}
+
+// citizen returns the signed-in person with a national code, or redirects
+// to sign-in and returns false.
+func citizen(rw http.ResponseWriter, r *http.Request) (identity.Principal, bool) {
+	p, err := identity.Require(r.Context())
+	if err != nil || p.NationalCode == "" {
+		rw.Header().Set("Cache-Control", "no-store")
+		http.Redirect(rw, r, identity.SignInURL(r), http.StatusSeeOther)
+		return identity.Principal{}, false
+	}
+	return p, true
+}
+
+// tracker is the citizen's data tracker, /me/data: every inquiry any
+// agency made about them through the exchange, newest first.
+func (w *Web) tracker(rw http.ResponseWriter, r *http.Request) error {
+	p, ok := citizen(rw, r)
+	if !ok {
+		return nil
+	}
+	if w.gw == nil {
+		return errNoExchange
+	}
+	before, err := pageBefore(r)
+	if err != nil {
+		return err
+	}
+	list, err := w.gw.InquiriesAbout(r.Context(), p.NationalCode, trackerPage, before)
+	if err != nil {
+		return err
+	}
+	l := langOf(r)
+	v := trackerView{Table: inquiryTable{Rows: inquiryRows(l, list, false)}, Next: nextPage("/me/data", list)}
+	rw.Header().Set("Cache-Control", "no-store")
+	return w.render(rw, r, http.StatusOK, "tracker", translate(l, "tracker.title"), "me", v)
+}
+
+// agencyExchangeView is the data of /agency/exchange.
+type agencyExchangeView struct {
+	Agency string
+	Made   inquiryTable
+	Served inquiryTable
+}
+
+// agencyExchange shows agency staff the inquiries their agency made and
+// the ones it answered, /agency/exchange. Citizens are shown masked but
+// for the last four digits of their national code.
+func (w *Web) agencyExchange(rw http.ResponseWriter, r *http.Request) error {
+	p, err := identity.Require(r.Context(), identity.RoleOperator, identity.RoleAgencyAdmin)
+	switch {
+	case errs.Is(err, errs.Unauthorized):
+		rw.Header().Set("Cache-Control", "no-store")
+		http.Redirect(rw, r, identity.SignInURL(r), http.StatusSeeOther)
+		return nil
+	case err != nil:
+		return errs.E("web.agencyExchange", errs.Forbidden, "This page is for agency staff.", "این صفحه ویژهٔ کارکنان دستگاه‌های اجرایی است.")
+	case p.Agency == "":
+		return errs.E("web.agencyExchange", errs.Forbidden, "Your account belongs to no agency.", "حساب شما به دستگاهی وابسته نیست.")
+	}
+	if w.gw == nil {
+		return errNoExchange
+	}
+	ctx := r.Context()
+	made, err := w.gw.AgencyInquiries(ctx, p.Agency, false, trackerPage, 0)
+	if err != nil {
+		return err
+	}
+	served, err := w.gw.AgencyInquiries(ctx, p.Agency, true, trackerPage, 0)
+	if err != nil {
+		return err
+	}
+	l := langOf(r)
+	v := agencyExchangeView{Agency: p.Agency, Made: inquiryTable{inquiryRows(l, made, true), true},
+		Served: inquiryTable{inquiryRows(l, served, true), true}}
+	if ags, err := w.agencyC.get(ctx); err == nil {
+		if a, ok := ags.byCode[p.Agency]; ok {
+			v.Agency = pickText(l, a.NameFa, a.NameEn)
+		}
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	return w.render(rw, r, http.StatusOK, "agency_exchange", translate(l, "agencyx.title"), "", v)
+}
