@@ -41,7 +41,7 @@ type inquiryTable struct {
 // trackerView is the data of /me/data.
 type trackerView struct {
 	Table inquiryTable
-	Next string // the URL of older inquiries, if any
+	Next  string // the URL of older inquiries, if any
 }
 
 // dateTimeIn formats t as a date with the time of day in Tehran.
