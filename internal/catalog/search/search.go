@@ -120,17 +120,17 @@ func (x *Index) Search(q catalog.Query) (catalog.Results, error) {
 	}
 	*hp = hits // keep the grown slice for the next search
 
+	from := min((page-1)*per, len(hits))
+	onPage := hits[from:min(from+per, len(hits))]
 	out := catalog.Results{
-		Items:  []catalog.Service{},
+		Items:  make([]catalog.Service, 0, len(onPage)),
 		Total:  len(hits),
 		Page:   page,
 		Pages:  (len(hits) + per - 1) / per,
 		Facets: x.facetCounts(hits),
 	}
-	if from := (page - 1) * per; from < len(hits) {
-		for _, h := range hits[from:min(from+per, len(hits))] {
-			out.Items = append(out.Items, h.e.svc)
-		}
+	for _, h := range onPage {
+		out.Items = append(out.Items, h.e.svc)
 	}
 	return out, nil
 }
@@ -194,6 +194,11 @@ func (x *Index) match(q query.Query, found func(id string, score float64)) error
 	return x.collect(x.delta, q, found)
 }
 
+// matchPool holds bleve's pools of document matches between searches. A
+// pool gives out more matches than it holds when asked, and takes back what
+// it is given; every match is reset when it is put back.
+var matchPool = sync.Pool{New: func() any { return search.NewDocumentMatchPool(64, 0) }}
+
 // collect calls found for every document of idx that matches q. It walks
 // bleve's searcher itself: a search request would keep only the top hits,
 // and the filters and facets here need them all.
@@ -212,10 +217,9 @@ func (x *Index) collect(idx bleve.Index, q query.Query, found func(id string, sc
 		return err
 	}
 	defer s.Close()
-	sctx := &search.SearchContext{
-		DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0),
-		IndexReader:       r,
-	}
+	pool := matchPool.Get().(*search.DocumentMatchPool)
+	defer matchPool.Put(pool)
+	sctx := &search.SearchContext{DocumentMatchPool: pool, IndexReader: r}
 	for {
 		dm, err := s.Next(sctx)
 		if err != nil {
