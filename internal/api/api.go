@@ -16,6 +16,7 @@ import (
 
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 )
@@ -24,6 +25,7 @@ import (
 type Config struct {
 	Catalog  *catalog.Catalog
 	Identity *identity.Identity
+	Gateway  *exchange.Gateway // the exchange, for the data tracker; nil: those endpoints answer 503
 	Log      *slog.Logger
 	BaseURL  string // the portal's public URL, for links in the JSON-LD export
 	Version  string

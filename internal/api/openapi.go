@@ -32,12 +32,15 @@ func (a *API) document() map[string]any {
 			map[string]any{"name": "open data", "description": "Exports for reuse."},
 			map[string]any{"name": "agency", "description": "Publishing service records; needs an agency API key."},
 			map[string]any{"name": "meta", "description": "About the API itself."},
+			map[string]any{"name": "me", "description": "The signed-in citizen's own data; needs the portal's session cookie."},
 		},
 		"paths": paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{
 				"agencyKey": map[string]any{"type": "http", "scheme": "bearer",
 					"description": "An agency API key issued by a platform admin (panjare apikey issue)."},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "panjare_session",
+					"description": "The portal's session cookie, set when a person signs in."},
 			},
 			"schemas": schemas(),
 		},
@@ -80,6 +83,9 @@ func operation(rt route) map[string]any {
 	}
 	if rt.agency {
 		op["security"] = []any{map[string]any{"agencyKey": []any{}}}
+	}
+	if rt.session {
+		op["security"] = []any{map[string]any{"session": []any{}}}
 	}
 	resp := map[string]any{}
 	for code, schema := range rt.responses {
@@ -211,5 +217,19 @@ func schemas() map[string]any {
 		"RegionList":    obj([]string{"items", "total"}, map[string]any{"items": arr(ref("Region")), "total": integer}),
 		"RetireRequest": obj([]string{"reason"}, map[string]any{"reason": str("Why the service is retired.")}),
 		"Label":         label,
+		"Inquiry": obj([]string{"id", "message_id", "at", "client", "service", "outcome", "status"}, map[string]any{
+			"id": integer, "message_id": str("The gateway's message id."), "at": str("When, RFC 3339."),
+			"client": str("The asking subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM."), "client_member_fa": str("The asking organisation."),
+			"client_member_en": str(""), "client_system_fa": str("The asking information system."),
+			"service": str("The data service, INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE."), "service_fa": str(""), "service_en": str(""),
+			"provider_fa": str("The agency that holds the data."), "provider_en": str(""),
+			"purpose": str("Why, as the client stated it."), "issue": str("The case or tracking reference."),
+			"legal_basis": str("The legal basis of the access right that allowed it."),
+			"consent_id":  integer, "consent_purpose": str("The citizen's consent that allowed it."),
+			"outcome": enum("answered", "no_record", "refused", "failed"), "status": integer,
+			"error": str("The gateway's error code when it refused or failed."),
+		}),
+		"InquiryList": obj([]string{"items"}, map[string]any{"items": arr(ref("Inquiry")),
+			"next_before": map[string]any{"type": "integer", "description": "Pass as before= for older inquiries; absent on the last page."}}),
 	}
 }

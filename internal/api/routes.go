@@ -13,6 +13,7 @@ type route struct {
 	body            string // schema name of the JSON body, if any
 	responses       map[int]string
 	agency          bool // needs an agency API key
+	session         bool // needs a signed-in person's session cookie
 	handler         httpx.Handler
 	agencyHandler   agencyHandler
 }
@@ -65,6 +66,15 @@ func (a *API) routes() []route {
 		{method: "GET", pattern: "/api/v1/openapi.json", op: "openapi", tag: "meta",
 			summary:   "This document.",
 			responses: map[int]string{200: "OpenAPI"}, handler: a.openapi},
+
+		{method: "GET", pattern: "/api/v1/me/inquiries", op: "listMyInquiries", tag: "me", session: true,
+			summary: "The data tracker: every inquiry any agency made about the signed-in citizen through the exchange, newest first.",
+			params: []param{
+				{name: "limit", in: "query", schema: "integer", desc: "How many, 1 to 200 (default 50)."},
+				{name: "before", in: "query", schema: "integer", desc: "Only inquiries older than this id (the next_before of the previous page)."},
+			},
+			responses: map[int]string{200: "InquiryList", 400: "Problem", 401: "Problem", 403: "Problem", 503: "Problem"},
+			handler:   a.myInquiries},
 
 		{method: "POST", pattern: "/api/v1/agency/drafts", op: "createDraft", tag: "agency",
 			summary: "Create a new service as a draft record.", body: "Record", agency: true,
