@@ -107,6 +107,7 @@ var texts = map[string]text{
 	"me.noname":            {"ثبت نشده", "Not recorded"},
 	"me.code":              {"کد ملی", "National code"},
 	"me.roles":             {"نقش‌ها", "Roles"},
+	"me.roles.sep":         {"، ", ", "},
 	"me.agency":            {"دستگاه اجرایی", "Agency"},
 	"me.sessions":          {"نشست‌های باز", "Open sessions"},
 	"me.sessions.hint":     {"این‌ها مرورگرهایی هستند که با حساب شما وارد شده‌اند. اگر یکی را نمی‌شناسید، از همهٔ آن‌ها خارج شوید.", "These are the browsers signed in to your account. If you do not recognise one, sign out everywhere."},
