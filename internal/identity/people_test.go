@@ -139,6 +139,25 @@ func TestStaffAndSessions(t *testing.T) {
 		if open, _ := id.Sessions(ctx, p.ID); len(open) != 0 {
 			t.Errorf("Sessions lists %d expired or ended sessions", len(open))
 		}
+		// Rows of sessions that ended over a month ago go at the next sign-in.
+		var rows int
+		count := func() int {
+			t.Helper()
+			if err := s.DB().QueryRow(`SELECT COUNT(*) FROM identity_sessions WHERE person_id = $1`, p.ID).Scan(&rows); err != nil {
+				t.Fatal(err)
+			}
+			return rows
+		}
+		before := count()
+		if _, err := s.DB().Exec(`UPDATE identity_sessions SET expires_at = $1 WHERE token_hash = $2`, s.Now().Add(-31*24*time.Hour), identity.DigestOf(absolute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := id.StartSession(ctx, p, ""); err != nil {
+			t.Fatal(err)
+		}
+		if after := count(); after != before {
+			t.Errorf("sessions rows: %d before, %d after a sign-in that should forget one and add one", before, after)
+		}
 		// Activity older than a few minutes is written down, with an event.
 		fresh, _, _ := id.StartSession(ctx, p, "")
 		if _, err := s.DB().Exec(`UPDATE identity_sessions SET last_seen_at = $1 WHERE token_hash = $2`, s.Now().Add(-10*time.Minute), identity.DigestOf(fresh)); err != nil {

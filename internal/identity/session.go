@@ -21,6 +21,7 @@ const (
 	SessionIdle     = 60 * time.Minute
 	SessionAbsolute = 12 * time.Hour
 	sessionTouch    = 5 * time.Minute
+	sessionKeep     = 30 * 24 * time.Hour // how long an ended session's row is kept
 )
 
 // Session is one signed-in browser of a person.
@@ -51,6 +52,13 @@ func (id *Identity) StartSession(ctx context.Context, p Person, userAgent string
 	now := id.s.Now()
 	s := Session{PersonID: p.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionAbsolute), UserAgent: summariseUA(userAgent)}
 	err := id.s.InTx(ctx, func(tx *store.Tx) error {
+		// Forget the person's sessions that ended long ago, so that the
+		// table holds what "my sessions" may still need, not every sign-in.
+		old := now.Add(-sessionKeep)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM identity_sessions WHERE person_id = $1
+			AND (revoked_at < $2 OR expires_at < $2 OR last_seen_at < $3)`, p.ID, old, old.Add(-SessionIdle)); err != nil {
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO identity_sessions (token_hash, person_id, created_at, last_seen_at, expires_at, user_agent)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, digest(token), p.ID, now, now, s.ExpiresAt, s.UserAgent).Scan(&s.ID); err != nil {
 			return err
