@@ -17,6 +17,7 @@ import (
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/catalog/search"
 	"github.com/panjare/panjare/internal/demo"
+	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
@@ -42,7 +43,8 @@ type App struct {
 
 	server *http.Server
 
-	exchangeTLS, exchangeLocal net.Listener // opened by ListenExchange; nil when disabled
+	exchangeTLS, exchangeLocal net.Listener    // opened by ListenExchange; nil when disabled
+	backOffices                *backoffice.Set // the demo's simulated agency back offices; nil outside the demo
 }
 
 // Migrations lists every capability's migrations in dependency order.
@@ -87,11 +89,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 
-	portal, err := web.New(web.Config{Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
-		Identity: a.Identity, SignIn: signIn, Cookies: cookies})
-	if err != nil {
-		return fail(err)
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -101,12 +98,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Gateway.RegisterWorkers()
 
+	portal, err := web.New(web.Config{Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
+		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway})
+	if err != nil {
+		return fail(err)
+	}
+
 	mux := http.NewServeMux()
 	portal.Register(mux)
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Catalog: a.Catalog, Identity: a.Identity, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -170,6 +173,34 @@ func (a *App) signIn(ctx context.Context, cookies identity.Cookies) (*identity.R
 // LoadDemo loads the demo data once; it reports whether anything was loaded.
 func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	return demo.Load(ctx, a.Catalog)
+}
+
+// StartDemoExchange starts the six simulated agency back offices on
+// loopback (office i on firstPort+i when free, else an ephemeral port; 0
+// for ephemeral ports) and registers the demo exchange against them: the
+// members, their data services and the rights each provider grants. Run and
+// Close stop the back offices. It returns the running back offices.
+func (a *App) StartDemoExchange(ctx context.Context, firstPort int) (*backoffice.Set, error) {
+	set, err := backoffice.Start(firstPort)
+	if err != nil {
+		return nil, err
+	}
+	if err := demo.LoadExchange(ctx, a.Exchange, set); err != nil {
+		set.Close(ctx)
+		return nil, fmt.Errorf("registering the demo exchange: %w", err)
+	}
+	a.backOffices = set
+	return set, nil
+}
+
+// stopBackOffices stops the demo back offices, if they run.
+func (a *App) stopBackOffices(ctx context.Context) error {
+	if a.backOffices == nil {
+		return nil
+	}
+	err := a.backOffices.Close(ctx)
+	a.backOffices = nil
+	return err
 }
 
 // Listen opens the HTTP listener. Tests use it with Addr "127.0.0.1:0" and
@@ -260,6 +291,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 			err = errors.Join(err, e)
 		}
 	}
+	if e := a.stopBackOffices(shutdown); e != nil {
+		err = errors.Join(err, e)
+	}
 	if e := a.Gateway.Close(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}
@@ -286,6 +320,7 @@ func (a *App) Close() error {
 	}
 	if a.Gateway != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		a.stopBackOffices(ctx)
 		a.Gateway.Close(ctx)
 		cancel()
 	}
