@@ -20,6 +20,7 @@ var (
 	benchOnce  sync.Once
 	benchIndex *Index
 	benchErr   error
+	benchLoad  time.Duration // how long PutAll of the catalogue took
 )
 
 // generated returns an index of the generated catalogue, built once per
@@ -34,7 +35,10 @@ func generated(tb testing.TB) *Index {
 		if benchErr = benchIndex.SetAgencies(searchgen.Agencies()); benchErr != nil {
 			return
 		}
-		benchErr = benchIndex.PutAll(searchgen.Services(benchServices, 1))
+		svcs := searchgen.Services(benchServices, 1)
+		t0 := time.Now()
+		benchErr = benchIndex.PutAll(svcs)
+		benchLoad = time.Since(t0)
 	})
 	if benchErr != nil {
 		tb.Fatal(benchErr)
@@ -116,6 +120,7 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportMetric(ms(b50), "base-p50-ms")
 	b.ReportMetric(ms(b99), "base-p99-ms")
 	b.ReportMetric(ms(p99)/ms(b99), "p99/base")
+	b.ReportMetric(benchLoad.Seconds(), "load-s")
 	kinds := make([]string, 0, len(perKind))
 	for k := range perKind {
 		kinds = append(kinds, k)

@@ -32,15 +32,20 @@ const compactAfter = 64
 // one batch: scorch is several times faster to search than bleve's in-memory
 // index, but without a disk it never merges segments, so writing it one
 // service at a time would leave one segment per service. delta is bleve's
-// in-memory index (bleve.NewMemOnly), which takes single writes well; every
-// Put and Delete goes there, and the main documents of the services changed
-// since main was built are masked by changed. After compactAfter changes,
-// compact rebuilds main from svcs in the background and empties delta.
+// in-memory index (bleve.NewMemOnly), which takes single writes well. Put and
+// Delete only record the change (svcs, and pending for delta); the next
+// search writes pending into delta in one batch, so that loading the whole
+// catalogue one Put at a time costs no bleve writes at all. The main
+// documents of services changed since main was built are masked by changed.
+// After compactAfter changes, compact rebuilds main from svcs in the
+// background and empties delta. Scores from delta are computed with its own
+// term statistics, so a service changed since the last compaction may rank a
+// little differently until the next.
 //
-// Lock order: compactMu, then write, then mu. write serialises Put, Delete, SetAgencies and
-// compaction's swap. mu guards every field below it; Search holds it for
-// reading for its whole run, so an index swapped out under mu is no longer in
-// use and can be closed.
+// Lock order: compactMu, then write, then mu. write serialises Put, Delete,
+// SetAgencies, writing delta and swapping indexes. mu guards every field
+// below it; Search holds it for reading for its whole run, so an index
+// swapped out under mu is no longer in use and can be closed.
 type Index struct {
 	mapping *mapping.IndexMappingImpl
 	fa      analysis.Analyzer // analyzerFa
@@ -59,6 +64,7 @@ type Index struct {
 	main     bleve.Index
 	delta    bleve.Index
 	changed  map[string]uint64 // id → seq of its latest change that main does not have
+	pending  map[string]*entry // changes not yet written to delta: id → entry, or nil to delete
 	seq      uint64            // counts changes
 	svcs     map[string]*entry // published services by ID
 	order    []*entry          // svcs by annual volume, then title
@@ -142,6 +148,7 @@ func New() (*Index, error) {
 	x := &Index{
 		mapping:  m,
 		changed:  map[string]uint64{},
+		pending:  map[string]*entry{},
 		svcs:     map[string]*entry{},
 		vocab:    newVocabulary(),
 		agencies: map[string]catalog.Agency{},
@@ -236,10 +243,8 @@ func (x *Index) Put(svc catalog.Service) error {
 	}
 	// Writers are serialised by write, so agencies can be read without mu.
 	e := x.entry(svc, x.agencies[svc.Record.Agency])
-	if err := x.delta.Index(svc.ID, e.doc); err != nil {
-		return errs.Wrap(op+" "+svc.ID, err)
-	}
 	x.mu.Lock()
+	x.pending[svc.ID] = e
 	x.remove(svc.ID)
 	x.number(e)
 	x.svcs[svc.ID] = e
@@ -305,6 +310,7 @@ func (x *Index) PutAll(list []catalog.Service) error {
 	x.order = slices.SortedFunc(maps.Values(x.svcs), byVolume)
 	x.seq++
 	clear(x.changed)
+	clear(x.pending)
 	oldMain, oldDelta := x.main, x.delta
 	x.main, x.delta = main, delta
 	x.mu.Unlock()
@@ -316,18 +322,17 @@ func (x *Index) PutAll(list []catalog.Service) error {
 // Delete removes the service with identifier id. Removing a service that is
 // not in the index is not an error.
 func (x *Index) Delete(id string) error {
+	// It cannot fail but for being closed; the error is for catalog.Index.
 	x.write.Lock()
 	defer x.write.Unlock()
 	if x.closed {
 		return errClosed
 	}
-	if err := x.delta.Delete(id); err != nil {
-		return errs.Wrap("search.Delete "+id, err)
-	}
 	x.mu.Lock()
 	if x.remove(id) {
 		x.seq++
 		x.changed[id] = x.seq
+		x.pending[id] = nil
 	}
 	x.mu.Unlock()
 	x.maybeCompact()
@@ -433,10 +438,10 @@ func (x *Index) Compact() error {
 	return nil
 }
 
-// rebuild builds main from every published service and delta from what
-// changed while main was being built, and swaps them in. Searches go on
-// against the old indexes until the swap; writers wait only while the new
-// delta, which is small, is built. The caller holds compactMu.
+// rebuild builds main from every published service and an empty delta, and
+// swaps them in; what changed while main was being built is left pending for
+// the new delta. Searches go on against the old indexes until the swap. The
+// caller holds compactMu.
 func (x *Index) rebuild() error {
 	x.mu.RLock()
 	snapshot := slices.Clone(x.order)
@@ -450,38 +455,93 @@ func (x *Index) rebuild() error {
 	if err != nil {
 		return err
 	}
+	delta, err := x.newDelta(nil)
+	if err != nil {
+		main.Close()
+		return err
+	}
 
 	x.write.Lock()
 	defer x.write.Unlock()
 	if x.closed {
 		main.Close()
+		delta.Close()
 		return errClosed
 	}
-	// Writers wait on write, so svcs and changed hold still here.
-	var rest []*entry
-	for id, s := range x.changed {
-		if e, ok := x.svcs[id]; ok && s > seq {
-			rest = append(rest, e)
-		}
-	}
-	delta, err := x.newDelta(rest)
-	if err != nil {
-		main.Close()
-		return err
-	}
 	x.mu.Lock()
-	oldMain, oldDelta := x.main, x.delta
-	x.main, x.delta = main, delta
+	pending := map[string]*entry{}
 	for id, s := range x.changed {
 		if s <= seq {
 			delete(x.changed, id)
+		} else if e, ok := x.svcs[id]; ok {
+			pending[id] = e
 		}
 	}
+	x.pending = pending
+	oldMain, oldDelta := x.main, x.delta
+	x.main, x.delta = main, delta
 	x.mu.Unlock()
 	// No search holds them: searches hold mu for reading while they run.
 	oldMain.Close()
 	oldDelta.Close()
 	return nil
+}
+
+// flush writes the pending changes to delta in one batch. The caller holds
+// write.
+func (x *Index) flush() error {
+	// Writers wait on write, so pending holds still until cleared below.
+	x.mu.RLock()
+	n := len(x.pending)
+	x.mu.RUnlock()
+	if n == 0 {
+		return nil
+	}
+	b := x.delta.NewBatch()
+	for id, e := range x.pending {
+		if e == nil {
+			b.Delete(id)
+		} else if err := b.Index(id, e.doc); err != nil {
+			return err
+		}
+	}
+	if err := x.delta.Batch(b); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	clear(x.pending)
+	x.mu.Unlock()
+	return nil
+}
+
+// settle brings delta up to date and returns holding mu for reading. Few
+// pending changes are written to delta; many (a catalogue being loaded one
+// Put at a time) are folded into main by a compaction instead, which is far
+// cheaper than writing them to delta one by one.
+func (x *Index) settle() error {
+	for try := 0; ; try++ {
+		x.mu.RLock()
+		n := len(x.pending)
+		if n == 0 {
+			return nil
+		}
+		x.mu.RUnlock()
+		var err error
+		if n > compactAfter && try < 3 {
+			err = x.Compact()
+		} else {
+			x.write.Lock()
+			if x.closed {
+				err = errClosed
+			} else {
+				err = x.flush()
+			}
+			x.write.Unlock()
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // byVolume orders entries by annual volume, largest first, then by title in

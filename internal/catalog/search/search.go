@@ -88,7 +88,9 @@ func (x *Index) Search(q catalog.Query) (catalog.Results, error) {
 		per = MaxPerPage
 	}
 
-	x.mu.RLock()
+	if err := x.settle(); err != nil {
+		return catalog.Results{}, errs.Wrap(op, err)
+	}
 	defer x.mu.RUnlock()
 	hp := hitPool.Get().(*[]hit)
 	defer func() {
