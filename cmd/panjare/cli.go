@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -206,6 +207,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if loaded {
 			log.Info("demo data loaded")
 		}
+		if _, err := a.StartDemoExchange(ctx, demoBackOfficePort); err != nil {
+			a.Close()
+			return fmt.Errorf("starting the demo back offices: %w", err)
+		}
 	}
 	ln, err := a.Listen()
 	if err != nil {
@@ -246,7 +251,42 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		fmt.Fprintln(stdout)
 	}
+	if demo {
+		printDemoExchange(stdout, a, exLocal)
+	}
 	return a.Run(ctx, ln)
+}
+
+// demoBackOfficePort is the first port of the demo's simulated agency back
+// offices (one port each, upwards; an ephemeral port when one is taken).
+const demoBackOfficePort = 3401
+
+// printDemoExchange prints the demo back offices, a sample inquiry through
+// the loopback listener, and the pages that show inquiries and consents.
+func printDemoExchange(w io.Writer, a *app.App, local net.Listener) {
+	set := a.BackOffices()
+	if set == nil {
+		return
+	}
+	fmt.Fprintln(w, "  Agency back offices (simulated, reached only through the gateway):")
+	for _, o := range set.Offices {
+		fmt.Fprintf(w, "    %-14s %-30s %s\n", o.Member, a.Config.Instance+"/GOV/"+o.Member+"/"+o.Subsystem, o.URL)
+	}
+	if local != nil {
+		fmt.Fprintf(w, `
+  A sample inquiry (the tax administration asks the civil registry about a citizen):
+    curl -H 'Information-Mediator-Client: %s/GOV/INTA/tax' \
+         -H 'Panjare-Subject: 0067749828' -H 'Panjare-Purpose: tax-file-review' \
+         http://%s/r1/%s/GOV/NOCR/population/person-identity/persons/0067749828
+`, a.Config.Instance, local.Addr(), a.Config.Instance)
+	}
+	base := a.Config.BaseURL
+	fmt.Fprintf(w, `
+  Who looked at my data:  %s/me/data    (sign in as 0067749828)
+  My consents:            %s/me/consents   (sign in as 0499370899)
+  Exchange (admin):       %s/admin/exchange   (platform admins; agency staff: /agency/exchange)
+
+`, base, base, base)
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

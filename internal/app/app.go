@@ -193,6 +193,10 @@ func (a *App) StartDemoExchange(ctx context.Context, firstPort int) (*backoffice
 	return set, nil
 }
 
+// BackOffices returns the demo back offices StartDemoExchange started, or
+// nil.
+func (a *App) BackOffices() *backoffice.Set { return a.backOffices }
+
 // stopBackOffices stops the demo back offices, if they run.
 func (a *App) stopBackOffices(ctx context.Context) error {
 	if a.backOffices == nil {
