@@ -174,3 +174,42 @@ func TestGeneratedCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoad measures loading the 10,000 services into an empty index:
+// in one PutAll, and one Put at a time as catalog.New does, each followed by
+// a compaction so that the index is ready to search at full speed.
+//
+//	go test -run xxx -bench Load -benchtime 1x ./internal/catalog/search/
+func BenchmarkLoad(b *testing.B) {
+	svcs := searchgen.Services(benchServices, 1)
+	for _, c := range []struct {
+		name string
+		load func(*Index) error
+	}{
+		{"PutAll", func(x *Index) error { return x.PutAll(svcs) }},
+		{"Put", func(x *Index) error {
+			for _, s := range svcs {
+				if err := x.Put(s); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				x, err := New()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := c.load(x); err != nil {
+					b.Fatal(err)
+				}
+				if err := x.Compact(); err != nil {
+					b.Fatal(err)
+				}
+				x.Close()
+			}
+		})
+	}
+}
