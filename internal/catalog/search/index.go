@@ -158,7 +158,8 @@ func New() (*Index, error) {
 		dst  *analysis.Analyzer
 	}{{analyzerFa, &x.fa}, {analyzerFaJoin, &x.faJoin}, {analyzerFaWords, &x.word}, {en.AnalyzerName, &x.en}} {
 		if *a.dst = m.AnalyzerNamed(a.name); *a.dst == nil {
-			return nil, errs.E(op, errs.Internal, "analyzer "+a.name+" is missing", "")
+			return nil, errs.E(op, errs.Internal, "analyzer "+a.name+" is missing",
+				"تحلیل‌گر متن "+a.name+" پیدا نشد.")
 		}
 	}
 	x.syn = newSynonyms(x)
