@@ -94,6 +94,13 @@ func person(id int64, code string) *identity.Principal {
 // session middleware does.
 func (xs *xsite) as(t *testing.T, p *identity.Principal, method, path string, form url.Values) response {
 	t.Helper()
+	return xs.send(t, p, method, path, form, false)
+}
+
+// send is as, in English when en is true. Every page it gets must be
+// complete: no translation key is missing.
+func (xs *xsite) send(t *testing.T, p *identity.Principal, method, path string, form url.Values, en bool) response {
+	t.Helper()
 	var req *http.Request
 	if form != nil {
 		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
@@ -103,6 +110,9 @@ func (xs *xsite) as(t *testing.T, p *identity.Principal, method, path string, fo
 	}
 	if p != nil {
 		req = req.WithContext(identity.WithPrincipal(req.Context(), *p))
+	}
+	if en {
+		req.AddCookie(&http.Cookie{Name: langCookie, Value: "en"})
 	}
 	rec := httptest.NewRecorder()
 	xs.handler.ServeHTTP(rec, req)
@@ -114,7 +124,16 @@ func (xs *xsite) as(t *testing.T, p *identity.Principal, method, path string, fo
 		}
 		res.doc = doc
 		if res.status < 300 || res.status >= 400 {
-			checkPage(t, path, doc, "fa", "rtl")
+			if en {
+				checkPage(t, path, doc, "en", "ltr")
+			} else {
+				checkPage(t, path, doc, "fa", "rtl")
+			}
+		}
+		for _, prefix := range []string{"[tracker.", "[consent.", "[agencyx.", "[adminx."} {
+			if strings.Contains(res.body, prefix) {
+				t.Errorf("%s: a translation is missing: %s…", path, prefix)
+			}
 		}
 	}
 	return res
@@ -247,6 +266,19 @@ func TestTrackerShowsExactlyTheirOwn(t *testing.T) {
 			if len(totals) != 2 || textOf(totals[0]) != "۵" {
 				t.Errorf("admin totals: %v", res.body)
 			}
+			// The English pages are complete too.
+			for _, path := range []string{"/admin/exchange"} {
+				if res := xs.send(t, admin, http.MethodGet, path, nil, true); res.status != 200 || !strings.Contains(res.body, "By provider") {
+					t.Errorf("%s in English: %d", path, res.status)
+				}
+			}
+			if res := xs.send(t, person(1, ali), http.MethodGet, "/me/data", nil, true); res.status != 200 || !strings.Contains(res.body, "Answered") ||
+				!strings.Contains(res.body, "Criminal record") {
+				t.Errorf("tracker in English: %d", res.status)
+			}
+			if res := xs.send(t, staff, http.MethodGet, "/agency/exchange", nil, true); res.status != 200 || !strings.Contains(res.body, "Inquiries answered") {
+				t.Errorf("agency page in English: %d", res.status)
+			}
 			for _, want := range []string{"IR/GOV/PANJARE/once-only", "IR/GOV/NOCR/population/person-identity", "IR/COM/BANK_MELLI/loans", "با رضایت شهروند", "بانک ملی ایران"} {
 				if !strings.Contains(res.body, want) {
 					t.Errorf("admin page lacks %q", want)
@@ -305,6 +337,9 @@ func TestConsentPage(t *testing.T) {
 	res = xs.as(t, maryam, http.MethodPost, "/me/consents", url.Values{"right": {taxRight}, "purpose": {"وام خودرو"}, "until": {"۱۴۰۹/۰۱/۱۵"}})
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("grant in Jalali: %d %s", res.status, res.body)
+	}
+	if res := xs.send(t, maryam, http.MethodGet, "/me/consents?done=granted", nil, true); res.status != 200 || !strings.Contains(res.body, "In force") {
+		t.Errorf("consents in English: %d", res.status)
 	}
 	res = xs.as(t, maryam, http.MethodGet, "/me/consents?done=granted", nil)
 	states := all(res.doc, func(n *html.Node) bool { return attr(n, "data-state") != "" })
