@@ -55,7 +55,7 @@ var synonymTable = []synonymGroup{
 	{Same: []string{"خلافی خودرو", "جریمه رانندگی"}, From: []string{"خلافی", "جریمه", "traffic fine"}},
 	{Same: []string{"ترخیص کالا", "گمرک"}, From: []string{"customs", "ترخیص"}},
 	{Same: []string{"شکایت", "دادخواست"}, From: []string{"complaint", "lawsuit", "شکواییه"}},
-	{Same: []string{"ابلاغیه الکترونیک", "ثنا"}, From: []string{"sana", "ابلاغیه"}},
+	{Same: []string{"ابلاغیهٔ الکترونیکی", "ثنا"}, From: []string{"ابلاغیه الکترونیک", "ابلاغیه", "sana"}},
 	{Same: []string{"اجاره‌نامه", "قرارداد اجاره"}, From: []string{"rental agreement", "lease", "اجاره"}},
 	{Same: []string{"کارت بازرگانی"}, From: []string{"import licence", "trading card", "commercial card"}},
 }
