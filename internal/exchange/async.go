@@ -476,9 +476,49 @@ type expireWorker struct {
 	g *Gateway
 }
 
-// Work deletes the answer's body; it is idempotent.
+// Work deletes the answer's body, then any other body kept past AsyncKeep
+// whose own job was lost; it is idempotent.
 func (w *expireWorker) Work(ctx context.Context, j *river.Job[expireArgs]) error {
-	return ignoreDone(w.g.forgetAnswer(ctx, j.Args.MessageID, "expired"))
+	if err := ignoreDone(w.g.forgetAnswer(ctx, j.Args.MessageID, "expired")); err != nil {
+		return err
+	}
+	return ignoreDone(w.g.sweepAnswers(ctx))
+}
+
+// sweepAnswers deletes every answer body kept longer than AsyncKeep.
+func (g *Gateway) sweepAnswers(ctx context.Context) error {
+	cutoff := g.s.Now().Add(-g.cfg.AsyncKeep)
+	return g.s.InTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT message_id FROM exchange_async
+			WHERE body IS NOT NULL AND done_at < $1 ORDER BY done_at LIMIT 1000`, cutoff)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return errAlreadyDone
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `UPDATE exchange_async SET state = 'expired', body = NULL, header = '{}' WHERE message_id = $1`, id); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Append(ctx, store.Event{Kind: "exchange.async.expired", Actor: "system"},
+			map[string]any{"message_ids": ids, "swept": true})
+		return err
+	})
 }
 
 // callbackWorker POSTs an answer to the client's callback URL.

@@ -94,8 +94,9 @@ func newMessageLog(s *store.Store, linger time.Duration, maxBatch int) *messageL
 // errLogClosed is returned to submitters after Close.
 var errLogClosed = errs.E("exchange.log", errs.Unavailable, "the gateway is shutting down", "درگاه در حال توقف است")
 
-// submit queues rec and waits until it is committed.
-func (l *messageLog) submit(ctx context.Context, rec *record) error {
+// submit queues rec and waits until it is committed. It does not give up
+// when ctx is done: a record once queued is always written.
+func (l *messageLog) submit(_ context.Context, rec *record) error {
 	e := logEntry{rec: rec, done: make(chan error, 1)}
 	l.closeMu.RLock()
 	if l.closed {
@@ -104,9 +105,9 @@ func (l *messageLog) submit(ctx context.Context, rec *record) error {
 	}
 	l.in <- e
 	l.closeMu.RUnlock()
-	// The record is queued: it will be written even if the caller goes away,
-	// so wait without the caller's cancellation.
-	_ = ctx
+	// The record is queued and will be written even if the caller goes
+	// away; the caller still waits for it, so that no answer is sent before
+	// its record is durable.
 	return <-e.done
 }
 
@@ -129,14 +130,22 @@ func (l *messageLog) run() {
 		case e := <-l.in:
 			batch = append(batch[:0], e)
 		case <-l.stop:
-			// Drain what was queued before close.
+			// Write what was queued before close, in batches.
 			for {
-				select {
-				case e := <-l.in:
-					l.flush([]logEntry{e})
-				default:
+				batch = batch[:0]
+			drain:
+				for len(batch) < l.maxBatch {
+					select {
+					case e := <-l.in:
+						batch = append(batch, e)
+					default:
+						break drain
+					}
+				}
+				if len(batch) == 0 {
 					return
 				}
+				l.flush(batch)
 			}
 		}
 		if l.linger > 0 {

@@ -136,7 +136,7 @@ func (g *Gateway) Summary(ctx context.Context, since time.Time) (Summary, error)
 		}
 		failed := code != "" || status >= 500
 		for i, key := range []string{client, service, provider} {
-			if key == "" || key == "/" || key == "///" {
+			if key == "" {
 				key = "none"
 			}
 			t := groups[i][key]
