@@ -98,7 +98,7 @@ func (w *Web) renderConsents(rw http.ResponseWriter, r *http.Request, p identity
 	for _, c := range list {
 		row := consentRow{ID: c.ID, Client: names.member(l, c.Client), System: names.systems[c.Client],
 			Service: names.service(r, c.Service), Provider: names.member(l, c.Service.Provider), Purpose: c.Purpose,
-			Given: dateTimeIn(l, c.GivenAt), Until: dateTimeIn(l, c.Until), State: consentActive}
+			Given: dateTimeIn(l, c.GivenAt), Until: dateIn(l, c.Until), State: consentActive}
 		switch {
 		case c.WithdrawnAt != nil:
 			row.State = consentWithdrawn
