@@ -76,6 +76,11 @@ func (c *Catalog) PutAgency(ctx context.Context, p identity.Principal, a Agency)
 	if err != nil {
 		return errs.Wrap(op+" "+a.Code, err)
 	}
+	if ai, ok := c.idx.(agencyIndex); ok {
+		if err := ai.SetAgencies([]Agency{a}); err != nil {
+			c.log.Warn("catalog: giving the search index an agency's names", "agency", a.Code, "err", err)
+		}
+	}
 	if oldDomain != "" && oldDomain != string(a.Domain) {
 		c.reindexAgency(ctx, a.Code)
 	}

@@ -31,6 +31,13 @@ type Index interface {
 	Search(q Query) (Results, error)
 }
 
+// agencyIndex is an Index that also finds services by their agency's
+// names (catalog/search is one): Catalog gives it the names at start-up and
+// whenever an agency is saved on this node.
+type agencyIndex interface {
+	SetAgencies([]Agency) error
+}
+
 // Catalog is the service registry. Its methods are the only writers of the
 // catalog_ tables; each write is one store transaction with its event. It is
 // safe for concurrent use.
@@ -65,6 +72,15 @@ func New(ctx context.Context, s *store.Store, idx Index) (*Catalog, error) {
 		return nil, errs.Wrap("catalog.New", err)
 	}
 	c.lastEvent = last
+	if ai, ok := idx.(agencyIndex); ok {
+		agencies, err := c.Agencies(ctx)
+		if err != nil {
+			return nil, errs.Wrap("catalog.New", err)
+		}
+		if err := ai.SetAgencies(agencies); err != nil {
+			return nil, errs.Wrap("catalog.New", err)
+		}
+	}
 	all, err := c.Published(ctx)
 	if err != nil {
 		return nil, errs.Wrap("catalog.New", err)
