@@ -15,8 +15,8 @@ import (
 
 func TestPeopleDeterministicAndValid(t *testing.T) {
 	a, b := NewPeople(), NewPeople()
-	if len(a.All()) < 30 || len(a.All()) > 50 {
-		t.Fatalf("%d people, want 30 to 50", len(a.All()))
+	if len(a.All()) != 50 {
+		t.Fatalf("%d people, want 50", len(a.All()))
 	}
 	if !reflect.DeepEqual(a.All(), b.All()) || !reflect.DeepEqual(a.Companies(), b.Companies()) {
 		t.Fatal("two generations from the same seed differ")

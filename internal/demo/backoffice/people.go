@@ -98,7 +98,7 @@ func nationalCode(nine string) string {
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 // NewPeople generates the demo population from Seed: 13 households of a
-// father, a mother and up to four children, 45 people in all, with valid,
+// father, a mother and up to four children, 50 people in all, with valid,
 // distinct national codes (persian.CheckNationalCode), Persian names, birth
 // dates and places, marriages, and two registered deaths. CitizenAli heads
 // the first household and CitizenMaryam is the mother of the second.
