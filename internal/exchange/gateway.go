@@ -408,6 +408,9 @@ func (g *Gateway) knownClient(ctx context.Context, s string) (SubsystemID, error
 			En: "the client header is not a subsystem identifier INSTANCE/CLASS/MEMBER/SUBSYSTEM",
 			Fa: "سرآیند کلاینت شناسهٔ زیرسامانه به شکل INSTANCE/CLASS/MEMBER/SUBSYSTEM نیست"}
 	}
+	if _, ok := g.x.known.Load(id); ok {
+		return id, nil // subsystems are never removed
+	}
 	if _, err := g.x.Subsystem(ctx, id); err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return SubsystemID{}, &errs.Error{Op: CodeUnknownClient, Kind: errs.Unauthorized, Err: err,
@@ -415,6 +418,7 @@ func (g *Gateway) knownClient(ctx context.Context, s string) (SubsystemID, error
 		}
 		return SubsystemID{}, err
 	}
+	g.x.known.Store(id, struct{}{})
 	return id, nil
 }
 

@@ -106,7 +106,7 @@ type gwFixture struct {
 
 // gwSetup registers the test world, starts a back end and a loopback
 // gateway listener.
-func gwSetup(t *testing.T, s *store.Store, cfg exchange.GatewayConfig) *gwFixture {
+func gwSetup(t testing.TB, s *store.Store, cfg exchange.GatewayConfig) *gwFixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &gwFixture{s: s, x: exchange.New(s, "IR"), backend: &gwBackend{handler: gwDefaultHandler}}

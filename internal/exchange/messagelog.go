@@ -196,37 +196,63 @@ func (l *messageLog) flush(batch []logEntry) {
 	}
 }
 
-// writeRecords writes message log rows and their events in tx.
+// inquiryPayload is the payload of an exchange.inquiry event: the record
+// without the subject, which is the event's own column.
+type inquiryPayload struct {
+	MessageID      string  `json:"message_id"`
+	Client         string  `json:"client"`
+	Provider       string  `json:"provider"`
+	Service        string  `json:"service"`
+	Method         string  `json:"method"`
+	Path           string  `json:"path"` // the template: no national code, no query
+	Purpose        string  `json:"purpose"`
+	Issue          string  `json:"issue,omitempty"`
+	Status         int     `json:"status"`
+	Error          string  `json:"error,omitempty"`
+	LatencyMS      float64 `json:"latency_ms"`
+	RequestDigest  string  `json:"request_digest"`
+	ResponseDigest string  `json:"response_digest"`
+	Async          bool    `json:"async,omitempty"`
+}
+
+// messageColumns are the columns writeRecords fills, in order.
+const messageColumns = 22
+
+// writeRecords writes message log rows, in one statement, and their events
+// in tx.
 func writeRecords(ctx context.Context, tx *store.Tx, recs []*record) error {
-	for _, r := range recs {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO exchange_messages (message_id, at, client, client_member,
+		provider, provider_member, service, method, path, purpose, issue, subject, status, error, latency_ms,
+		request_digest, response_digest, request_bytes, response_bytes, signature, signed_at, async) VALUES `)
+	args := make([]any, 0, len(recs)*messageColumns)
+	for i, r := range recs {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for j := range messageColumns {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "$%d", i*messageColumns+j+1)
+		}
+		q.WriteByte(')')
 		var signedAt any
 		if !r.signedAt.IsZero() {
 			signedAt = r.signedAt.UTC()
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_messages (message_id, at, client, client_member,
-			provider, provider_member, service, method, path, purpose, issue, subject, status, error, latency_ms,
-			request_digest, response_digest, request_bytes, response_bytes, signature, signed_at, async)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
-			r.MessageID, r.At.UTC(), subsystemString(r.Client), r.Client.Member, subsystemString(r.Service.Provider), r.Service.Provider.Member,
-			serviceString(r.Service), r.Method, r.Path, r.Purpose, r.Issue, r.Subject, r.Status, r.Error, r.LatencyMS,
-			r.RequestDigest, r.ResponseDigest, r.requestBytes, r.responseBytes, r.signature, signedAt, r.Async); err != nil {
-			return fmt.Errorf("exchange.log: %w", err)
-		}
-		payload := map[string]any{
-			"message_id": r.MessageID, "client": subsystemString(r.Client), "provider": subsystemString(r.Service.Provider),
-			"service": serviceString(r.Service), "method": r.Method, "path": r.Path, "purpose": r.Purpose,
-			"status": r.Status, "latency_ms": r.LatencyMS,
-			"request_digest": r.RequestDigest, "response_digest": r.ResponseDigest,
-		}
-		if r.Issue != "" {
-			payload["issue"] = r.Issue
-		}
-		if r.Error != "" {
-			payload["error"] = r.Error
-		}
-		if r.Async {
-			payload["async"] = true
-		}
+		args = append(args, r.MessageID, r.At.UTC(), subsystemString(r.Client), r.Client.Member, subsystemString(r.Service.Provider),
+			r.Service.Provider.Member, serviceString(r.Service), r.Method, r.Path, r.Purpose, r.Issue, r.Subject, r.Status, r.Error,
+			r.LatencyMS, r.RequestDigest, r.ResponseDigest, r.requestBytes, r.responseBytes, r.signature, signedAt, r.Async)
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("exchange.log: %w", err)
+	}
+	for _, r := range recs {
+		payload := inquiryPayload{MessageID: r.MessageID, Client: subsystemString(r.Client), Provider: subsystemString(r.Service.Provider),
+			Service: serviceString(r.Service), Method: r.Method, Path: r.Path, Purpose: r.Purpose, Issue: r.Issue, Status: r.Status,
+			Error: r.Error, LatencyMS: r.LatencyMS, RequestDigest: r.RequestDigest, ResponseDigest: r.ResponseDigest, Async: r.Async}
 		actor := "subsystem:" + subsystemString(r.Client)
 		if r.Client.IsZero() {
 			actor = "anonymous"
