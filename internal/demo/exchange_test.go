@@ -235,4 +235,30 @@ func TestConsentThroughGateway(t *testing.T) {
 	if got := call("GOV/FARAJA/police-records/criminal-record"); got != 403 {
 		t.Errorf("criminal record: %d", got)
 	}
+	// Maryam's tracker names what allowed each inquiry, newest first:
+	// refused (no right), refused (consent withdrawn), her consent, refused
+	// (no consent yet), the anti-money-laundering law.
+	list, err := g.InquiriesAbout(ctx, maryam, 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 5 {
+		t.Fatalf("%d inquiries about Maryam", len(list))
+	}
+	want := []struct {
+		outcome string
+		consent bool
+		basis   bool
+	}{{exchange.OutcomeRefused, false, false}, {exchange.OutcomeRefused, false, false}, {exchange.OutcomeAnswered, true, false},
+		{exchange.OutcomeRefused, false, false}, {exchange.OutcomeAnswered, false, true}}
+	for i, w := range want {
+		it := list[i]
+		if it.Outcome != w.outcome || (it.ConsentID == c.ID) != w.consent || (it.LegalBasis != "") != w.basis ||
+			it.ClientMemberFa != "بانک ملی ایران" || it.Purpose != "بررسی درخواست وام" {
+			t.Errorf("inquiry %d: %+v", i, it)
+		}
+		if w.consent && it.ConsentPurpose != "وام مسکن" {
+			t.Errorf("inquiry %d: consent purpose %q", i, it.ConsentPurpose)
+		}
+	}
 }

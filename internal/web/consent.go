@@ -166,7 +166,7 @@ func (n *names) service(r *http.Request, id exchange.ServiceID) string {
 // day in Tehran.
 func parseDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(persian.ASCIIDigits(s))
-	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
+	parts := strings.Split(strings.NewReplacer("-", "/", ".", "/").Replace(s), "/")
 	if len(parts) != 3 || len(parts[0]) != 4 {
 		return time.Time{}, false
 	}

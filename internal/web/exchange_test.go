@@ -22,6 +22,7 @@ import (
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/persian"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
@@ -406,3 +407,23 @@ func rowState(doc *html.Node, id int64) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestParseDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"1405/01/01":  "2026-03-21",
+		"۱۴۰۵/۰۱/۰۱":  "2026-03-21",
+		"1403/12/30":  "2025-03-20", // 1403 is a leap year
+		"2026-06-21":  "2026-06-21",
+		" 2026/6/21 ": "2026-06-21",
+	} {
+		got, ok := parseDate(in)
+		if !ok || got.In(persian.Location()).Format(time.DateOnly) != want {
+			t.Errorf("parseDate(%q) = %v, %v; want %s", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "1405/13/01", "1404/12/30", "2026-02-30", "26-06-21", "1405/1", "abc", "1405/01/01/01", "-1405/01/01"} {
+		if _, ok := parseDate(in); ok {
+			t.Errorf("parseDate(%q) accepted", in)
+		}
+	}
+}
