@@ -76,15 +76,23 @@ func (c *Catalog) PutAgency(ctx context.Context, p identity.Principal, a Agency)
 	if err != nil {
 		return errs.Wrap(op+" "+a.Code, err)
 	}
+	c.agencyChanged(ctx, a, oldDomain != "" && oldDomain != string(a.Domain))
+	return nil
+}
+
+// agencyChanged brings this node's index in step with a saved agency: its
+// names, and, when its domain changed, its services (Service.Domain is the
+// agency's domain). It runs after PutAgency commits here, and from Follow
+// for agencies saved on other nodes.
+func (c *Catalog) agencyChanged(ctx context.Context, a Agency, domainChanged bool) {
 	if ai, ok := c.idx.(agencyIndex); ok {
 		if err := ai.SetAgencies([]Agency{a}); err != nil {
 			c.log.Warn("catalog: giving the search index an agency's names", "agency", a.Code, "err", err)
 		}
 	}
-	if oldDomain != "" && oldDomain != string(a.Domain) {
+	if domainChanged {
 		c.reindexAgency(ctx, a.Code)
 	}
-	return nil
 }
 
 // reindexAgency refreshes the indexed services of one agency, after its

@@ -48,7 +48,7 @@ type Catalog struct {
 
 	mu        sync.Mutex     // guards lastEvent and handled
 	lastEvent int64          // the newest event id this node has seen
-	handled   map[int64]bool // catalog.service.* events within followWindow of lastEvent already handled
+	handled   map[int64]bool // catalog events within followWindow of lastEvent already handled
 
 	// current holds the current version of every service this node has
 	// read or loaded, by identifier. Published records change only through
@@ -98,7 +98,7 @@ func New(ctx context.Context, s *store.Store, idx Index) (*Catalog, error) {
 }
 
 // Follow keeps this node's index in step with publications made on other
-// nodes: every interval it reads the catalog.service.* events it has not
+// nodes: every interval it reads the catalog events it has not
 // seen and re-indexes the services they name. It returns when ctx is done.
 func (c *Catalog) Follow(ctx context.Context, every time.Duration) {
 	if every <= 0 {
@@ -125,7 +125,7 @@ func (c *Catalog) Follow(ctx context.Context, every time.Duration) {
 // already handled) catches those late commits.
 const followWindow = 1000
 
-// catchUp re-indexes the services named by catalog.service.* events that
+// catchUp re-indexes the services and agencies named by catalog events that
 // this node has not handled yet.
 func (c *Catalog) catchUp(ctx context.Context) error {
 	c.mu.Lock()
@@ -133,7 +133,7 @@ func (c *Catalog) catchUp(ctx context.Context) error {
 	const page = 500
 	after := max(c.lastEvent-followWindow, 0)
 	for {
-		evs, err := c.s.Events(ctx, store.EventFilter{KindPrefix: "catalog.service.", AfterID: after, Limit: page})
+		evs, err := c.s.Events(ctx, store.EventFilter{KindPrefix: "catalog.", AfterID: after, Limit: page})
 		if err != nil {
 			return err
 		}
@@ -142,6 +142,15 @@ func (c *Catalog) catchUp(ctx context.Context) error {
 			after = ev.ID
 			if c.handled[ev.ID] {
 				continue
+			}
+			if ev.Kind == evAgencySaved && ev.Agency != "" {
+				a, err := c.Agency(ctx, ev.Agency)
+				if err != nil {
+					return err
+				}
+				// Re-reading every service of the agency is cheap and
+				// covers a domain change whether or not it happened.
+				c.agencyChanged(ctx, a, true)
 			}
 			if ev.Service != "" && !done[ev.Service] && ev.Kind != evDrafted {
 				if err := c.reindex(ctx, ev.Service); err != nil {

@@ -602,3 +602,52 @@ func TestFollowLateCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestFollowAgencyAndMemory checks the two things a node keeps in memory:
+// a service it serves reflects a publication on the same node at once, and
+// an agency's new domain saved on another node reaches this node's services
+// through Follow.
+func TestFollowAgencyAndMemory(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, s *store.Store, a *Catalog, _ *recordingIndex) {
+		svc := mustPublish(t, ctx, a, jud, smartRecord())
+		idxB := newIndex()
+		b := mustCatalog(t, ctx, s, idxB)
+		if got, err := b.Service(ctx, svc.ID); err != nil || got.Version != 1 {
+			t.Fatalf("b.Service = %+v, %v", got, err)
+		}
+		// Same node: a new version is served at once.
+		rec := smartRecord()
+		rec.CostRials = 700000
+		if _, err := a.SaveDraft(ctx, jud, svc.Key, rec); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Publish(ctx, jud, svc.Key); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := a.Service(ctx, svc.ID); got.Version != 2 || got.Record.CostRials != 700000 {
+			t.Fatalf("a.Service after republish = v%d cost %d", got.Version, got.Record.CostRials)
+		}
+		// Another node: the agency moves to another domain on node a.
+		ag, err := a.Agency(ctx, "JUD")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ag.Domain = DomainPolice
+		if err := a.PutAgency(ctx, identity.System, ag); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.catchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Service(ctx, svc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Version != 2 || got.Domain != DomainPolice {
+			t.Fatalf("b after catching up: version %d domain %s, want 2 and %s", got.Version, got.Domain, DomainPolice)
+		}
+		if indexed, ok := idxB.has(svc.ID); !ok || indexed.Domain != DomainPolice {
+			t.Fatalf("b's index holds %+v", indexed.Domain)
+		}
+	})
+}
