@@ -391,6 +391,14 @@ func (g *Gateway) clientFromRequest(r *http.Request, mode ClientMode) (Subsystem
 		}
 		return id, nil
 	default:
+		// The header is trusted only from this machine: refuse a request that
+		// came from elsewhere or through a proxy, which would expose the
+		// plain listener to the network.
+		if !loopbackPeer(r.RemoteAddr) || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Forwarded-For") != "" {
+			return SubsystemID{}, errs.E(CodeUnknownClient, errs.Forbidden,
+				"the plain exchange listener serves only direct requests from this machine; other systems use the mTLS listener",
+				"شنوندهٔ سادهٔ تبادل تنها به درخواست‌های مستقیم از همین رایانه پاسخ می‌دهد؛ سامانه‌های دیگر از شنوندهٔ mTLS استفاده کنند")
+		}
 		if named == "" {
 			return SubsystemID{}, errs.E(CodeUnknownClient, errs.Unauthorized,
 				"name the client subsystem in the Information-Mediator-Client header",
@@ -420,6 +428,16 @@ func (g *Gateway) knownClient(ctx context.Context, s string) (SubsystemID, error
 	}
 	g.x.known.Store(id, struct{}{})
 	return id, nil
+}
+
+// loopbackPeer reports whether a request's remote address is loopback.
+func loopbackPeer(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func firstHeader(h http.Header, names ...string) string {

@@ -464,6 +464,8 @@ func TestGatewayErrors(t *testing.T) {
 			{"consent missing", "GET", "/r1/IR/GOV/NOCR/population/alive/alive/" + gwCitizen, nil, subj, 403, exchange.CodeConsentRequired},
 			{"too large", "POST", "/r1/IR/GOV/NOCR/population/person-identity/echo", bytes.Repeat([]byte("x"), 2<<10), subj, 413, exchange.CodeBadRequest},
 			{"not under /r1", "GET", "/other", nil, nil, 404, exchange.CodeBadRequest},
+			{"through a proxy", "GET", "/r1/IR/GOV/NOCR/population/status/ping", nil, map[string]string{"X-Forwarded-For": "203.0.113.9"}, 403, exchange.CodeUnknownClient},
+			{"through a proxy (Forwarded)", "GET", "/r1/IR/GOV/NOCR/population/status/ping", nil, map[string]string{"Forwarded": "for=203.0.113.9"}, 403, exchange.CodeUnknownClient},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ func CheckLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return errs.E(op, errs.Invalid, fmt.Sprintf("the plain exchange listener address %q is not host:port", addr),
-			fmt.Sprintf("نشانی شنوندهٔ ساده‌ی تبادل %q به شکل host:port نیست", addr))
+			fmt.Sprintf("نشانی شنوندهٔ سادهٔ تبادل %q به شکل host:port نیست", addr))
 	}
 	if host == "localhost" {
 		return nil

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -22,6 +23,27 @@ import (
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
+
+// TestPlainListenerOnlyFromThisMachine checks that the header naming the
+// client is not believed from a remote peer, even if the plain listener were
+// reachable (by a proxy or a mistaken bind).
+func TestPlainListenerOnlyFromThisMachine(t *testing.T) {
+	s := storetest.MustOpen(t, store.SQLite, gwSets...)
+	f := gwSetup(t, s, exchange.GatewayConfig{})
+	for remote, want := range map[string]int{"203.0.113.9:40000": 403, "10.0.0.2:1": 403, "127.0.0.1:5000": 200, "[::1]:5000": 200} {
+		req := httptest.NewRequest("GET", "/r1/IR/GOV/NOCR/population/status/ping", nil)
+		req.RemoteAddr = remote
+		req.Header.Set(exchange.HeaderIMClient, gwClient.String())
+		rec := httptest.NewRecorder()
+		f.g.Handler(exchange.ByHeader).ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("from %s: %d %s, want %d", remote, rec.Code, rec.Body, want)
+		}
+		if want == 403 {
+			wantProblem(t, rec.Result(), rec.Body.Bytes(), 403, exchange.CodeUnknownClient)
+		}
+	}
+}
 
 func TestCheckLoopback(t *testing.T) {
 	for addr, ok := range map[string]bool{
