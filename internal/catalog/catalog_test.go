@@ -627,7 +627,14 @@ func TestFollowAgencyAndMemory(t *testing.T) {
 		if got, _ := a.Service(ctx, svc.ID); got.Version != 2 || got.Record.CostRials != 700000 {
 			t.Fatalf("a.Service after republish = v%d cost %d", got.Version, got.Record.CostRials)
 		}
-		// Another node: the agency moves to another domain on node a.
+		// Node b catches up with the new version first.
+		if err := b.catchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := b.Service(ctx, svc.ID); got.Version != 2 {
+			t.Fatalf("b.Service after catching up = v%d, want v2", got.Version)
+		}
+		// Then the agency moves to another domain on node a.
 		ag, err := a.Agency(ctx, "JUD")
 		if err != nil {
 			t.Fatal(err)
