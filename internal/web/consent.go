@@ -55,7 +55,7 @@ type consentsView struct {
 // consents lists the citizen's consents and offers the grant form,
 // /me/consents.
 func (w *Web) consents(rw http.ResponseWriter, r *http.Request) error {
-	p, ok := citizen(rw, r)
+	p, ok := w.citizen(rw, r)
 	if !ok {
 		return nil
 	}
@@ -198,7 +198,7 @@ func parseDate(s string) (time.Time, bool) {
 
 // grantConsent records a consent from the form on /me/consents.
 func (w *Web) grantConsent(rw http.ResponseWriter, r *http.Request) error {
-	p, ok := citizen(rw, r)
+	p, ok := w.citizen(rw, r)
 	if !ok {
 		return nil
 	}
@@ -253,7 +253,7 @@ func (w *Web) grantConsent(rw http.ResponseWriter, r *http.Request) error {
 
 // withdrawConsent withdraws one of the citizen's consents at once.
 func (w *Web) withdrawConsent(rw http.ResponseWriter, r *http.Request) error {
-	p, ok := citizen(rw, r)
+	p, ok := w.citizen(rw, r)
 	if !ok {
 		return nil
 	}

@@ -236,6 +236,14 @@ func TestTrackerShowsExactlyTheirOwn(t *testing.T) {
 			if res.status != http.StatusSeeOther || res.header.Get("Location") != "/signin?next=%2Fme%2Fdata" {
 				t.Errorf("anonymous: %d %q", res.status, res.header.Get("Location"))
 			}
+			// Signed in without a national code (an API client, say): a 403
+			// page, not a loop through sign-in.
+			nobody := &identity.Principal{Kind: "user", ID: 8, Roles: []identity.Role{identity.RoleOperator}, Agency: "NOCR"}
+			for _, path := range []string{"/me/data", "/me/consents"} {
+				if res := xs.as(t, nobody, http.MethodGet, path, nil); res.status != 403 {
+					t.Errorf("%s without a national code: %d", path, res.status)
+				}
+			}
 			// A malformed page reference is a 400 page, not a 500.
 			if res := xs.as(t, person(1, ali), http.MethodGet, "/me/data?before=abc", nil); res.status != 400 {
 				t.Errorf("bad before: %d", res.status)

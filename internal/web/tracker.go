@@ -98,13 +98,20 @@ func nextPage(path string, list []exchange.TrackedInquiry) string {
 	return path + "?before=" + strconv.FormatInt(list[len(list)-1].ID, 10)
 }
 
-// citizen returns the signed-in person with a national code, or redirects
-// to sign-in and returns false.
-func citizen(rw http.ResponseWriter, r *http.Request) (identity.Principal, bool) {
+// citizen returns the signed-in person with a national code. Otherwise it
+// redirects a visitor to sign-in, or shows the forbidden page to someone
+// signed in without a national code (sending them to sign in again would
+// loop), and returns false.
+func (w *Web) citizen(rw http.ResponseWriter, r *http.Request) (identity.Principal, bool) {
+	rw.Header().Set("Cache-Control", "no-store")
 	p, err := identity.Require(r.Context())
-	if err != nil || p.NationalCode == "" {
-		rw.Header().Set("Cache-Control", "no-store")
+	switch {
+	case err != nil:
 		http.Redirect(rw, r, identity.SignInURL(r), http.StatusSeeOther)
+		return identity.Principal{}, false
+	case p.NationalCode == "":
+		w.fail(rw, r, errs.E("web.citizen", errs.Forbidden, "This page is for citizens signed in with their national code.",
+			"این صفحه ویژهٔ شهروندانی است که با کد ملی خود وارد شده‌اند."))
 		return identity.Principal{}, false
 	}
 	return p, true
@@ -113,7 +120,7 @@ func citizen(rw http.ResponseWriter, r *http.Request) (identity.Principal, bool)
 // tracker is the citizen's data tracker, /me/data: every inquiry any
 // agency made about them through the exchange, newest first.
 func (w *Web) tracker(rw http.ResponseWriter, r *http.Request) error {
-	p, ok := citizen(rw, r)
+	p, ok := w.citizen(rw, r)
 	if !ok {
 		return nil
 	}
