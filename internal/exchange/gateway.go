@@ -754,14 +754,17 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, c *call, resp *h
 	h.Add("Trailer", HeaderSignature)
 	h.Add("Trailer", HeaderSignedAt)
 	w.WriteHeader(resp.StatusCode)
-	out := io.MultiWriter(w, respDigest)
-	_, err = io.Copy(out, io.MultiReader(&buf, resp.Body))
+	cw := &clientWriter{w: w}
+	_, err = io.Copy(io.MultiWriter(cw, respDigest), io.MultiReader(&buf, resp.Body))
 	code := ""
-	if err != nil {
+	switch {
+	case err == nil:
+	case cw.err != nil:
+		code = codeAborted
+	case errors.Is(err, context.DeadlineExceeded):
+		code = CodeTimeout
+	default:
 		code = CodeProviderUnavailable
-		if errors.Is(err, context.DeadlineExceeded) {
-			code = CodeTimeout
-		}
 	}
 	rc := g.receipt(c, resp.StatusCode, reqDigest.sum(), respDigest.sum())
 	rec := c.record(resp.StatusCode, code)
@@ -776,6 +779,25 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, c *call, resp *h
 		h.Set(HeaderSignedAt, rc.At.Format(time.RFC3339Nano))
 	}
 	return code, err
+}
+
+// codeAborted is logged when the client went away while a streamed answer
+// was being sent. It is never returned to a client.
+const codeAborted = "exchange.aborted"
+
+// clientWriter remembers whether writing to the client failed, to tell a
+// client that went away from a provider that broke off.
+type clientWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *clientWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // relayFailed answers when the provider's response broke off before the

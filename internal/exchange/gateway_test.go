@@ -573,6 +573,35 @@ func TestLargeResponseSignedInTrailers(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].ResponseDigest != gwSHA(body) {
 		t.Fatalf("log %+v", msgs)
 	}
+
+	// A client that goes away mid-answer is logged as such.
+	f.backend.set(func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("z"), 64<<10)
+		for range 4096 { // up to 256 MiB, until someone hangs up
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	tr := &http.Transport{}
+	resp, err = (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadFull(resp.Body, make([]byte, 1024))
+	resp.Body.Close()
+	tr.CloseIdleConnections()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		msgs, _ = f.g.Messages(context.Background(), exchange.MessageFilter{Subject: gwCitizen})
+		if len(msgs) == 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(msgs) != 2 || msgs[0].Error != "exchange.aborted" || msgs[0].Status != 200 {
+		t.Fatalf("aborted answer logged as %+v", msgs)
+	}
 }
 
 func TestInquire(t *testing.T) {
