@@ -178,8 +178,10 @@ func NewGateway(ctx context.Context, x *Exchange, cfg GatewayConfig) (*Gateway, 
 // PublicKey returns the platform's Ed25519 key that signs receipts.
 func (g *Gateway) PublicKey() ed25519.PublicKey { return g.signer.pub }
 
-// Close stops taking inquiries into the message log and writes what is
-// queued. Call it after the listeners have stopped.
+// Close admits no new inquiry, waits for those in flight to be logged, and
+// writes what is queued. Call it after the listeners have stopped; an
+// inquiry made after Close fails with errs.Unavailable before it reaches a
+// provider.
 func (g *Gateway) Close(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { g.mlog.close(); close(done) }()
@@ -601,6 +603,11 @@ var errTooLarge = errs.E(CodeBadRequest, errs.TooLarge, "the request body is lar
 
 // serveGateway serves one inquiry.
 func (g *Gateway) serveGateway(w http.ResponseWriter, r *http.Request, mode ClientMode) {
+	if !g.mlog.begin() {
+		g.writeProblem(w, r, errLogClosed, "")
+		return
+	}
+	defer g.mlog.end()
 	c := &call{start: time.Now(), method: r.Method, query: r.URL.RawQuery}
 	status, code := 0, ""
 	defer func() { g.metrics.observe(c, status, code) }()
@@ -842,6 +849,10 @@ func ReceiptFromResponse(h http.Header, client, service, method, path string, st
 // Code* constant as their Op; a provider's own error status is not an error
 // but a Reply.
 func (g *Gateway) Inquire(ctx context.Context, q Inquiry) (reply *Reply, err error) {
+	if !g.mlog.begin() {
+		return nil, errLogClosed
+	}
+	defer g.mlog.end()
 	c := &call{start: time.Now(), id: newMessageID(), client: q.Client, service: q.Service, method: q.Method}
 	if c.method == "" {
 		c.method = http.MethodGet

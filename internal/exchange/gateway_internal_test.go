@@ -98,3 +98,38 @@ func TestSweepAnswers(t *testing.T) {
 		}
 	}, identity.Migrations(), Migrations())
 }
+
+func TestMessageLogCloseWaitsForExchangesInFlight(t *testing.T) {
+	s := storetest.MustOpen(t, store.SQLite, identity.Migrations(), Migrations())
+	l := newMessageLog(s, 0, 16)
+	if !l.begin() {
+		t.Fatal("begin refused before close")
+	}
+	closed := make(chan struct{})
+	go func() { l.close(); close(closed) }()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-closed:
+		t.Fatal("close returned while an exchange was in flight")
+	default:
+	}
+	if l.begin() {
+		t.Fatal("a new exchange was admitted while closing")
+	}
+	client := SubsystemID{Instance: "IR", Class: "GOV", Member: "INTA", Subsystem: "tax"}
+	if err := l.submit(context.Background(), &record{Message: Message{MessageID: "in-flight", At: time.Now(), Client: client,
+		Service: ServiceID{Provider: client, Code: "x"}, Method: "GET", Path: "/", Status: 200}}); err != nil {
+		t.Fatalf("the exchange in flight could not log: %v", err)
+	}
+	l.end()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("close did not return")
+	}
+	var n int
+	s.DB().QueryRow(`SELECT count(*) FROM exchange_messages WHERE message_id = 'in-flight'`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d records, want 1", n)
+	}
+}

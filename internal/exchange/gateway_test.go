@@ -657,6 +657,25 @@ func TestInquire(t *testing.T) {
 	}, gwSets...)
 }
 
+func TestInquireAfterCloseReachesNoProvider(t *testing.T) {
+	s := storetest.MustOpen(t, store.SQLite, gwSets...)
+	f := gwSetup(t, s, exchange.GatewayConfig{})
+	ctx := context.Background()
+	if err := f.g.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hits := f.backend.hits.Load()
+	_, err := f.g.Inquire(ctx, exchange.Inquiry{Client: gwClient, Service: gwStatus, Path: "/ping"})
+	if code, _ := errsAs(err); code != exchange.CodeProviderUnavailable {
+		t.Fatalf("Inquire after Close: %v", err)
+	}
+	resp, body := f.call(t, "GET", "/r1/IR/GOV/NOCR/population/status/ping", nil, nil)
+	wantProblem(t, resp, body, 503, exchange.CodeProviderUnavailable)
+	if f.backend.hits.Load() != hits {
+		t.Fatal("an inquiry reached the provider after Close")
+	}
+}
+
 func TestGroupCommitUnderLoad(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		f := gwSetup(t, s, exchange.GatewayConfig{})

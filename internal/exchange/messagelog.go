@@ -77,7 +77,9 @@ type messageLog struct {
 	maxBatch int
 	wg       sync.WaitGroup
 	closeMu  sync.RWMutex
-	closed   bool
+	closing  bool           // no new exchange may begin
+	active   sync.WaitGroup // exchanges begun and not yet logged
+	closed   bool           // the writer is stopping: no record is taken
 	stop     chan struct{}
 }
 
@@ -93,6 +95,22 @@ func newMessageLog(s *store.Store, linger time.Duration, maxBatch int) *messageL
 
 // errLogClosed is returned to submitters after Close.
 var errLogClosed = errs.E("exchange.log", errs.Unavailable, "the gateway is shutting down", "درگاه در حال توقف است")
+
+// begin admits one exchange, whose record will be submitted before end.
+// It reports false once close has begun: an exchange that could no longer
+// be logged must not reach a provider.
+func (l *messageLog) begin() bool {
+	l.closeMu.RLock()
+	defer l.closeMu.RUnlock()
+	if l.closing {
+		return false
+	}
+	l.active.Add(1)
+	return true
+}
+
+// end marks an exchange admitted by begin as logged (or abandoned).
+func (l *messageLog) end() { l.active.Done() }
 
 // submit queues rec and waits until it is committed. It does not give up
 // when ctx is done: a record once queued is always written.
@@ -111,8 +129,13 @@ func (l *messageLog) submit(_ context.Context, rec *record) error {
 	return <-e.done
 }
 
-// close stops taking records, writes everything queued, and returns.
+// close admits no new exchange, waits for those in flight to submit their
+// records, writes everything queued, and returns.
 func (l *messageLog) close() {
+	l.closeMu.Lock()
+	l.closing = true
+	l.closeMu.Unlock()
+	l.active.Wait()
 	l.closeMu.Lock()
 	if !l.closed {
 		l.closed = true
