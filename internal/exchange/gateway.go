@@ -766,7 +766,7 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, c *call, resp *h
 	code := ""
 	switch {
 	case err == nil:
-	case cw.err != nil:
+	case cw.err != nil, r.Context().Err() != nil: // the client hung up (which also cancels the provider call)
 		code = codeAborted
 	case errors.Is(err, context.DeadlineExceeded):
 		code = CodeTimeout
