@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjare/panjare/internal/errs"
@@ -578,12 +580,19 @@ func serviceOnly(p string) string {
 }
 
 // hashingReader hashes a request body as the provider reads it and notes
-// when the body is over the limit.
+// when the body is over the limit. The transport reads it in its own
+// goroutine and may go on after the response has come, until it closes the
+// body: the digest is read only after Close (closed).
 type hashingReader struct {
 	r        io.Reader
 	d        *digester
-	tooLarge bool
-	err      error
+	tooLarge atomic.Bool
+	closed   chan struct{}
+	once     sync.Once
+}
+
+func newHashingReader(r io.Reader, d *digester) *hashingReader {
+	return &hashingReader{r: r, d: d, closed: make(chan struct{})}
 }
 
 func (h *hashingReader) Read(p []byte) (int, error) {
@@ -592,11 +601,17 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 	if err != nil && err != io.EOF {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			h.tooLarge = true
+			h.tooLarge.Store(true)
 		}
-		h.err = err
 	}
 	return n, err
+}
+
+// Close marks the body as released by the transport; the client's body
+// itself is closed by the server.
+func (h *hashingReader) Close() error {
+	h.once.Do(func() { close(h.closed) })
+	return nil
 }
 
 var errTooLarge = errs.E(CodeBadRequest, errs.TooLarge, "the request body is larger than the limit", "حجم بدنهٔ درخواست بیش از حد مجاز است")
@@ -682,10 +697,11 @@ func (g *Gateway) serveGateway(w http.ResponseWriter, r *http.Request, mode Clie
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Timeout)
 	defer cancel()
 	reqDigest := newDigester()
-	body := &hashingReader{r: http.MaxBytesReader(w, r.Body, g.cfg.MaxBody), d: reqDigest}
+	body := newHashingReader(http.MaxBytesReader(w, r.Body, g.cfg.MaxBody), reqDigest)
 	var in io.Reader = body
 	if r.ContentLength == 0 {
 		in = nil
+		body.Close()
 	}
 	req, err := providerRequest(ctx, c, in, r.ContentLength)
 	if err != nil {
@@ -693,20 +709,31 @@ func (g *Gateway) serveGateway(w http.ResponseWriter, r *http.Request, mode Clie
 		return
 	}
 	resp, err := g.roundTrip(req, c.service.Provider.String())
-	if body.tooLarge {
-		drain(resp)
-		fail(errTooLarge)
-		return
-	}
 	if err != nil {
+		if body.tooLarge.Load() {
+			err = errTooLarge
+		}
 		fail(err)
 		return
 	}
 	defer resp.Body.Close()
-	// Hash whatever the provider left unread, so the digest covers the
-	// whole request the client sent.
-	if _, err := io.Copy(io.Discard, body); err != nil && body.tooLarge {
-		fail(errTooLarge)
+	// Wait until the transport has let go of the body, then hash whatever
+	// the provider left unread, so the digest covers the whole request the
+	// client sent.
+	select {
+	case <-body.closed:
+	case <-ctx.Done():
+		drain(resp)
+		fail(g.unavailable(ctx, ctx.Err()))
+		return
+	}
+	if _, err := io.Copy(io.Discard, body); err != nil || body.tooLarge.Load() {
+		drain(resp)
+		if body.tooLarge.Load() {
+			fail(errTooLarge)
+		} else {
+			fail(errs.E(CodeBadRequest, errs.Invalid, "the request body could not be read", "بدنهٔ درخواست خوانده نشد"))
+		}
 		return
 	}
 	status = resp.StatusCode
