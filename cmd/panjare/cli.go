@@ -134,7 +134,8 @@ func configFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.Instance, "instance", cfg.Instance, "the exchange identifier instance of this platform")
 	fs.StringVar(&cfg.ExchangeAddr, "exchange-addr", cfg.ExchangeAddr, "the exchange's mTLS listen address (empty: off)")
 	fs.StringVar(&cfg.ExchangeLocalAddr, "exchange-local-addr", cfg.ExchangeLocalAddr, "the exchange's plain-HTTP listener, loopback only, clients named by header (empty: off)")
-	fs.StringVar(&cfg.OIDCIssuer, "oidc-issuer", cfg.OIDCIssuer, "issuer URL of the national identity provider (default: the built-in demo provider at BASE-URL/idp)")
+	fs.StringVar(&cfg.OIDCIssuer, "oidc-issuer", cfg.OIDCIssuer, "issuer URL of the national identity provider (without it and without --demo-idp, no sign-in)")
+	fs.BoolVar(&cfg.DemoIdP, "demo-idp", cfg.DemoIdP, "run the built-in demo identity provider at BASE-URL/idp, where anyone can sign in as anyone (demos only)")
 	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", cfg.OIDCClientID, "the portal's client id at the identity provider")
 	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", cfg.OIDCClientSecret, "the portal's client secret at the identity provider (prefer PANJARE_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&cfg.OIDCNationalCodeClaim, "oidc-national-code-claim", cfg.OIDCNationalCodeClaim, "the ID token claim that holds the national code (default national_code)")
@@ -186,8 +187,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if demo {
-		// The demo always runs on its own SQLite file in the data directory.
+		// The demo always runs on its own SQLite file in the data directory,
+		// with the demo identity provider unless a real one is named.
 		cfg.DB = ""
+		cfg.DemoIdP = cfg.OIDCIssuer == ""
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}

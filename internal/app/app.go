@@ -138,12 +138,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 // demoClientID is the portal's client id at the built-in demo provider.
 const demoClientID = "panjare-portal"
 
-// signIn builds the relying party of citizen sign-in. Without a configured
-// issuer it also builds the demo identity provider, served by this process
-// at BaseURL + "/idp", with the portal as its one client; the portal still
-// talks to it over HTTP, exactly as to a national provider.
+// signIn builds the relying party of citizen sign-in. With DemoIdP it also
+// builds the demo identity provider, served by this process at BaseURL +
+// "/idp", with the portal as its one client; the portal still talks to it
+// over HTTP, exactly as to a national provider. With neither an issuer nor
+// DemoIdP there is no sign-in: a production node never falls back to a
+// provider that lets anyone be anyone.
 func (a *App) signIn(ctx context.Context, cookies identity.Cookies) (*identity.RelyingParty, *idp.Provider, error) {
 	cfg := a.Config
+	if cfg.OIDCIssuer == "" && !cfg.DemoIdP {
+		a.Log.Warn("citizen sign-in is off: set --oidc-issuer (or --demo-idp for a demo)")
+		return nil, nil, nil
+	}
 	rp := identity.RPConfig{
 		Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
 		RedirectURL: cfg.BaseURL + "/auth/callback", NationalCodeClaim: cfg.OIDCNationalCodeClaim, Cookies: cookies,

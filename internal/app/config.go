@@ -32,8 +32,11 @@ type Config struct {
 	ExchangeAddr      string
 	ExchangeLocalAddr string
 
-	// Citizen sign-in through OpenID Connect. An empty issuer runs the
-	// built-in demo identity provider at BaseURL + "/idp".
+	// Citizen sign-in through OpenID Connect, with the national identity
+	// provider at OIDCIssuer. DemoIdP instead runs the built-in demo provider
+	// at BaseURL + "/idp", where anyone can sign in as anyone: only for
+	// demos and tests. With neither, the portal offers no sign-in.
+	DemoIdP               bool
 	OIDCIssuer            string
 	OIDCClientID          string
 	OIDCClientSecret      string // personal to this deployment: never logged
@@ -85,6 +88,9 @@ func (c *Config) Validate() error {
 		c.BaseURL = "http://" + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.OIDCIssuer != "" && c.DemoIdP {
+		return errors.New("config: choose either --oidc-issuer or --demo-idp, not both")
+	}
 	if c.OIDCIssuer != "" {
 		if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("config: --oidc-issuer %q: want the identity provider's https:// URL", c.OIDCIssuer)

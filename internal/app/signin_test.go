@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -84,6 +85,7 @@ func TestCitizenSignIn(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := app.Defaults()
+			cfg.DemoIdP = true
 			cfg.Addr = ln.Addr().String()
 			cfg.BaseURL = "http://" + ln.Addr().String()
 			cfg.DataDir = t.TempDir()
@@ -243,5 +245,39 @@ func TestConfigOIDC(t *testing.T) {
 	ok := app.Config{Addr: ":8080", LogLevel: "info", OIDCIssuer: "https://sso.example.ir", OIDCClientID: "p", OIDCClientSecret: "s"}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNoDemoProviderUnlessAsked checks that a node configured with neither a
+// national identity provider nor --demo-idp offers no sign-in at all, rather
+// than falling back to the demo provider where anyone can be anyone.
+func TestNoDemoProviderUnlessAsked(t *testing.T) {
+	cfg := app.Defaults()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.ExchangeAddr, cfg.ExchangeLocalAddr = "", ""
+	cfg.DataDir = t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for _, path := range []string{"/idp/login", "/idp/.well-known/openid-configuration"} {
+		rec := httptest.NewRecorder()
+		a.Handler.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404: no demo provider", path, rec.Code)
+		}
+	}
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, httptest.NewRequest("GET", "/about", nil))
+	if strings.Contains(rec.Body.String(), `href="/signin"`) {
+		t.Error("the portal offers sign-in without an identity provider")
+	}
+	both := app.Defaults()
+	both.DemoIdP, both.OIDCIssuer, both.OIDCClientID, both.OIDCClientSecret = true, "https://idp.example", "x", "y"
+	if err := both.Validate(); err == nil || !strings.Contains(err.Error(), "--demo-idp") {
+		t.Errorf("Validate with both providers = %v", err)
 	}
 }
