@@ -1,0 +1,381 @@
+package permit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/persian"
+	"github.com/panjare/panjare/internal/store"
+)
+
+// Claims is the signed payload of a document: everything printed on it.
+// Times are seconds since the epoch, as in JWT (RFC 7519), whose registered
+// names it reuses where they fit.
+type Claims struct {
+	ID             string            `json:"jti"` // the document id, formatted
+	Issuer         string            `json:"iss"` // the platform's address
+	Agency         string            `json:"agency"`
+	AgencyNameFa   string            `json:"agency_name_fa"`
+	Holder         string            `json:"sub"` // national code or company id
+	HolderName     string            `json:"holder_name"`
+	Service        string            `json:"service"`
+	ServiceTitleFa string            `json:"service_title_fa"`
+	CaseRef        string            `json:"case_ref,omitempty"`
+	Fields         map[string]string `json:"fields,omitempty"`
+	IssuedAt       int64             `json:"iat"`
+	ValidFrom      int64             `json:"nbf"`
+	ValidUntil     int64             `json:"exp,omitempty"` // 0: no expiry
+}
+
+// Expired reports whether the document has expired at now.
+func (c Claims) Expired(now time.Time) bool {
+	return c.ValidUntil != 0 && !now.Before(time.Unix(c.ValidUntil, 0))
+}
+
+// Limits on what a document carries, so that its JWS still fits a QR code.
+const (
+	maxFields     = 20
+	maxLabelRunes = 80
+	maxValueRunes = 300
+	maxNameRunes  = 150
+	maxCaseRef    = 64
+	maxValidDays  = 365 * 100
+	maxReasonRune = 500
+)
+
+// validate normalises r and checks it; it returns errs.Invalid with the
+// fields at fault.
+func (r *IssueRequest) validate() error {
+	var fe []errs.FieldError
+	r.Holder = persian.NormalizeNationalCode(strings.TrimSpace(r.Holder))
+	switch len(r.Holder) {
+	case 10:
+		if persian.CheckNationalCode(r.Holder) != nil {
+			fe = append(fe, errs.FieldError{Field: "holder", En: "not a valid national code", Fa: "کد ملی معتبر نیست"})
+		}
+	case 11: // a company's national id (شناسهٔ ملی)
+		if strings.Trim(r.Holder, "0123456789") != "" {
+			fe = append(fe, errs.FieldError{Field: "holder", En: "not a valid national id", Fa: "شناسهٔ ملی معتبر نیست"})
+		}
+	default:
+		fe = append(fe, errs.FieldError{Field: "holder", En: "a national code has 10 digits, a company's national id 11", Fa: "کد ملی ۱۰ رقم و شناسهٔ ملی شرکت ۱۱ رقم دارد"})
+	}
+	r.HolderName = persian.Clean(r.HolderName)
+	if r.HolderName == "" || utf8.RuneCountInString(r.HolderName) > maxNameRunes {
+		fe = append(fe, errs.FieldError{Field: "holder_name", En: "the holder's name is required (at most 150 characters)", Fa: "نام دارنده لازم است (حداکثر ۱۵۰ نویسه)"})
+	}
+	r.CaseRef = strings.TrimSpace(r.CaseRef)
+	if len(r.CaseRef) > maxCaseRef {
+		fe = append(fe, errs.FieldError{Field: "case_ref", En: "the case reference is too long", Fa: "کد رهگیری بیش از حد بلند است"})
+	}
+	if len(r.Fields) > maxFields {
+		fe = append(fe, errs.FieldError{Field: "fields", En: "at most 20 fields", Fa: "حداکثر ۲۰ مورد"})
+	}
+	clean := make(map[string]string, len(r.Fields))
+	for k, v := range r.Fields {
+		k, v = persian.Clean(k), persian.Clean(v)
+		if k == "" || utf8.RuneCountInString(k) > maxLabelRunes || utf8.RuneCountInString(v) > maxValueRunes {
+			fe = append(fe, errs.FieldError{Field: "fields", En: "each field needs a label of at most 80 characters and a value of at most 300", Fa: "هر مورد باید عنوانی تا ۸۰ نویسه و مقداری تا ۳۰۰ نویسه داشته باشد"})
+			break
+		}
+		clean[k] = v
+	}
+	r.Fields = clean
+	if r.ValidDays < 0 || r.ValidDays > maxValidDays {
+		fe = append(fe, errs.FieldError{Field: "valid_days", En: "the validity must be between 0 and 36500 days", Fa: "مدت اعتبار باید بین ۰ تا ۳۶۵۰۰ روز باشد"})
+	}
+	if len(fe) > 0 {
+		e := errs.E("permit.Issue", errs.Invalid, "the document request is invalid", "درخواست صدور سند نامعتبر است")
+		e.Fields = fe
+		return e
+	}
+	return nil
+}
+
+// mayIssue reports whether pr may issue for the competent agency: its staff
+// (operators and admins), its API clients, or the platform itself.
+func mayIssue(pr identity.Principal, agency string) bool {
+	if pr.Kind == "system" {
+		return true
+	}
+	if agency == "" || pr.Agency != agency {
+		return false
+	}
+	return pr.Kind == "apikey" || pr.Has(identity.RoleOperator) || pr.Has(identity.RoleAgencyAdmin)
+}
+
+// issuesDocuments reports whether a service produces a document: every
+// permit does, and so does any service with an output of kind "document"
+// (a certificate).
+func issuesDocuments(rec catalog.Record) bool {
+	if rec.IsPermit() {
+		return true
+	}
+	for _, o := range rec.Outputs {
+		if o.Kind == "document" {
+			return true
+		}
+	}
+	return false
+}
+
+// Issue signs and stores a document for an approved case, in its own
+// transaction. Only the competent agency of the service (its staff, API
+// client) or the platform acting for it (identity.System) may issue.
+// Errors: Invalid (bad request, or a service that issues no document),
+// NotFound (no such published service), Forbidden.
+func (p *Permits) Issue(ctx context.Context, pr identity.Principal, r IssueRequest) (Document, error) {
+	var doc Document
+	err := p.s.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		doc, err = p.IssueTx(ctx, tx, pr, r)
+		return err
+	})
+	return doc, err
+}
+
+// IssueTx does what Issue does inside the caller's transaction (apply's
+// approval), so that approval and document commit together. It appends
+// permit.document.issued.
+func (p *Permits) IssueTx(ctx context.Context, tx *store.Tx, pr identity.Principal, r IssueRequest) (Document, error) {
+	const op = "permit.Issue"
+	if err := r.validate(); err != nil {
+		return Document{}, err
+	}
+	svc, err := p.cat.Service(ctx, strings.TrimSpace(persian.ASCIIDigits(r.Service)))
+	if err != nil {
+		return Document{}, errs.Wrap(op, err)
+	}
+	if svc.Status != catalog.Published {
+		return Document{}, errs.NotFoundf(op, "published service", "خدمت منتشرشده")
+	}
+	rec := svc.Record
+	if !mayIssue(pr, rec.Agency) {
+		return Document{}, errs.E(op, errs.Forbidden, "only the competent agency may issue this document", "فقط دستگاه صاحب خدمت می‌تواند این سند را صادر کند")
+	}
+	if !issuesDocuments(rec) {
+		return Document{}, errs.E(op, errs.Invalid, "this service issues no document", "این خدمت سندی صادر نمی‌کند")
+	}
+	agency, err := p.cat.Agency(ctx, rec.Agency)
+	if err != nil {
+		return Document{}, errs.Wrap(op, err)
+	}
+	now := p.now()
+	from := r.ValidFrom.UTC().Truncate(time.Second)
+	if r.ValidFrom.IsZero() {
+		from = now.Truncate(time.Second)
+	}
+	days := r.ValidDays
+	if days == 0 && rec.Permit != nil {
+		days = rec.Permit.ValidityDays
+	}
+	var until *time.Time
+	if days > 0 {
+		u := from.AddDate(0, 0, days)
+		until = &u
+	}
+	kid, key, err := p.signerFor(ctx, tx, pr, agency.Code)
+	if err != nil {
+		return Document{}, errs.Wrap(op, err)
+	}
+	c := Claims{
+		Issuer: p.baseURL, Agency: agency.Code, AgencyNameFa: agency.NameFa,
+		Holder: r.Holder, HolderName: r.HolderName, Service: svc.ID, ServiceTitleFa: rec.TitleFa,
+		CaseRef: r.CaseRef, Fields: r.Fields, IssuedAt: now.Unix(), ValidFrom: from.Unix(),
+	}
+	if len(c.Fields) == 0 {
+		c.Fields = nil
+	}
+	if until != nil {
+		c.ValidUntil = until.Unix()
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: key},
+		(&jose.SignerOptions{}).WithHeader(jose.HeaderKey("kid"), kid).WithType("JWT"))
+	if err != nil {
+		return Document{}, errs.Wrap(op, err)
+	}
+	// A fresh id collides with an existing one about once in 10^15 issues
+	// per stored document; the primary key catches it and we draw again.
+	for attempt := 0; ; attempt++ {
+		id := newDocumentID()
+		c.ID = FormatDocumentID(id)
+		payload, err := json.Marshal(c)
+		if err != nil {
+			return Document{}, errs.Wrap(op, err)
+		}
+		obj, err := signer.Sign(payload)
+		if err != nil {
+			return Document{}, errs.Wrap(op, err)
+		}
+		compact, err := obj.CompactSerialize()
+		if err != nil {
+			return Document{}, errs.Wrap(op, err)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO permit_documents
+			(id, agency, service, holder, holder_name, case_ref, kid, claims, jws, issued_at, valid_from, valid_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+			id, agency.Code, svc.ID, r.Holder, r.HolderName, r.CaseRef, kid, string(payload), compact, now, from, until)
+		if err != nil {
+			return Document{}, errs.Wrap(op, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if attempt < 3 {
+				continue
+			}
+			return Document{}, errs.Wrap(op, errors.New("could not draw a free document id"))
+		}
+		if _, err := tx.Append(ctx, store.Event{Kind: "permit.document.issued", Actor: pr.Actor(),
+			Agency: agency.Code, Service: svc.ID, Subject: r.Holder},
+			map[string]string{"document": c.ID, "case": r.CaseRef, "kid": kid}); err != nil {
+			return Document{}, errs.Wrap(op, err)
+		}
+		return documentFrom(c, kid, compact, nil, "", now), nil
+	}
+}
+
+// documentFrom builds the Document view of signed claims.
+func documentFrom(c Claims, kid, jws string, revokedAt *time.Time, reason string, now time.Time) Document {
+	d := Document{
+		ID: c.ID, Service: c.Service, ServiceTitleFa: c.ServiceTitleFa, Agency: c.Agency,
+		AgencyNameFa: c.AgencyNameFa, Holder: c.Holder, HolderName: c.HolderName, CaseRef: c.CaseRef,
+		Fields: c.Fields, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(), ValidFrom: time.Unix(c.ValidFrom, 0).UTC(),
+		Kid: kid, JWS: jws, RevokedAt: revokedAt, RevokeReason: reason,
+	}
+	if c.ValidUntil != 0 {
+		u := time.Unix(c.ValidUntil, 0).UTC()
+		d.ValidUntil = &u
+	}
+	d.Status = statusAt(revokedAt, d.ValidUntil, now)
+	return d
+}
+
+const documentColumns = `claims, kid, jws, revoked_at, revoke_reason`
+
+func (p *Permits) scanDocument(row interface{ Scan(...any) error }) (Document, error) {
+	var claims, kid, jws, reason string
+	var revoked sql.NullTime
+	if err := row.Scan(&claims, &kid, &jws, &revoked, &reason); err != nil {
+		return Document{}, err
+	}
+	var c Claims
+	if err := json.Unmarshal([]byte(claims), &c); err != nil {
+		return Document{}, fmt.Errorf("permit: stored claims: %w", err)
+	}
+	var at *time.Time
+	if revoked.Valid {
+		t := revoked.Time.UTC()
+		at = &t
+	}
+	return documentFrom(c, kid, jws, at, reason, p.now()), nil
+}
+
+// Document returns the document with the given id, typed in any of the
+// forms ParseDocumentID accepts. Errors: NotFound.
+func (p *Permits) Document(ctx context.Context, id string) (Document, error) {
+	const op = "permit.Document"
+	canon, ok := ParseDocumentID(id)
+	if !ok {
+		return Document{}, errs.NotFoundf(op, "document", "سند")
+	}
+	d, err := p.scanDocument(p.s.Read().QueryRowContext(ctx,
+		`SELECT `+documentColumns+` FROM permit_documents WHERE id = $1`, canon))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Document{}, errs.NotFoundf(op, "document", "سند")
+	}
+	if err != nil {
+		return Document{}, errs.Wrap(op, err)
+	}
+	return d, nil
+}
+
+// Wallet returns every document whose holder is holder (a national code or
+// company id), newest first. The caller must have checked that the person
+// asking is the holder or acts for them.
+func (p *Permits) Wallet(ctx context.Context, holder string) ([]Document, error) {
+	const op = "permit.Wallet"
+	holder = persian.NormalizeNationalCode(holder)
+	if holder == "" {
+		return nil, nil
+	}
+	rows, err := p.s.Read().QueryContext(ctx,
+		`SELECT `+documentColumns+` FROM permit_documents WHERE holder = $1 ORDER BY issued_at DESC, id`, holder)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Document
+	for rows.Next() {
+		d, err := p.scanDocument(rows)
+		if err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	return out, nil
+}
+
+// CanRevoke reports whether pr may revoke documents of agency: the agency's
+// operators and admins, and its API clients. No one else, not even a
+// platform admin: a document speaks for the agency that signed it.
+func CanRevoke(pr identity.Principal, agency string) bool {
+	if agency == "" || pr.Agency != agency {
+		return false
+	}
+	return pr.Kind == "apikey" || pr.Has(identity.RoleOperator) || pr.Has(identity.RoleAgencyAdmin)
+}
+
+// Revoke withdraws a document, with a reason shown on verification and in
+// the holder's wallet. Only the issuing agency may revoke. It appends
+// permit.document.revoked. Errors: Invalid (no reason), NotFound, Forbidden,
+// Conflict (already revoked).
+func (p *Permits) Revoke(ctx context.Context, pr identity.Principal, id, reason string) error {
+	const op = "permit.Revoke"
+	reason = persian.Clean(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > maxReasonRune {
+		e := errs.E(op, errs.Invalid, "a reason is required (at most 500 characters)", "دلیل ابطال لازم است (حداکثر ۵۰۰ نویسه)")
+		e.Fields = []errs.FieldError{{Field: "reason", En: e.En, Fa: e.Fa}}
+		return e
+	}
+	canon, ok := ParseDocumentID(id)
+	if !ok {
+		return errs.NotFoundf(op, "document", "سند")
+	}
+	return p.s.InTx(ctx, func(tx *store.Tx) error {
+		var agency, service, holder string
+		var revoked sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT agency, service, holder, revoked_at FROM permit_documents WHERE id = $1`, canon).
+			Scan(&agency, &service, &holder, &revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.NotFoundf(op, "document", "سند")
+		}
+		if err != nil {
+			return errs.Wrap(op, err)
+		}
+		if !CanRevoke(pr, agency) {
+			return errs.E(op, errs.Forbidden, "only the issuing agency may revoke this document", "فقط دستگاه صادرکننده می‌تواند این سند را باطل کند")
+		}
+		if revoked.Valid {
+			return errs.E(op, errs.Conflict, "the document is already revoked", "این سند پیش‌تر باطل شده است")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE permit_documents SET revoked_at = $2, revoke_reason = $3, revoked_by = $4 WHERE id = $1`,
+			canon, p.now(), reason, pr.Actor()); err != nil {
+			return errs.Wrap(op, err)
+		}
+		_, err = tx.Append(ctx, store.Event{Kind: "permit.document.revoked", Actor: pr.Actor(), Agency: agency, Service: service, Subject: holder},
+			map[string]string{"document": FormatDocumentID(canon), "reason": reason})
+		return err
+	})
+}
