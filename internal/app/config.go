@@ -24,7 +24,10 @@ type Config struct {
 	Migrate  bool   // migrate the database at start-up
 	LogLevel string // debug, info, warn or error
 	Version  string // the build's version, for pages and /metrics
-	Instance string // the exchange identifier instance of this platform, such as IR
+
+	// NoPageCache renders every service page afresh (benchmarks only).
+	NoPageCache bool
+	Instance    string // the exchange identifier instance of this platform, such as IR
 
 	// The exchange's listeners: mTLS for other systems (the only way in for
 	// real deployments), and plain HTTP naming the client by a header, which

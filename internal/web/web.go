@@ -66,6 +66,9 @@ type Config struct {
 	// nil those pages answer 503.
 	Exchange *exchange.Exchange
 	Gateway  *exchange.Gateway
+	// NoPageCache renders every service page afresh; benchmarks use it to
+	// measure the rendering path that a signed-in visitor always takes.
+	NoPageCache bool
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -115,7 +118,7 @@ func New(cfg Config) (*Web, error) {
 	w.overview.ttl = 5 * time.Second
 	if cfg.Dev {
 		w.overview.ttl = 0 // designers see every change at once
-	} else {
+	} else if !cfg.NoPageCache {
 		w.pages = newPageCache(32 << 20)
 	}
 
