@@ -1,0 +1,304 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/persian"
+	"github.com/panjare/panjare/internal/store"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations returns notify's migration set: the inbox, the deliveries and
+// the demo outbox.
+func Migrations() store.MigrationSet {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return store.MigrationSet{Name: "notify", FS: sub}
+}
+
+// Channels of delivery besides the inbox.
+const (
+	ChannelSMS   = "sms"
+	ChannelEmail = "email"
+)
+
+// AgencyPrefix starts the recipient of a notice to an agency: "agency:NOCR".
+const AgencyPrefix = "agency:"
+
+// Notice is one thing to tell one recipient. The inbox message is always
+// written; SMS and email are sent besides it when asked for.
+type Notice struct {
+	To       string            // national code of the person (citizens), or "agency:CODE"
+	Template string            // a key of the templates, e.g. "case.submitted"
+	Data     map[string]string // template fields: tracking, service, reason, document, link, ...
+	SMS      bool              // also send an SMS to Phone
+	Email    bool              // also send an email to Address
+	Phone    string            // Iranian mobile number (personal data: never logged)
+	Address  string            // email address (personal data: never logged)
+}
+
+// Message is one message of an inbox.
+type Message struct {
+	ID        int64      `json:"id"`
+	Template  string     `json:"template"`
+	TitleFa   string     `json:"title_fa"`
+	BodyFa    string     `json:"body_fa"`
+	TitleEn   string     `json:"title_en"`
+	BodyEn    string     `json:"body_en"`
+	Link      string     `json:"link,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at,omitempty"`
+}
+
+// Unread reports whether the message has not been read yet.
+func (m Message) Unread() bool { return m.ReadAt == nil }
+
+// Notifier writes inboxes and delivers SMS and email. It is safe for
+// concurrent use.
+type Notifier struct {
+	s          *store.Store
+	sms, email Provider
+
+	baseURL     string        // makes links absolute in email
+	retryBase   time.Duration // first retry delay; doubles each attempt
+	maxAttempts int
+}
+
+// WithBaseURL sets the portal's public URL, which makes the links of notices
+// absolute in email, and returns n.
+func (n *Notifier) WithBaseURL(u string) *Notifier {
+	n.baseURL = strings.TrimRight(u, "/")
+	return n
+}
+
+// Outbox returns the demo outbox when it is one of n's providers, or nil:
+// the /dev/outbox page exists only then.
+func (n *Notifier) Outbox() *Outbox {
+	if o, ok := n.sms.(*Outbox); ok {
+		return o
+	}
+	if o, ok := n.email.(*Outbox); ok {
+		return o
+	}
+	return nil
+}
+
+// New returns a notifier that sends SMS through sms and email through email.
+// Either may be nil: notices that ask for that channel are then refused
+// (errs.Unavailable). The demo passes NewOutbox(s) for both.
+func New(s *store.Store, sms, email Provider) *Notifier {
+	return &Notifier{s: s, sms: sms, email: email, retryBase: 30 * time.Second, maxAttempts: 8}
+}
+
+// deliverArgs is the River job that sends one SMS or email. It carries only
+// the delivery's id: the destination stays in notify_deliveries.
+type deliverArgs struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
+
+// Kind names the job for River.
+func (deliverArgs) Kind() string { return "notify.deliver" }
+
+// SendTx renders notice, writes it to the recipient's inbox, appends a
+// notify.notice.sent event and enqueues its SMS and email deliveries, all in
+// the caller's transaction tx. It returns errs.Invalid for an unknown
+// template, a missing field, a bad recipient, phone number or address.
+func (n *Notifier) SendTx(ctx context.Context, tx *store.Tx, notice Notice) error {
+	const op = "notify.SendTx"
+	to, err := parseRecipient(notice.To)
+	if err != nil {
+		return err
+	}
+	r, err := render(notice.Template, notice.Data, n.baseURL)
+	if err != nil {
+		return err
+	}
+	if isAgency := strings.HasPrefix(to, AgencyPrefix); isAgency != templates[notice.Template].audienceIsAgency {
+		if isAgency {
+			return errs.E(op, errs.Invalid, "notice "+notice.Template+" is for a person, not an agency", "پیام «"+notice.Template+"» برای شخص است، نه دستگاه")
+		}
+		return errs.E(op, errs.Invalid, "notice "+notice.Template+" is for an agency, not a person", "پیام «"+notice.Template+"» برای دستگاه است، نه شخص")
+	}
+	var phone, address string
+	if notice.SMS {
+		if n.sms == nil {
+			return errs.E(op, errs.Unavailable, "no SMS provider is configured", "هیچ سرویس پیامکی پیکربندی نشده است")
+		}
+		if phone, err = ParseMobile(notice.Phone); err != nil {
+			return err
+		}
+		if parts := SMSParts(r.SMS); parts > maxSMSParts {
+			return errs.E(op, errs.Invalid, fmt.Sprintf("the SMS of %s is %d parts long, more than %d", notice.Template, parts, maxSMSParts),
+				fmt.Sprintf("پیامک «%s» از %s بخش بلندتر می‌شود", notice.Template, persian.Digits(fmt.Sprint(maxSMSParts))))
+		}
+	}
+	if notice.Email {
+		if n.email == nil {
+			return errs.E(op, errs.Unavailable, "no email provider is configured", "هیچ سرویس رایانامه‌ای پیکربندی نشده است")
+		}
+		if address, err = ParseEmail(notice.Address); err != nil {
+			return err
+		}
+	}
+	now := tx.Store().Now()
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO notify_inbox (recipient, template, title_fa, body_fa, title_en, body_en, link, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		to, notice.Template, r.TitleFa, r.BodyFa, r.TitleEn, r.BodyEn, r.Link, now).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("%s: inbox: %w", op, err)
+	}
+	var channels []string
+	enqueue := func(channel, dest, subject, body string, p Provider) error {
+		var did int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO notify_deliveries (notice_id, channel, destination, subject, body, provider, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, id, channel, dest, subject, body, p.Name(), now).Scan(&did)
+		if err != nil {
+			return fmt.Errorf("%s: delivery: %w", op, err)
+		}
+		channels = append(channels, channel)
+		return tx.Enqueue(ctx, deliverArgs{DeliveryID: did}, &river.InsertOpts{MaxAttempts: n.maxAttempts})
+	}
+	if notice.SMS {
+		if err := enqueue(ChannelSMS, phone, "", r.SMS, n.sms); err != nil {
+			return err
+		}
+	}
+	if notice.Email {
+		if err := enqueue(ChannelEmail, address, r.Subject, r.Email, n.email); err != nil {
+			return err
+		}
+	}
+	ev := store.Event{Kind: "notify.notice.sent", Actor: "system"}
+	if strings.HasPrefix(to, AgencyPrefix) {
+		ev.Agency = strings.TrimPrefix(to, AgencyPrefix)
+	} else {
+		ev.Subject = to
+	}
+	if channels == nil {
+		channels = []string{}
+	}
+	_, err = tx.Append(ctx, ev, map[string]any{"notice_id": id, "template": notice.Template, "channels": channels})
+	return err
+}
+
+// Inbox returns the messages sent to to, newest first (at most 200).
+func (n *Notifier) Inbox(ctx context.Context, to string) ([]Message, error) {
+	const op = "notify.Inbox"
+	to, err := parseRecipient(to)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := n.s.Read().QueryContext(ctx, `SELECT id, template, title_fa, body_fa, title_en, body_en, link, created_at, read_at
+		FROM notify_inbox WHERE recipient = $1 ORDER BY id DESC LIMIT 200`, to)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		var m Message
+		var read sql.NullTime
+		if err := rows.Scan(&m.ID, &m.Template, &m.TitleFa, &m.BodyFa, &m.TitleEn, &m.BodyEn, &m.Link, &m.CreatedAt, &read); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		m.CreatedAt = m.CreatedAt.UTC()
+		if read.Valid {
+			t := read.Time.UTC()
+			m.ReadAt = &t
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Unread returns how many of to's messages are unread.
+func (n *Notifier) Unread(ctx context.Context, to string) (int, error) {
+	to, err := parseRecipient(to)
+	if err != nil {
+		return 0, err
+	}
+	var c int
+	err = n.s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_inbox WHERE recipient = $1 AND read_at IS NULL`, to).Scan(&c)
+	if err != nil {
+		return 0, fmt.Errorf("notify.Unread: %w", err)
+	}
+	return c, nil
+}
+
+// MarkRead marks message id of to's inbox as read. A message of someone
+// else's inbox is errs.NotFound, as is one that does not exist. Marking a read
+// message again changes nothing.
+func (n *Notifier) MarkRead(ctx context.Context, to string, id int64) error {
+	const op = "notify.MarkRead"
+	to, err := parseRecipient(to)
+	if err != nil {
+		return err
+	}
+	notFound := errs.NotFoundf(op, "message", "پیام")
+	err = n.s.InTx(ctx, func(tx *store.Tx) error {
+		var read sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT read_at FROM notify_inbox WHERE id = $1 AND recipient = $2`, id, to).Scan(&read)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound
+		}
+		if err != nil {
+			return err
+		}
+		if read.Valid {
+			return errAlreadyRead
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE notify_inbox SET read_at = $1 WHERE id = $2`, tx.Store().Now(), id); err != nil {
+			return err
+		}
+		ev := store.Event{Kind: "notify.notice.read", Actor: "system"}
+		if strings.HasPrefix(to, AgencyPrefix) {
+			ev.Agency = strings.TrimPrefix(to, AgencyPrefix)
+		} else {
+			ev.Subject = to
+		}
+		_, err = tx.Append(ctx, ev, map[string]any{"notice_id": id})
+		return err
+	})
+	if errors.Is(err, errAlreadyRead) {
+		return nil
+	}
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return err
+}
+
+// errAlreadyRead rolls back MarkRead's transaction when there is nothing to do.
+var errAlreadyRead = errors.New("already read")
+
+// parseRecipient checks a notice's recipient: a valid national code (Persian
+// digits accepted) or "agency:CODE".
+func parseRecipient(to string) (string, error) {
+	const op = "notify.recipient"
+	to = strings.TrimSpace(to)
+	if code, ok := strings.CutPrefix(to, AgencyPrefix); ok {
+		if code == "" || strings.ContainsFunc(code, func(r rune) bool {
+			return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+		}) {
+			return "", errs.E(op, errs.Invalid, "the agency code of the recipient is not valid", "کد دستگاه گیرنده درست نیست")
+		}
+		return to, nil
+	}
+	code := persian.NormalizeNationalCode(to)
+	if !persian.ValidNationalCode(code) {
+		return "", errs.E(op, errs.Invalid, "the recipient is not a valid national code", "گیرنده کد ملی درستی نیست")
+	}
+	return code, nil
+}
