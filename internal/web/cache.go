@@ -77,29 +77,31 @@ func (c *pageCache) put(k pageKey, page []byte) {
 type overview struct {
 	all     catalog.Results // a search with no filter: totals and facets
 	popular []catalog.Service
-	loaded  time.Time
 }
 
-// overviewCache holds the current overview, recomputed by one request at a
-// time once it is older than ttl; the others keep using the old one.
-type overviewCache struct {
-	cat *catalog.Catalog
-	ttl time.Duration
+// refreshed holds a value that load computes, recomputed by one request at a
+// time once it is older than ttl while the others keep using the old one. If
+// a refresh fails and there is an old value, the old one is kept: pages show
+// slightly stale names and counts rather than an error.
+type refreshed[T any] struct {
+	ttl  time.Duration
+	load func(ctx context.Context, old *T) (*T, error)
 
 	mu      sync.RWMutex
-	cur     *overview
-	refresh sync.Mutex
+	cur     *T
+	loaded  time.Time
+	refresh sync.Mutex // one refresh at a time
 }
 
-// popularCount is how many popular services the home page shows.
-const popularCount = 6
-
-// get returns the overview, computing it when it is older than ttl.
-func (c *overviewCache) get(ctx context.Context) (*overview, error) {
-	c.mu.RLock()
-	cur := c.cur
-	c.mu.RUnlock()
-	if cur != nil && time.Since(cur.loaded) < c.ttl {
+// get returns the value, computing it when it is older than ttl.
+func (c *refreshed[T]) get(ctx context.Context) (*T, error) {
+	fresh := func() (*T, bool) {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		return c.cur, c.cur != nil && time.Since(c.loaded) < c.ttl
+	}
+	cur, ok := fresh()
+	if ok {
 		return cur, nil
 	}
 	if cur != nil && !c.refresh.TryLock() {
@@ -109,23 +111,43 @@ func (c *overviewCache) get(ctx context.Context) (*overview, error) {
 		c.refresh.Lock()
 	}
 	defer c.refresh.Unlock()
-	c.mu.RLock()
-	cur = c.cur
-	c.mu.RUnlock()
-	if cur != nil && time.Since(cur.loaded) < c.ttl {
+	if cur, ok = fresh(); ok {
 		return cur, nil
 	}
-	all, err := c.cat.Search(ctx, catalog.Query{PerPage: 1})
+	next, err := c.load(ctx, cur)
 	if err != nil {
+		if cur != nil {
+			return cur, nil
+		}
 		return nil, err
 	}
-	popular, err := c.cat.Popular(ctx, popularCount)
-	if err != nil {
-		return nil, err
-	}
-	next := &overview{all: all, popular: popular, loaded: time.Now()}
 	c.mu.Lock()
-	c.cur = next
+	c.cur, c.loaded = next, time.Now()
 	c.mu.Unlock()
 	return next, nil
 }
+
+// expire makes the next get recompute the value, as if ttl had passed.
+func (c *refreshed[T]) expire() {
+	c.mu.Lock()
+	c.loaded = time.Time{}
+	c.mu.Unlock()
+}
+
+// loadOverview computes the overview of the catalogue.
+func loadOverview(cat *catalog.Catalog) func(context.Context, *overview) (*overview, error) {
+	return func(ctx context.Context, _ *overview) (*overview, error) {
+		all, err := cat.Search(ctx, catalog.Query{PerPage: 1})
+		if err != nil {
+			return nil, err
+		}
+		popular, err := cat.Popular(ctx, popularCount)
+		if err != nil {
+			return nil, err
+		}
+		return &overview{all: all, popular: popular}, nil
+	}
+}
+
+// popularCount is how many popular services the home page shows.
+const popularCount = 6

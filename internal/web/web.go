@@ -83,8 +83,8 @@ type Web struct {
 	srcDir   string                                 // Dev: the package's source folder
 	hashes   map[string]string                      // static path → content fingerprint
 	bufs     sync.Pool                              // *bytes.Buffer for rendering
-	agencyC  agencyCache
-	overview overviewCache
+	agencyC  refreshed[agencies]
+	overview refreshed[overview]
 	pages    *pageCache // rendered service pages; nil in Dev mode
 
 	id      *identity.Identity
@@ -112,10 +112,8 @@ func New(cfg Config) (*Web, error) {
 		w.version = "dev"
 	}
 	w.bufs.New = func() any { return new(bytes.Buffer) }
-	w.agencyC.cat = cfg.Catalog
-	w.agencyC.ttl = 30 * time.Second
-	w.overview.cat = cfg.Catalog
-	w.overview.ttl = 5 * time.Second
+	w.agencyC.load, w.agencyC.ttl = loadAgencies(cfg.Catalog), 30*time.Second
+	w.overview.load, w.overview.ttl = loadOverview(cfg.Catalog), 5*time.Second
 	if cfg.Dev {
 		w.overview.ttl = 0 // designers see every change at once
 	} else if !cfg.NoPageCache {
@@ -377,71 +375,36 @@ func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) error {
 	return errs.E("web.notFound", errs.NotFound, "There is no page at this address.", "صفحه‌ای با این نشانی وجود ندارد.")
 }
 
-// agencyCache keeps every agency in memory for name look-ups, refreshed
-// from one query when older than ttl, so that pages never ask the store
-// once per service.
-type agencyCache struct {
-	cat *catalog.Catalog
-	ttl time.Duration
-
-	mu      sync.RWMutex
-	cur     *agencies
-	refresh sync.Mutex // one refresh at a time
-}
-
-// agencies is one load of every agency. It is never changed once built.
+// agencies is one load of every agency, kept in memory for name look-ups
+// (refreshed every ttl from one query) so that pages never ask the store
+// once per service. It is never changed once built.
 type agencies struct {
 	byCode map[string]catalog.Agency
 	list   []catalog.Agency // in the catalog's order
 	gen    uint64           // increases whenever the list changes
-	loaded time.Time
 }
 
-// get returns the agencies, loading them when the copy is older than ttl.
-// While one request refreshes, the others use the old copy.
-func (c *agencyCache) get(ctx context.Context) (*agencies, error) {
-	c.mu.RLock()
-	cur := c.cur
-	c.mu.RUnlock()
-	if cur != nil && time.Since(cur.loaded) < c.ttl {
-		return cur, nil
-	}
-	if cur != nil && !c.refresh.TryLock() {
-		return cur, nil
-	}
-	if cur == nil {
-		c.refresh.Lock()
-	}
-	defer c.refresh.Unlock()
-	c.mu.RLock()
-	cur = c.cur
-	c.mu.RUnlock()
-	if cur != nil && time.Since(cur.loaded) < c.ttl {
-		return cur, nil
-	}
-	list, err := c.cat.Agencies(ctx)
-	if err != nil {
-		if cur != nil {
-			return cur, nil // keep serving the names we have
+// loadAgencies reads every agency; gen moves on only when the list changed.
+func loadAgencies(cat *catalog.Catalog) func(context.Context, *agencies) (*agencies, error) {
+	return func(ctx context.Context, old *agencies) (*agencies, error) {
+		list, err := cat.Agencies(ctx)
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
+		next := &agencies{byCode: make(map[string]catalog.Agency, len(list)), list: list}
+		for _, a := range list {
+			next.byCode[a.Code] = a
+		}
+		switch {
+		case old == nil:
+			next.gen = 1
+		case slices.Equal(old.list, list):
+			next.gen = old.gen
+		default:
+			next.gen = old.gen + 1
+		}
+		return next, nil
 	}
-	next := &agencies{byCode: make(map[string]catalog.Agency, len(list)), list: list, loaded: time.Now()}
-	for _, a := range list {
-		next.byCode[a.Code] = a
-	}
-	switch {
-	case cur == nil:
-		next.gen = 1
-	case slices.Equal(cur.list, list):
-		next.gen = cur.gen
-	default:
-		next.gen = cur.gen + 1
-	}
-	c.mu.Lock()
-	c.cur = next
-	c.mu.Unlock()
-	return next, nil
 }
 
 // staticPath is the URL prefix of the static files.

@@ -762,9 +762,7 @@ func TestPageCache(t *testing.T) {
 			t.Fatalf("after retirement, no notice")
 		}
 		// The home page's counts follow once the overview is recomputed.
-		st.web.overview.mu.Lock()
-		st.web.overview.cur.loaded = time.Time{} // as if ttl had passed
-		st.web.overview.mu.Unlock()
+		st.web.overview.expire()
 		res = getPage(t, st.handler, "/", false, http.StatusOK)
 		if !strings.Contains(textOf(res.doc), "۲ خدمت از") {
 			t.Fatalf("home counts after a retirement: %s", textOf(res.doc))
@@ -773,9 +771,7 @@ func TestPageCache(t *testing.T) {
 		if err := st.cat.PutAgency(ctx, identity.System, catalog.Agency{Code: "MIMT", NameFa: "وزارت صمت", Domain: catalog.DomainIndustry}); err != nil {
 			t.Fatal(err)
 		}
-		st.web.agencyC.mu.Lock()
-		st.web.agencyC.cur.loaded = time.Time{} // as if ttl had passed
-		st.web.agencyC.mu.Unlock()
+		st.web.agencyC.expire()
 		res = getPage(t, st.handler, "/services/"+st.permit, false, http.StatusOK)
 		if !strings.Contains(textOf(res.doc), "وزارت صمت") {
 			t.Fatalf("the renamed agency is not shown")
