@@ -7,30 +7,41 @@ import (
 	"github.com/panjare/panjare/internal/persian"
 )
 
-// Document identifiers are ten random symbols of Crockford's base32 alphabet
-// (0-9 and A-Z without I, L, O and U, so that no two symbols look alike),
-// 50 bits, followed by one check symbol, shown in groups of four:
-// "D7K3-9QXM-4RA". The check symbol is the Luhn mod N algorithm over the
-// same alphabet (N = 32): it catches every single wrong symbol and every
-// swap of two neighbouring symbols, and unlike Crockford's mod-37 check it
-// needs no extra symbols (*~$=U) that are awkward to read aloud or put in a
-// URL. People may type the id in any case, with or without dashes or spaces,
-// with Persian digits, and with O for 0 or I and L for 1.
+// Document identifiers are ten random symbols followed by one check symbol,
+// shown in groups of four: "D7K3-9QXM-4RA". The symbols are Crockford's
+// base32 alphabet without its last letter (0-9 and A-Y without I, L, O and
+// U: no two look alike), 31 in all, so that the check can work modulo the
+// prime 31: the eleven symbol values v1..v11, weighted 1..11, sum to 0
+// modulo 31. Because 31 is prime and the weights are distinct and below 31,
+// this catches every single wrong symbol and every swap of two neighbouring
+// symbols, which Luhn mod 32 does not (it misses 0↔Z), and unlike
+// Crockford's mod-37 check it needs no extra symbols (*~$=U) that are
+// awkward to read aloud or to put in a URL. Ten symbols give 31^10 ≈ 8×10^14
+// ids, so guessing one that was issued is hopeless. People may type an id
+// in any case, with or without dashes or spaces, with Persian digits, and
+// with O for 0 or I and L for 1.
 const (
-	alphabet  = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-	idSymbols = 10 // random symbols, before the check symbol
+	alphabet  = "0123456789ABCDEFGHJKMNPQRSTVWXY"
+	base      = len(alphabet) // 31, a prime
+	idSymbols = 10            // random symbols, before the check symbol
 	idLen     = idSymbols + 1
 )
 
 // newDocumentID returns a fresh canonical id (no dashes).
 func newDocumentID() string {
-	var b [idSymbols]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("permit: no randomness: " + err.Error()) // crypto/rand never fails on supported systems
-	}
 	out := make([]byte, 0, idLen)
-	for _, x := range b {
-		out = append(out, alphabet[int(x)&31])
+	var b [32]byte
+	for len(out) < idSymbols {
+		if _, err := rand.Read(b[:]); err != nil {
+			panic("permit: no randomness: " + err.Error()) // crypto/rand never fails on supported systems
+		}
+		for _, x := range b {
+			// Rejection sampling keeps every symbol equally likely:
+			// 248 = 8 × 31.
+			if x < 248 && len(out) < idSymbols {
+				out = append(out, alphabet[int(x)%base])
+			}
+		}
 	}
 	return string(append(out, checkSymbol(string(out))))
 }
@@ -38,21 +49,15 @@ func newDocumentID() string {
 // symbolValue returns the value of one canonical symbol, or -1.
 func symbolValue(c byte) int { return strings.IndexByte(alphabet, c) }
 
-// checkSymbol computes the Luhn mod 32 check symbol of s (canonical symbols).
+// checkSymbol returns the symbol c that makes the weighted sum of s+c zero
+// modulo 31 (s in canonical symbols): c = -Σ i·v_i × 11⁻¹ mod 31.
 func checkSymbol(s string) byte {
-	const n = 32
-	factor, sum := 2, 0
-	for i := len(s) - 1; i >= 0; i-- {
-		addend := factor * symbolValue(s[i])
-		addend = addend/n + addend%n
-		sum += addend
-		if factor == 2 {
-			factor = 1
-		} else {
-			factor = 2
-		}
+	sum := 0
+	for i := 0; i < len(s); i++ {
+		sum += (i + 1) * symbolValue(s[i])
 	}
-	return alphabet[(n-sum%n)%n]
+	// 11⁻¹ mod 31 = 17 (11 × 17 = 187 = 6 × 31 + 1).
+	return alphabet[((base-sum%base)%base)*17%base]
 }
 
 // ParseDocumentID returns the canonical form of a typed document id (upper

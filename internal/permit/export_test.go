@@ -1,0 +1,4 @@
+package permit
+
+// NewDocumentIDForTest returns a fresh document id, formatted.
+func NewDocumentIDForTest() string { return FormatDocumentID(newDocumentID()) }
