@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -51,19 +50,6 @@ func preferAsync(h http.Header) bool {
 		}
 	}
 	return false
-}
-
-// checkCallback accepts a callback URL: absolute http(s), no user info.
-func checkCallback(v string) (string, error) {
-	if v == "" {
-		return "", nil
-	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(v) > 2048 {
-		return "", errs.E(CodeBadRequest, errs.Invalid, "Panjare-Callback must be an absolute http(s) URL without user information",
-			"Panjare-Callback باید نشانی کامل http(s) بدون اطلاعات کاربر باشد")
-	}
-	return u.String(), nil
 }
 
 // deliverArgs is the exchange.deliver job: one queued inquiry.
@@ -338,7 +324,7 @@ func (g *Gateway) finishAsync(ctx context.Context, c *call, attempts, status int
 			state, status, string(hdr), res.body, rc.ResponseDigest, rc.Signature, rc.At, attempts, g.s.Now(), c.id); err != nil {
 			return err
 		}
-		if err := writeRecords(ctx, tx, []*record{rec}); err != nil {
+		if err := writeRecords(ctx, tx, []*record{rec}, nil); err != nil {
 			return err
 		}
 		if err := tx.Enqueue(ctx, expireArgs{MessageID: c.id}, &river.InsertOpts{ScheduledAt: time.Now().Add(g.cfg.AsyncKeep)}); err != nil {
@@ -542,9 +528,27 @@ func (w *callbackWorker) Work(ctx context.Context, j *river.Job[callbackArgs]) e
 	if a.callback == "" || (a.state != "done" && a.state != "failed") {
 		return nil
 	}
+	// The callback was checked when the inquiry came; check it again
+	// against the base registered now, which its agency may have changed.
+	// A callback no longer allowed is not called; the answer stays for
+	// polling.
+	u, err := parseCallbackURL(a.callback)
+	if err == nil {
+		var client SubsystemID
+		if client, err = ParseSubsystemID(a.client); err == nil {
+			err = w.g.x.callbackAllowed(ctx, client, u)
+		}
+	}
+	if err != nil {
+		if errs.KindOf(err) == errs.Internal {
+			return err
+		}
+		w.g.log.Warn("exchange callback refused", "message_id", j.Args.MessageID, "err", err.Error())
+		return river.JobCancel(err)
+	}
 	cctx, cancel := context.WithTimeout(ctx, w.g.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(cctx, http.MethodPost, a.callback, bytes.NewReader(a.body))
+	req, err := http.NewRequestWithContext(cctx, http.MethodPost, u.String(), bytes.NewReader(a.body))
 	if err != nil {
 		return river.JobCancel(err)
 	}

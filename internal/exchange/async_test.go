@@ -49,6 +49,10 @@ func TestAsyncDeliveryAfterOutage(t *testing.T) {
 			callbacks <- cb{r.Header.Get(exchange.HeaderID), r.Header.Get(exchange.HeaderStatus), b}
 		}))
 		defer cbSrv.Close()
+		// Callbacks go only under the base the client registered.
+		if err := f.x.SetCallback(ctx, exchange.OperatorFor("INTA"), gwClient, cbSrv.URL+"/hook"); err != nil {
+			t.Fatal(err)
+		}
 
 		payload := []byte(`{"request":"گواهی عدم سوء پیشینه"}`)
 		async := map[string]string{"Prefer": "respond-async", exchange.HeaderSubject: gwCitizen,

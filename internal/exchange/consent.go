@@ -189,15 +189,12 @@ func (x *Exchange) Authorize(ctx context.Context, r AccessRequest) (Decision, er
 		return Decision{}, deny(CodeUnknownClient, errs.Unauthorized, "the client "+r.Client.String()+" belongs to another instance",
 			"سامانهٔ درخواست‌کننده "+r.Client.String()+" از نمونهٔ دیگری است")
 	}
-	if _, ok := x.known.Load(r.Client); !ok {
-		if _, err := x.Subsystem(ctx, r.Client); err != nil {
-			if errs.Is(err, errs.NotFound) {
-				return Decision{}, deny(CodeUnknownClient, errs.Unauthorized, "the client "+r.Client.String()+" is not a registered subsystem",
-					"سامانهٔ درخواست‌کننده "+r.Client.String()+" زیرسامانهٔ ثبت‌شده‌ای نیست")
-			}
-			return Decision{}, err
+	if _, err := x.cachedSubsystem(ctx, r.Client); err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return Decision{}, deny(CodeUnknownClient, errs.Unauthorized, "the client "+r.Client.String()+" is not a registered subsystem",
+				"سامانهٔ درخواست‌کننده "+r.Client.String()+" زیرسامانهٔ ثبت‌شده‌ای نیست")
 		}
-		x.known.Store(r.Client, struct{}{})
+		return Decision{}, err
 	}
 	if err := r.Service.Validate(); err != nil {
 		return Decision{}, asBadRequest(err)
@@ -212,7 +209,7 @@ func (x *Exchange) Authorize(ctx context.Context, r AccessRequest) (Decision, er
 	if len(r.Purpose) > 2000 {
 		return Decision{}, deny(CodeBadRequest, errs.Invalid, "the purpose is too long", "هدف درخواست بیش از حد طولانی است")
 	}
-	svc, err := x.Service(ctx, r.Service)
+	svc, err := x.cachedService(ctx, r.Service)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return Decision{}, deny(CodeUnknownService, errs.NotFound, "the service "+r.Service.String()+" is not registered",
@@ -220,9 +217,9 @@ func (x *Exchange) Authorize(ctx context.Context, r AccessRequest) (Decision, er
 		}
 		return Decision{}, err
 	}
-	rights, err := queryRights(ctx, x.st.Read(), `WHERE service = $1 AND client = $2`, r.Service.String(), r.Client.String())
+	rights, err := x.cachedRights(ctx, r.Service, r.Client)
 	if err != nil {
-		return Decision{}, errs.Wrap("exchange.Authorize", err)
+		return Decision{}, err
 	}
 	var matching []AccessRight
 	anyActive := false
@@ -264,7 +261,7 @@ func (x *Exchange) Authorize(ctx context.Context, r AccessRequest) (Decision, er
 	}
 	for _, c := range consents {
 		if c.Valid(r.At) {
-			return Decision{Service: svc, Right: matching[0], ConsentID: c.ID, Basis: "consent"}, nil
+			return Decision{Service: svc, Right: matching[0], ConsentID: c.ID, Basis: BasisConsent}, nil
 		}
 	}
 	return Decision{}, deny(CodeConsentRequired, errs.Forbidden, "this access needs the citizen's consent, and no consent of theirs to this client for this service is in force",

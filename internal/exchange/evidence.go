@@ -39,7 +39,7 @@ func (x *Exchange) ResolveInquiry(ctx context.Context, inquiry string) (DataServ
 		return DataService{}, errs.E(op, errs.Invalid, `the inquiry must be written "MEMBER/SERVICE", such as NOCR/person-identity`,
 			`استعلام باید به شکل «MEMBER/SERVICE» نوشته شود، مانند NOCR/person-identity`)
 	}
-	subs, err := x.subsystems(ctx, op, `SELECT id, name_fa, created_at FROM exchange_subsystems
+	subs, err := x.subsystems(ctx, op, `SELECT id, name_fa, callback_url, created_at FROM exchange_subsystems
 		WHERE instance = $1 AND class = $2 AND member = $3 ORDER BY id`, x.instance, platformClass, member)
 	if err != nil {
 		return DataService{}, err

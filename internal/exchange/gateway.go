@@ -88,6 +88,11 @@ type GatewayConfig struct {
 	AsyncKeep      time.Duration // how long an asynchronous answer is kept for polling (default 24h)
 	LogLinger      time.Duration // how long the message log waits to fill a batch (default 0: group whatever is queued)
 
+	// FollowInterval is how often the gateway looks for registry changes
+	// made on other nodes (default 1s; see Exchange.Follow). Changes made
+	// through this node's Exchange apply at once.
+	FollowInterval time.Duration
+
 	// Transport reaches the providers; nil means a tuned http.Transport.
 	Transport http.RoundTripper
 }
@@ -107,6 +112,9 @@ type Gateway struct {
 	breakers  *breakers
 	transport http.RoundTripper
 	metrics   *metrics
+
+	stopFollow context.CancelFunc
+	followed   chan struct{}
 }
 
 // NewGateway returns the gateway over x, loading (or on first start
@@ -174,6 +182,12 @@ func NewGateway(ctx context.Context, x *Exchange, cfg GatewayConfig) (*Gateway, 
 		g.metrics.breakerState(provider, to)
 	})
 	g.mlog = newMessageLog(x.st, cfg.LogLinger, 256)
+	followCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	g.stopFollow, g.followed = stop, make(chan struct{})
+	go func() {
+		defer close(g.followed)
+		x.Follow(followCtx, cfg.FollowInterval)
+	}()
 	return g, nil
 }
 
@@ -186,7 +200,12 @@ func (g *Gateway) PublicKey() ed25519.PublicKey { return g.signer.pub }
 // provider.
 func (g *Gateway) Close(ctx context.Context) error {
 	done := make(chan struct{})
-	go func() { g.mlog.close(); close(done) }()
+	go func() {
+		g.mlog.close()
+		g.stopFollow()
+		<-g.followed
+		close(done)
+	}()
 	select {
 	case <-done:
 		return nil
@@ -234,6 +253,10 @@ type call struct {
 	async   bool
 	header  http.Header // toward the provider: already filtered
 	backend string
+
+	// What allowed the call (Authorize's Decision), logged with it.
+	rightID, consentID int64
+	basis              string
 }
 
 // record builds the message log record of c.
@@ -242,6 +265,7 @@ func (c *call) record(status int, code string) *record {
 		MessageID: c.id, At: c.start.UTC(), Client: c.client, Service: c.service, Method: c.method,
 		Path: redactPath(c.rest, c.subject), Purpose: c.purpose, Issue: c.issue, Status: status, Error: code,
 		LatencyMS: float64(time.Since(c.start).Microseconds()) / 1000, Subject: c.subject, Async: c.async,
+		RightID: c.rightID, ConsentID: c.consentID, Basis: c.basis,
 	}}
 }
 
@@ -420,17 +444,13 @@ func (g *Gateway) knownClient(ctx context.Context, s string) (SubsystemID, error
 			En: "the client header is not a subsystem identifier INSTANCE/CLASS/MEMBER/SUBSYSTEM",
 			Fa: "سرآیند کلاینت شناسهٔ زیرسامانه به شکل INSTANCE/CLASS/MEMBER/SUBSYSTEM نیست"}
 	}
-	if _, ok := g.x.known.Load(id); ok {
-		return id, nil // subsystems are never removed
-	}
-	if _, err := g.x.Subsystem(ctx, id); err != nil {
+	if _, err := g.x.cachedSubsystem(ctx, id); err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return SubsystemID{}, &errs.Error{Op: CodeUnknownClient, Kind: errs.Unauthorized, Err: err,
 				En: "the client subsystem is not registered", Fa: "زیرسامانهٔ کلاینت ثبت نشده است"}
 		}
 		return SubsystemID{}, err
 	}
-	g.x.known.Store(id, struct{}{})
 	return id, nil
 }
 
@@ -545,6 +565,7 @@ func (g *Gateway) authorize(ctx context.Context, c *call) error {
 		return err
 	}
 	c.backend = d.Service.BackendURL
+	c.rightID, c.consentID, c.basis = d.Right.ID, d.ConsentID, d.Basis
 	return nil
 }
 
@@ -679,7 +700,7 @@ func (g *Gateway) serveGateway(w http.ResponseWriter, r *http.Request, mode Clie
 		fail(errTooLarge)
 		return
 	}
-	callback, err := checkCallback(r.Header.Get(HeaderCallback))
+	callback, err := g.checkCallback(r.Context(), c.client, r.Header.Get(HeaderCallback))
 	if err != nil {
 		fail(err)
 		return

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjare/panjare/internal/errs"
@@ -35,6 +37,9 @@ type Message struct {
 	ResponseDigest string      `json:"response_digest,omitempty"`
 	Subject        string      `json:"subject,omitempty"` // national code; personal data
 	Async          bool        `json:"async,omitempty"`
+	RightID        int64       `json:"right_id,omitempty"`   // the access right that allowed it; 0 when refused
+	ConsentID      int64       `json:"consent_id,omitempty"` // the citizen's consent that allowed it; 0 when a legal basis did
+	Basis          string      `json:"basis,omitempty"`      // the right's legal basis, or "consent"; empty when refused
 }
 
 // MessageFilter selects message log records. Zero fields match everything.
@@ -81,6 +86,10 @@ type messageLog struct {
 	active   sync.WaitGroup // exchanges begun and not yet logged
 	closed   bool           // the writer is stopping: no record is taken
 	stop     chan struct{}
+
+	stmt    *sql.Stmt     // the single-row insert, prepared on first use (SQLite); nil on PostgreSQL
+	batches atomic.Uint64 // transactions written
+	records atomic.Uint64 // records written in them
 }
 
 func newMessageLog(s *store.Store, linger time.Duration, maxBatch int) *messageLog {
@@ -166,6 +175,9 @@ func (l *messageLog) run() {
 					}
 				}
 				if len(batch) == 0 {
+					if l.stmt != nil {
+						l.stmt.Close()
+					}
 					return
 				}
 				l.flush(batch)
@@ -207,7 +219,12 @@ func (l *messageLog) flush(batch []logEntry) {
 	for i, e := range batch {
 		recs[i] = e.rec
 	}
-	err := l.s.InTx(ctx, func(tx *store.Tx) error { return writeRecords(ctx, tx, recs) })
+	stmt := l.prepared(ctx)
+	err := l.s.InTx(ctx, func(tx *store.Tx) error { return writeRecords(ctx, tx, recs, stmt) })
+	if err == nil {
+		l.batches.Add(1)
+		l.records.Add(uint64(len(recs)))
+	}
 	if err == nil || len(batch) == 1 {
 		for _, e := range batch {
 			e.done <- err
@@ -215,8 +232,28 @@ func (l *messageLog) flush(batch []logEntry) {
 		return
 	}
 	for _, e := range batch {
-		e.done <- l.s.InTx(ctx, func(tx *store.Tx) error { return writeRecords(ctx, tx, []*record{e.rec}) })
+		err := l.s.InTx(ctx, func(tx *store.Tx) error { return writeRecords(ctx, tx, []*record{e.rec}, stmt) })
+		if err == nil {
+			l.batches.Add(1)
+			l.records.Add(1)
+		}
+		e.done <- err
 	}
+}
+
+// prepared returns the prepared single-row insert on SQLite, preparing it
+// on first use; nil on PostgreSQL or when it cannot be prepared (the
+// multi-row insert then serves). Only the writer goroutine calls it.
+func (l *messageLog) prepared(ctx context.Context) *sql.Stmt {
+	if l.stmt != nil || l.s.Dialect() != store.SQLite {
+		return l.stmt
+	}
+	stmt, err := l.s.DB().PrepareContext(ctx, insertOne)
+	if err != nil {
+		return nil
+	}
+	l.stmt = stmt
+	return stmt
 }
 
 // inquiryPayload is the payload of an exchange.inquiry event: the record
@@ -236,46 +273,83 @@ type inquiryPayload struct {
 	RequestDigest  string  `json:"request_digest"`
 	ResponseDigest string  `json:"response_digest"`
 	Async          bool    `json:"async,omitempty"`
+	Right          int64   `json:"right,omitempty"`   // the access right that allowed it
+	Consent        int64   `json:"consent,omitempty"` // the consent that allowed it
+	Basis          string  `json:"basis,omitempty"`   // the right's legal basis, or "consent"
 }
 
 // messageColumns are the columns writeRecords fills, in order.
-const messageColumns = 22
+const messageColumns = 25
 
-// writeRecords writes message log rows, in one statement, and their events
-// in tx.
-func writeRecords(ctx context.Context, tx *store.Tx, recs []*record) error {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO exchange_messages (message_id, at, client, client_member,
+// insertMessage is the INSERT of one message log row, prepared once.
+const insertMessage = `INSERT INTO exchange_messages (message_id, at, client, client_member,
 		provider, provider_member, service, method, path, purpose, issue, subject, status, error, latency_ms,
-		request_digest, response_digest, request_bytes, response_bytes, signature, signed_at, async) VALUES `)
-	args := make([]any, 0, len(recs)*messageColumns)
-	for i, r := range recs {
-		if i > 0 {
-			q.WriteString(", ")
+		request_digest, response_digest, request_bytes, response_bytes, signature, signed_at, async,
+		right_id, consent_id, basis) VALUES `
+
+// placeholders returns "($from, ..., $from+n-1)".
+func placeholders(b []byte, from, n int) []byte {
+	b = append(b, '(')
+	for j := range n {
+		if j > 0 {
+			b = append(b, ", "...)
 		}
-		q.WriteByte('(')
-		for j := range messageColumns {
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "$%d", i*messageColumns+j+1)
-		}
-		q.WriteByte(')')
-		var signedAt any
-		if !r.signedAt.IsZero() {
-			signedAt = r.signedAt.UTC()
-		}
-		args = append(args, r.MessageID, r.At.UTC(), subsystemString(r.Client), r.Client.Member, subsystemString(r.Service.Provider),
-			r.Service.Provider.Member, serviceString(r.Service), r.Method, r.Path, r.Purpose, r.Issue, r.Subject, r.Status, r.Error,
-			r.LatencyMS, r.RequestDigest, r.ResponseDigest, r.requestBytes, r.responseBytes, r.signature, signedAt, r.Async)
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(from+j), 10)
 	}
-	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-		return fmt.Errorf("exchange.log: %w", err)
+	return append(b, ')')
+}
+
+// insertOne is the single-row insert, prepared once per message log.
+var insertOne = insertMessage + string(placeholders(nil, 1, messageColumns))
+
+// recordArgs appends the column values of r, in insertMessage's order.
+func recordArgs(args []any, r *record) []any {
+	var signedAt any
+	if !r.signedAt.IsZero() {
+		signedAt = r.signedAt.UTC()
+	}
+	return append(args, r.MessageID, r.At.UTC(), subsystemString(r.Client), r.Client.Member, subsystemString(r.Service.Provider),
+		r.Service.Provider.Member, serviceString(r.Service), r.Method, r.Path, r.Purpose, r.Issue, r.Subject, r.Status, r.Error,
+		r.LatencyMS, r.RequestDigest, r.ResponseDigest, r.requestBytes, r.responseBytes, r.signature, signedAt, r.Async,
+		r.RightID, r.ConsentID, r.Basis)
+}
+
+// writeRecords writes message log rows and their events in tx. With one a
+// prepared single-row insert (stmt, prepared on the store's pool) is run
+// per record: SQLite then parses the statement once per process instead
+// of once per batch. Without one (PostgreSQL, where pgx caches statements
+// itself and every statement is a round trip) all rows go in one
+// multi-row INSERT.
+func writeRecords(ctx context.Context, tx *store.Tx, recs []*record, stmt *sql.Stmt) error {
+	if stmt != nil {
+		st := tx.StmtContext(ctx, stmt)
+		args := make([]any, 0, messageColumns)
+		for _, r := range recs {
+			if _, err := st.ExecContext(ctx, recordArgs(args[:0], r)...); err != nil {
+				return fmt.Errorf("exchange.log: %w", err)
+			}
+		}
+	} else {
+		q := make([]byte, 0, len(insertMessage)+len(recs)*(messageColumns*6+4))
+		q = append(q, insertMessage...)
+		args := make([]any, 0, len(recs)*messageColumns)
+		for i, r := range recs {
+			if i > 0 {
+				q = append(q, ", "...)
+			}
+			q = placeholders(q, i*messageColumns+1, messageColumns)
+			args = recordArgs(args, r)
+		}
+		if _, err := tx.ExecContext(ctx, string(q), args...); err != nil {
+			return fmt.Errorf("exchange.log: %w", err)
+		}
 	}
 	for _, r := range recs {
 		payload := inquiryPayload{MessageID: r.MessageID, Client: subsystemString(r.Client), Provider: subsystemString(r.Service.Provider),
 			Service: serviceString(r.Service), Method: r.Method, Path: r.Path, Purpose: r.Purpose, Issue: r.Issue, Status: r.Status,
-			Error: r.Error, LatencyMS: r.LatencyMS, RequestDigest: r.RequestDigest, ResponseDigest: r.ResponseDigest, Async: r.Async}
+			Error: r.Error, LatencyMS: r.LatencyMS, RequestDigest: r.RequestDigest, ResponseDigest: r.ResponseDigest, Async: r.Async,
+			Right: r.RightID, Consent: r.ConsentID, Basis: r.Basis}
 		actor := "subsystem:" + subsystemString(r.Client)
 		if r.Client.IsZero() {
 			actor = "anonymous"
@@ -334,7 +408,7 @@ func (g *Gateway) Messages(ctx context.Context, f MessageFilter) ([]Message, err
 	}
 	limit = min(limit, 1000)
 	q := `SELECT id, message_id, at, client, service, method, path, purpose, issue, subject, status, error,
-		latency_ms, request_digest, response_digest, async FROM exchange_messages`
+		latency_ms, request_digest, response_digest, async, right_id, consent_id, basis FROM exchange_messages`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -349,7 +423,8 @@ func (g *Gateway) Messages(ctx context.Context, f MessageFilter) ([]Message, err
 		var m Message
 		var client, service string
 		if err := rows.Scan(&m.ID, &m.MessageID, &m.At, &client, &service, &m.Method, &m.Path, &m.Purpose, &m.Issue,
-			&m.Subject, &m.Status, &m.Error, &m.LatencyMS, &m.RequestDigest, &m.ResponseDigest, &m.Async); err != nil {
+			&m.Subject, &m.Status, &m.Error, &m.LatencyMS, &m.RequestDigest, &m.ResponseDigest, &m.Async,
+			&m.RightID, &m.ConsentID, &m.Basis); err != nil {
 			return nil, errs.Wrap(op, err)
 		}
 		m.At = m.At.UTC()
@@ -386,4 +461,11 @@ func serviceString(id ServiceID) string {
 		return ""
 	}
 	return id.String()
+}
+
+// LogStats reports how many message log transactions the gateway has
+// committed and how many records they held: their ratio is the batch size
+// group commit reached.
+func (g *Gateway) LogStats() (batches, records uint64) {
+	return g.mlog.batches.Load(), g.mlog.records.Load()
 }

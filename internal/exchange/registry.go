@@ -58,14 +58,14 @@ type Exchange struct {
 	root  *rootCA                   // loaded or created on first use
 	certs map[[32]byte]verifiedCert // client certificates whose signature and name were checked
 
-	// known holds the subsystems seen registered. Subsystems are never
-	// removed, so a hit saves Authorize a query and is never stale.
-	known sync.Map
+	// cache holds what Authorize reads (subsystems, services, rights); see
+	// cache.go for how it is kept fresh.
+	cache *regCache
 }
 
 // New returns the exchange of the platform instance (such as "IR") on st.
 func New(s *store.Store, instance string) *Exchange {
-	return &Exchange{st: s, instance: instance}
+	return &Exchange{st: s, instance: instance, cache: newRegCache()}
 }
 
 // Instance returns the identifier instance of this platform, such as "IR".
@@ -81,9 +81,10 @@ type Member struct {
 
 // Subsystem is one information system of a member.
 type Subsystem struct {
-	ID        SubsystemID
-	NameFa    string
-	CreatedAt time.Time
+	ID          SubsystemID
+	NameFa      string
+	CallbackURL string // the base URL its asynchronous answers may be POSTed to (SetCallback); empty: none
+	CreatedAt   time.Time
 }
 
 // Endpoint is one method of a data service: an HTTP method and a path
@@ -147,12 +148,15 @@ type AccessRequest struct {
 	At      time.Time
 }
 
+// BasisConsent is the basis of a call that a citizen's consent allowed.
+const BasisConsent = "consent"
+
 // Decision is what allowed a call.
 type Decision struct {
 	Service   DataService
 	Right     AccessRight
 	ConsentID int64  // 0 when the right's legal basis allowed it
-	Basis     string // the legal basis, or "consent"
+	Basis     string // the legal basis, or BasisConsent
 }
 
 // Certificate is a subsystem's client certificate issued by the platform CA.
@@ -350,6 +354,9 @@ func (x *Exchange) RegisterSubsystem(ctx context.Context, p identity.Principal, 
 			map[string]string{"subsystem": s.ID.String(), "name_fa": s.NameFa})
 		return err
 	})
+	if err == nil {
+		x.invalidate()
+	}
 	return x.writeErr(op, err, "this subsystem is already registered", "این زیرسامانه پیش‌تر ثبت شده است")
 }
 
@@ -374,13 +381,13 @@ func (x *Exchange) Members(ctx context.Context) ([]Member, error) {
 
 // Subsystems lists the subsystems, by identifier.
 func (x *Exchange) Subsystems(ctx context.Context) ([]Subsystem, error) {
-	return x.subsystems(ctx, "exchange.Subsystems", `SELECT id, name_fa, created_at FROM exchange_subsystems ORDER BY id`)
+	return x.subsystems(ctx, "exchange.Subsystems", `SELECT id, name_fa, callback_url, created_at FROM exchange_subsystems ORDER BY id`)
 }
 
 // Subsystem returns one subsystem, or errs.NotFound.
 func (x *Exchange) Subsystem(ctx context.Context, id SubsystemID) (Subsystem, error) {
 	const op = "exchange.Subsystem"
-	list, err := x.subsystems(ctx, op, `SELECT id, name_fa, created_at FROM exchange_subsystems WHERE id = $1`, id.String())
+	list, err := x.subsystems(ctx, op, `SELECT id, name_fa, callback_url, created_at FROM exchange_subsystems WHERE id = $1`, id.String())
 	if err != nil {
 		return Subsystem{}, err
 	}
@@ -400,7 +407,7 @@ func (x *Exchange) subsystems(ctx context.Context, op, q string, args ...any) ([
 	for rows.Next() {
 		var s Subsystem
 		var id string
-		if err := rows.Scan(&id, &s.NameFa, &s.CreatedAt); err != nil {
+		if err := rows.Scan(&id, &s.NameFa, &s.CallbackURL, &s.CreatedAt); err != nil {
 			return nil, errs.Wrap(op, err)
 		}
 		if s.ID, err = ParseSubsystemID(id); err != nil {
@@ -581,6 +588,9 @@ func (x *Exchange) RegisterService(ctx context.Context, p identity.Principal, sv
 			map[string]any{"service": id, "version": svc.Version, "personal": svc.Personal, "backend_url": svc.BackendURL, "endpoints": eps})
 		return err
 	})
+	if err == nil {
+		x.invalidate()
+	}
 	return x.writeErr(op, err, "this version of the service is already registered", "این نسخهٔ سرویس پیش‌تر ثبت شده است")
 }
 
@@ -731,6 +741,7 @@ func (x *Exchange) Grant(ctx context.Context, p identity.Principal, r AccessRigh
 	if err != nil {
 		return AccessRight{}, errs.Wrap(op, err)
 	}
+	x.invalidate()
 	return r, nil
 }
 
@@ -824,6 +835,10 @@ func (x *Exchange) RevokeRight(ctx context.Context, p identity.Principal, id int
 			map[string]any{"right": id, "client": r.Client.String()})
 		return err
 	})
+	if err == nil {
+		// Before returning: on this node the right is never honoured again.
+		x.invalidate()
+	}
 	return errs.Wrap(op, err)
 }
 

@@ -42,8 +42,9 @@ type TrackedInquiry struct {
 	ProviderEn     string      `json:"provider_en,omitempty"`
 	Purpose        string      `json:"purpose,omitempty"`
 	Issue          string      `json:"issue,omitempty"`
+	RightID        int64       `json:"right_id,omitempty"`    // the access right that allowed the inquiry, as logged with it
 	LegalBasis     string      `json:"legal_basis,omitempty"` // the right's legal basis, when it allowed the inquiry
-	ConsentID      int64       `json:"consent_id,omitempty"`  // the consent that allowed it
+	ConsentID      int64       `json:"consent_id,omitempty"`  // the consent that allowed it, as logged with it
 	ConsentPurpose string      `json:"consent_purpose,omitempty"`
 	Outcome        string      `json:"outcome"`
 	Status         int         `json:"status"`
@@ -83,9 +84,9 @@ func (g *Gateway) AgencyInquiries(ctx context.Context, member string, served boo
 	return g.Describe(ctx, msgs)
 }
 
-// Describe names the parties of each message and finds what allowed it:
-// the legal basis of the client's right, or the subject's consent that was
-// in force at the time.
+// Describe names the parties of each message and what allowed it: the
+// legal basis or the consent recorded in the message log when the inquiry
+// was made.
 func (g *Gateway) Describe(ctx context.Context, msgs []Message) ([]TrackedInquiry, error) {
 	const op = "exchange.Describe"
 	x := g.x
@@ -106,7 +107,6 @@ func (g *Gateway) Describe(ctx context.Context, msgs []Message) ([]TrackedInquir
 		subNames[s.ID] = s.NameFa
 	}
 	services := map[ServiceID]DataService{}
-	rights := map[SubsystemID][]AccessRight{}
 	consents := map[string][]Consent{}
 	out := make([]TrackedInquiry, 0, len(msgs))
 	for _, m := range msgs {
@@ -147,38 +147,25 @@ func (g *Gateway) Describe(ctx context.Context, msgs []Message) ([]TrackedInquir
 		default:
 			t.Outcome = OutcomeAnswered
 		}
-		if t.Outcome != OutcomeRefused && !m.Service.Provider.IsZero() && !m.Client.IsZero() {
-			list, ok := rights[m.Service.Provider]
+		// What allowed it was recorded with the inquiry, so the tracker
+		// shows the basis in force then, even if the right was revoked or
+		// changed since.
+		t.RightID, t.ConsentID = m.RightID, m.ConsentID
+		if m.ConsentID == 0 {
+			t.LegalBasis = m.Basis
+		}
+		if m.ConsentID != 0 && m.Subject != "" {
+			cs, ok := consents[m.Subject]
 			if !ok {
-				if list, err = x.Rights(ctx, m.Service.Provider); err != nil {
+				if cs, err = x.Consents(ctx, m.Subject); err != nil {
 					return nil, err
 				}
-				rights[m.Service.Provider] = list
+				consents[m.Subject] = cs
 			}
-			var cands []AccessRight
-			for _, r := range list {
-				if r.Service == m.Service && r.Client == m.Client && r.active(m.At) {
-					cands = append(cands, r)
-				}
-			}
-			if len(cands) > 0 {
-				r := pickRight(cands)
-				if r.LegalBasis != "" {
-					t.LegalBasis = r.LegalBasis
-				} else if m.Subject != "" {
-					cs, ok := consents[m.Subject]
-					if !ok {
-						if cs, err = x.Consents(ctx, m.Subject); err != nil {
-							return nil, err
-						}
-						consents[m.Subject] = cs
-					}
-					for _, c := range cs {
-						if c.Client == m.Client && c.Service == m.Service && c.Valid(m.At) {
-							t.ConsentID, t.ConsentPurpose = c.ID, c.Purpose
-							break
-						}
-					}
+			for _, c := range cs {
+				if c.ID == m.ConsentID {
+					t.ConsentPurpose = c.Purpose
+					break
 				}
 			}
 		}
