@@ -1,0 +1,774 @@
+package apply
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/store"
+	"github.com/riverqueue/river"
+)
+
+// Case is one application as its applicant and its agency see it.
+type Case struct {
+	ID            int64             `json:"-"`
+	Tracking      string            `json:"tracking"`
+	Service       string            `json:"service"`
+	TitleFa       string            `json:"title_fa"`
+	TitleEn       string            `json:"title_en"`
+	Agency        string            `json:"agency"`
+	Applicant     string            `json:"applicant"` // national code; personal data
+	ApplicantName string            `json:"applicant_name"`
+	State         State             `json:"state"`
+	Data          map[string]string `json:"data"`
+	FeeRials      int64             `json:"fee_rials"`
+	Paid          bool              `json:"paid"`
+	SubmittedAt   time.Time         `json:"submitted_at"`
+	Deadline      time.Time         `json:"deadline"`
+	OverdueAt     *time.Time        `json:"overdue_at,omitempty"`
+	DecidedAt     *time.Time        `json:"decided_at,omitempty"`
+	Ground        string            `json:"ground,omitempty"`    // the refusal ground's code
+	GroundFa      string            `json:"ground_fa,omitempty"` // its published text
+	GroundEn      string            `json:"ground_en,omitempty"`
+	Reason        string            `json:"reason,omitempty"`
+	Document      string            `json:"document,omitempty"` // the issued document's id
+
+	// Filled by Case (one case), not by lists.
+	Evidence   []Evidence  `json:"evidence,omitempty"`
+	Timeline   []Step      `json:"timeline,omitempty"`
+	Payments   []Payment   `json:"payments,omitempty"`
+	Feedback   *Feedback   `json:"feedback,omitempty"`
+	Complaints []Complaint `json:"complaints,omitempty"`
+}
+
+// Overdue reports whether the case was flagged past its deadline.
+func (c Case) Overdue() bool { return c.OverdueAt != nil }
+
+// Open reports whether the case awaits a decision.
+func (c Case) Open() bool { return c.State == Submitted || c.State == InReview || c.State == NeedsInfo }
+
+// Step is one entry of a case's timeline: a transition with who, when and why.
+type Step struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"` // the event kind
+	Actor  string    `json:"actor"`
+	From   State     `json:"from,omitempty"`
+	To     State     `json:"to,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	Ground string    `json:"ground,omitempty"`
+}
+
+// Evidence is one piece of evidence of a case and where it came from.
+type Evidence struct {
+	Code      string          `json:"code"`
+	NameFa    string          `json:"name_fa"`
+	Source    string          `json:"source"` // inquiry, upload, declaration, paper
+	HeldBy    string          `json:"held_by,omitempty"`
+	Inquiry   string          `json:"inquiry,omitempty"`
+	State     string          `json:"state"` // fetched, pending, missing, uploaded, declared, to_bring
+	MessageID string          `json:"message_id,omitempty"`
+	Digest    string          `json:"digest,omitempty"` // SHA-256 of the answer or the upload
+	Answer    json.RawMessage `json:"answer,omitempty"`
+	UploadID  int64           `json:"upload_id,omitempty"`
+	Attempts  int             `json:"attempts"`
+}
+
+// Evidence states.
+const (
+	EvFetched  = "fetched"  // the holding agency answered through the exchange
+	EvPending  = "pending"  // the inquiry failed for now; a job retries it
+	EvMissing  = "missing"  // the holding agency has no record: the agency must look into it
+	EvUploaded = "uploaded" // the applicant uploaded it
+	EvDeclared = "declared" // the applicant stated it in the form
+	EvToBring  = "to_bring" // a paper original
+)
+
+// stateNames are the states in Persian and English, for messages.
+var stateNames = map[State][2]string{
+	Submitted: {"ثبت‌شده", "submitted"},
+	InReview:  {"در حال بررسی", "in review"},
+	NeedsInfo: {"نیازمند اطلاعات بیشتر", "waiting for more information"},
+	Approved:  {"پذیرفته‌شده", "approved"},
+	Rejected:  {"ردشده", "rejected"},
+	Issued:    {"صادرشده", "issued"},
+	Withdrawn: {"پس‌گرفته‌شده", "withdrawn"},
+}
+
+// NameFa returns the state's Persian name.
+func (s State) NameFa() string { return stateNames[s][0] }
+
+// NameEn returns the state's English name.
+func (s State) NameEn() string { return stateNames[s][1] }
+
+// ParseState reads a state name.
+func ParseState(s string) (State, bool) {
+	_, ok := stateNames[State(s)]
+	return State(s), ok
+}
+
+// defaultProcessing is the deadline of a record that states no processing time.
+const defaultProcessing = 30 * 24 * time.Hour
+
+// caseColumns are the columns scanCase reads, in order.
+const caseColumns = `id, tracking, service, agency, applicant, applicant_name, state, data, fee_rials, paid,
+	submitted_at, deadline, overdue_at, decided_at, ground, reason, document`
+
+type scanner interface{ Scan(...any) error }
+
+func scanCase(r scanner) (Case, error) {
+	var c Case
+	var data string
+	var paid int64
+	var overdue, decided sql.NullTime
+	if err := r.Scan(&c.ID, &c.Tracking, &c.Service, &c.Agency, &c.Applicant, &c.ApplicantName, &c.State, &data, &c.FeeRials, &paid,
+		&c.SubmittedAt, &c.Deadline, &overdue, &decided, &c.Ground, &c.Reason, &c.Document); err != nil {
+		return Case{}, err
+	}
+	c.Paid = paid != 0
+	c.SubmittedAt, c.Deadline = c.SubmittedAt.UTC(), c.Deadline.UTC()
+	if overdue.Valid {
+		t := overdue.Time.UTC()
+		c.OverdueAt = &t
+	}
+	if decided.Valid {
+		t := decided.Time.UTC()
+		c.DecidedAt = &t
+	}
+	_ = json.Unmarshal([]byte(data), &c.Data)
+	return c, nil
+}
+
+// isApplicant reports whether p is c's applicant, signed in as a person.
+func isApplicant(p identity.Principal, c Case) bool {
+	return p.Kind == "user" && p.NationalCode != "" && p.NationalCode == c.Applicant
+}
+
+// isAgency reports whether p acts for c's competent agency: its staff or
+// its API client.
+func isAgency(p identity.Principal, agency string) bool {
+	if agency == "" || p.Agency != agency {
+		return false
+	}
+	return p.Kind == "apikey" || p.Has(identity.RoleOperator) || p.Has(identity.RoleAgencyAdmin)
+}
+
+// visible reports whether p may see c at all; to anyone else c does not exist.
+func visible(p identity.Principal, c Case) bool {
+	return isApplicant(p, c) || isAgency(p, c.Agency) || p.Kind == "system"
+}
+
+func caseNotFound(op string) error {
+	return errs.E(op, errs.NotFound, "no case with this tracking code", "پرونده‌ای با این کد رهگیری پیدا نشد")
+}
+
+// loadCase reads the case with tracking code tracking as p may see it.
+func (a *Applications) loadCase(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, op string, p identity.Principal, tracking string, lock bool) (Case, error) {
+	code, ok := ParseTracking(tracking)
+	if !ok {
+		return Case{}, caseNotFound(op)
+	}
+	query := `SELECT ` + caseColumns + ` FROM apply_cases WHERE tracking = $1`
+	if lock && a.s.Dialect() == store.Postgres {
+		query += ` FOR UPDATE`
+	}
+	c, err := scanCase(q.QueryRowContext(ctx, query, code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Case{}, caseNotFound(op)
+	}
+	if err != nil {
+		return Case{}, errs.Wrap(op, err)
+	}
+	if !visible(p, c) {
+		return Case{}, caseNotFound(op)
+	}
+	a.titles(ctx, &c)
+	return c, nil
+}
+
+// titles fills the service's titles and the refusal ground's text.
+func (a *Applications) titles(ctx context.Context, c *Case) {
+	svc, err := a.cat.Service(ctx, c.Service)
+	if err != nil {
+		return
+	}
+	c.TitleFa, c.TitleEn = svc.Record.TitleFa, svc.Record.TitleEn
+	if c.Ground != "" && svc.Record.Permit != nil {
+		for _, g := range svc.Record.Permit.RefusalGrounds {
+			if g.Code == c.Ground {
+				c.GroundFa, c.GroundEn = g.TextFa, g.TextEn
+			}
+		}
+	}
+}
+
+// SaveDraft keeps p's unfinished form for service serviceID. A draft may be
+// incomplete, but not hold fields the form does not have.
+func (a *Applications) SaveDraft(ctx context.Context, p identity.Principal, serviceID string, data map[string]string) error {
+	const op = "apply.SaveDraft"
+	if p.NationalCode == "" {
+		return errs.E(op, errs.Forbidden, "only citizens signed in with their national code can apply", "تنها شهروندانی که با کد ملی وارد شده‌اند می‌توانند درخواست بدهند")
+	}
+	f, err := a.form(ctx, serviceID)
+	if err != nil {
+		return err
+	}
+	data = clean(data)
+	if fe := f.checkDraft(data); len(fe) > 0 {
+		return &errs.Error{Op: op, Kind: errs.Invalid, En: "the draft has fields the form does not have", Fa: "پیش‌نویس خانه‌هایی دارد که در فرم نیست", Fields: fe}
+	}
+	body, _ := json.Marshal(data)
+	return a.s.InTx(ctx, func(tx *store.Tx) error {
+		now := a.clock()
+		res, err := tx.ExecContext(ctx, `UPDATE apply_drafts SET data = $1, updated_at = $2 WHERE applicant = $3 AND service = $4`,
+			string(body), now, p.NationalCode, f.Service)
+		if err != nil {
+			return errs.Wrap(op, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO apply_drafts (applicant, service, data, updated_at) VALUES ($1, $2, $3, $4)`,
+				p.NationalCode, f.Service, string(body), now); err != nil {
+				return errs.Wrap(op, err)
+			}
+		}
+		_, err = tx.Append(ctx, store.Event{Kind: evDraft, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.NationalCode}, nil)
+		return err
+	})
+}
+
+// draft returns applicant's saved draft of service, or nil.
+func (a *Applications) draft(ctx context.Context, applicant, service string) (map[string]string, error) {
+	var body string
+	err := a.s.Read().QueryRowContext(ctx, `SELECT data FROM apply_drafts WHERE applicant = $1 AND service = $2`, applicant, service).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errs.Wrap("apply.draft", err)
+	}
+	var out map[string]string
+	_ = json.Unmarshal([]byte(body), &out)
+	return out, nil
+}
+
+// fetched is the outcome of one once-only inquiry.
+type fetched struct {
+	Fetched
+	state     string
+	messageID string
+	digest    string
+	answer    json.RawMessage
+}
+
+// fetch asks the holding agency for one piece of evidence, outside any
+// transaction: the exchange writes its own message log.
+func (a *Applications) fetch(ctx context.Context, subject, purpose string, f Fetched) fetched {
+	out := fetched{Fetched: f, state: EvPending}
+	if a.gw == nil {
+		return out
+	}
+	body, rc, err := a.gw.Evidence(ctx, subject, f.Inquiry, purpose)
+	switch {
+	case err == nil:
+		out.state, out.messageID, out.digest, out.answer = EvFetched, rc.MessageID, rc.ResponseDigest, body
+	case errs.Is(err, errs.NotFound) && rc.MessageID != "":
+		out.state, out.messageID = EvMissing, rc.MessageID
+	default:
+		a.log.Warn("once-only inquiry failed; it will be retried", "inquiry", f.Inquiry, "kind", errs.KindOf(err).String())
+	}
+	return out
+}
+
+// purposeOf is the purpose an inquiry for a case states, shown in the
+// citizen's data tracker.
+func purposeOf(f Form, tracking string) string {
+	return "درخواست «" + f.TitleFa + "» با کد رهگیری " + tracking
+}
+
+// Submit files p's application for service serviceID with the text values
+// data and the uploads files (keyed by field name). It validates
+// everything first: nothing is stored when anything is wrong (errs.Invalid
+// with one message per field, errs.TooLarge for an upload over MaxUpload).
+// Evidence other agencies hold is fetched through the exchange; what cannot
+// be fetched now is marked pending and retried by a job.
+func (a *Applications) Submit(ctx context.Context, p identity.Principal, serviceID string, data map[string]string, files map[string]Upload) (Case, error) {
+	const op = "apply.Submit"
+	if p.NationalCode == "" {
+		return Case{}, errs.E(op, errs.Forbidden, "only citizens signed in with their national code can apply", "تنها شهروندانی که با کد ملی وارد شده‌اند می‌توانند درخواست بدهند")
+	}
+	f, err := a.form(ctx, serviceID)
+	if err != nil {
+		return Case{}, err
+	}
+	data = clean(data)
+	fields := f.Validate(data)
+	uploads, ferr, tooLarge := f.checkFiles(files)
+	if tooLarge != nil {
+		return Case{}, tooLarge
+	}
+	fields = append(fields, ferr...)
+	if len(fields) > 0 {
+		return Case{}, &errs.Error{Op: op, Kind: errs.Invalid, En: "some fields of the form need correcting", Fa: "چند خانهٔ فرم نیاز به اصلاح دارد", Fields: fields}
+	}
+
+	now := a.clock()
+	tracking := newTracking(now)
+	var got []fetched
+	for _, fe := range f.Fetched {
+		got = append(got, a.fetch(ctx, p.NationalCode, purposeOf(f, tracking), fe))
+	}
+	proc := f.record.ProcessingTime.Std()
+	if proc <= 0 {
+		proc = defaultProcessing
+	}
+	deadline := now.Add(proc)
+	body, _ := json.Marshal(data)
+	err = a.s.InTx(ctx, func(tx *store.Tx) error {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM apply_cases WHERE tracking = $1`, tracking).Scan(&exists); err != nil {
+			return errs.Wrap(op, err)
+		}
+		if exists > 0 {
+			return errs.E(op, errs.Conflict, "please submit again", "لطفاً دوباره ثبت کنید")
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO apply_cases (tracking, service, agency, applicant, applicant_name, state, data, fee_rials, paid,
+			submitted_at, deadline, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $9) RETURNING id`,
+			tracking, f.Service, f.Agency, p.NationalCode, p.Name, Submitted, string(body), f.FeeRials, now, deadline).Scan(&id)
+		if err != nil {
+			return errs.Wrap(op, err)
+		}
+		states := map[string]string{}
+		for _, g := range got {
+			answer := ""
+			if g.answer != nil {
+				answer = string(g.answer)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO apply_evidence (case_id, code, name_fa, source, held_by, inquiry, state, message_id, digest, answer, attempts, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)`,
+				id, g.Code, g.NameFa, catalog.FromInquiry, g.Agency, g.Inquiry, g.state, g.messageID, g.digest, answer, now); err != nil {
+				return errs.Wrap(op, err)
+			}
+			states[g.Code] = g.state
+			if g.state == EvPending {
+				if err := tx.Enqueue(ctx, evidenceArgs{CaseID: id, Code: g.Code}, &river.InsertOpts{
+					ScheduledAt: now.Add(time.Minute), MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, fd := range f.Fields {
+			if fd.Evidence == "" {
+				continue
+			}
+			ev := Evidence{Code: fd.Evidence, NameFa: fd.LabelFa, State: EvDeclared, Source: string(catalog.FromDeclaration)}
+			var upload sql.NullInt64
+			var digest string
+			if fd.Kind == FieldFile {
+				u := uploads[fd.Name]
+				ev.State, ev.Source, digest = EvUploaded, string(catalog.FromUpload), u.SHA256
+				var uid int64
+				if err := tx.QueryRowContext(ctx, `INSERT INTO apply_uploads (case_id, code, content_type, size, sha256, data, created_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, id, fd.Evidence, u.ContentType, len(u.Data), u.SHA256, u.Data, now).Scan(&uid); err != nil {
+					return errs.Wrap(op, err)
+				}
+				upload = sql.NullInt64{Int64: uid, Valid: true}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO apply_evidence (case_id, code, name_fa, source, state, digest, upload_id, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, ev.Code, ev.NameFa, ev.Source, ev.State, digest, upload, now); err != nil {
+				return errs.Wrap(op, err)
+			}
+			states[ev.Code] = ev.State
+		}
+		for _, pe := range f.Paper {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO apply_evidence (case_id, code, name_fa, source, state, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, id, pe.Code, pe.NameFa, catalog.FromPaper, EvToBring, now); err != nil {
+				return errs.Wrap(op, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM apply_drafts WHERE applicant = $1 AND service = $2`, p.NationalCode, f.Service); err != nil {
+			return errs.Wrap(op, err)
+		}
+		if _, err := tx.Append(ctx, store.Event{Kind: evSubmitted, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.NationalCode},
+			map[string]any{"tracking": tracking, "state": Submitted, "deadline": deadline, "evidence": states, "fee_rials": f.FeeRials}); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(ctx, deadlineArgs{CaseID: id}, &river.InsertOpts{ScheduledAt: deadline, UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+			return err
+		}
+		return a.notice(ctx, tx, p.NationalCode, "case.submitted", tracking, f.TitleFa, map[string]string{"deadline": deadline.Format(time.RFC3339)})
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	return a.Case(ctx, p, tracking)
+}
+
+// notice sends a notice in tx when a notifier is configured. Every notice
+// about a case carries its tracking code, service title and a link to the
+// case's page (the applicant's or the agency's).
+func (a *Applications) notice(ctx context.Context, tx *store.Tx, to, template, tracking, title string, extra map[string]string) error {
+	if a.nt == nil {
+		return nil
+	}
+	data := map[string]string{"tracking": tracking, "service": title, "link": "/me/cases/" + tracking}
+	if strings.HasPrefix(to, notify.AgencyPrefix) {
+		data["link"] = "/agency/cases/" + tracking
+	}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return a.nt.SendTx(ctx, tx, notify.Notice{To: to, Template: template, Data: data})
+}
+
+// Case returns the case with tracking code tracking, with its evidence,
+// timeline, payments, feedback and complaints. To anyone but its applicant
+// and its competent agency it does not exist (errs.NotFound).
+func (a *Applications) Case(ctx context.Context, p identity.Principal, tracking string) (Case, error) {
+	const op = "apply.Case"
+	db := a.s.Read()
+	c, err := a.loadCase(ctx, db, op, p, tracking, false)
+	if err != nil {
+		return Case{}, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT code, name_fa, source, held_by, inquiry, state, message_id, digest, answer, upload_id, attempts
+		FROM apply_evidence WHERE case_id = $1 ORDER BY source, code`, c.ID)
+	if err != nil {
+		return Case{}, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Evidence
+		var answer string
+		var upload sql.NullInt64
+		if err := rows.Scan(&e.Code, &e.NameFa, &e.Source, &e.HeldBy, &e.Inquiry, &e.State, &e.MessageID, &e.Digest, &answer, &upload, &e.Attempts); err != nil {
+			return Case{}, errs.Wrap(op, err)
+		}
+		if answer != "" {
+			e.Answer = json.RawMessage(answer)
+		}
+		e.UploadID = upload.Int64
+		c.Evidence = append(c.Evidence, e)
+	}
+	if err := rows.Err(); err != nil {
+		return Case{}, errs.Wrap(op, err)
+	}
+	if c.Timeline, err = a.timeline(ctx, c); err != nil {
+		return Case{}, err
+	}
+	if c.Payments, err = a.payments(ctx, c.ID); err != nil {
+		return Case{}, err
+	}
+	if c.Feedback, err = a.feedback(ctx, c.ID); err != nil {
+		return Case{}, err
+	}
+	if c.Complaints, err = a.complaints(ctx, c.ID); err != nil {
+		return Case{}, err
+	}
+	return c, nil
+}
+
+// timeline reads the case's own events: submission and transitions.
+func (a *Applications) timeline(ctx context.Context, c Case) ([]Step, error) {
+	evs, err := a.s.Events(ctx, store.EventFilter{KindPrefix: "apply.case.", Subject: c.Applicant, Service: c.Service, Limit: 10000})
+	if err != nil {
+		return nil, errs.Wrap("apply.timeline", err)
+	}
+	var out []Step
+	for _, ev := range evs {
+		var pl struct {
+			Tracking string `json:"tracking"`
+			From     State  `json:"from"`
+			To       State  `json:"to"`
+			State    State  `json:"state"`
+			Reason   string `json:"reason"`
+			Ground   string `json:"ground"`
+		}
+		if json.Unmarshal(ev.Payload, &pl) != nil || pl.Tracking != c.Tracking {
+			continue
+		}
+		st := Step{At: ev.At, Kind: ev.Kind, Actor: ev.Actor, From: pl.From, To: pl.To, Reason: pl.Reason, Ground: pl.Ground}
+		if ev.Kind == evSubmitted {
+			st.To = pl.State
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// MyCases returns p's own cases, newest first.
+func (a *Applications) MyCases(ctx context.Context, p identity.Principal) ([]Case, error) {
+	if p.NationalCode == "" {
+		return nil, nil
+	}
+	return a.list(ctx, "apply.MyCases", `WHERE applicant = $1 ORDER BY submitted_at DESC, id DESC LIMIT 500`, p.NationalCode)
+}
+
+// QueueFilter selects an agency's cases.
+type QueueFilter struct {
+	State   State // "" for every open case
+	Overdue bool  // only cases flagged overdue
+	Service string
+}
+
+// Queue returns the cases of p's agency that match f, oldest deadline first.
+// Only the agency's staff and API clients have a queue.
+func (a *Applications) Queue(ctx context.Context, p identity.Principal, f QueueFilter) ([]Case, error) {
+	const op = "apply.Queue"
+	if !isAgency(p, p.Agency) {
+		return nil, errs.E(op, errs.Forbidden, "only agency staff have a queue of cases", "تنها کارکنان دستگاه صف پرونده دارند")
+	}
+	where := `WHERE agency = $1`
+	args := []any{p.Agency}
+	if f.State != "" {
+		args = append(args, f.State)
+		where += fmt.Sprintf(` AND state = $%d`, len(args))
+	} else {
+		where += ` AND state IN ('submitted', 'in_review', 'needs_info', 'approved')`
+	}
+	if f.Overdue {
+		where += ` AND overdue_at IS NOT NULL`
+	}
+	if f.Service != "" {
+		args = append(args, f.Service)
+		where += fmt.Sprintf(` AND service = $%d`, len(args))
+	}
+	return a.list(ctx, op, where+` ORDER BY deadline, id LIMIT 500`, args...)
+}
+
+func (a *Applications) list(ctx context.Context, op, where string, args ...any) ([]Case, error) {
+	rows, err := a.s.Read().QueryContext(ctx, `SELECT `+caseColumns+` FROM apply_cases `+where, args...)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	for i := range out {
+		a.titles(ctx, &out[i])
+	}
+	return out, nil
+}
+
+// Transition moves the case with tracking code tracking to state to, as p,
+// for reason. The state machine (see the package doc) decides what is
+// legal: anything else is errs.Conflict. The agency takes every step but
+// withdrawal; the applicant withdraws, and answers a request for
+// information by moving the case back to in_review with the answer as
+// reason. Asking for information needs a reason. Rejecting a permit needs
+// ground, the code of one of its record's published refusal grounds
+// (errs.Invalid otherwise); rejecting anything else needs a reason.
+// Approving needs the fee paid; approving a service whose output is a
+// document issues it (permit.IssueTx) in the same transaction, and the case
+// ends issued.
+func (a *Applications) Transition(ctx context.Context, p identity.Principal, tracking string, to State, reason, ground string) (Case, error) {
+	const op = "apply.Transition"
+	reason = strings.TrimSpace(reason)
+	ground = strings.TrimSpace(ground)
+	if _, ok := ParseState(string(to)); !ok {
+		return Case{}, errs.E(op, errs.Invalid, "unknown state "+string(to), "وضعیت ناشناخته است")
+	}
+	if len([]rune(reason)) > maxText {
+		return Case{}, errs.E(op, errs.Invalid, "the reason is too long", "دلیل بیش از اندازه بلند است")
+	}
+	var canon string
+	err := a.s.InTx(ctx, func(tx *store.Tx) error {
+		c, err := a.loadCase(ctx, tx, op, p, tracking, true)
+		if err != nil {
+			return err
+		}
+		canon = c.Tracking
+		who, ok := transitions[c.State][to]
+		if !ok {
+			return errs.E(op, errs.Conflict,
+				fmt.Sprintf("a case that is %s cannot become %s", c.State.NameEn(), to.NameEn()),
+				fmt.Sprintf("پرونده‌ای که %s است نمی‌تواند %s شود", c.State.NameFa(), to.NameFa()))
+		}
+		switch {
+		case who&byAgency != 0 && isAgency(p, c.Agency):
+		case who&byApplicant != 0 && isApplicant(p, c):
+		case who == byApplicant:
+			return errs.E(op, errs.Forbidden, "only the applicant can withdraw a case", "تنها خود متقاضی می‌تواند درخواست را پس بگیرد")
+		default:
+			return errs.E(op, errs.Forbidden, "only the competent agency can do this", "تنها دستگاه مسئول می‌تواند این کار را انجام دهد")
+		}
+		svc, err := a.cat.Service(ctx, c.Service)
+		if err != nil {
+			return err
+		}
+		rec := svc.Record
+		var decided *time.Time
+		switch to {
+		case NeedsInfo:
+			if reason == "" {
+				return errs.E(op, errs.Invalid, "say what information is needed", "بنویسید چه اطلاعاتی لازم است")
+			}
+		case InReview:
+			if c.State == NeedsInfo && isApplicant(p, c) && reason == "" {
+				return errs.E(op, errs.Invalid, "write your answer", "پاسخ خود را بنویسید")
+			}
+		case Rejected:
+			t := a.clock()
+			decided = &t
+			if rec.IsPermit() {
+				if ground == "" {
+					return &errs.Error{Op: op, Kind: errs.Invalid, En: "refusing a permit needs one of its published refusal grounds",
+						Fa: "رد مجوز تنها با یکی از شرایط منتشرشدهٔ آن ممکن است", Fields: []errs.FieldError{{Field: "ground",
+							En: "Choose a published refusal ground.", Fa: "یکی از شرایط منتشرشدهٔ رد را برگزینید."}}}
+				}
+				if !knownGround(rec, ground) {
+					return &errs.Error{Op: op, Kind: errs.Invalid, En: "no published refusal ground has the code " + ground,
+						Fa: "شرط ردی با این کد منتشر نشده است", Fields: []errs.FieldError{{Field: "ground",
+							En: "This is not a published refusal ground.", Fa: "این شرط رد منتشر نشده است."}}}
+				}
+			} else {
+				if ground != "" {
+					return errs.E(op, errs.Invalid, "refusal grounds apply to permits only", "شرایط رد تنها برای مجوزهاست")
+				}
+				if reason == "" {
+					return errs.E(op, errs.Invalid, "say why the application is rejected", "دلیل رد را بنویسید")
+				}
+			}
+		case Approved:
+			t := a.clock()
+			decided = &t
+			if c.FeeRials > 0 && !c.Paid {
+				return errs.E(op, errs.Conflict, "the fee has not been paid", "هزینهٔ خدمت هنوز پرداخت نشده است")
+			}
+		}
+		if to != Rejected {
+			ground = ""
+		}
+		now := a.clock()
+		if err := a.move(ctx, tx, p, c, to, reason, ground, decided, now); err != nil {
+			return err
+		}
+		final, extra := to, map[string]string{"reason": reason}
+		if to == Approved && hasDocument(rec) {
+			if a.pm == nil {
+				return errs.E(op, errs.Unavailable, "documents cannot be issued on this server", "صدور مدرک در این سامانه فعال نیست")
+			}
+			doc, err := a.pm.IssueTx(ctx, tx, p, permit.IssueRequest{Service: c.Service, Holder: c.Applicant, HolderName: c.ApplicantName,
+				CaseRef: c.Tracking, Fields: permitFields(c, rec)})
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE apply_cases SET document = $1 WHERE id = $2`, doc.ID, c.ID); err != nil {
+				return errs.Wrap(op, err)
+			}
+			approved := c
+			approved.State = Approved
+			if err := a.move(ctx, tx, p, approved, Issued, "", "", nil, now); err != nil {
+				return err
+			}
+			final, extra["document"] = Issued, doc.ID
+		}
+		if to == Issued {
+			var doc string
+			if err := tx.QueryRowContext(ctx, `SELECT document FROM apply_cases WHERE id = $1`, c.ID).Scan(&doc); err != nil {
+				return errs.Wrap(op, err)
+			}
+			extra["document"] = doc
+		}
+		if g, ok := groundOf(rec, ground); ok && to == Rejected {
+			extra["reason"] = g.TextFa
+			if reason != "" {
+				extra["reason"] += " — " + reason
+			}
+		}
+		if c.State == NeedsInfo && to == InReview && isApplicant(p, c) {
+			return nil // the applicant's own answer: nothing to tell them
+		}
+		template := "case." + string(final)
+		if notify.Fields(template) == nil {
+			return nil
+		}
+		return a.notice(ctx, tx, c.Applicant, template, c.Tracking, rec.TitleFa, extra)
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	return a.Case(ctx, p, canon)
+}
+
+// move writes one transition and its event. An issue keeps the decision's
+// reason; every other step records its own.
+func (a *Applications) move(ctx context.Context, tx *store.Tx, p identity.Principal, c Case, to State, reason, ground string, decided *time.Time, now time.Time) error {
+	var err error
+	switch {
+	case to == Issued:
+		_, err = tx.ExecContext(ctx, `UPDATE apply_cases SET state = $1, updated_at = $2 WHERE id = $3`, to, now, c.ID)
+	case decided != nil:
+		_, err = tx.ExecContext(ctx, `UPDATE apply_cases SET state = $1, updated_at = $2, reason = $3, ground = $4, decided_at = $5 WHERE id = $6`,
+			to, now, reason, ground, *decided, c.ID)
+	default:
+		_, err = tx.ExecContext(ctx, `UPDATE apply_cases SET state = $1, updated_at = $2, reason = $3, ground = $4 WHERE id = $5`,
+			to, now, reason, ground, c.ID)
+	}
+	if err != nil {
+		return errs.Wrap("apply.Transition", err)
+	}
+	_, err = tx.Append(ctx, store.Event{Kind: evTransition, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+		map[string]any{"tracking": c.Tracking, "from": c.State, "to": to, "reason": reason, "ground": ground})
+	return err
+}
+
+func knownGround(rec catalog.Record, code string) bool {
+	_, ok := groundOf(rec, code)
+	return ok
+}
+
+func groundOf(rec catalog.Record, code string) (catalog.RefusalGround, bool) {
+	if rec.Permit == nil || code == "" {
+		return catalog.RefusalGround{}, false
+	}
+	for _, g := range rec.Permit.RefusalGrounds {
+		if g.Code == code {
+			return g, true
+		}
+	}
+	return catalog.RefusalGround{}, false
+}
+
+// hasDocument reports whether the service's output is a document.
+func hasDocument(rec catalog.Record) bool {
+	for _, o := range rec.Outputs {
+		if o.Kind == "document" {
+			return true
+		}
+	}
+	return false
+}
+
+// permitFields are the fields printed on the issued document: the
+// applicant's declarations, by their Persian labels.
+func permitFields(c Case, rec catalog.Record) map[string]string {
+	out := map[string]string{}
+	for _, rq := range rec.Requirements {
+		for _, ev := range rq.Evidence {
+			if v := c.Data[fieldName(FieldText, ev.Code)]; v != "" && ev.Source == catalog.FromDeclaration {
+				out[ev.NameFa] = v
+			}
+		}
+	}
+	return out
+}
