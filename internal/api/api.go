@@ -19,6 +19,7 @@ import (
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/notify"
 )
 
 // Config is what the API needs.
@@ -26,6 +27,7 @@ type Config struct {
 	Catalog  *catalog.Catalog
 	Identity *identity.Identity
 	Gateway  *exchange.Gateway // the exchange, for the data tracker; nil: those endpoints answer 503
+	Notifier *notify.Notifier  // the citizen's inbox; nil: that endpoint answers 503
 	Log      *slog.Logger
 	BaseURL  string // the portal's public URL, for links in the JSON-LD export
 	Version  string

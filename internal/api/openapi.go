@@ -229,6 +229,13 @@ func schemas() map[string]any {
 			"outcome": enum("answered", "no_record", "refused", "failed"), "status": integer,
 			"error": str("The gateway's error code when it refused or failed."),
 		}),
+		"Message": obj([]string{"id", "template", "title_fa", "body_fa", "title_en", "body_en", "created_at"}, map[string]any{
+			"id": integer, "template": str("The notice's template, e.g. case.approved."),
+			"title_fa": str(""), "body_fa": str(""), "title_en": str(""), "body_en": str(""),
+			"link":       str("A path on the portal or an https URL about the notice."),
+			"created_at": str("When, RFC 3339."), "read_at": str("When it was marked as read, RFC 3339; absent while unread."),
+		}),
+		"MessageList": obj([]string{"items", "unread"}, map[string]any{"items": arr(ref("Message")), "unread": integer}),
 		"InquiryList": obj([]string{"items"}, map[string]any{"items": arr(ref("Inquiry")),
 			"next_before": map[string]any{"type": "integer", "description": "Pass as before= for older inquiries; absent on the last page."}}),
 	}

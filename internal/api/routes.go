@@ -75,6 +75,10 @@ func (a *API) routes() []route {
 			},
 			responses: map[int]string{200: "InquiryList", 400: "Problem", 401: "Problem", 403: "Problem", 503: "Problem"},
 			handler:   a.myInquiries},
+		{method: "GET", pattern: "/api/v1/me/inbox", op: "listMyInbox", tag: "me", session: true,
+			summary:   "The signed-in citizen's inbox: the notices about their applications, payments and documents, newest first (at most 200), with the unread count.",
+			responses: map[int]string{200: "MessageList", 401: "Problem", 403: "Problem", 503: "Problem"},
+			handler:   a.myInbox},
 
 		{method: "POST", pattern: "/api/v1/agency/drafts", op: "createDraft", tag: "agency",
 			summary: "Create a new service as a draft record.", body: "Record", agency: true,

@@ -27,6 +27,11 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /me/consents/{id}/withdraw", w.handle(w.withdrawConsent))
 	mux.Handle("GET /agency/exchange", w.handle(w.agencyExchange))
 	mux.Handle("GET /admin/exchange", w.handle(w.adminExchange))
+	// The citizen's inbox, and the demo outbox of SMS and email that were
+	// not really sent (inbox.go, outbox.go).
+	mux.Handle("GET /me/inbox", w.handle(w.inbox))
+	mux.Handle("POST /me/inbox/{id}/read", w.handle(w.markRead))
+	mux.Handle("GET /dev/outbox", w.handle(w.outbox))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

@@ -39,6 +39,7 @@ import (
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/notify"
 )
 
 //go:embed templates
@@ -69,6 +70,12 @@ type Config struct {
 	// NoPageCache renders every service page afresh; benchmarks use it to
 	// measure the rendering path that a signed-in visitor always takes.
 	NoPageCache bool
+	// Notifier serves the citizen's inbox and the unread count in the
+	// header; when nil the inbox answers 503. When its provider is the demo
+	// outbox, /dev/outbox shows what was "sent": to anyone when OutboxOpen
+	// (the demo), otherwise to platform admins only.
+	Notifier   *notify.Notifier
+	OutboxOpen bool
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -93,10 +100,13 @@ type Web struct {
 
 	x  *exchange.Exchange
 	gw *exchange.Gateway
+
+	notes      *notify.Notifier
+	outboxOpen bool
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
-var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange"}
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox"}
 
 // New parses the templates and fingerprints the static files.
 func New(cfg Config) (*Web, error) {
@@ -104,7 +114,7 @@ func New(cfg Config) (*Web, error) {
 		return nil, errs.E("web.New", errs.Internal, "web: a catalog is required", "")
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
-		x: cfg.Exchange, gw: cfg.Gateway}
+		x: cfg.Exchange, gw: cfg.Gateway, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -208,7 +218,9 @@ type page struct {
 
 // pageUser is what the header shows of the signed-in person.
 type pageUser struct {
-	Name string
+	Name   string
+	Inbox  bool // whether to link the inbox: a citizen, with notices on
+	Unread int  // unread messages in the inbox
 }
 
 // render writes the page name with data, in r's language, with status.
@@ -243,6 +255,16 @@ func (w *Web) execute(r *http.Request, name, title, section string, data any) (*
 	}
 	if pr, ok := identity.FromContext(r.Context()); ok && pr.Kind == "user" {
 		p.User = &pageUser{Name: pr.Name}
+		if w.notes != nil && pr.NationalCode != "" {
+			p.User.Inbox = true
+			// The count is a courtesy: a failure to read it must not cost
+			// the page, so it is logged (without the person) and shown as 0.
+			if n, err := w.notes.Unread(r.Context(), pr.NationalCode); err == nil {
+				p.User.Unread = n
+			} else {
+				w.log.Warn("unread count failed", "route", r.Pattern, "err", err.Error())
+			}
+		}
 	}
 	buf := w.bufs.Get().(*bytes.Buffer)
 	buf.Reset()

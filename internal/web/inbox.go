@@ -1,0 +1,76 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/persian"
+)
+
+// inboxRow is one message of the inbox page, in the page's language.
+type inboxRow struct {
+	ID     int64
+	Title  string
+	Body   string
+	Link   string
+	When   string
+	Unread bool
+}
+
+// inboxView is the data of /me/inbox.
+type inboxView struct {
+	Messages []inboxRow
+	Unread   int
+	Done     bool // a message was just marked as read
+}
+
+// errNoNotices answers the inbox pages when the notifier is not wired in.
+var errNoNotices = errs.E("web.inbox", errs.Unavailable, "The inbox is not available on this server.", "صندوق پیام در این سامانه فعال نیست.")
+
+// inbox lists the signed-in citizen's messages, newest first, /me/inbox.
+func (w *Web) inbox(rw http.ResponseWriter, r *http.Request) error {
+	p, ok := w.citizen(rw, r)
+	if !ok {
+		return nil
+	}
+	if w.notes == nil {
+		return errNoNotices
+	}
+	list, err := w.notes.Inbox(r.Context(), p.NationalCode)
+	if err != nil {
+		return err
+	}
+	l := langOf(r)
+	v := inboxView{Done: r.URL.Query().Get("done") == "read"}
+	for _, m := range list {
+		row := inboxRow{ID: m.ID, Title: pickText(l, m.TitleFa, m.TitleEn), Body: pickText(l, m.BodyFa, m.BodyEn),
+			Link: m.Link, When: dateTimeIn(l, m.CreatedAt), Unread: m.Unread()}
+		if row.Unread {
+			v.Unread++
+		}
+		v.Messages = append(v.Messages, row)
+	}
+	return w.render(rw, r, http.StatusOK, "inbox", translate(l, "inbox.title"), "inbox", v)
+}
+
+// markRead marks one message as read and goes back to the inbox: a plain
+// form, so it works without JavaScript. Someone else's message is not found.
+func (w *Web) markRead(rw http.ResponseWriter, r *http.Request) error {
+	p, ok := w.citizen(rw, r)
+	if !ok {
+		return nil
+	}
+	if w.notes == nil {
+		return errNoNotices
+	}
+	id, err := strconv.ParseInt(persian.ASCIIDigits(r.PathValue("id")), 10, 64)
+	if err != nil || id <= 0 {
+		return errs.NotFoundf("web.markRead", "message", "پیام")
+	}
+	if err := w.notes.MarkRead(r.Context(), p.NationalCode, id); err != nil {
+		return err
+	}
+	http.Redirect(rw, r, "/me/inbox?done=read#msg-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
