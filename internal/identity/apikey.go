@@ -30,7 +30,8 @@ func Migrations() store.MigrationSet {
 
 // Identity is the identity capability.
 type Identity struct {
-	s *store.Store
+	s      *store.Store
+	family FamilyRegistry // who a person's children are; nil when not configured
 }
 
 // New returns the identity capability over s.
@@ -43,7 +44,9 @@ type APIClient struct {
 	Name      string     `json:"name"`
 	Prefix    string     `json:"prefix"` // the public part of the key, safe to show and log
 	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"` // may lie in the future while a rotation overlaps
+	// ReplacedBy is the key that replaced this one in a rotation, if any.
+	ReplacedBy int64 `json:"replaced_by,omitempty"`
 }
 
 // A key reads "pjk_" + 8-character prefix + "_" + 32-character secret, all in
@@ -69,12 +72,13 @@ func digest(secret string) string {
 }
 
 // IssueKey creates an API client for agency and returns it with its key. The
-// key is returned only here; Panjare keeps only its digest. Only a platform
-// admin may issue keys.
+// key is returned only here; Panjare keeps only its digest. A platform admin
+// may issue keys for any agency, an agency admin for their own.
 func (id *Identity) IssueKey(ctx context.Context, p Principal, agency, name string) (APIClient, string, error) {
 	const op = "identity.IssueKey"
-	if !p.Has(RolePlatformAdmin) {
-		return APIClient{}, "", errs.E(op, errs.Forbidden, "only a platform admin may issue API keys", "فقط مدیر سامانه می‌تواند کلید API صادر کند")
+	if !p.Has(RolePlatformAdmin) && !(p.Kind == "user" && p.Has(RoleAgencyAdmin) && p.Agency != "" && p.Agency == agency) {
+		return APIClient{}, "", errs.E(op, errs.Forbidden, "only a platform admin or the agency's own admin may issue its API keys",
+			"تنها مدیر سامانه یا مدیر همان دستگاه می‌تواند کلید API آن را صادر کند")
 	}
 	name = strings.TrimSpace(name)
 	if !agencyCode.MatchString(agency) {
@@ -101,38 +105,33 @@ func (id *Identity) IssueKey(ctx context.Context, p Principal, agency, name stri
 	return c, "pjk_" + prefix + "_" + secret, nil
 }
 
-// RevokeKey revokes the API client with the given id. A platform admin may
-// revoke any key; an agency admin only their agency's.
+// RevokeKey revokes the API client with the given id at once; a key being
+// rotated, still valid during its overlap, stops working now. A platform
+// admin may revoke any key; an agency admin only their agency's: another
+// agency's key is NotFound to them, and Forbidden to anyone else.
 func (id *Identity) RevokeKey(ctx context.Context, p Principal, clientID int64) error {
 	const op = "identity.RevokeKey"
 	return id.s.InTx(ctx, func(tx *store.Tx) error {
-		var agency string
-		var revoked sql.NullTime
-		err := tx.QueryRowContext(ctx, "SELECT agency, revoked_at FROM identity_api_clients WHERE id = $1", clientID).Scan(&agency, &revoked)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errs.NotFoundf(op, "API client", "کلاینت API")
-		}
+		c, err := keyForAdmin(ctx, tx, op, p, clientID)
 		if err != nil {
-			return errs.Wrap(op, err)
+			return err
 		}
-		if !p.Has(RolePlatformAdmin) && !(p.Has(RoleAgencyAdmin) && p.Agency == agency) {
-			return errs.E(op, errs.Forbidden, "you may not revoke this key", "اجازهٔ ابطال این کلید را ندارید")
-		}
-		if revoked.Valid {
+		now := id.s.Now()
+		if c.RevokedAt != nil && !now.Before(*c.RevokedAt) {
 			return errs.E(op, errs.Conflict, "the key is already revoked", "این کلید پیش‌تر باطل شده است")
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE identity_api_clients SET revoked_at = $1 WHERE id = $2", id.s.Now(), clientID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE identity_api_clients SET revoked_at = $1 WHERE id = $2", now, clientID); err != nil {
 			return errs.Wrap(op, err)
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.apikey.revoked", Actor: p.Actor(), Agency: agency},
-			map[string]any{"client": clientID})
+		_, err = tx.Append(ctx, store.Event{Kind: "identity.apikey.revoked", Actor: p.Actor(), Agency: c.Agency},
+			map[string]any{"client": clientID, "prefix": c.Prefix})
 		return err
 	})
 }
 
 // APIClients lists the API clients, every agency's when agency is "".
 func (id *Identity) APIClients(ctx context.Context, agency string) ([]APIClient, error) {
-	rows, err := id.s.Read().QueryContext(ctx, `SELECT id, agency, name, key_prefix, created_at, revoked_at
+	rows, err := id.s.Read().QueryContext(ctx, `SELECT `+clientColumns+`
 		FROM identity_api_clients WHERE $1 = '' OR agency = $1 ORDER BY id`, agency)
 	if err != nil {
 		return nil, errs.Wrap("identity.APIClients", err)
@@ -140,14 +139,9 @@ func (id *Identity) APIClients(ctx context.Context, agency string) ([]APIClient,
 	defer rows.Close()
 	var out []APIClient
 	for rows.Next() {
-		var c APIClient
-		var revoked sql.NullTime
-		if err := rows.Scan(&c.ID, &c.Agency, &c.Name, &c.Prefix, &c.CreatedAt, &revoked); err != nil {
+		c, err := scanClient(rows)
+		if err != nil {
 			return nil, errs.Wrap("identity.APIClients", err)
-		}
-		if revoked.Valid {
-			t := revoked.Time
-			c.RevokedAt = &t
 		}
 		out = append(out, c)
 	}
@@ -172,7 +166,8 @@ func (id *Identity) Authenticate(ctx context.Context, key string) (Principal, er
 	if err != nil {
 		return Principal{}, errs.Wrap("identity.Authenticate", err)
 	}
-	if subtle.ConstantTimeCompare([]byte(digest(m[2])), []byte(hash)) != 1 || revoked.Valid {
+	// A key being rotated has its revocation in the future: it works until then.
+	if subtle.ConstantTimeCompare([]byte(digest(m[2])), []byte(hash)) != 1 || (revoked.Valid && !id.s.Now().Before(revoked.Time)) {
 		return Principal{}, errBadToken
 	}
 	return Principal{Kind: "apikey", ID: c.ID, Name: c.Name, Agency: c.Agency}, nil

@@ -9,6 +9,12 @@
 // puts the session's Principal in the request context (FromContext), and
 // Require and RequireRole guard pages and API routes.
 //
+// A person may act for a minor child or a company they represent
+// (relations.go, delegation.go): the relation is recorded from an
+// authoritative source, the session keeps the choice, and it is checked on
+// every request. Agency admins manage their own agency's staff (staff.go) and
+// API keys, which rotate with an overlap (apikey_admin.go).
+//
 // It must never log a key, a session token, a sign-in code or a national
 // code, and must never trust a national code it did not get from a verified
 // ID token (or from a platform admin, for staff).
@@ -36,6 +42,26 @@ type Principal struct {
 	Agency       string // the agency the principal belongs to, if any
 	Roles        []Role
 	NationalCode string // citizens only; personal data: never logged
+
+	// ActingFor is whom the person is acting for, when they act for another
+	// (delegation.go): a minor child's national code or a company's national
+	// id; "" when acting for themselves. Personal data: never logged.
+	ActingFor string
+	// ActingKind is the relation the person acts under: RelGuardian or
+	// RelRepresentative; "" when acting for themselves.
+	ActingKind string
+	// ActingName is the represented party's name, for display.
+	ActingName string
+}
+
+// Subject returns whom an action of the principal is about: the child or
+// company the person acts for, else the person's own national code.
+// Capabilities file cases and documents under it.
+func (p Principal) Subject() string {
+	if p.ActingFor != "" {
+		return p.ActingFor
+	}
+	return p.NationalCode
 }
 
 // System is the principal of work the platform does on its own: demo loading,

@@ -32,6 +32,9 @@ type Session struct {
 	LastSeenAt time.Time
 	ExpiresAt  time.Time // the absolute end; the idle end is LastSeenAt + SessionIdle
 	UserAgent  string    // a summary such as "Firefox, Linux", never the whole header
+	// ActingRelation is the relation the session acts under (delegation.go),
+	// 0 when the person acts for themselves.
+	ActingRelation int64
 }
 
 var errNoSession = errs.E("identity.Session", errs.Unauthorized,
@@ -85,9 +88,10 @@ func (id *Identity) SessionPrincipal(ctx context.Context, token string) (Princip
 	}
 	var s Session
 	var revoked sql.NullTime
-	err := id.s.Read().QueryRowContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, revoked_at, user_agent
+	var acting sql.NullInt64
+	err := id.s.Read().QueryRowContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, revoked_at, user_agent, acting_relation
 		FROM identity_sessions WHERE token_hash = $1`, digest(token)).
-		Scan(&s.ID, &s.PersonID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.UserAgent)
+		Scan(&s.ID, &s.PersonID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.UserAgent, &acting)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, Session{}, errNoSession
 	}
@@ -123,6 +127,13 @@ func (id *Identity) SessionPrincipal(ctx context.Context, token string) (Princip
 	pr, err := id.PrincipalOf(ctx, p)
 	if err != nil {
 		return Principal{}, Session{}, err
+	}
+	if acting.Valid {
+		// Checked on every request: a relation revoked, expired or outgrown
+		// meanwhile stops the acting here.
+		if pr, err = id.actingPrincipal(ctx, pr, &s, acting.Int64); err != nil {
+			return Principal{}, Session{}, errs.Wrap(op, err)
+		}
 	}
 	return pr, s, nil
 }
