@@ -23,6 +23,7 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/identity/idp"
+	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,6 +40,7 @@ type App struct {
 	Catalog  *catalog.Catalog
 	Exchange *exchange.Exchange
 	Gateway  *exchange.Gateway // the exchange gateway, served by the exchange listeners
+	Notifier *notify.Notifier  // the inbox, and SMS and email through their providers
 	Handler  http.Handler      // every HTTP route, wrapped in the shared middleware
 
 	server *http.Server
@@ -49,7 +51,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), exchange.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), exchange.Migrations(), notify.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -97,9 +99,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Gateway.RegisterWorkers()
+	a.Notifier = a.notifier()
+	a.Notifier.RegisterWorkers()
 
 	portal, err := web.New(web.Config{Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
-		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache})
+		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
+		Notifier: a.Notifier, OutboxOpen: cfg.DemoIdP})
 	if err != nil {
 		return fail(err)
 	}
@@ -109,7 +114,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -174,6 +179,22 @@ func (a *App) signIn(ctx context.Context, cookies identity.Cookies) (*identity.R
 	}
 	r, err := a.Identity.NewRelyingParty(ctx, rp)
 	return r, demo, err
+}
+
+// notifier builds the notifier. SMS and email go through notify.Provider:
+// a deployment plugs in its SMS gateway or mail relay by implementing Name
+// and Send (returning notify.Permanent for a number or address that can never
+// work, any other error to be retried) and passing it to notify.New here in
+// place of the outbox. None is built in yet, so every node uses the demo
+// outbox, which sends nothing and shows the messages on /dev/outbox: to
+// anyone in the demo, to platform admins only elsewhere. Outside the demo
+// that is said loudly at start-up.
+func (a *App) notifier() *notify.Notifier {
+	outbox := notify.NewOutbox(a.Store)
+	if !a.Config.DemoIdP {
+		a.Log.Warn("no SMS or email provider is configured: notices reach the in-app inbox only, and SMS and email go to the demo outbox (/dev/outbox, platform admins) without being sent")
+	}
+	return notify.New(a.Store, outbox, outbox).WithBaseURL(a.Config.BaseURL)
 }
 
 // LoadDemo loads the demo data once; it reports whether anything was loaded.
