@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -117,6 +118,9 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 	err := n.s.DB().QueryRowContext(ctx, `SELECT d.channel, d.destination, d.subject, d.body, d.notice_id, d.status, i.recipient
 		FROM notify_deliveries d JOIN notify_inbox i ON i.id = d.notice_id WHERE d.id = $1`, j.Args.DeliveryID).
 		Scan(&m.Channel, &m.To, &m.Subject, &m.Body, &m.NoticeID, &status, &recipient)
+	if errors.Is(err, sql.ErrNoRows) {
+		return river.JobCancel(fmt.Errorf("notify.deliver %d: no such delivery", j.Args.DeliveryID))
+	}
 	if err != nil {
 		return fmt.Errorf("notify.deliver %d: %w", j.Args.DeliveryID, err)
 	}
