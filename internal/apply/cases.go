@@ -687,6 +687,9 @@ func (a *Applications) Transition(ctx context.Context, p identity.Principal, tra
 			if err := tx.QueryRowContext(ctx, `SELECT document FROM apply_cases WHERE id = $1`, c.ID).Scan(&doc); err != nil {
 				return errs.Wrap(op, err)
 			}
+			if doc == "" {
+				return nil // nothing was issued here; the approval already told the applicant
+			}
 			extra["document"] = doc
 		}
 		if g, ok := groundOf(rec, ground); ok && to == Rejected {
