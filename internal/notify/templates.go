@@ -20,6 +20,7 @@ import (
 // names the tracking code, not the service, whose title may be long.
 type def struct {
 	fields           []string // required Data fields
+	optional         []string // fields the texts use when given
 	titleFa, bodyFa  string   // inbox, Persian
 	titleEn, bodyEn  string   // inbox, English
 	sms              string
@@ -84,15 +85,18 @@ var defs = map[string]def{
 		email:   "درخواست «{{.service}}» (کد رهگیری {{.tracking}}) پذیرفته نشد.\nدلیل: {{.reason}}{{with .url}}\nجزئیات: {{.}}{{end}}",
 	},
 	"case.issued": {
-		fields:       []string{"tracking", "service", "document"},
+		// A service whose output is not a document (a registration, a
+		// decision) is issued without one: the texts then say it is done.
+		fields:       []string{"tracking", "service"},
+		optional:     []string{"document"},
 		linkRequired: true,
-		titleFa:      "مجوز شما صادر شد",
-		bodyFa:       "سند «{{.service}}» برای درخواست {{.tracking}} با شناسهٔ {{.document}} صادر شد و در «اسناد من» است.",
-		titleEn:      "Your permit was issued",
-		bodyEn:       "The document for “{{.service}}” (application {{.tracking}}) was issued with identifier {{.document}} and is in “My documents”.",
-		sms:          "سند درخواست {{.tracking}} صادر شد. شناسه: {{.document}}",
-		subject:      "صدور سند {{.document}}",
-		email:        "سند «{{.service}}» برای درخواست {{.tracking}} با شناسهٔ {{.document}} صادر شد.\nمشاهده و بارگیری: {{.url}}",
+		titleFa:      "{{if .document}}مجوز شما صادر شد{{else}}درخواست شما انجام شد{{end}}",
+		bodyFa:       "{{if .document}}سند «{{.service}}» برای درخواست {{.tracking}} با شناسهٔ {{.document}} صادر شد و در «اسناد من» است.{{else}}درخواست «{{.service}}» (کد رهگیری {{.tracking}}) انجام شد.{{end}}",
+		titleEn:      "{{if .document}}Your permit was issued{{else}}Your application was completed{{end}}",
+		bodyEn:       "{{if .document}}The document for “{{.service}}” (application {{.tracking}}) was issued with identifier {{.document}} and is in “My documents”.{{else}}Your application for “{{.service}}” (tracking code {{.tracking}}) was completed.{{end}}",
+		sms:          "{{if .document}}سند درخواست {{.tracking}} صادر شد. شناسه: {{.document}}{{else}}درخواست {{.tracking}} انجام شد.{{end}}",
+		subject:      "{{if .document}}صدور سند {{.document}}{{else}}انجام درخواست {{.tracking}}{{end}}",
+		email:        "{{if .document}}سند «{{.service}}» برای درخواست {{.tracking}} با شناسهٔ {{.document}} صادر شد.\nمشاهده و بارگیری: {{.url}}{{else}}درخواست «{{.service}}» (کد رهگیری {{.tracking}}) انجام شد.\nجزئیات: {{.url}}{{end}}",
 	},
 	"case.withdrawn": {
 		fields:  []string{"tracking", "service"},
@@ -168,7 +172,7 @@ func Templates() []string {
 }
 
 // Fields returns the Data fields template key requires, or nil for an
-// unknown key.
+// unknown key. Optional returns those it uses when given.
 func Fields(key string) []string {
 	d, ok := defs[key]
 	if !ok {
@@ -180,6 +184,9 @@ func Fields(key string) []string {
 	}
 	return f
 }
+
+// Optional returns the Data fields template key uses when they are given.
+func Optional(key string) []string { return slices.Clone(defs[key].optional) }
 
 // parseDate reads a deadline: RFC 3339 or a plain date.
 func parseDate(s string) (time.Time, error) {
@@ -294,7 +301,10 @@ func render(key string, data map[string]string, baseURL string) (rendered, error
 		return rendered{}, &errs.Error{Op: op, Kind: errs.Invalid, En: "the link of the notice must be a path or an https URL",
 			Fa: "پیوند پیام باید مسیری در پنجره یا نشانی https باشد", Fields: []errs.FieldError{{Field: "data.link", En: "invalid", Fa: "نادرست"}}}
 	}
-	d := make(map[string]string, len(data)+1)
+	d := make(map[string]string, len(data)+len(p.optional)+1)
+	for _, f := range p.optional {
+		d[f] = ""
+	}
 	for k, v := range data {
 		d[k] = strings.TrimSpace(v)
 	}

@@ -57,11 +57,23 @@ func TestTemplatesRender(t *testing.T) {
 			}
 		})
 	}
-	_, _, email, _, _, _, _, _ := notify.Render("case.issued", dataFor("case.issued"), "https://panjare.example.ir")
-	if !strings.Contains(email, "https://panjare.example.ir/me/documents/D7K3-9QXM-4") {
-		t.Errorf("issued email has no absolute document link: %q", email)
+	// case.issued names the document when there is one, and says the
+	// application is done when the service issues none.
+	withDoc := dataFor("case.issued")
+	withDoc["document"] = sample["document"]
+	sms, _, email, _, bodyFa, _, _, _ := notify.Render("case.issued", withDoc, "https://panjare.example.ir")
+	if !strings.Contains(email, "https://panjare.example.ir/me/documents/D7K3-9QXM-4") || !strings.Contains(bodyFa, "D7K3-9QXM-4") ||
+		!strings.Contains(sms, "D7K3-9QXM-4") || notify.SMSParts(sms) != 1 {
+		t.Errorf("issued with a document: %q / %q / %q", sms, bodyFa, email)
 	}
-	_, _, _, _, bodyFa, _, bodyEn, _ := notify.Render("payment.confirmed", dataFor("payment.confirmed"), "")
+	sms, _, _, _, bodyFa, _, bodyEn, _ := notify.Render("case.issued", dataFor("case.issued"), "")
+	if !strings.Contains(bodyFa, "انجام شد") || !strings.Contains(bodyEn, "was completed") || !strings.Contains(sms, "انجام شد") {
+		t.Errorf("issued without a document: %q / %q / %q", sms, bodyFa, bodyEn)
+	}
+	if got := notify.Optional("case.issued"); len(got) != 1 || got[0] != "document" {
+		t.Errorf("optional fields of case.issued: %v", got)
+	}
+	_, _, _, _, bodyFa, _, bodyEn, _ = notify.Render("payment.confirmed", dataFor("payment.confirmed"), "")
 	if !strings.Contains(bodyFa, "۱٬۲۵۰٬۰۰۰ ریال") || !strings.Contains(bodyEn, "1,250,000 rials") {
 		t.Errorf("amount not grouped: %q / %q", bodyFa, bodyEn)
 	}
