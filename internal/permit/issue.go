@@ -42,7 +42,12 @@ func (c Claims) Expired(now time.Time) bool {
 	return c.ValidUntil != 0 && !now.Before(time.Unix(c.ValidUntil, 0))
 }
 
-// Limits on what a document carries, so that its JWS still fits a QR code.
+// MaxJWSBytes is the most a document's JWS may weigh: what a QR code of
+// version 40 at error correction level L holds in byte mode. The QR carries
+// the JWS itself, so a larger document could not be verified offline.
+const MaxJWSBytes = 2953
+
+// Limits on each part of a document; MaxJWSBytes bounds the whole.
 const (
 	maxFields     = 20
 	maxLabelRunes = 80
@@ -220,6 +225,12 @@ func (p *Permits) IssueTx(ctx context.Context, tx *store.Tx, pr identity.Princip
 		compact, err := obj.CompactSerialize()
 		if err != nil {
 			return Document{}, errs.Wrap(op, err)
+		}
+		if len(compact) > MaxJWSBytes {
+			e := errs.E(op, errs.Invalid, "the document carries too much text to fit its QR code; shorten the fields",
+				"متن سند بیش از گنجایش رمزینهٔ QR آن است؛ موارد سند را کوتاه‌تر کنید")
+			e.Fields = []errs.FieldError{{Field: "fields", En: e.En, Fa: e.Fa}}
+			return Document{}, e
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO permit_documents
 			(id, agency, service, holder, holder_name, case_ref, kid, claims, jws, issued_at, valid_from, valid_until)
