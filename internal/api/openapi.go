@@ -42,7 +42,7 @@ func (a *API) document() map[string]any {
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "panjare_session",
 					"description": "The portal's session cookie, set when a person signs in."},
 			},
-			"schemas": schemas(),
+			"schemas": mergeSchemas(schemas(), agencyAdminSchemas()),
 		},
 	}
 }
