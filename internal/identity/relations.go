@@ -202,6 +202,7 @@ func (id *Identity) RecordChildren(ctx context.Context, p Principal) ([]Relation
 		}
 	}
 	err = id.s.InTx(ctx, func(tx *store.Tx) error {
+		changed := false
 		held, err := relationsOf(ctx, tx, p.ID, RelGuardian)
 		if err != nil {
 			return err
@@ -219,6 +220,7 @@ func (id *Identity) RecordChildren(ctx context.Context, p Principal) ([]Relation
 					map[string]any{"relation": r.ID, "kind": r.Kind, "reason": "registry", "person": p.ID}); err != nil {
 					return err
 				}
+				changed = true
 				continue
 			}
 			delete(minors, r.Other)
@@ -230,6 +232,7 @@ func (id *Identity) RecordChildren(ctx context.Context, p Principal) ([]Relation
 				map[string]any{"relation": r.ID, "kind": r.Kind, "source": FamilyInquiry, "person": p.ID}); err != nil {
 				return err
 			}
+			changed = true
 		}
 		for _, c := range children { // in the registry's order
 			if _, ok := minors[c.NationalCode]; !ok {
@@ -245,10 +248,14 @@ func (id *Identity) RecordChildren(ctx context.Context, p Principal) ([]Relation
 				map[string]any{"relation": rid, "kind": RelGuardian, "source": FamilyInquiry, "person": p.ID}); err != nil {
 				return err
 			}
+			changed = true
+		}
+		if !changed {
+			return errNothingToDo // no minor child, then or now
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errNothingToDo) {
 		return nil, errs.Wrap(op, err)
 	}
 	return id.Relations(ctx, p.ID)
