@@ -96,3 +96,7 @@ func (id *Identity) RotateKey(ctx context.Context, p Principal, clientID int64, 
 	}
 	return next, "pjk_" + prefix + "_" + secret, nil
 }
+
+// Now returns the identity capability's clock (the store's), so that pages
+// tell a key's or relation's state by the same time the checks use.
+func (id *Identity) Now() time.Time { return id.s.Now() }
