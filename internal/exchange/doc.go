@@ -33,6 +33,9 @@
 // legal basis (the law or purpose that allows it) or, for personal data
 // only, requires the citizen's consent.
 //
+// A subsystem's agency registers the base URL its asynchronous answers may
+// be POSTed to (SetCallback); the gateway calls back nowhere else.
+//
 // Consents are given and withdrawn by citizens themselves: a named client
 // may read a named personal-data service about them, for a purpose, until a
 // time (at most five years).
@@ -62,7 +65,7 @@
 //
 // The package owns every table prefixed exchange_; nothing else writes them.
 // Every change happens in store.InTx with an event (exchange.member.registered,
-// exchange.subsystem.registered, exchange.service.registered,
+// exchange.subsystem.registered, exchange.subsystem.callback, exchange.service.registered,
 // exchange.right.granted, exchange.right.revoked, exchange.consent.given,
 // exchange.consent.withdrawn, exchange.certificate.issued,
 // exchange.certificate.revoked, exchange.ca.created).

@@ -157,6 +157,7 @@ func (l *messageLog) close() {
 func (l *messageLog) run() {
 	defer l.wg.Done()
 	batch := make([]logEntry, 0, l.maxBatch)
+	loaded := false
 	for {
 		select {
 		case e := <-l.in:
@@ -183,7 +184,19 @@ func (l *messageLog) run() {
 				l.flush(batch)
 			}
 		}
-		if l.linger > 0 {
+	more0:
+		for len(batch) < l.maxBatch {
+			select {
+			case e := <-l.in:
+				batch = append(batch, e)
+			default:
+				break more0
+			}
+		}
+		// Under load (the last commit was shared) wait a little for more
+		// records, so that many share one commit: the commit, not the rows,
+		// is what costs most. A lone record under light load commits at once.
+		if l.linger > 0 && loaded && len(batch) < l.maxBatch {
 			timer := time.NewTimer(l.linger)
 		collect:
 			for len(batch) < l.maxBatch {
@@ -206,6 +219,7 @@ func (l *messageLog) run() {
 			}
 		}
 		l.flush(batch)
+		loaded = len(batch) > 1
 	}
 }
 

@@ -44,13 +44,20 @@ const receiptVersion = "panjare-exchange-receipt-v1"
 // order, one a line. Fields cannot hold a newline (identifiers and paths are
 // checked before signing), so the encoding is unambiguous.
 func (r Receipt) Canonical() []byte {
-	var b strings.Builder
-	for _, s := range []string{receiptVersion, r.MessageID, r.Client, r.Service, r.Method, r.Path,
-		strconv.Itoa(r.Status), r.At.UTC().Format(time.RFC3339Nano), r.RequestDigest, r.ResponseDigest} {
-		b.WriteString(s)
-		b.WriteByte('\n')
+	b := make([]byte, 0, len(receiptVersion)+len(r.MessageID)+len(r.Client)+len(r.Service)+len(r.Method)+len(r.Path)+
+		len(r.RequestDigest)+len(r.ResponseDigest)+48)
+	for _, s := range []string{receiptVersion, r.MessageID, r.Client, r.Service, r.Method, r.Path} {
+		b = append(b, s...)
+		b = append(b, '\n')
 	}
-	return []byte(b.String())
+	b = strconv.AppendInt(b, int64(r.Status), 10)
+	b = append(b, '\n')
+	b = r.At.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '\n')
+	b = append(b, r.RequestDigest...)
+	b = append(b, '\n')
+	b = append(b, r.ResponseDigest...)
+	return append(b, '\n')
 }
 
 func (r Receipt) valid() bool {
