@@ -32,6 +32,18 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /me/inbox", w.handle(w.inbox))
 	mux.Handle("POST /me/inbox/{id}/read", w.handle(w.markRead))
 	mux.Handle("GET /dev/outbox", w.handle(w.outbox))
+	// Acting for a child or a company, and the agency admin's staff and
+	// keys (acting.go, agency_admin.go).
+	mux.Handle("GET /me/acting", w.handle(w.acting))
+	mux.Handle("POST /me/acting", w.handle(w.chooseActing))
+	mux.Handle("POST /me/acting/children", w.handle(w.findChildren))
+	mux.Handle("GET /agency/staff", w.handle(w.agencyStaff))
+	mux.Handle("POST /agency/staff", w.handle(w.addStaff))
+	mux.Handle("POST /agency/staff/remove", w.handle(w.removeStaff))
+	mux.Handle("GET /agency/keys", w.handle(w.agencyKeys))
+	mux.Handle("POST /agency/keys", w.handle(w.issueKey))
+	mux.Handle("POST /agency/keys/{id}/rotate", w.handle(w.rotateKey))
+	mux.Handle("POST /agency/keys/{id}/revoke", w.handle(w.revokeKey))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

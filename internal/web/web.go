@@ -106,7 +106,7 @@ type Web struct {
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
-var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox"}
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys"}
 
 // New parses the templates and fingerprints the static files.
 func New(cfg Config) (*Web, error) {
@@ -221,6 +221,9 @@ type pageUser struct {
 	Name   string
 	Inbox  bool // whether to link the inbox: a citizen, with notices on
 	Unread int  // unread messages in the inbox
+	// ActingFor is the name of whom the person acts for (acting.go), shown
+	// in the header on every page; "" when acting for themselves.
+	ActingFor string
 }
 
 // render writes the page name with data, in r's language, with status.
@@ -254,7 +257,7 @@ func (w *Web) execute(r *http.Request, name, title, section string, data any) (*
 		SignIn: w.rp != nil,
 	}
 	if pr, ok := identity.FromContext(r.Context()); ok && pr.Kind == "user" {
-		p.User = &pageUser{Name: pr.Name}
+		p.User = &pageUser{Name: pr.Name, ActingFor: actingLabel(pr)}
 		if w.notes != nil && pr.NationalCode != "" {
 			p.User.Inbox = true
 			// The count is a courtesy: a failure to read it must not cost
