@@ -24,6 +24,7 @@ const exchangeUsage = `panjare exchange: the inter-agency exchange registry
   exchange member list
   exchange subsystem add --id IR/GOV/NOCR/population --name NAME
   exchange subsystem list
+  exchange subsystem callback --id ID (--url URL | --clear)   the base URL its asynchronous answers may be POSTed to
   exchange service add   --id IR/GOV/NOCR/population/person-identity --backend URL --openapi FILE
                          [--personal] [--title TITLE] [--title-en TITLE] [--version V]
   exchange service list  --provider IR/GOV/NOCR/population
@@ -73,7 +74,8 @@ func exchangeCmd(ctx context.Context, args []string, getenv func(string) string,
 		class, code, name, nameEn, id, backend, openapiFile, title, titleEn, version string
 		provider, subsystem, out, serial, reason, service, clientID, basis, endpoint string
 		expires                                                                      string
-		personal, consent                                                            bool
+		personal, consent, clear                                                     bool
+		callbackURL                                                                  string
 		days                                                                         int
 		right                                                                        int64
 	)
@@ -87,6 +89,10 @@ func exchangeCmd(ctx context.Context, args []string, getenv func(string) string,
 	case "subsystem add":
 		fs.StringVar(&id, "id", "", "subsystem identifier INSTANCE/CLASS/MEMBER/SUBSYSTEM")
 		fs.StringVar(&name, "name", "", "the subsystem's name in Persian")
+	case "subsystem callback":
+		fs.StringVar(&id, "id", "", "subsystem identifier INSTANCE/CLASS/MEMBER/SUBSYSTEM")
+		fs.StringVar(&callbackURL, "url", "", "the base URL, such as https://tax.example.ir/exchange/callbacks; callbacks must lie under it")
+		fs.BoolVar(&clear, "clear", false, "remove the registered base: the subsystem's answers are then only polled")
 	case "service add":
 		fs.StringVar(&id, "id", "", "service identifier INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE")
 		fs.StringVar(&backend, "backend", "", "the provider's back end, http(s)://host:port/base")
@@ -145,6 +151,10 @@ func exchangeCmd(ctx context.Context, args []string, getenv func(string) string,
 		err = required("class", class, "code", code, "name", name)
 	case "subsystem add":
 		err = required("id", id, "name", name)
+	case "subsystem callback":
+		if err = required("id", id); err == nil && (callbackURL == "") == !clear {
+			err = usageError{"exchange subsystem callback: give either --url URL or --clear"}
+		}
 	case "service add":
 		err = required("id", id, "backend", backend, "openapi", openapiFile)
 	case "service list", "rights":
@@ -209,6 +219,19 @@ func exchangeCmd(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 		fmt.Fprintln(stdout, "registered subsystem", sid)
+	case "subsystem callback":
+		sid, err := exchange.ParseSubsystemID(id)
+		if err != nil {
+			return err
+		}
+		if err := x.SetCallback(ctx, exchange.OperatorFor(sid.Member), sid, callbackURL); err != nil {
+			return err
+		}
+		if clear {
+			fmt.Fprintln(stdout, "removed the callback base of", sid)
+		} else {
+			fmt.Fprintln(stdout, "callbacks of", sid, "may go under", callbackURL)
+		}
 	case "subsystem list":
 		list, err := x.Subsystems(ctx)
 		if err != nil {

@@ -63,6 +63,15 @@ func TestExchangeCommands(t *testing.T) {
 	if out := exec(0, "subsystem", "list"); !strings.Contains(out, "IR/GOV/INTA/tax") {
 		t.Errorf("subsystem list: %s", out)
 	}
+	exec(2, "subsystem", "callback", "--id", "IR/GOV/INTA/tax")
+	exec(2, "subsystem", "callback", "--id", "IR/GOV/INTA/tax", "--url", "https://tax.example.ir/cb", "--clear")
+	if out := exec(1, "subsystem", "callback", "--id", "IR/GOV/INTA/tax", "--url", "ftp://tax.example.ir/cb"); !strings.Contains(out, "callback base") {
+		t.Errorf("bad callback base: %s", out)
+	}
+	if out := exec(0, "subsystem", "callback", "--id", "IR/GOV/INTA/tax", "--url", "https://tax.example.ir/cb"); !strings.Contains(out, "https://tax.example.ir/cb") {
+		t.Errorf("subsystem callback: %s", out)
+	}
+	exec(0, "subsystem", "callback", "--id", "IR/GOV/INTA/tax", "--clear")
 
 	svc := "IR/GOV/NOCR/population/person-identity"
 	exec(2, "service", "add", "--id", svc, "--backend", "http://127.0.0.1:9101/identity")
