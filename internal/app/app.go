@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -99,6 +100,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Gateway.RegisterWorkers()
+	// Guardians are established from the civil registry's family record,
+	// asked through the exchange like any other once-only inquiry.
+	a.Identity.UseFamilyRegistry(identity.FamilyFromEvidence(func(ctx context.Context, subject, inquiry, purpose string) (json.RawMessage, error) {
+		body, _, err := a.Gateway.Evidence(ctx, subject, inquiry, purpose)
+		return body, err
+	}))
 	a.Notifier = a.notifier()
 	a.Notifier.RegisterWorkers()
 
@@ -215,6 +222,12 @@ func (a *App) StartDemoExchange(ctx context.Context, firstPort int) (*backoffice
 	if err := demo.LoadExchange(ctx, a.Exchange, set); err != nil {
 		set.Close(ctx)
 		return nil, fmt.Errorf("registering the demo exchange: %w", err)
+	}
+	// The demo people: NOCR's admin and operator, a company representative,
+	// and a mother whose children are looked up through the exchange. A
+	// failure here leaves the demo usable, so it is only logged.
+	if err := demo.LoadPeople(ctx, a.Identity, set.People); err != nil {
+		a.Log.Warn("demo people not loaded", "err", err.Error())
 	}
 	a.backOffices = set
 	return set, nil
