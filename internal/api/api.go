@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/exchange"
@@ -31,6 +32,10 @@ type Config struct {
 	Log      *slog.Logger
 	BaseURL  string // the portal's public URL, for links in the JSON-LD export
 	Version  string
+
+	// Apply serves the citizen's applications and the payment callback;
+	// nil: those endpoints answer 503.
+	Apply *apply.Applications
 }
 
 // API serves the JSON API.

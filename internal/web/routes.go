@@ -44,6 +44,19 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /agency/keys", w.handle(w.issueKey))
 	mux.Handle("POST /agency/keys/{id}/rotate", w.handle(w.rotateKey))
 	mux.Handle("POST /agency/keys/{id}/revoke", w.handle(w.revokeKey))
+	// Applications: the form, the citizen's cases and payment, and the
+	// agency's decision pages (apply.go, cases.go).
+	mux.Handle("GET /apply/{id}", w.handle(w.applyForm))
+	mux.Handle("POST /apply/{id}", w.handle(w.submitApplication))
+	mux.Handle("GET /me/cases", w.handle(w.myCases))
+	mux.Handle("GET /me/cases/{tracking}", w.handle(w.myCase))
+	mux.Handle("GET /me/cases/{tracking}/payment", w.handle(w.paymentReturn))
+	mux.Handle("GET /me/cases/{tracking}/uploads/{id}", w.handle(w.caseUpload))
+	mux.Handle("POST /me/cases/{tracking}/{action}", w.handle(w.caseAction))
+	mux.Handle("GET /agency/cases", w.handle(w.agencyCases))
+	mux.Handle("GET /agency/cases/{tracking}", w.handle(w.agencyCase))
+	mux.Handle("GET /agency/cases/{tracking}/uploads/{id}", w.handle(w.caseUpload))
+	mux.Handle("POST /agency/cases/{tracking}/decide", w.handle(w.agencyDecide))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

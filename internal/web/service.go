@@ -49,6 +49,7 @@ type serviceView struct {
 	Retired      bool
 	RetiredAt    *time.Time
 	StartURL     string // the record's URL, when it is a safe http(s) link
+	ApplyHere    bool   // StartURL is this portal's own application form
 }
 
 // service is the page of one service, /services/{id}.
@@ -125,6 +126,9 @@ func (w *Web) service(rw http.ResponseWriter, r *http.Request) error {
 	}
 	if u, err := url.Parse(rec.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 		v.StartURL = u.String()
+	}
+	if w.ap != nil && rec.Stages.Request && svc.Status == catalog.Published {
+		v.StartURL, v.ApplyHere = "/apply/"+svc.ID, true
 	}
 	buf, err := w.execute(r, "service", pickText(l, rec.TitleFa, rec.TitleEn), "services", v)
 	if err != nil {

@@ -34,6 +34,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/exchange"
@@ -67,6 +68,9 @@ type Config struct {
 	// nil those pages answer 503.
 	Exchange *exchange.Exchange
 	Gateway  *exchange.Gateway
+	// Apply serves the application form, the citizen's cases and the
+	// agency's decision pages; when nil those pages answer 503.
+	Apply *apply.Applications
 	// NoPageCache renders every service page afresh; benchmarks use it to
 	// measure the rendering path that a signed-in visitor always takes.
 	NoPageCache bool
@@ -101,6 +105,8 @@ type Web struct {
 	x  *exchange.Exchange
 	gw *exchange.Gateway
 
+	ap *apply.Applications
+
 	notes      *notify.Notifier
 	outboxOpen bool
 }
@@ -114,7 +120,7 @@ func New(cfg Config) (*Web, error) {
 		return nil, errs.E("web.New", errs.Internal, "web: a catalog is required", "")
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
-		x: cfg.Exchange, gw: cfg.Gateway, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen}
+		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -179,7 +185,7 @@ func (w *Web) parse(tfs fs.FS) (map[lang]map[string]*template.Template, error) {
 			return nil, err
 		}
 		pages := map[string]*template.Template{}
-		for _, name := range pageNames {
+		for _, name := range append(pageNames[:len(pageNames):len(pageNames)], applyPages...) {
 			t, err := base.Clone()
 			if err != nil {
 				return nil, err

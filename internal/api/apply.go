@@ -1,0 +1,213 @@
+package api
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/panjare/panjare/internal/apply"
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/httpx"
+	"github.com/panjare/panjare/internal/identity"
+)
+
+// The citizen's applications as JSON (with the portal's session cookie),
+// and the payment provider's callback. The agency side of cases (queue,
+// decisions, webhooks) is a later part of the API.
+
+var errNoApply = errs.E("api.apply", errs.Unavailable, "applications are not available on this server", "ثبت درخواست در این سامانه فعال نیست")
+
+// citizen returns the signed-in citizen of a session request.
+func citizen(r *http.Request, op string) (identity.Principal, error) {
+	p, err := identity.Require(r.Context())
+	if err != nil {
+		return p, errs.E(op, errs.Unauthorized, "sign in to the portal first: this endpoint reads the session cookie",
+			"نخست در درگاه وارد شوید: این نشانی با کوکی نشست کار می‌کند")
+	}
+	if p.NationalCode == "" {
+		return p, errs.E(op, errs.Forbidden, "only a citizen signed in with a national code has applications",
+			"تنها شهروندی که با کد ملی وارد شده است درخواست دارد")
+	}
+	return p, nil
+}
+
+// applicationRequest is the body of POST /api/v1/services/{id}/applications.
+type applicationRequest struct {
+	Data map[string]string `json:"data"`
+}
+
+// caseList is a list of cases.
+type caseList struct {
+	Items []apply.Case `json:"items"`
+}
+
+func (a *API) applyRoutes() []route {
+	id := param{name: "id", in: "path", schema: "string", desc: "The 7-digit service identifier (Persian digits accepted).", required: true}
+	tracking := param{name: "tracking", in: "path", schema: "string", desc: "The case's tracking code, such as 1405-0932-8471 (Persian digits and no dashes accepted).", required: true}
+	return []route{
+		{method: "GET", pattern: "/api/v1/services/{id}/form", op: "getApplicationForm", tag: "me", session: true,
+			summary: "The application form of a service: its JSON Schema (draft 2020-12) with Persian titles, the uploads it asks, the evidence fetched from other agencies instead of asked, and the citizen's saved draft.",
+			params:  []param{id}, responses: map[int]string{200: "ApplicationForm", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem"},
+			handler: a.applicationForm},
+		{method: "PUT", pattern: "/api/v1/services/{id}/draft", op: "saveApplicationDraft", tag: "me", session: true,
+			summary: "Save the citizen's unfinished form.", params: []param{id}, body: "ApplicationRequest",
+			responses: map[int]string{204: "", 400: "Problem", 401: "Problem", 404: "Problem", 413: "Problem"}, handler: a.saveDraft},
+		{method: "POST", pattern: "/api/v1/services/{id}/applications", op: "submitApplication", tag: "me", session: true,
+			summary: "Submit an application. Forms that ask for uploads are submitted through the portal's multipart form. Every wrong field is named in the problem's fields, in Persian and English; nothing is stored then.",
+			params:  []param{id}, body: "ApplicationRequest",
+			responses: map[int]string{201: "Case", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem", 413: "Problem"},
+			handler:   a.submitApplication},
+		{method: "GET", pattern: "/api/v1/me/cases", op: "listMyCases", tag: "me", session: true,
+			summary: "The signed-in citizen's applications, newest first.", responses: map[int]string{200: "CaseList", 401: "Problem", 403: "Problem"},
+			handler: a.myCases},
+		{method: "GET", pattern: "/api/v1/me/cases/{tracking}", op: "getMyCase", tag: "me", session: true,
+			summary: "One of the citizen's applications with its evidence, timeline, payments, feedback and complaints. Another person's case is 404.",
+			params:  []param{tracking}, responses: map[int]string{200: "Case", 401: "Problem", 404: "Problem"}, handler: a.myCase},
+		{method: "POST", pattern: apply.SandboxCallbackPath, op: "sandboxPaymentCallback", tag: "payments",
+			summary:   "The sandbox payment provider's server-to-server callback, authenticated by an HMAC-SHA256 of the body in X-Sandbox-Signature. Only this confirms a payment; a replay changes nothing.",
+			responses: map[int]string{204: "", 400: "Problem", 403: "Problem", 404: "Problem", 503: "Problem"}, handler: a.paymentCallback},
+	}
+}
+
+func (a *API) applicationForm(w http.ResponseWriter, r *http.Request) error {
+	p, err := citizen(r, "api.applicationForm")
+	if err != nil {
+		return err
+	}
+	if a.cfg.Apply == nil {
+		return errNoApply
+	}
+	f, err := a.cfg.Apply.Form(r.Context(), r.PathValue("id"), p)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpx.WriteJSON(w, http.StatusOK, f)
+}
+
+func (a *API) saveDraft(w http.ResponseWriter, r *http.Request) error {
+	p, err := citizen(r, "api.saveDraft")
+	if err != nil {
+		return err
+	}
+	if a.cfg.Apply == nil {
+		return errNoApply
+	}
+	var req applicationRequest
+	if err := httpx.DecodeJSON(w, r, &req, 256<<10); err != nil {
+		return err
+	}
+	if err := a.cfg.Apply.SaveDraft(r.Context(), p, r.PathValue("id"), req.Data); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) submitApplication(w http.ResponseWriter, r *http.Request) error {
+	p, err := citizen(r, "api.submitApplication")
+	if err != nil {
+		return err
+	}
+	if a.cfg.Apply == nil {
+		return errNoApply
+	}
+	var req applicationRequest
+	if err := httpx.DecodeJSON(w, r, &req, 256<<10); err != nil {
+		return err
+	}
+	c, err := a.cfg.Apply.Submit(r.Context(), p, r.PathValue("id"), req.Data, nil)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/me/cases/"+c.Tracking)
+	return httpx.WriteJSON(w, http.StatusCreated, c)
+}
+
+func (a *API) myCases(w http.ResponseWriter, r *http.Request) error {
+	p, err := citizen(r, "api.myCases")
+	if err != nil {
+		return err
+	}
+	if a.cfg.Apply == nil {
+		return errNoApply
+	}
+	list, err := a.cfg.Apply.MyCases(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []apply.Case{}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpx.WriteJSON(w, http.StatusOK, caseList{Items: list})
+}
+
+func (a *API) myCase(w http.ResponseWriter, r *http.Request) error {
+	p, err := identity.Require(r.Context())
+	if err != nil {
+		return errs.E("api.myCase", errs.Unauthorized, "sign in to the portal first", "نخست در درگاه وارد شوید")
+	}
+	if a.cfg.Apply == nil {
+		return errNoApply
+	}
+	c, err := a.cfg.Apply.Case(r.Context(), p, r.PathValue("tracking"))
+	if err != nil {
+		return err
+	}
+	if c.Applicant != p.NationalCode {
+		return errs.E("api.myCase", errs.NotFound, "no case with this tracking code", "پرونده‌ای با این کد رهگیری پیدا نشد")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpx.WriteJSON(w, http.StatusOK, c)
+}
+
+// paymentCallback passes the provider's callback, unread, to apply, which
+// has the provider authenticate it.
+func (a *API) paymentCallback(w http.ResponseWriter, r *http.Request) error {
+	if a.cfg.Apply == nil {
+		return errNoApply
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
+	if err != nil {
+		return errs.E("api.paymentCallback", errs.TooLarge, "the callback is too large", "پیام درگاه بیش از اندازه بزرگ است")
+	}
+	if err := a.cfg.Apply.PaymentCallback(r.Context(), r.Header, body); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// applySchemas are the schemas of the application endpoints.
+func applySchemas() map[string]any {
+	dt := map[string]any{"type": "string", "format": "date-time"}
+	state := enum("submitted", "in_review", "needs_info", "approved", "rejected", "issued", "withdrawn")
+	return map[string]any{
+		"ApplicationRequest": obj([]string{"data"}, map[string]any{"data": map[string]any{"type": "object",
+			"additionalProperties": map[string]any{"type": "string"}, "description": "The form's text fields by name (see the form's schema)."}}),
+		"ApplicationForm": obj([]string{"service", "schema", "fields"}, map[string]any{
+			"service": str("The service identifier."), "title_fa": str("The service's Persian title."), "agency": str("The competent agency's code."),
+			"fee_rials": integer,
+			"schema":    map[string]any{"type": "object", "description": "The JSON Schema (draft 2020-12) of the text fields, titled in Persian (x-title-en in English)."},
+			"fields": arr(obj([]string{"name", "kind"}, map[string]any{"name": str("The field's key."), "kind": enum("text", "file"),
+				"label_fa": str("Label."), "label_en": str("Label in English."), "required": boolean})),
+			"fetched": arr(obj([]string{"code", "agency"}, map[string]any{"code": str("Evidence code."), "agency": str("The agency that holds it; the citizen need not bring it."),
+				"inquiry": str("The exchange data service, MEMBER/SERVICE.")})),
+			"draft": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
+		}),
+		"Case": obj([]string{"tracking", "service", "state", "submitted_at", "deadline"}, map[string]any{
+			"tracking": str("The tracking code, 12 digits in three groups with a check digit."), "service": str("Service identifier."),
+			"title_fa": str("The service's title."), "agency": str("The competent agency."), "state": state,
+			"fee_rials": integer, "paid": boolean, "submitted_at": dt, "deadline": dt, "overdue_at": dt, "decided_at": dt,
+			"ground": str("The published refusal ground's code, when refused."), "ground_fa": str("Its text."), "reason": str("The reason given."),
+			"document": str("The issued document's id."),
+			"evidence": arr(obj([]string{"code", "source", "state"}, map[string]any{"code": str("Evidence code."),
+				"source": enum("inquiry", "upload", "declaration", "paper"), "held_by": str("The agency that holds it."),
+				"state":      enum("fetched", "pending", "missing", "uploaded", "declared", "to_bring"),
+				"message_id": str("The exchange's message id of the inquiry."), "digest": str("SHA-256 of the answer or upload.")})),
+			"timeline": arr(obj([]string{"at", "kind", "actor"}, map[string]any{"at": dt, "kind": str("Event kind."), "actor": str("Who."),
+				"from": state, "to": state, "reason": str("Why.")})),
+		}),
+		"CaseList": obj([]string{"items"}, map[string]any{"items": arr(ref("Case"))}),
+	}
+}

@@ -1,0 +1,321 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/panjare/panjare/internal/apply"
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/persian"
+)
+
+// casesView is the data of /me/cases and /agency/cases.
+type casesView struct {
+	Cases   []apply.Case
+	Agency  string      // /agency/cases: the agency's code
+	State   apply.State // the queue's filter
+	Overdue bool
+	States  []apply.State
+}
+
+// caseView is the data of /me/cases/{tracking} and /agency/cases/{tracking}.
+type caseView struct {
+	Case    apply.Case
+	New     bool // just submitted
+	Done    string
+	Agency  bool // the agency's view
+	Grounds []groundOption
+	Sources map[string]string // evidence code → the holding agency's name
+	Actions []apply.State     // the transitions the agency may take
+	CanPay  bool
+	CanRate bool
+	Open    bool
+	Ratings []string // 1 to 5, for the feedback form
+}
+
+type groundOption struct{ Code, Text string }
+
+// myCases lists the signed-in citizen's cases.
+func (w *Web) myCases(rw http.ResponseWriter, r *http.Request) error {
+	p, ok := w.citizen(rw, r)
+	if !ok {
+		return nil
+	}
+	if w.ap == nil {
+		return errNoApply
+	}
+	list, err := w.ap.MyCases(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return w.render(rw, r, http.StatusOK, "cases", translate(langOf(r), "cases.title"), "me", casesView{Cases: list})
+}
+
+// caseFor fills the view of one case for p.
+func (w *Web) caseFor(r *http.Request, p identity.Principal, tracking string, agency bool) (caseView, error) {
+	c, err := w.ap.Case(r.Context(), p, tracking)
+	if err != nil {
+		return caseView{}, err
+	}
+	// The applicant's page is for the applicant, the agency's for the
+	// agency: anyone else gets the same 404 as for a case that does not
+	// exist.
+	if (agency && (p.Agency == "" || p.Agency != c.Agency)) || (!agency && c.Applicant != p.NationalCode) {
+		return caseView{}, errs.E("web.case", errs.NotFound, "no case with this tracking code", "پرونده‌ای با این کد رهگیری پیدا نشد")
+	}
+	l := langOf(r)
+	v := caseView{Case: c, Agency: agency, Sources: map[string]string{}, Open: c.Open(), Ratings: []string{"1", "2", "3", "4", "5"}}
+	ags, err := w.agencyC.get(r.Context())
+	if err == nil {
+		for _, e := range c.Evidence {
+			if e.HeldBy != "" {
+				a := agencyOr(ags.byCode, e.HeldBy)
+				v.Sources[e.Code] = pickText(l, a.NameFa, a.NameEn)
+			}
+		}
+	}
+	if svc, err := w.cat.Service(r.Context(), c.Service); err == nil && svc.Record.Permit != nil {
+		for _, g := range svc.Record.Permit.RefusalGrounds {
+			v.Grounds = append(v.Grounds, groundOption{Code: g.Code, Text: pickText(l, g.TextFa, g.TextEn)})
+		}
+	}
+	for _, to := range apply.States {
+		if apply.Legal(c.State, to) && to != apply.Withdrawn {
+			v.Actions = append(v.Actions, to)
+		}
+	}
+	v.CanPay = !agency && c.FeeRials > 0 && !c.Paid && c.Open()
+	v.CanRate = !agency && c.State.Complete() && c.Feedback == nil
+	return v, nil
+}
+
+// myCase shows one of the citizen's cases: timeline, deadline, evidence,
+// decision, documents, payment, feedback and complaints.
+func (w *Web) myCase(rw http.ResponseWriter, r *http.Request) error {
+	p, ok := w.citizen(rw, r)
+	if !ok {
+		return nil
+	}
+	if w.ap == nil {
+		return errNoApply
+	}
+	v, err := w.caseFor(r, p, r.PathValue("tracking"), false)
+	if err != nil {
+		return err
+	}
+	v.New = r.URL.Query().Get("new") == "1"
+	v.Done = doneKey(r.URL.Query().Get("done"))
+	return w.render(rw, r, http.StatusOK, "case", translate(langOf(r), "case.title", v.Case.Tracking), "me", v)
+}
+
+// doneKey maps ?done= to the message shown after an action.
+func doneKey(s string) string {
+	switch s {
+	case "withdrawn", "answered", "rated", "complained", "closed", "decided", "replied":
+		return "case.done." + s
+	}
+	return ""
+}
+
+// caseAction runs one of the citizen's actions on their case and shows the
+// case again.
+func (w *Web) caseAction(rw http.ResponseWriter, r *http.Request) error {
+	p, ok := w.citizen(rw, r)
+	if !ok {
+		return nil
+	}
+	if w.ap == nil {
+		return errNoApply
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return badRequest("web.case", "apply.bad.form")
+	}
+	tracking := r.PathValue("tracking")
+	ctx := r.Context()
+	var done string
+	var err error
+	switch r.PathValue("action") {
+	case "withdraw":
+		_, err = w.ap.Transition(ctx, p, tracking, apply.Withdrawn, r.PostForm.Get("reason"), "")
+		done = "withdrawn"
+	case "answer":
+		_, err = w.ap.Transition(ctx, p, tracking, apply.InReview, r.PostForm.Get("answer"), "")
+		done = "answered"
+	case "feedback":
+		rating, _ := strconv.Atoi(persian.ASCIIDigits(r.PostForm.Get("rating")))
+		err = w.ap.GiveFeedback(ctx, p, tracking, rating, r.PostForm.Get("comment"))
+		done = "rated"
+	case "complain":
+		_, err = w.ap.Complain(ctx, p, tracking, r.PostForm.Get("text"))
+		done = "complained"
+	case "close":
+		err = w.ap.CloseComplaint(ctx, p, tracking, r.PostForm.Get("complaint"))
+		done = "closed"
+	case "pay":
+		var to string
+		to, err = w.ap.StartPayment(ctx, p, tracking)
+		if err == nil {
+			http.Redirect(rw, r, to, http.StatusSeeOther)
+			return nil
+		}
+	default:
+		return errs.E("web.case", errs.NotFound, "There is no page at this address.", "صفحه‌ای با این نشانی وجود ندارد.")
+	}
+	if err != nil {
+		return err
+	}
+	code, _ := apply.ParseTracking(tracking)
+	http.Redirect(rw, r, "/me/cases/"+code+"?done="+done, http.StatusSeeOther)
+	return nil
+}
+
+// paymentView is the data of the page the bank sends the browser back to.
+type paymentView struct {
+	Payment apply.Payment
+	Paid    bool
+}
+
+// paymentReturn shows where a payment stands. It changes nothing: only the
+// provider's callback confirms a payment, never the browser coming back.
+func (w *Web) paymentReturn(rw http.ResponseWriter, r *http.Request) error {
+	p, ok := w.citizen(rw, r)
+	if !ok {
+		return nil
+	}
+	if w.ap == nil {
+		return errNoApply
+	}
+	pay, err := w.ap.Payment(r.Context(), p, r.PathValue("tracking"), r.URL.Query().Get("id"))
+	if err != nil {
+		return err
+	}
+	return w.render(rw, r, http.StatusOK, "payment", translate(langOf(r), "payment.title"), "me", paymentView{Payment: pay, Paid: pay.State == apply.PayPaid})
+}
+
+// caseUpload serves an uploaded file to the applicant or the agency, as a
+// download of its sniffed type.
+func (w *Web) caseUpload(rw http.ResponseWriter, r *http.Request) error {
+	p, err := identity.Require(r.Context())
+	if err != nil {
+		http.Redirect(rw, r, identity.SignInURL(r), http.StatusSeeOther)
+		return nil
+	}
+	if w.ap == nil {
+		return errNoApply
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errs.E("web.upload", errs.NotFound, "no such file", "پرونده پیدا نشد")
+	}
+	u, err := w.ap.Upload(r.Context(), p, r.PathValue("tracking"), id)
+	if err != nil {
+		return err
+	}
+	h := rw.Header()
+	h.Set("Content-Type", u.ContentType)
+	h.Set("Content-Disposition", "attachment; filename=\""+u.Code+extOf(u.ContentType)+"\"")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(u.Data)))
+	_, err = rw.Write(u.Data)
+	return err
+}
+
+func extOf(ct string) string {
+	switch ct {
+	case "application/pdf":
+		return ".pdf"
+	case "image/png":
+		return ".png"
+	}
+	return ".jpg"
+}
+
+// agencyCases is the minimal decision queue of an agency's staff, filtered
+// by state and overdue.
+func (w *Web) agencyCases(rw http.ResponseWriter, r *http.Request) error {
+	rw.Header().Set("Cache-Control", "no-store")
+	p, err := staff(r)
+	if errs.Is(err, errs.Unauthorized) {
+		http.Redirect(rw, r, identity.SignInURL(r), http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if w.ap == nil {
+		return errNoApply
+	}
+	q := r.URL.Query()
+	f := apply.QueueFilter{Overdue: q.Get("overdue") == "1"}
+	if s := q.Get("state"); s != "" {
+		st, ok := apply.ParseState(s)
+		if !ok {
+			return badRequest("web.agencyCases", "cases.bad.state")
+		}
+		f.State = st
+	}
+	list, err := w.ap.Queue(r.Context(), p, f)
+	if err != nil {
+		return err
+	}
+	v := casesView{Cases: list, Agency: p.Agency, State: f.State, Overdue: f.Overdue, States: apply.States}
+	return w.render(rw, r, http.StatusOK, "agency_cases", translate(langOf(r), "agencycases.title"), "agency", v)
+}
+
+// agencyCase is one case as its agency sees it, with the decision buttons.
+func (w *Web) agencyCase(rw http.ResponseWriter, r *http.Request) error {
+	rw.Header().Set("Cache-Control", "no-store")
+	p, err := staff(r)
+	if errs.Is(err, errs.Unauthorized) {
+		http.Redirect(rw, r, identity.SignInURL(r), http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if w.ap == nil {
+		return errNoApply
+	}
+	v, err := w.caseFor(r, p, r.PathValue("tracking"), true)
+	if err != nil {
+		return err
+	}
+	v.Done = doneKey(r.URL.Query().Get("done"))
+	return w.render(rw, r, http.StatusOK, "agency_case", translate(langOf(r), "case.title", v.Case.Tracking), "agency", v)
+}
+
+// agencyDecide takes a transition, or answers a complaint, as the agency.
+func (w *Web) agencyDecide(rw http.ResponseWriter, r *http.Request) error {
+	p, err := staff(r)
+	if err != nil {
+		return err
+	}
+	if w.ap == nil {
+		return errNoApply
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return badRequest("web.agencyDecide", "apply.bad.form")
+	}
+	tracking := r.PathValue("tracking")
+	done := "decided"
+	if code := r.PostForm.Get("complaint"); code != "" {
+		err = w.ap.AnswerComplaint(r.Context(), p, tracking, code, r.PostForm.Get("answer"))
+		done = "replied"
+	} else {
+		to, ok := apply.ParseState(r.PostForm.Get("to"))
+		if !ok {
+			return badRequest("web.agencyDecide", "cases.bad.state")
+		}
+		_, err = w.ap.Transition(r.Context(), p, tracking, to, r.PostForm.Get("reason"), r.PostForm.Get("ground"))
+	}
+	if err != nil {
+		return err
+	}
+	code, _ := apply.ParseTracking(tracking)
+	http.Redirect(rw, r, "/agency/cases/"+code+"?done="+done, http.StatusSeeOther)
+	return nil
+}
