@@ -427,3 +427,37 @@ func timePtr(t sql.NullTime) *time.Time {
 	v := t.Time.UTC()
 	return &v
 }
+
+// Representation is a company representation with the person it names.
+type Representation struct {
+	Relation
+	NationalCode string // the representative's; personal data: never logged
+	PersonName   string
+}
+
+// RepresentationsBy lists the company representations an agency's admins
+// registered, newest first, open and ended.
+func (id *Identity) RepresentationsBy(ctx context.Context, agency string) ([]Representation, error) {
+	const op = "identity.RepresentationsBy"
+	rows, err := id.s.Read().QueryContext(ctx, `SELECT r.id, r.person_id, r.kind, r.other, r.other_name, r.other_born_at, r.source,
+		r.verified_at, r.valid_until, r.revoked_at, p.national_code, p.name
+		FROM identity_relations r JOIN identity_people p ON p.id = r.person_id
+		WHERE r.kind = $1 AND r.source = $2 ORDER BY r.id DESC LIMIT 500`, RelRepresentative, "agency_admin:"+agency)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Representation
+	for rows.Next() {
+		var r Representation
+		var born, until, revoked sql.NullTime
+		if err := rows.Scan(&r.ID, &r.PersonID, &r.Kind, &r.Other, &r.OtherName, &born, &r.Source, &r.VerifiedAt, &until, &revoked,
+			&r.NationalCode, &r.PersonName); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		r.VerifiedAt = r.VerifiedAt.UTC()
+		r.OtherBorn, r.ValidUntil, r.RevokedAt = timePtr(born), timePtr(until), timePtr(revoked)
+		out = append(out, r)
+	}
+	return out, errs.Wrap(op, rows.Err())
+}

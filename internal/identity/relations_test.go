@@ -281,6 +281,12 @@ func TestActingForACompany(t *testing.T) {
 		if got, _, err := id.SessionPrincipal(ctx, token); err != nil || got.Subject() != "10380284790" || got.ActingKind != identity.RelRepresentative {
 			t.Fatalf("acting: %+v, %v", got, err)
 		}
+		if list, err := id.RepresentationsBy(ctx, "NOCR"); err != nil || len(list) != 1 || list[0].NationalCode != "0067749828" || list[0].ID != r.ID {
+			t.Fatalf("RepresentationsBy(NOCR) = %+v, %v", list, err)
+		}
+		if list, err := id.RepresentationsBy(ctx, "INTA"); err != nil || len(list) != 0 {
+			t.Fatalf("RepresentationsBy(INTA) = %+v, %v", list, err)
+		}
 		// Another agency's admin cannot revoke it; its registrar can, and
 		// the acting stops at the next request.
 		inta := identity.Principal{Kind: "user", ID: 79, Agency: "INTA", Roles: []identity.Role{identity.RoleAgencyAdmin}}
@@ -413,4 +419,16 @@ func TestRotateKey(t *testing.T) {
 			t.Fatalf("events = %v", kinds)
 		}
 	})
+}
+
+func TestSubjectAndAnnotate(t *testing.T) {
+	p := identity.Principal{Kind: "user", ID: 4, NationalCode: mother}
+	if p.Subject() != mother || p.Annotate(map[string]any{"a": 1})["acting_for"] != nil {
+		t.Fatalf("for herself: %q %v", p.Subject(), p.Annotate(nil))
+	}
+	p.ActingFor, p.ActingKind = "10380284790", identity.RelRepresentative
+	pl := p.Annotate(nil)
+	if p.Subject() != "10380284790" || pl["acting_for"] != "10380284790" || pl["acting_kind"] != identity.RelRepresentative || p.Actor() != "user:4" {
+		t.Fatalf("acting: %q %v %s", p.Subject(), pl, p.Actor())
+	}
 }
