@@ -478,7 +478,8 @@ func (a *Applications) Case(ctx context.Context, p identity.Principal, tracking 
 	return c, nil
 }
 
-// timeline reads the case's own events: submission and transitions.
+// timeline reads the case's own events: submission, transitions and the
+// overdue flag.
 func (a *Applications) timeline(ctx context.Context, c Case) ([]Step, error) {
 	evs, err := a.s.Events(ctx, store.EventFilter{KindPrefix: "apply.case.", Subject: c.Applicant, Service: c.Service, Limit: 10000})
 	if err != nil {
@@ -493,6 +494,9 @@ func (a *Applications) timeline(ctx context.Context, c Case) ([]Step, error) {
 			State    State  `json:"state"`
 			Reason   string `json:"reason"`
 			Ground   string `json:"ground"`
+		}
+		if ev.Kind != evSubmitted && ev.Kind != evTransition && ev.Kind != evOverdue {
+			continue // other case events (assignments) are the agency's business
 		}
 		if json.Unmarshal(ev.Payload, &pl) != nil || pl.Tracking != c.Tracking {
 			continue
