@@ -21,6 +21,7 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/permit"
 )
 
 // Config is what the API needs.
@@ -32,6 +33,10 @@ type Config struct {
 	Log      *slog.Logger
 	BaseURL  string // the portal's public URL, for links in the JSON-LD export
 	Version  string
+
+	// Permits serves the public keys, verification, revocation and the
+	// citizen's wallet; nil: those endpoints answer 503.
+	Permits *permit.Permits
 
 	// Apply serves the citizen's applications and the payment callback;
 	// nil: those endpoints answer 503.

@@ -25,6 +25,7 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/identity/idp"
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +43,7 @@ type App struct {
 	Exchange *exchange.Exchange
 	Gateway  *exchange.Gateway // the exchange gateway, served by the exchange listeners
 	Notifier *notify.Notifier  // the inbox, and SMS and email through their providers
+	Permits  *permit.Permits   // signed documents: issuing, verification, revocation, the wallet
 	Handler  http.Handler      // every HTTP route, wrapped in the shared middleware
 
 	server *http.Server
@@ -52,7 +54,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), exchange.Migrations(), notify.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -84,6 +86,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Catalog.RegisterWorkers()
+	if a.Permits, err = permit.New(ctx, st, a.Catalog, cfg.BaseURL); err != nil {
+		return fail(err)
+	}
 	a.Exchange = exchange.New(st, cfg.Instance)
 
 	cookies := identity.CookiesFor(cfg.BaseURL)
@@ -111,7 +116,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	portal, err := web.New(web.Config{Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
-		Notifier: a.Notifier, OutboxOpen: cfg.DemoIdP})
+		Notifier: a.Notifier, OutboxOpen: cfg.DemoIdP, Permits: a.Permits})
 	if err != nil {
 		return fail(err)
 	}
@@ -121,7 +126,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
