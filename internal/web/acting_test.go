@@ -401,3 +401,74 @@ func keyState(doc *html.Node, id int64) string {
 	}
 	return ""
 }
+
+func TestAgencyRepresentatives(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			x := newIDSite(t, d, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+			ctx := context.Background()
+			if _, err := x.id.AddStaff(ctx, identity.System, "4188558164", "NOCR", identity.RoleAgencyAdmin); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := x.id.AddStaff(ctx, identity.System, "0033005877", "INTA", identity.RoleAgencyAdmin); err != nil {
+				t.Fatal(err)
+			}
+			admin := x.signIn(t, "4188558164", "اکبر کریمی")
+			inta := x.signIn(t, "0033005877", "آرش رضایی")
+			ali := x.signIn(t, "0067749828", "علی رضایی")
+			if res := x.send(t, ali, "GET", "/agency/representatives", nil, false); res.status != http.StatusForbidden {
+				t.Fatalf("citizen: %d", res.status)
+			}
+			reps := func() int {
+				list, err := x.id.RepresentationsBy(ctx, "NOCR")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(list)
+			}
+			form := url.Values{"agency": {"NOCR"}, "national_code": {"0067749828"}, "company_id": {"۱۰۳۸۰۲۸۴۷۹۰"},
+				"company_name": {"شرکت فناوری اطلاعات پارس‌داده"}, "valid_until": {"1406/01/31"}}
+			if res := x.send(t, admin, "POST", "/agency/representatives", form, true); res.status != http.StatusForbidden || reps() != 0 {
+				t.Fatalf("cross-site: %d", res.status)
+			}
+			if res := x.send(t, inta, "POST", "/agency/representatives", form, false); res.status != http.StatusNotFound || reps() != 0 {
+				t.Fatalf("INTA admin: %d", res.status)
+			}
+			for field, bad := range map[string]string{"company_id": "10380284791", "national_code": "0067749829", "valid_until": "1406/13/01", "company_name": " "} {
+				f := url.Values{}
+				for k, v := range form {
+					f[k] = v
+				}
+				f.Set(field, bad)
+				res := x.send(t, admin, "POST", "/agency/representatives", f, false)
+				if res.status != http.StatusBadRequest || len(byID(res.doc, "reps-error")) != 1 || reps() != 0 {
+					t.Errorf("bad %s: %d", field, res.status)
+				}
+			}
+			if res := x.send(t, admin, "POST", "/agency/representatives", form, false); res.status != http.StatusSeeOther || reps() != 1 {
+				t.Fatalf("register: %d %s", res.status, res.body)
+			}
+			res := x.send(t, admin, "GET", "/agency/representatives", nil, false)
+			if len(byID(res.doc, "rep-1")) != 1 || attr(byID(res.doc, "rep-1")[0], "data-state") != "active" {
+				t.Fatalf("list: %d", res.status)
+			}
+			// Ali acts for the company; the header names it.
+			if res := x.send(t, ali, "POST", "/me/acting", url.Values{"party": {"1"}}, false); res.status != http.StatusSeeOther {
+				t.Fatalf("choose: %d", res.status)
+			}
+			if h := actingHeader(x.send(t, ali, "GET", "/me", nil, false).doc); h != "در حال اقدام برای: شرکت فناوری اطلاعات پارس‌داده" {
+				t.Fatalf("header %q", h)
+			}
+			if res := x.send(t, inta, "POST", "/agency/representatives/1/revoke", url.Values{"agency": {"INTA"}}, false); res.status != http.StatusNotFound {
+				t.Fatalf("INTA revoking: %d", res.status)
+			}
+			if res := x.send(t, admin, "POST", "/agency/representatives/1/revoke", url.Values{"agency": {"NOCR"}}, false); res.status != http.StatusSeeOther {
+				t.Fatalf("revoke: %d", res.status)
+			}
+			// The revocation applies at Ali's next request.
+			if h := actingHeader(x.send(t, ali, "GET", "/me", nil, false).doc); h != "" {
+				t.Fatalf("still acting after revocation: %q", h)
+			}
+		})
+	}
+}

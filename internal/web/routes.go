@@ -44,6 +44,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /agency/keys", w.handle(w.issueKey))
 	mux.Handle("POST /agency/keys/{id}/rotate", w.handle(w.rotateKey))
 	mux.Handle("POST /agency/keys/{id}/revoke", w.handle(w.revokeKey))
+	mux.Handle("GET /agency/representatives", w.handle(w.agencyReps))
+	mux.Handle("POST /agency/representatives", w.handle(w.addRep))
+	mux.Handle("POST /agency/representatives/{id}/revoke", w.handle(w.revokeRep))
 	// Applications: the form, the citizen's cases and payment, and the
 	// agency's decision pages (apply.go, cases.go).
 	mux.Handle("GET /apply/{id}", w.handle(w.applyForm))
@@ -57,15 +60,6 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /agency/cases/{tracking}", w.handle(w.agencyCase))
 	mux.Handle("GET /agency/cases/{tracking}/uploads/{id}", w.handle(w.caseUpload))
 	mux.Handle("POST /agency/cases/{tracking}/decide", w.handle(w.agencyDecide))
-	// Signed documents: the public verify page, the printable document with
-	// its QR code and PDF (/documents/{id}.pdf), revocation by the issuing
-	// agency's staff, and the citizen's wallet (permit.go).
-	mux.Handle("GET /verify", w.handle(w.verify))
-	mux.Handle("POST /verify", w.handle(w.verify))
-	mux.Handle("GET /documents/{id}", w.handle(w.document))
-	mux.Handle("GET /documents/{id}/qr.png", w.handle(w.documentQR))
-	mux.Handle("POST /documents/{id}/revoke", w.handle(w.revokeDocument))
-	mux.Handle("GET /me/documents", w.handle(w.myDocuments))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

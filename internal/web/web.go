@@ -41,7 +41,6 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
-	"github.com/panjare/panjare/internal/permit"
 )
 
 //go:embed templates
@@ -81,10 +80,6 @@ type Config struct {
 	// (the demo), otherwise to platform admins only.
 	Notifier   *notify.Notifier
 	OutboxOpen bool
-	// Permits serves the verify page, the printable documents with their
-	// QR codes and PDFs, and the citizen's wallet; when nil those pages
-	// answer 503.
-	Permits *permit.Permits
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -114,12 +109,10 @@ type Web struct {
 
 	notes      *notify.Notifier
 	outboxOpen bool
-
-	docs documents // signed documents (permit.go)
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
-var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "verify", "document", "documents"}
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "agency_reps"}
 
 // New parses the templates and fingerprints the static files.
 func New(cfg Config) (*Web, error) {
@@ -152,7 +145,6 @@ func New(cfg Config) (*Web, error) {
 		return nil, errs.Wrap("web.New", err)
 	}
 	w.static = sfs
-	w.docs = newDocuments(cfg.Permits, sfs)
 	if cfg.Dev {
 		if dir := sourceDir(); dir != "" {
 			w.srcDir = dir
