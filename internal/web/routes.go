@@ -60,6 +60,15 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /agency/cases/{tracking}", w.handle(w.agencyCase))
 	mux.Handle("GET /agency/cases/{tracking}/uploads/{id}", w.handle(w.caseUpload))
 	mux.Handle("POST /agency/cases/{tracking}/decide", w.handle(w.agencyDecide))
+	// Signed documents: the public verify page, the printable document with
+	// its QR code and PDF (/documents/{id}.pdf), revocation by the issuing
+	// agency's staff, and the citizen's wallet (permit.go).
+	mux.Handle("GET /verify", w.handle(w.verify))
+	mux.Handle("POST /verify", w.handle(w.verify))
+	mux.Handle("GET /documents/{id}", w.handle(w.document))
+	mux.Handle("GET /documents/{id}/qr.png", w.handle(w.documentQR))
+	mux.Handle("POST /documents/{id}/revoke", w.handle(w.revokeDocument))
+	mux.Handle("GET /me/documents", w.handle(w.myDocuments))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

@@ -41,6 +41,7 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/permit"
 )
 
 //go:embed templates
@@ -80,6 +81,10 @@ type Config struct {
 	// (the demo), otherwise to platform admins only.
 	Notifier   *notify.Notifier
 	OutboxOpen bool
+	// Permits serves the verify page, the printable documents with their
+	// QR codes and PDFs, and the citizen's wallet; when nil those pages
+	// answer 503.
+	Permits *permit.Permits
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -109,10 +114,12 @@ type Web struct {
 
 	notes      *notify.Notifier
 	outboxOpen bool
+
+	docs documents // signed documents (permit.go)
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
-var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "agency_reps"}
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "agency_reps", "verify", "document", "documents"}
 
 // New parses the templates and fingerprints the static files.
 func New(cfg Config) (*Web, error) {
@@ -145,6 +152,7 @@ func New(cfg Config) (*Web, error) {
 		return nil, errs.Wrap("web.New", err)
 	}
 	w.static = sfs
+	w.docs = newDocuments(cfg.Permits, sfs)
 	if cfg.Dev {
 		if dir := sourceDir(); dir != "" {
 			w.srcDir = dir
