@@ -34,13 +34,17 @@ type Config struct {
 	BaseURL  string // the portal's public URL, for links in the JSON-LD export
 	Version  string
 
-	// Permits serves the public keys, verification, revocation and the
-	// citizen's wallet; nil: those endpoints answer 503.
-	Permits *permit.Permits
-
 	// Apply serves the citizen's applications and the payment callback;
 	// nil: those endpoints answer 503.
 	Apply *apply.Applications
+
+	// Backoffice serves the agency back offices: the pull queue, decisions
+	// with idempotency keys and webhooks; nil: those endpoints answer 503.
+	Backoffice *apply.Backoffice
+
+	// Permits serves the public keys, verification, revocation and the
+	// citizen's wallet; nil: those endpoints answer 503.
+	Permits *permit.Permits
 }
 
 // API serves the JSON API.

@@ -34,6 +34,7 @@ func (a *API) document() map[string]any {
 			map[string]any{"name": "meta", "description": "About the API itself."},
 			map[string]any{"name": "me", "description": "The signed-in citizen's own data; needs the portal's session cookie."},
 			map[string]any{"name": "documents", "description": "Signed documents: the agencies' public keys and verification; open to anyone."},
+			map[string]any{"name": "back office", "description": "Agency back-office systems: the pull queue, cases, decisions with idempotency keys, webhooks; needs an agency API key."},
 			map[string]any{"name": "payments", "description": "Payment providers' callbacks, authenticated by the provider's signature."},
 		},
 		"paths": paths,
@@ -44,7 +45,7 @@ func (a *API) document() map[string]any {
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "panjare_session",
 					"description": "The portal's session cookie, set when a person signs in."},
 			},
-			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()),
+			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()), backofficeSchemas()),
 		},
 	}
 }

@@ -610,3 +610,16 @@ type withExtra struct {
 }
 
 func (w withExtra) Scan(dest ...any) error { return w.r.Scan(append(dest, w.extra...)...) }
+
+// Transition is Applications.Transition followed by a run of the feeder, so
+// that back offices and webhooks hear of the move at once rather than at
+// the feeder's next tick.
+func (b *Backoffice) Transition(ctx context.Context, p identity.Principal, tracking string, to State, reason, ground string) (Case, error) {
+	c, err := b.a.Transition(ctx, p, tracking, to, reason, ground)
+	if err == nil {
+		if _, ferr := b.Feed(ctx); ferr != nil {
+			b.log.Warn("the agency feed could not be copied after a decision; the feeder retries", "err", ferr.Error())
+		}
+	}
+	return c, err
+}
