@@ -305,14 +305,26 @@ func (id *Identity) RegisterRepresentative(ctx context.Context, by Principal, na
 			return err
 		}
 		r.PersonID = p.ID
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM identity_relations WHERE person_id = $1 AND kind = $2 AND other = $3 AND revoked_at IS NULL`,
-			p.ID, r.Kind, cid).Scan(&n); err != nil {
+		held, err := relationsOf(ctx, tx, p.ID, r.Kind)
+		if err != nil {
 			return err
 		}
-		if n > 0 {
-			return errs.E(op, errs.Conflict, "this person is already recorded as the company's representative",
-				"این شخص هم‌اکنون نمایندهٔ ثبت‌شدهٔ این شرکت است")
+		for _, h := range held {
+			if h.Other != cid || h.RevokedAt != nil {
+				continue
+			}
+			if h.Usable(now) {
+				return errs.E(op, errs.Conflict, "this person is already recorded as the company's representative",
+					"این شخص هم‌اکنون نمایندهٔ ثبت‌شدهٔ این شرکت است")
+			}
+			// An ended term makes way for the new one: close it for good.
+			if _, err := tx.ExecContext(ctx, `UPDATE identity_relations SET revoked_at = $1 WHERE id = $2`, now, h.ID); err != nil {
+				return err
+			}
+			if _, err := tx.Append(ctx, store.Event{Kind: "identity.relation.revoked", Actor: by.Actor(), Agency: by.Agency, Subject: cid},
+				map[string]any{"relation": h.ID, "kind": h.Kind, "reason": "replaced", "person": p.ID}); err != nil {
+				return err
+			}
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO identity_relations (person_id, kind, other, other_name, source, verified_at, valid_until)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, p.ID, r.Kind, cid, companyName, source, now, r.ValidUntil).Scan(&r.ID); err != nil {

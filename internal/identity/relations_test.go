@@ -320,6 +320,15 @@ func TestActingForACompany(t *testing.T) {
 		if len(evs) != 2 || !strings.Contains(string(evs[0].Payload), `"revoked"`) || !strings.Contains(string(evs[1].Payload), `"expired"`) {
 			t.Fatalf("ended events: %+v", evs)
 		}
+		// A new term after the old one ended is recorded; the old one is
+		// closed for good.
+		r3, err := id.RegisterRepresentative(ctx, admin, "0067749828", "10380284790", "شرکت نمونه", time.Time{})
+		if err != nil || r3.ID == r2.ID {
+			t.Fatalf("a new term: %+v, %v", r3, err)
+		}
+		if rels, _ := id.Relations(ctx, person.ID); len(rels) != 3 || rels[1].RevokedAt == nil || !rels[2].Usable(c.now()) {
+			t.Fatalf("relations after a new term: %+v", rels)
+		}
 		// Choosing oneself again, and back, is recorded too.
 		if _, err := id.StartActing(ctx, p, sess.ID, 0); err != nil {
 			t.Fatal(err)
