@@ -127,6 +127,25 @@ func (a *API) revokeDocument(w http.ResponseWriter, r *http.Request, p identity.
 	return nil
 }
 
+// rotatedKey is the answer of a key rotation.
+type rotatedKey struct {
+	Kid string `json:"kid"`
+}
+
+// rotateSigningKey retires the key's agency's document-signing key and
+// makes a new one; documents signed with the old key still verify, because
+// it stays in the JWKS.
+func (a *API) rotateSigningKey(w http.ResponseWriter, r *http.Request, p identity.Principal) error {
+	if a.cfg.Permits == nil {
+		return errNoPermits
+	}
+	kid, err := a.cfg.Permits.RotateKey(r.Context(), p, p.Agency)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, rotatedKey{Kid: kid})
+}
+
 // documentList is the wallet's answer.
 type documentList struct {
 	Items []permit.Document `json:"items"`
@@ -194,6 +213,7 @@ func permitSchemas() map[string]any {
 		"RevokeRequest": obj([]string{"reason"}, map[string]any{"reason": str("Why the document is revoked; shown on verification and in the holder's wallet.")}),
 		"Document": withProps(doc, map[string]any{"holder": str("The holder's national code or company id."),
 			"case_ref": str("The application's tracking code."), "kid": str(""), "jws": str("The signed document, as its QR code carries it.")}),
+		"RotatedKey":   obj([]string{"kid"}, map[string]any{"kid": str("The new key's id in the JWKS.")}),
 		"DocumentList": obj([]string{"items"}, map[string]any{"items": arr(ref("Document"))}),
 		"JWKS": obj([]string{"keys"}, map[string]any{"keys": arr(obj([]string{"kty", "crv", "x", "kid", "use", "alg", "agency"}, map[string]any{
 			"kty": enum("OKP"), "crv": enum("Ed25519"), "x": str("The public key, base64url."), "kid": str(""), "use": enum("sig"),
@@ -218,6 +238,11 @@ func (a *API) permitRoutes() []route {
 			params:  []param{doc}, body: "RevokeRequest", agency: true,
 			responses:     map[int]string{204: "", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem", 503: "Problem"},
 			agencyHandler: a.revokeDocument},
+		{method: "POST", pattern: "/api/v1/agency/signing-key/rotate", op: "rotateSigningKey", tag: "agency",
+			summary:       "Retire the key's agency's document-signing key and start signing with a new one; the old public key stays published, so documents it signed still verify.",
+			agency:        true,
+			responses:     map[int]string{200: "RotatedKey", 401: "Problem", 403: "Problem", 503: "Problem"},
+			agencyHandler: a.rotateSigningKey},
 		{method: "GET", pattern: "/api/v1/me/documents", op: "listMyDocuments", tag: "me", session: true,
 			summary:   "The wallet: every document issued to the signed-in citizen (or to whom they act for), newest first, with its status.",
 			responses: map[int]string{200: "DocumentList", 401: "Problem", 403: "Problem", 503: "Problem"},

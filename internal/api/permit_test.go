@@ -148,6 +148,33 @@ func TestRevokeAPI(t *testing.T) {
 	}, permitSets()...)
 }
 
+func TestRotateSigningKeyAPI(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		e := newPermitEnv(t, s)
+		e.problem("POST", "/api/v1/agency/signing-key/rotate", "", nil, 401)
+		code, _, out := e.do("POST", "/api/v1/agency/signing-key/rotate", e.key, nil)
+		if code != 200 || out["kid"] == e.doc.Kid || !strings.HasPrefix(out["kid"].(string), "NOCR-") {
+			t.Fatalf("rotate: %d %v", code, out)
+		}
+		// The document signed with the retired key still verifies, online
+		// and offline; INTA's rotation touches only INTA's keys.
+		if code, _, _ := e.do("POST", "/api/v1/agency/signing-key/rotate", e.other, nil); code != 200 {
+			t.Fatalf("INTA rotates: %d", code)
+		}
+		if _, _, out := e.do("POST", "/api/v1/verify", "", map[string]string{"document": e.doc.JWS}); out["status"] != "valid" {
+			t.Fatalf("after rotation: %v", out)
+		}
+		set, err := e.p.PublicKeys(context.Background())
+		if err != nil || len(set.Keys) != 3 {
+			t.Fatalf("keys after two rotations: %+v, %v", set.Keys, err)
+		}
+		jwks, _ := e.p.JWKSJSON(context.Background())
+		if _, err := permit.VerifyOffline(e.doc.JWS, jwks); err != nil {
+			t.Errorf("offline after rotation: %v", err)
+		}
+	}, permitSets()...)
+}
+
 func TestMyDocumentsAPI(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newPermitEnv(t, s)

@@ -688,6 +688,8 @@ var texts = map[string]text{
 	"docs.title":             {"اسناد من", "My documents"},
 	"docs.lead":              {"همهٔ مجوزها و گواهی‌هایی که دستگاه‌ها برای شما صادر کرده‌اند، با وضعیت امروزشان.", "Every permit and certificate agencies have issued to you, with its status today."},
 	"docs.none":              {"هنوز سندی برای شما صادر نشده است.", "No document has been issued to you yet."},
+	"me.data.documents":      {"مجوزها و گواهی‌هایی که دستگاه‌ها برای شما صادر کرده‌اند، و وضعیت هر کدام.", "the permits and certificates agencies issued to you, and the status of each."},
+	"footer.verify":          {"استعلام اصالت سند", "Check a document"},
 
 	// Errors.
 	"error.title.400": {"درخواست نادرست است", "There is a problem with the request"},
