@@ -256,6 +256,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if demo {
 		printDemoExchange(stdout, a, exLocal)
+		printDemoPeople(stdout, a)
 	}
 	return a.Run(ctx, ln)
 }
