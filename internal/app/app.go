@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/panjare/panjare/internal/api"
+	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/catalog/search"
 	"github.com/panjare/panjare/internal/demo"
@@ -46,6 +47,11 @@ type App struct {
 	Permits  *permit.Permits   // signed documents: issuing, verification, revocation, the wallet
 	Handler  http.Handler      // every HTTP route, wrapped in the shared middleware
 
+	// Apply is the citizens' applications; Sandbox is the demo's payment
+	// provider, nil outside the demo.
+	Apply   *apply.Applications
+	Sandbox *apply.Sandbox
+
 	server *http.Server
 
 	exchangeTLS, exchangeLocal net.Listener    // opened by ListenExchange; nil when disabled
@@ -54,7 +60,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -113,8 +119,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}))
 	a.Notifier = a.notifier()
 	a.Notifier.RegisterWorkers()
+	if err := a.applications(ctx); err != nil {
+		return fail(err)
+	}
 
-	portal, err := web.New(web.Config{Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
+	portal, err := web.New(web.Config{Apply: a.Apply, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
 		Notifier: a.Notifier, OutboxOpen: cfg.DemoIdP, Permits: a.Permits})
 	if err != nil {
@@ -123,10 +132,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	mux := http.NewServeMux()
 	portal.Register(mux)
+	if a.Sandbox != nil {
+		mux.Handle("/sandbox/pay/", a.Sandbox.Handler())
+	}
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Apply: a.Apply, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -150,6 +162,32 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	sessions := a.Identity.Middleware(cookies, log)
 	a.Handler = httpx.Observe(httpx.SecureHeaders(csrf.Handler(sessions(mux))), httpx.NewMetrics(reg), log)
 	return a, nil
+}
+
+// applications builds apply. Fees go through a payment provider; the demo
+// uses the sandbox bank, whose callback secret is shared by every node
+// through the database. Outside the demo no provider is configured yet, so
+// fees cannot be paid online (apply answers 503).
+func (a *App) applications(ctx context.Context) error {
+	var payments apply.PaymentProvider
+	if a.Config.DemoIdP {
+		secret, err := a.Identity.Secret(ctx, "sandbox_payment_secret")
+		if err != nil {
+			return err
+		}
+		if a.Sandbox, err = apply.NewSandbox(a.Store, a.Config.BaseURL, secret); err != nil {
+			return err
+		}
+		payments = a.Sandbox
+	}
+	var err error
+	a.Apply, err = apply.New(apply.Config{Store: a.Store, Catalog: a.Catalog, Gateway: a.Gateway, Permits: a.Permits,
+		Notifier: a.Notifier, Payments: payments, BaseURL: a.Config.BaseURL, Log: a.Log})
+	if err != nil {
+		return err
+	}
+	a.Apply.RegisterWorkers()
+	return nil
 }
 
 // demoClientID is the portal's client id at the built-in demo provider.
