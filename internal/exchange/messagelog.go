@@ -70,8 +70,9 @@ type logEntry struct {
 }
 
 // messageLog writes records with group commit: submitters queue their record
-// and wait; one writer takes everything queued (up to maxBatch), writes it in
-// one transaction (rows and events), and answers every waiter. Under light
+// and wait; a writer (one on SQLite, a few on PostgreSQL) takes everything
+// queued (up to maxBatch), writes it in one transaction (rows and events),
+// and answers every waiter. Under light
 // load a record commits at once; under heavy load many share a commit, so
 // logging does not become the bottleneck, and no caller gets its answer
 // before its record is durable.
@@ -97,10 +98,24 @@ func newMessageLog(s *store.Store, linger time.Duration, maxBatch int) *messageL
 		maxBatch = 256
 	}
 	l := &messageLog{s: s, in: make(chan logEntry, 4*maxBatch), linger: linger, maxBatch: maxBatch, stop: make(chan struct{})}
-	l.wg.Add(1)
-	go l.run()
+	// SQLite has one writer connection, so one writer. PostgreSQL commits
+	// transactions side by side, and a batch there spends most of its time
+	// in round trips (one per event): several writers keep the log's
+	// latency from queueing behind one batch.
+	writers := 1
+	if s.Dialect() == store.Postgres {
+		writers = postgresLogWriters
+	}
+	l.wg.Add(writers)
+	for range writers {
+		go l.run()
+	}
 	return l
 }
+
+// postgresLogWriters is how many batches the message log writes at once on
+// PostgreSQL.
+const postgresLogWriters = 4
 
 // errLogClosed is returned to submitters after Close.
 var errLogClosed = errs.E("exchange.log", errs.Unavailable, "the gateway is shutting down", "درگاه در حال توقف است")
@@ -257,7 +272,7 @@ func (l *messageLog) flush(batch []logEntry) {
 
 // prepared returns the prepared single-row insert on SQLite, preparing it
 // on first use; nil on PostgreSQL or when it cannot be prepared (the
-// multi-row insert then serves). Only the writer goroutine calls it.
+// multi-row insert then serves). Only the one SQLite writer calls it.
 func (l *messageLog) prepared(ctx context.Context) *sql.Stmt {
 	if l.stmt != nil || l.s.Dialect() != store.SQLite {
 		return l.stmt
