@@ -177,7 +177,9 @@ func asBadRequest(err error) error {
 // service with personal data, the request names a valid national code and
 // either the right cites a legal basis or the citizen's consent to this
 // client for this service is in force at r.At. Errors are *errs.Error whose
-// Op is a Code* constant.
+// Op is a Code* constant. The service and right are read from the registry
+// cache (cache.go) and the Decision shares their memory: treat it as
+// read-only.
 func (x *Exchange) Authorize(ctx context.Context, r AccessRequest) (Decision, error) {
 	if r.At.IsZero() {
 		r.At = x.now()
