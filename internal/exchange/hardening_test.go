@@ -272,3 +272,37 @@ func TestRevocationReachesCachesOnEveryNode(t *testing.T) {
 		}
 	}, gwSets...)
 }
+
+// Under concurrent load the message log's commits are shared: fewer
+// transactions than records, and every answered call already committed.
+func TestMessageLogBatchesUnderLoad(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := gwSetup(t, s, exchange.GatewayConfig{RatePerClient: 1e6, Burst: 1 << 20})
+		b0, r0 := f.g.LogStats()
+		const n = 200
+		done := make(chan int, n)
+		for range n {
+			go func() {
+				req, _ := http.NewRequest("GET", f.local.URL+"/r1/IR/GOV/NOCR/population/status/ping", nil)
+				req.Header.Set(exchange.HeaderIMClient, gwClient.String())
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					done <- 0
+					return
+				}
+				resp.Body.Close()
+				done <- resp.StatusCode
+			}()
+		}
+		for range n {
+			if st := <-done; st != 200 {
+				t.Fatalf("a call answered %d", st)
+			}
+		}
+		b1, r1 := f.g.LogStats()
+		if r1-r0 != n || b1-b0 >= n {
+			t.Fatalf("%d records in %d commits, want %d records in fewer commits", r1-r0, b1-b0, n)
+		}
+		t.Logf("%d records in %d commits", r1-r0, b1-b0)
+	}, gwSets...)
+}
