@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -114,8 +115,8 @@ func (w *Web) verify(rw http.ResponseWriter, r *http.Request) error {
 	var input string
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(rw, r.Body, maxVerifyInput+1024)
-		if err := r.ParseForm(); err != nil {
-			return errs.E("web.verify", errs.TooLarge, "The code is too long.", "کد بیش از حد بلند است.")
+		if err := parseForm(r); err != nil {
+			return err
 		}
 		input = r.PostForm.Get("document")
 	} else {
@@ -145,6 +146,20 @@ func (w *Web) verify(rw http.ResponseWriter, r *http.Request) error {
 		v.Doc = newDocView(*res.Document, true)
 	}
 	return w.render(rw, r, http.StatusOK, "verify", title, "verify", v)
+}
+
+// parseForm parses a form whose body MaxBytesReader has bounded: a body
+// over the bound is too large, anything else unreadable is invalid.
+func parseForm(r *http.Request) error {
+	err := r.ParseForm()
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooBig):
+		return errs.E("web.form", errs.TooLarge, "The form is larger than the limit.", "حجم فرم بیش از حد مجاز است.")
+	}
+	return errs.E("web.form", errs.Invalid, "The form could not be read.", "فرم خوانده نشد.")
 }
 
 // mayView reports whether p may see document d in full: its holder (or
@@ -260,8 +275,8 @@ func (w *Web) revokeDocument(rw http.ResponseWriter, r *http.Request) error {
 		return errs.E("web.revokeDocument", errs.Forbidden, "Only the issuing agency's staff may revoke this document.", "فقط کارکنان دستگاه صادرکننده می‌توانند این سند را باطل کنند.")
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, 8<<10)
-	if err := r.ParseForm(); err != nil {
-		return errs.E("web.revokeDocument", errs.TooLarge, "The reason is too long.", "دلیل بیش از حد بلند است.")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	err = w.docs.p.Revoke(r.Context(), p, d.ID, r.PostForm.Get("reason"))
 	if errs.Is(err, errs.Invalid) {

@@ -138,6 +138,13 @@ func TestVerifyPage(t *testing.T) {
 		if res := ds.as(t, nil, "POST", "/verify", url.Values{"document": {strings.Repeat("x", 40000)}}); res.status != 413 {
 			t.Errorf("huge input: %d", res.status)
 		}
+		req := httptest.NewRequest("POST", "/verify", strings.NewReader("document=%zz"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		ds.handler.ServeHTTP(rec, req)
+		if rec.Code != 400 {
+			t.Errorf("a malformed form: %d, want 400", rec.Code)
+		}
 	}, permitSets()...)
 }
 
