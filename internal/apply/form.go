@@ -243,8 +243,8 @@ func clean(data map[string]string) map[string]string {
 func (f *Form) Validate(data map[string]string) []errs.FieldError {
 	inst := make(map[string]any, len(data))
 	for k, v := range data {
-		if _, isFile := f.field(k); isFile && strings.HasPrefix(k, "file_") {
-			continue
+		if fd, ok := f.field(k); ok && fd.Kind == FieldFile {
+			continue // files are checked by checkFiles
 		}
 		if v == "" {
 			continue // an empty field is a missing one
