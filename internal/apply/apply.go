@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/panjare/panjare/internal/catalog"
@@ -52,7 +53,23 @@ type Applications struct {
 	url string
 	log *slog.Logger
 	now func() time.Time
+
+	formsMu sync.Mutex
+	forms   map[string]cachedForm // by service id and version
 }
+
+// cachedForm is a built form with its compiled schema. Forms are rebuilt
+// when the service publishes a new version, and at least every formTTL so
+// that agencies' renamed names show.
+type cachedForm struct {
+	form  Form
+	built time.Time
+}
+
+const (
+	formTTL  = time.Minute
+	maxForms = 4096
+)
 
 // New returns the capability.
 func New(cfg Config) (*Applications, error) {
@@ -60,7 +77,7 @@ func New(cfg Config) (*Applications, error) {
 		return nil, errs.E("apply.New", errs.Internal, "apply needs a store and a catalog", "")
 	}
 	a := &Applications{s: cfg.Store, cat: cfg.Catalog, gw: cfg.Gateway, pm: cfg.Permits, nt: cfg.Notifier,
-		pay: cfg.Payments, url: cfg.BaseURL, log: cfg.Log, now: cfg.Now}
+		pay: cfg.Payments, url: cfg.BaseURL, log: cfg.Log, now: cfg.Now, forms: map[string]cachedForm{}}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

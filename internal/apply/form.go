@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/panjare/panjare/internal/catalog"
@@ -127,6 +129,30 @@ func (a *Applications) form(ctx context.Context, serviceID string) (Form, error)
 	if svc.Status != catalog.Published || !rec.Stages.Request {
 		return Form{}, errs.E(op, errs.Conflict, "this service cannot be requested online", "این خدمت به‌صورت برخط درخواست‌پذیر نیست")
 	}
+	key := svc.ID + "@" + strconv.Itoa(svc.Version)
+	a.formsMu.Lock()
+	c, ok := a.forms[key]
+	a.formsMu.Unlock()
+	if ok && time.Since(c.built) < formTTL {
+		return c.form, nil
+	}
+	f, err := a.buildForm(ctx, svc)
+	if err != nil {
+		return Form{}, err
+	}
+	a.formsMu.Lock()
+	if len(a.forms) >= maxForms {
+		clear(a.forms)
+	}
+	a.forms[key] = cachedForm{form: f, built: time.Now()}
+	a.formsMu.Unlock()
+	return f, nil
+}
+
+// buildForm builds the form of a published service and compiles its schema.
+func (a *Applications) buildForm(ctx context.Context, svc catalog.Service) (Form, error) {
+	const op = "apply.Form"
+	rec := svc.Record
 	ag, err := a.cat.Agency(ctx, rec.Agency)
 	if err != nil {
 		return Form{}, err
