@@ -60,6 +60,14 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /agency/cases/{tracking}", w.handle(w.agencyCase))
 	mux.Handle("GET /agency/cases/{tracking}/uploads/{id}", w.handle(w.caseUpload))
 	mux.Handle("POST /agency/cases/{tracking}/decide", w.handle(w.agencyDecide))
+	// The agency console: the fuller queue, assigning to a colleague, and
+	// webhooks with their deliveries (console.go).
+	mux.Handle("GET /agency/console", w.handle(w.console))
+	mux.Handle("GET /agency/cases/{tracking}/assign", w.handle(w.assignPage))
+	mux.Handle("POST /agency/cases/{tracking}/assign", w.handle(w.assign))
+	mux.Handle("GET /agency/webhooks", w.handle(w.webhooks))
+	mux.Handle("POST /agency/webhooks", w.handle(w.registerWebhook))
+	mux.Handle("POST /agency/webhooks/{id}/disable", w.handle(w.disableWebhook))
 	// Signed documents: the public verify page, the printable document with
 	// its QR code and PDF (/documents/{id}.pdf), revocation by the issuing
 	// agency's staff, and the citizen's wallet (permit.go).

@@ -72,6 +72,9 @@ type Config struct {
 	// Apply serves the application form, the citizen's cases and the
 	// agency's decision pages; when nil those pages answer 503.
 	Apply *apply.Applications
+	// Backoffice serves the agency console's queue, assignments and
+	// webhooks (console.go); when nil those pages answer 503.
+	Backoffice *apply.Backoffice
 	// NoPageCache renders every service page afresh; benchmarks use it to
 	// measure the rendering path that a signed-in visitor always takes.
 	NoPageCache bool
@@ -111,6 +114,7 @@ type Web struct {
 	gw *exchange.Gateway
 
 	ap *apply.Applications
+	bo *apply.Backoffice
 
 	notes      *notify.Notifier
 	outboxOpen bool
@@ -127,7 +131,7 @@ func New(cfg Config) (*Web, error) {
 		return nil, errs.E("web.New", errs.Internal, "web: a catalog is required", "")
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
-		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen}
+		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -193,7 +197,7 @@ func (w *Web) parse(tfs fs.FS) (map[lang]map[string]*template.Template, error) {
 			return nil, err
 		}
 		pages := map[string]*template.Template{}
-		for _, name := range append(pageNames[:len(pageNames):len(pageNames)], applyPages...) {
+		for _, name := range append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...) {
 			t, err := base.Clone()
 			if err != nil {
 				return nil, err
