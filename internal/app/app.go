@@ -51,6 +51,9 @@ type App struct {
 	// provider, nil outside the demo.
 	Apply   *apply.Applications
 	Sandbox *apply.Sandbox
+	// Backoffice is the agency back offices' side: the feed behind the pull
+	// queue and webhooks, and decisions with idempotency keys.
+	Backoffice *apply.Backoffice
 
 	server *http.Server
 
@@ -122,8 +125,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := a.applications(ctx); err != nil {
 		return fail(err)
 	}
+	// Webhooks may go to http:// on loopback only in the demo, where the
+	// simulated back offices listen.
+	a.Backoffice = apply.NewBackoffice(a.Apply, apply.BackofficeOptions{AllowLoopbackHTTP: cfg.DemoIdP, Log: log})
+	a.Backoffice.RegisterWorkers()
 
-	portal, err := web.New(web.Config{Apply: a.Apply, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
+	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
 		Notifier: a.Notifier, OutboxOpen: cfg.DemoIdP, Permits: a.Permits})
 	if err != nil {
@@ -138,7 +145,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Apply: a.Apply, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -334,6 +341,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		defer close(followed)
 		a.Catalog.Follow(followCtx, 2*time.Second)
 	}()
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		if a.Config.Jobs {
+			a.Backoffice.Run(followCtx, time.Second) // the agency feed: pull queue and webhooks
+		}
+	}()
 
 	a.server = &http.Server{
 		Handler:           a.Handler,
@@ -386,6 +400,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	}
 	stopFollow()
 	<-followed
+	<-fed
 	if e := a.Store.StopJobs(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}
