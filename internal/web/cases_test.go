@@ -334,3 +334,74 @@ func TestApplicationPages(t *testing.T) {
 		}
 	}, identity.Migrations(), catalog.Migrations(), exchange.Migrations(), permit.Migrations(), notify.Migrations(), apply.Migrations())
 }
+
+// TestCaseConversation: the agency asks for information and the applicant
+// answers, a complaint is answered and closed, and the applicant withdraws,
+// all through the pages.
+func TestCaseConversation(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		cs := newCaseSite(t, s)
+		res := cs.submit(t, caseAli, map[string]string{"phone": "09121234567", "decl_shop_name": "نانوایی", "action": "submit"}, casePNG(t))
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("submit: %d", res.status)
+		}
+		loc, _ := url.Parse(res.header.Get("Location"))
+		page := loc.Path
+		tracking := strings.TrimPrefix(page, "/me/cases/")
+		decide := func(form url.Values, want int) {
+			t.Helper()
+			if res := cs.as(t, caseOfficer, "POST", "/agency/cases/"+tracking+"/decide", form); res.status != want {
+				t.Fatalf("decide %v: %d, want %d", form, res.status, want)
+			}
+		}
+		decide(url.Values{"to": {"in_review"}}, http.StatusSeeOther)
+		decide(url.Values{"to": {"needs_info"}}, http.StatusBadRequest) // a reason is needed
+		decide(url.Values{"to": {"needs_info"}, "reason": {"تصویر سند مالکیت را هم بفرستید"}}, http.StatusSeeOther)
+		mine := cs.as(t, caseAli, "GET", page, nil)
+		if !strings.Contains(mine.body, "تصویر سند مالکیت را هم بفرستید") || len(all(mine.doc, func(n *html.Node) bool { return attr(n, "id") == "answer" })) != 1 {
+			t.Fatal("the applicant is not asked for the information")
+		}
+		if res := cs.as(t, caseMaryam, "POST", page+"/answer", url.Values{"answer": {"x"}}); res.status != http.StatusNotFound {
+			t.Errorf("Maryam answers: %d", res.status)
+		}
+		if res := cs.as(t, caseAli, "POST", page+"/answer", url.Values{"answer": {"سند پیوست شد"}}); res.status != http.StatusSeeOther {
+			t.Fatalf("answer: %d", res.status)
+		}
+		if res := cs.as(t, caseAli, "GET", page+"?done=answered", nil); !strings.Contains(res.body, `data-state="in_review"`) || !strings.Contains(res.body, "سند پیوست شد") {
+			t.Error("the answer did not move the case back to review")
+		}
+		// A complaint, answered by the agency, closed by the applicant.
+		if res := cs.as(t, caseAli, "POST", page+"/complain", url.Values{"text": {"پاسخ دیر آمد"}}); res.status != http.StatusSeeOther {
+			t.Fatalf("complain: %d", res.status)
+		}
+		ag := cs.as(t, caseOfficer, "GET", "/agency/cases/"+tracking, nil)
+		noMissingKey(t, ag)
+		var code string
+		for _, n := range all(ag.doc, func(n *html.Node) bool { return strings.HasPrefix(attr(n, "id"), "complaint-C") }) {
+			code = strings.TrimPrefix(attr(n, "id"), "complaint-")
+		}
+		if code == "" {
+			t.Fatal("the agency does not see the complaint")
+		}
+		decide(url.Values{"complaint": {code}, "answer": {"پوزش؛ بررسی شتاب گرفت"}}, http.StatusSeeOther)
+		if res := cs.as(t, caseAli, "POST", page+"/close", url.Values{"complaint": {code}}); res.status != http.StatusSeeOther {
+			t.Errorf("close: %d", res.status)
+		}
+		mine = cs.as(t, caseAli, "GET", page, nil)
+		noMissingKey(t, mine)
+		if !strings.Contains(mine.body, "پوزش؛ بررسی شتاب گرفت") || !strings.Contains(mine.body, `data-state="closed"`) {
+			t.Error("the complaint's answer or state is not shown")
+		}
+		// Withdrawing; unknown actions are 404.
+		if res := cs.as(t, caseAli, "POST", page+"/explode", url.Values{}); res.status != http.StatusNotFound {
+			t.Errorf("unknown action: %d", res.status)
+		}
+		if res := cs.as(t, caseAli, "POST", page+"/withdraw", url.Values{}); res.status != http.StatusSeeOther {
+			t.Fatalf("withdraw: %d", res.status)
+		}
+		if res := cs.as(t, caseAli, "GET", page, nil); !strings.Contains(res.body, `id="state" data-state="withdrawn"`) {
+			t.Error("not withdrawn")
+		}
+		decide(url.Values{"to": {"approved"}}, http.StatusConflict)
+	}, identity.Migrations(), catalog.Migrations(), exchange.Migrations(), permit.Migrations(), notify.Migrations(), apply.Migrations())
+}
