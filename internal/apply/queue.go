@@ -134,8 +134,14 @@ func (b *Backoffice) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := b.Feed(ctx); err != nil && ctx.Err() == nil {
-			b.log.Warn("the agency feed could not be copied; retrying", "err", err.Error())
+		for { // a backlog is copied in batches without waiting for the tick
+			_, more, err := b.feed(ctx)
+			if err != nil && ctx.Err() == nil {
+				b.log.Warn("the agency feed could not be copied; retrying", "err", err.Error())
+			}
+			if err != nil || !more {
+				break
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -158,10 +164,18 @@ type sourceEvent struct {
 // enqueues their webhook deliveries in the same transaction. It returns how
 // many items it wrote. It is idempotent; operators may run it by hand.
 func (b *Backoffice) Feed(ctx context.Context) (int, error) {
+	n, _, err := b.feed(ctx)
+	return n, err
+}
+
+// feedBatch is how many events the feeder reads in one transaction.
+const feedBatch = 500
+
+// feed copies one batch; more reports that the batch was full.
+func (b *Backoffice) feed(ctx context.Context) (written int, more bool, err error) {
 	const op = "apply.Feed"
-	written := 0
-	err := b.s.InTx(ctx, func(tx *store.Tx) error {
-		written = 0
+	err = b.s.InTx(ctx, func(tx *store.Tx) error {
+		written, more = 0, false
 		q := `SELECT event_id FROM apply_feed_position WHERE id = 1`
 		if tx.Dialect() == store.Postgres {
 			q += ` FOR UPDATE`
@@ -177,7 +191,7 @@ func (b *Backoffice) Feed(ctx context.Context) (int, error) {
 			marks[i] = "$" + strconv.Itoa(i+2)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, at, kind, actor, agency, service, payload FROM events
-			WHERE id > $1 AND kind IN (`+strings.Join(marks, ", ")+`) ORDER BY id LIMIT 500`, args...)
+			WHERE id > $1 AND kind IN (`+strings.Join(marks, ", ")+`) ORDER BY id LIMIT `+strconv.Itoa(feedBatch), args...)
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
@@ -201,6 +215,7 @@ func (b *Backoffice) Feed(ctx context.Context) (int, error) {
 		if len(evs) == 0 {
 			return errNothingToDo
 		}
+		more = len(evs) == feedBatch
 		hooks := map[string][]webhook{}
 		for _, e := range evs {
 			item, ok, err := b.itemOf(ctx, tx, e)
@@ -241,9 +256,9 @@ func (b *Backoffice) Feed(ctx context.Context) (int, error) {
 		return err
 	})
 	if errors.Is(err, errNothingToDo) {
-		return 0, nil
+		return 0, false, nil
 	}
-	return written, err
+	return written, more, err
 }
 
 // itemOf turns a case event into a feed item; ok is false for events that
