@@ -65,8 +65,10 @@ func (r Relation) unusable(now time.Time) string {
 // revoked or expired and, for a child, the child is still a minor.
 func (r Relation) Usable(now time.Time) bool { return r.unusable(now) == "" }
 
-// AdultOn returns the day a person born on born turns AdultAge.
-func AdultOn(born time.Time) time.Time { return born.AddDate(AdultAge, 0, 0) }
+// AdultOn returns the moment a person born on born turns AdultAge: midnight
+// of the birthday in Iran's time zone, whatever offset was in force at the
+// birth.
+func AdultOn(born time.Time) time.Time { return born.In(persian.Location()).AddDate(AdultAge, 0, 0).UTC() }
 
 // ParseLegalID normalises s (Persian digits, spaces, dashes) and validates
 // it as the 11-digit national id of an Iranian legal entity (شناسهٔ ملی
@@ -159,11 +161,11 @@ func FamilyFromEvidence(evidence EvidenceFunc) FamilyRegistry {
 			if r.Relation != "child" {
 				continue
 			}
-			born, err := time.Parse(time.DateOnly, r.BirthDate.Date)
+			born, err := time.ParseInLocation(time.DateOnly, r.BirthDate.Date, persian.Location())
 			if err != nil || persian.CheckNationalCode(r.NationalCode) != nil {
 				return nil, errs.E(op, errs.Unavailable, "the civil registry's family record is malformed", "سابقهٔ خانوادگی ثبت احوال نادرست است")
 			}
-			out = append(out, Child{NationalCode: r.NationalCode, Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Born: born, Alive: r.Alive})
+			out = append(out, Child{NationalCode: r.NationalCode, Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Born: born.UTC(), Alive: r.Alive})
 		}
 		return out, nil
 	}

@@ -120,14 +120,14 @@ func familyJSON(children ...[4]string) json.RawMessage {
 
 const (
 	mother    = "0499370899"
-	minor     = "1873116721" // turns 18 at 00:00 on 2026-11-24, half an hour after the test's start
+	minor     = "1873116721" // turns 18 at 00:00 Tehran time on 2026-11-24 (20:30 UTC the day before), half an hour after the test's start
 	adult     = "0033005877"
 	deadMinor = "3882391413"
 	younger   = "0684159414"
 )
 
 func TestActingForAChild(t *testing.T) {
-	start := time.Date(2026, 11, 23, 23, 30, 0, 0, time.UTC)
+	start := time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC) // 23:30 in Tehran
 	runClock(t, start, func(t *testing.T, s *store.Store, c *clock) {
 		ctx := context.Background()
 		id := identity.New(s)
@@ -194,8 +194,8 @@ func TestActingForAChild(t *testing.T) {
 			t.Fatalf("Subject of the person herself = %q", p.Subject())
 		}
 
-		// At midnight the child turns eighteen: the very next request acts
-		// for the mother herself.
+		// At midnight in Tehran the child turns eighteen: the very next
+		// request acts for the mother herself.
 		c.advance(29 * time.Minute)
 		if got, _, err := id.SessionPrincipal(ctx, token); err != nil || got.ActingFor != minor {
 			t.Fatalf("a minute before: %+v, %v", got, err)
@@ -439,5 +439,15 @@ func TestSubjectAndAnnotate(t *testing.T) {
 	pl := p.Annotate(nil)
 	if p.Subject() != "10380284790" || pl["acting_for"] != "10380284790" || pl["acting_kind"] != identity.RelRepresentative || p.Actor() != "user:4" {
 		t.Fatalf("acting: %q %v %s", p.Subject(), pl, p.Actor())
+	}
+}
+
+func TestAdultOn(t *testing.T) {
+	// Born on a summer day of 2008, when Iran kept daylight saving time
+	// (+04:30): the eighteenth birthday starts at midnight in Tehran in 2026
+	// (+03:30), 20:30 UTC the day before.
+	born := time.Date(2008, 7, 1, 0, 0, 0, 0, time.FixedZone("IRDT", 4*3600+1800))
+	if got, want := identity.AdultOn(born), time.Date(2026, 6, 30, 20, 30, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("AdultOn = %v, want %v", got, want)
 	}
 }

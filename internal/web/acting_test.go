@@ -158,8 +158,9 @@ func actingHeader(doc *html.Node) string {
 func TestActingInThePortal(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
-			// Half an hour before the child's eighteenth birthday.
-			x := newIDSite(t, d, time.Date(2026, 11, 23, 23, 30, 0, 0, time.UTC))
+			// Half an hour before the child's eighteenth birthday begins in
+			// Tehran (23:30 there).
+			x := newIDSite(t, d, time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC))
 			ctx := context.Background()
 			x.id.UseFamilyRegistry(identity.FamilyFromEvidence(func(ctx context.Context, subject, inquiry, purpose string) (json.RawMessage, error) {
 				return json.RawMessage(`{"national_code": "0499370899", "relatives": [
