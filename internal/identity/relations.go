@@ -68,7 +68,9 @@ func (r Relation) Usable(now time.Time) bool { return r.unusable(now) == "" }
 // AdultOn returns the moment a person born on born turns AdultAge: midnight
 // of the birthday in Iran's time zone, whatever offset was in force at the
 // birth.
-func AdultOn(born time.Time) time.Time { return born.In(persian.Location()).AddDate(AdultAge, 0, 0).UTC() }
+func AdultOn(born time.Time) time.Time {
+	return born.In(persian.Location()).AddDate(AdultAge, 0, 0).UTC()
+}
 
 // ParseLegalID normalises s (Persian digits, spaces, dashes) and validates
 // it as the 11-digit national id of an Iranian legal entity (شناسهٔ ملی
