@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/panjare/panjare/internal/catalog"
@@ -323,10 +324,18 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 
 	now := a.clock()
 	tracking := newTracking(now)
-	var got []fetched
-	for _, fe := range f.Fetched {
-		got = append(got, a.fetch(ctx, p.NationalCode, purposeOf(f, tracking), fe))
+	// The inquiries go to different agencies: ask them all at once, so the
+	// applicant waits for the slowest, not for the sum.
+	got := make([]fetched, len(f.Fetched))
+	var wg sync.WaitGroup
+	for i, fe := range f.Fetched {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i] = a.fetch(ctx, p.NationalCode, purposeOf(f, tracking), fe)
+		}()
 	}
+	wg.Wait()
 	proc := f.record.ProcessingTime.Std()
 	if proc <= 0 {
 		proc = defaultProcessing
