@@ -65,6 +65,7 @@ Usage:
   panjare staff list   [--agency A] [--db DB]                         list staff roles
   panjare staff remove --national-code C --agency A --role R [--db DB]  take a staff role away
   panjare exchange member|subsystem|service|cert|grant|revoke|rights ... the exchange registry (panjare exchange help)
+  panjare document verify --jwks FILE|URL --jws TOKEN                 check a signed document offline
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = exchangeCmd(ctx, rest, getenv, stdout, stderr)
 	case "staff":
 		err = staff(ctx, rest, getenv, stdout, stderr)
+	case "document":
+		err = document(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":
