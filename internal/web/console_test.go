@@ -185,6 +185,14 @@ func TestConsole(t *testing.T) {
 			t.Errorf("nobody: %d", res.status)
 		}
 
+		// The case page and the minimal queue lead to the console.
+		if res := cs.as(t, cs.officer, "GET", "/agency/cases/"+c1.Tracking, nil); res.status != 200 || len(byID(res.doc, "assign-link")) != 1 {
+			t.Fatalf("case page: %d, assign link missing", res.status)
+		}
+		if res := cs.as(t, cs.officer, "GET", "/agency/cases", nil); len(byID(res.doc, "console-link")) != 1 {
+			t.Fatal("the queue does not link to the console")
+		}
+
 		// Assigning to a colleague, then "assigned to me".
 		page := cs.as(t, cs.officer, "GET", "/agency/cases/"+c1.Tracking+"/assign", nil)
 		if page.status != 200 || len(byID(page.doc, "assign-form")) != 1 {

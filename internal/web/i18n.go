@@ -716,6 +716,8 @@ var texts = map[string]text{
 	"console.assign":              {"سپردن", "Assign"},
 	"console.assigned":            {"پروندهٔ {1} سپرده شد.", "Case {1} was assigned."},
 	"console.assign.title":        {"سپردن پروندهٔ {1}", "Assign case {1}"},
+	"console.assign.link":         {"سپردن به همکار", "Assign to a colleague"},
+	"console.full":                {"پیشخوان کامل: خدمت، سپرده به من و شمار پرونده‌ها", "The full console: by service, assigned to me, and counts"},
 	"console.assign.case":         {"دیدن پرونده", "Open the case"},
 	"console.assign.to":           {"سپردن به همکار", "Assign to a colleague"},
 	"console.assign.bad":          {"همکاری از دستگاه خود را برگزینید.", "Choose a colleague of your agency."},
