@@ -261,6 +261,44 @@ func TestBackOfficeJourney(t *testing.T) {
 			if _, err := c.Decide(ctx, "0000-0000-0000", client.Transition{To: client.Approved}, "x-1"); !client.IsProblem(err, 404) {
 				t.Fatalf("unknown case: %v", err)
 			}
+			// Two requests with one key at once: one decides, the other
+			// gets the same answer or 409 (in progress); the case moves once.
+			second := w.submit(t)
+			var wg sync.WaitGroup
+			results := make([]error, 2)
+			for i := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, results[i] = c.Decide(ctx, second.Tracking, client.Transition{To: client.InReview}, "race-1")
+				}()
+			}
+			wg.Wait()
+			ok := 0
+			for _, err := range results {
+				switch {
+				case err == nil:
+					ok++
+				case !client.IsProblem(err, 409):
+					t.Fatalf("race: %v", err)
+				}
+			}
+			if ok == 0 {
+				t.Fatal("race: neither request decided")
+			}
+			raced, err := c.Case(ctx, second.Tracking)
+			if err != nil {
+				t.Fatal(err)
+			}
+			moves := 0
+			for _, st := range raced.Timeline {
+				if st.To == client.InReview {
+					moves++
+				}
+			}
+			if raced.State != client.InReview || moves != 1 {
+				t.Fatalf("race: state %s, %d moves", raced.State, moves)
+			}
 			bad := client.New(w.base, "pjk_aaaaaaaa_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
 			if _, err := bad.Queue(ctx, 1); !client.IsProblem(err, 401) {
 				t.Fatalf("a wrong key: %v", err)
