@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -309,9 +310,13 @@ func (p *Permits) Document(ctx context.Context, id string) (Document, error) {
 	return d, nil
 }
 
-// Wallet returns every document whose holder is holder (a national code or
-// company id), newest first. The caller must have checked that the person
-// asking is the holder or acts for them.
+// maxWallet bounds one wallet read; a company with more documents than this
+// sees the newest.
+const maxWallet = 1000
+
+// Wallet returns the documents whose holder is holder (a national code or
+// company id), newest first, at most maxWallet of them. The caller must have
+// checked that the person asking is the holder or acts for them.
 func (p *Permits) Wallet(ctx context.Context, holder string) ([]Document, error) {
 	const op = "permit.Wallet"
 	holder = persian.NormalizeNationalCode(holder)
@@ -319,7 +324,7 @@ func (p *Permits) Wallet(ctx context.Context, holder string) ([]Document, error)
 		return nil, nil
 	}
 	rows, err := p.s.Read().QueryContext(ctx,
-		`SELECT `+documentColumns+` FROM permit_documents WHERE holder = $1 ORDER BY issued_at DESC, id`, holder)
+		`SELECT `+documentColumns+` FROM permit_documents WHERE holder = $1 ORDER BY issued_at DESC, id LIMIT `+strconv.Itoa(maxWallet), holder)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
