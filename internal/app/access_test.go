@@ -1,0 +1,542 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/panjare/panjare/internal/app"
+	"github.com/panjare/panjare/internal/apply"
+	"github.com/panjare/panjare/internal/demo/backoffice"
+	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/store"
+	"github.com/panjare/panjare/internal/store/storetest"
+)
+
+// The roles of the access matrix, in the order of the letters of each
+// expectation below.
+var matrixRoles = []string{"anonymous", "citizen A", "citizen B", "operator X", "admin X", "operator Y", "overseer", "platform admin", "key X", "key Y"}
+
+// Outcomes, one letter per role:
+//
+//	a  allowed: the handler ran for this caller (2xx, 3xx other than to
+//	   sign-in, or a 4xx about the empty request such as 400 or 409)
+//	s  sign in first: 401, or a redirect to sign in
+//	f  403
+//	n  404: the thing is not there for this caller (another's case)
+//
+// The fixtures: citizen A's case at agency X (its upload, payment and
+// issued document), A's inbox message, X's spare API key and webhook.
+// Citizen B, staff (who are also people) and agency Y see none of it.
+//
+// Reading the columns: staff and overseers are people too, so /me pages
+// are theirs as much as anyone's; the portal ignores API keys, so keys see
+// it as anonymous, and the API's agency routes ignore cookies. Only the
+// competent agency's staff open its cases (agency Y: 404), and only its
+// admin manages its staff, keys and webhooks. The /me routes of a case
+// answer the applicant and the competent agency, whom apply lets read it;
+// the case page itself is the applicant's alone. A document's page is its
+// holder's and the issuing agency's; revoking it through the API as another
+// agency is 403 (a document's existence is public through verify). Drafts
+// are looked up by a number no agency X draft has (404 either way), and
+// retiring is answered 400 for the empty body before the agency is checked
+// (catalog's own tests cover retiring another agency's service).
+var accessMatrix = map[string]string{
+	"DELETE /api/v1/agency/webhooks/{hook}":               "ssssssssan",
+	"GET /.well-known/jwks.json":                          "aaaaaaaaaa",
+	"GET /about":                                          "aaaaaaaaaa",
+	"GET /admin/exchange":                                 "sffffffass",
+	"GET /agencies":                                       "aaaaaaaaaa",
+	"GET /agencies/{code}":                                "aaaaaaaaaa",
+	"GET /agency/cases":                                   "sffaaaffss",
+	"GET /agency/cases/{tracking}":                        "sffaanffss",
+	"GET /agency/cases/{tracking}/assign":                 "sffaanffss",
+	"GET /agency/cases/{tracking}/uploads/{id}":           "sanaannnss",
+	"GET /agency/console":                                 "sffaaaffss",
+	"GET /agency/exchange":                                "sffaaaffss",
+	"GET /agency/keys":                                    "sfffafffss",
+	"GET /agency/representatives":                         "sfffafffss",
+	"GET /agency/staff":                                   "sfffafffss",
+	"GET /agency/webhooks":                                "sffaaaffss",
+	"GET /api/v1/admin/agencies/{code}/keys":              "sfffaffass",
+	"GET /api/v1/admin/agencies/{code}/staff":             "sfffaffass",
+	"GET /api/v1/agencies":                                "aaaaaaaaaa",
+	"GET /api/v1/agencies/{code}":                         "aaaaaaaaaa",
+	"GET /api/v1/agency/cases":                            "ssssssssaa",
+	"GET /api/v1/agency/cases/{tracking}":                 "ssssssssan",
+	"GET /api/v1/agency/drafts/{draft}":                   "ssssssssnn",
+	"GET /api/v1/agency/queue":                            "ssssssssaa",
+	"GET /api/v1/agency/services/{id}/draft":              "ssssssssan",
+	"GET /api/v1/agency/webhooks":                         "ssssssssaa",
+	"GET /api/v1/agency/webhooks/deliveries":              "ssssssssaa",
+	"GET /api/v1/catalog.jsonld":                          "aaaaaaaaaa",
+	"GET /api/v1/me/cases":                                "saaaaaaass",
+	"GET /api/v1/me/cases/{tracking}":                     "sannnnnnss",
+	"GET /api/v1/me/documents":                            "saaaaaaass",
+	"GET /api/v1/me/inbox":                                "saaaaaaass",
+	"GET /api/v1/me/inquiries":                            "saaaaaaass",
+	"GET /api/v1/openapi.json":                            "aaaaaaaaaa",
+	"GET /api/v1/regions":                                 "aaaaaaaaaa",
+	"GET /api/v1/services":                                "aaaaaaaaaa",
+	"GET /api/v1/services/{id}":                           "aaaaaaaaaa",
+	"GET /api/v1/services/{id}/form":                      "saaaaaaass",
+	"GET /api/v1/services/{id}/history":                   "aaaaaaaaaa",
+	"GET /apply/{id}":                                     "saaaaaaass",
+	"GET /auth/callback":                                  "aaaaaaaaaa",
+	"GET /dev/outbox":                                     "aaaaaaaaaa",
+	"GET /documents/{id}":                                 "sanaannnss",
+	"GET /documents/{id}/qr.png":                          "sanaannnss",
+	"GET /me":                                             "saaaaaaass",
+	"GET /me/acting":                                      "saaaaaaass",
+	"GET /me/cases":                                       "saaaaaaass",
+	"GET /me/cases/{tracking}":                            "sannnnnnss",
+	"GET /me/cases/{tracking}/payment":                    "sanaannnss",
+	"GET /me/cases/{tracking}/uploads/{id}":               "sanaannnss",
+	"GET /me/consents":                                    "saaaaaaass",
+	"GET /me/data":                                        "saaaaaaass",
+	"GET /me/documents":                                   "saaaaaaass",
+	"GET /me/inbox":                                       "saaaaaaass",
+	"GET /services":                                       "aaaaaaaaaa",
+	"GET /services/{id}":                                  "aaaaaaaaaa",
+	"GET /signin":                                         "saaaaaaass",
+	"GET /static/{path...}":                               "aaaaaaaaaa",
+	"GET /verify":                                         "aaaaaaaaaa",
+	"GET /{$}":                                            "aaaaaaaaaa",
+	"POST /agency/cases/{tracking}/assign":                "sffaanffss",
+	"POST /agency/cases/{tracking}/decide":                "sffaaaffss",
+	"POST /agency/keys":                                   "sfffafffss",
+	"POST /agency/keys/{id}/revoke":                       "sfffafffss",
+	"POST /agency/keys/{id}/rotate":                       "sfffafffss",
+	"POST /agency/representatives":                        "sfffafffss",
+	"POST /agency/representatives/{id}/revoke":            "sfffnfffss",
+	"POST /agency/staff":                                  "sfffafffss",
+	"POST /agency/staff/remove":                           "sfffafffss",
+	"POST /agency/webhooks":                               "sfffafffss",
+	"POST /agency/webhooks/{id}/disable":                  "sfffnfffss",
+	"POST /api/v1/admin/agencies/{code}/keys":             "sfffaffass",
+	"POST /api/v1/admin/agencies/{code}/keys/{id}/revoke": "sfffaffass",
+	"POST /api/v1/admin/agencies/{code}/keys/{id}/rotate": "sfffaffass",
+	"POST /api/v1/admin/agencies/{code}/staff":            "sfffaffass",
+	"POST /api/v1/admin/agencies/{code}/staff/remove":     "sfffaffass",
+	"POST /api/v1/agency/cases/{tracking}/transitions":    "ssssssssan",
+	"POST /api/v1/agency/documents/{id}/revoke":           "ssssssssaf",
+	"POST /api/v1/agency/drafts":                          "ssssssssaa",
+	"POST /api/v1/agency/drafts/{draft}/publish":          "ssssssssfa",
+	"POST /api/v1/agency/queue/ack":                       "ssssssssaa",
+	"POST /api/v1/agency/services/{id}/retire":            "ssssssssaa",
+	"POST /api/v1/agency/signing-key/rotate":              "ssssssssaa",
+	"POST /api/v1/agency/webhooks":                        "ssssssssaa",
+	"POST /api/v1/services/{id}/applications":             "saaaaaaass",
+	"POST /api/v1/verify":                                 "aaaaaaaaaa",
+	"POST /apply/{id}":                                    "saaaaaaass",
+	"POST /documents/{id}/revoke":                         "sfnaannnss",
+	"POST /me/acting":                                     "saaaaaaass",
+	"POST /me/acting/children":                            "saaaaaaass",
+	"POST /me/cases/{tracking}/{action}":                  "sanaannnss",
+	"POST /me/consents":                                   "saaaaaaass",
+	"POST /me/consents/{id}/withdraw":                     "snnnnnnnss",
+	"POST /me/inbox/{id}/read":                            "sannnnnnss",
+	"POST /me/sessions/revoke":                            "saaaaaaass",
+	"POST /signout":                                       "aaaaaaaaaa",
+	"POST /verify":                                        "aaaaaaaaaa",
+	"PUT /api/v1/agency/drafts/{draft}":                   "ssssssssaa",
+	"PUT /api/v1/services/{id}/draft":                     "saaaaaaass",
+}
+
+// matrixRoutes reads every route from the route tables of the portal
+// (internal/web/routes.go) and the API (internal/api: method and pattern of
+// each route), so that a new route without an entry here fails the test.
+func matrixRoutes(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	b, err := os.ReadFile(filepath.Join("..", "web", "routes.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`mux\.Handle\("([A-Z]+ /[^"]*)"`).FindAllStringSubmatch(string(b), -1) {
+		out = append(out, m[1])
+	}
+	files, err := filepath.Glob(filepath.Join("..", "api", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`method:\s*"([A-Z]+)",\s*pattern:\s*"([^"]+)"`).FindAllStringSubmatch(string(b), -1) {
+			out = append(out, m[1]+" "+m[2])
+		}
+	}
+	if len(out) < 80 {
+		t.Fatalf("found only %d routes in the route tables: has their form changed?", len(out))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestAccessMatrix runs every route of the portal and the API against every
+// role, on each engine, and compares the outcome with accessMatrix. It also
+// refuses a forged cross-site POST that carries a valid session cookie.
+func TestAccessMatrix(t *testing.T) {
+	routes := matrixRoutes(t)
+	for _, r := range routes {
+		if _, ok := accessMatrix[r]; !ok {
+			t.Errorf("route %q has no entry in the access matrix", r)
+		}
+	}
+	for r := range accessMatrix {
+		if !containsRoute(routes, r) {
+			t.Errorf("the access matrix names %q, which no route table has", r)
+		}
+	}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) { accessMatrixOn(t, d, routes) })
+	}
+}
+
+func containsRoute(routes []string, r string) bool {
+	for _, x := range routes {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := app.Defaults()
+	cfg.DemoIdP = true
+	cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = ln.Addr().String(), "", ""
+	cfg.BaseURL = "http://" + ln.Addr().String()
+	cfg.DataDir = t.TempDir()
+	cfg.DB = storetest.DSN(t, d)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	set, err := a.StartDemoExchange(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+
+	svc := browserJourneyService(t, ctx, a, set)
+	agencyX := svc.Record.Agency
+	agencyY := "NOCR"
+	if agencyX == agencyY {
+		agencyY = "SSAA"
+	}
+	person := func(code string) identity.Principal {
+		t.Helper()
+		p, err := a.Identity.EnsurePerson(ctx, code, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := a.Identity.PrincipalOf(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pr
+	}
+	staff := func(code, agency string, role identity.Role) string {
+		t.Helper()
+		if _, err := a.Identity.AddStaff(ctx, identity.System, code, agency, role); err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	codes := map[string]string{
+		"citizen A":      backoffice.CitizenAli,
+		"citizen B":      backoffice.CitizenMaryam,
+		"operator X":     staff("1234567806", agencyX, identity.RoleOperator),
+		"admin X":        staff("2345678909", agencyX, identity.RoleAgencyAdmin),
+		"operator Y":     staff("3456789017", agencyY, identity.RoleOperator),
+		"overseer":       staff("4567890124", "", identity.RoleOverseer),
+		"platform admin": staff("5678901230", "", identity.RolePlatformAdmin),
+	}
+	_, keyX, err := a.Identity.IssueKey(ctx, identity.System, agencyX, "matrix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, keyY, err := a.Identity.IssueKey(ctx, identity.System, agencyY, "matrix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare, _, err := a.Identity.IssueKey(ctx, identity.System, agencyX, "spare")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var addr atomic.Int64
+	// serve sends one request through the assembled handler, from its own
+	// client address so the API's rate limits do not mix the rows up.
+	serve := func(role, method, path string, hdr http.Header, body string) *http.Response {
+		t.Helper()
+		req := httptest.NewRequest(method, cfg.BaseURL+path, strings.NewReader(body))
+		n := addr.Add(1)
+		req.RemoteAddr = fmt.Sprintf("10.%d.%d.%d:40000", n>>16&255, n>>8&255, n&255)
+		for k, v := range hdr {
+			req.Header[k] = v
+		}
+		if body != "" && req.Header.Get("Content-Type") == "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		switch role {
+		case "anonymous":
+		case "key X":
+			req.Header.Set("Authorization", "Bearer "+keyX)
+		case "key Y":
+			req.Header.Set("Authorization", "Bearer "+keyY)
+		default:
+			p, err := a.Identity.EnsurePerson(ctx, codes[role], "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, _, err := a.Identity.StartSession(ctx, p, "matrix")
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.AddCookie(&http.Cookie{Name: identity.SessionCookie, Value: tok})
+		}
+		w := httptest.NewRecorder()
+		a.Handler.ServeHTTP(w, req)
+		return w.Result()
+	}
+
+	// Citizen A applies for the service of agency X, with an upload, pays in
+	// the sandbox bank, and X's operator approves, which issues the document.
+	ali := person(codes["citizen A"])
+	form, err := a.Apply.Form(ctx, svc.ID, ali)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, files := map[string]string{}, map[string]apply.Upload{}
+	for _, f := range form.Fields {
+		switch {
+		case f.Kind == apply.FieldFile:
+			var b bytes.Buffer
+			png.Encode(&b, image.NewGray(image.Rect(0, 0, 2, 2)))
+			files[f.Name] = apply.Upload{Name: "scan.png", Data: b.Bytes()}
+		case f.Name == "phone":
+			data[f.Name] = "09121234567"
+		default:
+			data[f.Name] = "اعلام می‌کنم درست است"
+		}
+	}
+	c, err := a.Apply.Submit(ctx, ali, svc.ID, data, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracking := c.Tracking
+	var uploadID int64
+	for _, ev := range c.Evidence {
+		if ev.UploadID != 0 {
+			uploadID = ev.UploadID
+		}
+	}
+	resp := serve("citizen A", "POST", "/me/cases/"+tracking+"/pay", nil, "x=1")
+	bank := strings.TrimPrefix(resp.Header.Get("Location"), cfg.BaseURL)
+	payID := strings.TrimPrefix(bank, "/sandbox/pay/")
+	if resp.StatusCode != http.StatusSeeOther || payID == bank {
+		t.Fatalf("pay: %d %q", resp.StatusCode, bank)
+	}
+	if resp := serve("anonymous", "POST", bank, nil, url.Values{"action": {"pay"}}.Encode()); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bank: %d", resp.StatusCode)
+	}
+	opX := person(codes["operator X"])
+	for _, to := range []apply.State{"in_review", "approved"} {
+		if c, err = a.Apply.Transition(ctx, opX, tracking, to, "", ""); err != nil {
+			t.Fatalf("%s: %v", to, err)
+		}
+	}
+	if c, err = a.Apply.Case(ctx, ali, tracking); err != nil || c.Document == "" {
+		t.Fatalf("no document issued: %v", err)
+	}
+	docID := c.Document
+	inbox, err := a.Notifier.Inbox(ctx, codes["citizen A"])
+	if err != nil || len(inbox) == 0 {
+		t.Fatalf("citizen A's inbox: %d (%v)", len(inbox), err)
+	}
+	hook, _, err := a.Backoffice.RegisterWebhook(ctx, principalOfKey(t, ctx, a, keyX), "http://127.0.0.1:9/hook", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	params := map[string]string{
+		"id": svc.ID, "code": agencyX, "tracking": tracking, "path": "css/panjare.css", "action": "answer", "hook": fmt.Sprint(hook.ID),
+		"draft": "1",
+	}
+	// Path values that depend on the route.
+	fill := func(route string) string {
+		_, pattern, _ := strings.Cut(route, " ")
+		switch {
+		case strings.HasPrefix(pattern, "/documents/"), strings.HasPrefix(pattern, "/api/v1/agency/documents/"):
+			pattern = strings.Replace(pattern, "{id}", docID, 1)
+		case strings.Contains(pattern, "/uploads/{id}"):
+			pattern = strings.Replace(pattern, "{id}", fmt.Sprint(uploadID), 1)
+		case strings.HasPrefix(pattern, "/me/inbox/"):
+			pattern = strings.Replace(pattern, "{id}", fmt.Sprint(inbox[0].ID), 1)
+		case strings.Contains(pattern, "/keys/{id}"):
+			pattern = strings.Replace(pattern, "{id}", fmt.Sprint(spare.ID), 1)
+		case strings.HasPrefix(pattern, "/agency/webhooks/{id}"):
+			pattern = strings.Replace(pattern, "{id}", fmt.Sprint(hook.ID), 1)
+		case strings.HasPrefix(pattern, "/me/consents/{id}"), strings.HasPrefix(pattern, "/agency/representatives/{id}"):
+			pattern = strings.Replace(pattern, "{id}", "999999", 1)
+		}
+		pattern = regexp.MustCompile(`\{([a-z]+)(\.\.\.)?\}`).ReplaceAllStringFunc(pattern, func(m string) string {
+			k := strings.Trim(m, "{}.")
+			if v, ok := params[k]; ok {
+				return v
+			}
+			t.Fatalf("route %s: no value for %s", route, m)
+			return ""
+		})
+		pattern = strings.TrimSuffix(pattern, "{$}")
+		if strings.HasSuffix(pattern, "/payment") {
+			pattern += "?id=" + payID
+		}
+		return pattern
+	}
+
+	var table strings.Builder
+	missing := false
+	for _, route := range routes {
+		method, _, _ := strings.Cut(route, " ")
+		path := fill(route)
+		var got []byte
+		for _, role := range matrixRoles {
+			// A state-changing request carries only what the portal's forms
+			// put in every one, the agency, so the handler refuses the rest.
+			body, hdr := "", http.Header{}
+			if method != "GET" {
+				body = url.Values{"agency": {agencyX}}.Encode()
+			}
+			// API decisions on a case or a document are sent whole, so
+			// that the agency check, not the body's, answers.
+			switch route {
+			case "POST /api/v1/agency/cases/{tracking}/transitions":
+				body = `{"to":"in_review"}`
+				hdr.Set("Idempotency-Key", fmt.Sprintf("matrix-%d", addr.Load()))
+			case "POST /api/v1/agency/documents/{id}/revoke":
+				body = `{"reason":"آزمون دسترسی"}`
+			}
+			if strings.HasPrefix(body, "{") {
+				hdr.Set("Content-Type", "application/json")
+			}
+			resp := serve(role, method, path, hdr, body)
+			got = append(got, outcome(resp, cfg.BaseURL))
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s as %s: %d", route, role, resp.StatusCode)
+			}
+		}
+		fmt.Fprintf(&table, "\t%q: %q,\n", route, string(got))
+		want, ok := accessMatrix[route]
+		missing = missing || !ok
+		if ok && want != string(got) {
+			t.Errorf("%s (%s): got %s, want %s", route, path, got, want)
+		}
+	}
+	if t.Failed() || missing {
+		t.Logf("observed:\n%s", table.String())
+	}
+
+	// A forged cross-site POST carrying citizen A's valid session cookie is
+	// refused, and the case is unchanged; so is one to the API.
+	before, err := a.Apply.Case(ctx, ali, tracking)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, forged := range []struct{ path, body, ctype string }{
+		{"/me/cases/" + tracking + "/complain", url.Values{"text": {"شکایت جعلی"}}.Encode(), "application/x-www-form-urlencoded"},
+		{"/me/sessions/revoke", "", "application/x-www-form-urlencoded"},
+		{"/api/v1/services/" + svc.ID + "/applications", `{"data":{"phone":"09121234567"}}`, "application/json"},
+	} {
+		hdr := http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}, "Content-Type": {forged.ctype}}
+		if resp := serve("citizen A", "POST", forged.path, hdr, forged.body); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("forged cross-site POST %s: %d, want 403", forged.path, resp.StatusCode)
+		}
+		// Without the Sec-Fetch-Site header, the Origin alone gives it away.
+		hdr.Del("Sec-Fetch-Site")
+		if resp := serve("citizen A", "POST", forged.path, hdr, forged.body); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("forged cross-origin POST %s (Origin only): %d, want 403", forged.path, resp.StatusCode)
+		}
+	}
+	after, err := a.Apply.Case(ctx, ali, tracking)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Complaints) != len(before.Complaints) || after.State != before.State {
+		t.Errorf("a forged request changed the case: %d complaints, %s (was %d, %s)", len(after.Complaints), after.State, len(before.Complaints), before.State)
+	}
+	mine, err := a.Apply.MyCases(ctx, ali)
+	if err != nil || len(mine) != 1 {
+		t.Errorf("a forged request filed an application: %d cases (%v)", len(mine), err)
+	}
+	// The same request from the portal's own origin goes through.
+	same := http.Header{"Origin": {cfg.BaseURL}, "Sec-Fetch-Site": {"same-origin"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+	if resp := serve("citizen A", "POST", "/me/cases/"+tracking+"/complain", same, url.Values{"text": {"شکایت واقعی"}}.Encode()); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("same-origin POST: %d, want 303", resp.StatusCode)
+	}
+}
+
+// outcome classifies a response for the matrix.
+func outcome(resp *http.Response, base string) byte {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return 's'
+	case http.StatusForbidden:
+		return 'f'
+	case http.StatusNotFound:
+		return 'n'
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		loc := strings.TrimPrefix(resp.Header.Get("Location"), base)
+		if strings.HasPrefix(loc, "/signin") || strings.HasPrefix(loc, "/idp/") {
+			return 's'
+		}
+	}
+	if resp.StatusCode >= 500 {
+		return 'E'
+	}
+	return 'a'
+}
+
+// principalOfKey is the principal an API key authenticates as.
+func principalOfKey(t *testing.T, ctx context.Context, a *app.App, key string) identity.Principal {
+	t.Helper()
+	p, err := a.Identity.Authenticate(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
