@@ -168,12 +168,36 @@ func (b *Backoffice) Feed(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// kindIn is the condition "kind is a feed source", with placeholders
+// numbered from first.
+func kindIn(first int) string {
+	marks := make([]string, len(feedSources))
+	for i := range feedSources {
+		marks[i] = "$" + strconv.Itoa(first+i)
+	}
+	return "kind IN (" + strings.Join(marks, ", ") + ")"
+}
+
 // feedBatch is how many events the feeder reads in one transaction.
 const feedBatch = 500
 
 // feed copies one batch; more reports that the batch was full.
 func (b *Backoffice) feed(ctx context.Context) (written int, more bool, err error) {
 	const op = "apply.Feed"
+	kinds := make([]any, len(feedSources))
+	for i, k := range feedSources {
+		kinds[i] = k
+	}
+	// Look first on the read pool, so that an idle feeder never takes the
+	// write lock (SQLite has one writer).
+	var waiting int
+	if err := b.s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM events
+		WHERE id > (SELECT event_id FROM apply_feed_position WHERE id = 1) AND `+kindIn(1)+` LIMIT 1) w`, kinds...).Scan(&waiting); err != nil {
+		return 0, false, errs.Wrap(op, err)
+	}
+	if waiting == 0 {
+		return 0, false, nil
+	}
 	err = b.s.InTx(ctx, func(tx *store.Tx) error {
 		written, more = 0, false
 		q := `SELECT event_id FROM apply_feed_position WHERE id = 1`
@@ -184,14 +208,8 @@ func (b *Backoffice) feed(ctx context.Context) (written int, more bool, err erro
 		if err := tx.QueryRowContext(ctx, q).Scan(&pos); err != nil {
 			return errs.Wrap(op, err)
 		}
-		marks := make([]string, len(feedSources))
-		args := []any{pos}
-		for i, k := range feedSources {
-			args = append(args, k)
-			marks[i] = "$" + strconv.Itoa(i+2)
-		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, at, kind, actor, agency, service, payload FROM events
-			WHERE id > $1 AND kind IN (`+strings.Join(marks, ", ")+`) ORDER BY id LIMIT `+strconv.Itoa(feedBatch), args...)
+			WHERE id > $1 AND `+kindIn(2)+` ORDER BY id LIMIT `+strconv.Itoa(feedBatch), append([]any{pos}, kinds...)...)
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
