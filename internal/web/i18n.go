@@ -678,6 +678,8 @@ var texts = map[string]text{
 	"doc.qr.alt":             {"رمزینهٔ QR سند امضاشده", "QR code of the signed document"},
 	"doc.qr.caption":         {"این رمزینه خودِ سند امضاشده است و با کلیدهای عمومی دستگاه‌ها سنجیده می‌شود.", "This QR code is the signed document itself; the agencies' public keys verify it."},
 	"doc.verify.hint":        {"برای استعلام، شناسهٔ سند را در صفحهٔ «استعلام اصالت سند» پنجره وارد کنید:", "To check it, enter the document id on the window's “Check a document” page:"},
+	"doc.jws":                {"متن امضاشدهٔ سند (همان متن رمزینه)", "The signed text of the document (what its QR code holds)"},
+	"doc.jws.hint":           {"این متن را می‌توانید در صفحهٔ «استعلام اصالت سند» یا هر برنامهٔ استعلامی بچسبانید؛ با کلیدهای عمومی دستگاه‌ها بدون اتصال هم سنجیده می‌شود.", "Paste it into the “Check a document” page or any verifier; the agencies' public keys verify it offline too."},
 	"doc.pdf":                {"دریافت نسخهٔ PDF", "Download the PDF"},
 	"doc.verify":             {"استعلام اصالت همین سند", "Check this document"},
 	"doc.revoke":             {"ابطال سند", "Revoke the document"},

@@ -189,6 +189,9 @@ func TestDocumentPagesAndRevocation(t *testing.T) {
 		if len(imgs) != 1 || !hasLink(res.doc, page+".pdf") {
 			t.Fatal("no QR code image or PDF link")
 		}
+		if jws := elemByID(res.doc, "jws"); jws == nil || textOf(jws) != ds.doc.JWS {
+			t.Error("the document page does not offer the signed text to copy")
+		}
 		if q := ds.as(t, a, "GET", page+"/qr.png", nil); q.status != 200 || q.header.Get("Content-Type") != "image/png" || !strings.HasPrefix(q.body, "\x89PNG") {
 			t.Errorf("QR: %d %s", q.status, q.header.Get("Content-Type"))
 		}
