@@ -119,6 +119,16 @@ func TestVerifyAPI(t *testing.T) {
 		e.problem("POST", "/api/v1/verify", "", `{"doc": "x"}`, 400)
 		e.problem("POST", "/api/v1/verify", "", "", 400)
 		e.problem("POST", "/api/v1/verify", "", `{"document": "`+strings.Repeat("a", 20000)+`"}`, 413)
+		// One address guessing ids is slowed down.
+		limited := 0
+		for range 80 {
+			if code, _, _ := e.do("POST", "/api/v1/verify", "", map[string]string{"document": "ABCD-EFGH-JKM"}); code == 429 {
+				limited++
+			}
+		}
+		if limited == 0 {
+			t.Error("80 quick verifications from one address were all answered")
+		}
 	}, permitSets()...)
 }
 

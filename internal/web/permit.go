@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/permit"
 )
@@ -23,6 +24,9 @@ import (
 type documents struct {
 	p     *permit.Permits
 	fonts *permit.LazyFonts
+	// limit bounds verifications per address: the answer names the holder
+	// and the permit's fields, and guessing ids takes millions of tries.
+	limit *httpx.RateLimiter
 }
 
 // vazirmatnPath is where the Makefile puts the font, in the static folder.
@@ -31,7 +35,7 @@ const vazirmatnPath = "vendor/vazirmatn/Vazirmatn-Variable.woff2"
 // newDocuments returns the document pages' dependencies; p may be nil, and
 // then the pages answer 503.
 func newDocuments(p *permit.Permits, static fs.FS) documents {
-	return documents{p: p, fonts: permit.NewLazyFonts(func() []byte {
+	return documents{p: p, limit: httpx.NewRateLimiter(2, 20), fonts: permit.NewLazyFonts(func() []byte {
 		b, _ := fs.ReadFile(static, vazirmatnPath) // missing: LoadFonts falls back to a system font
 		return b
 	})}
@@ -128,6 +132,11 @@ func (w *Web) verify(rw http.ResponseWriter, r *http.Request) error {
 		return w.render(rw, r, http.StatusOK, "verify", title, "verify", v)
 	}
 	v.Asked = true
+	if !w.docs.limit.Allow(httpx.ClientAddr(r)) {
+		rw.Header().Set("Retry-After", "1")
+		return errs.E("web.verify", errs.RateLimited, "Too many checks from your address; wait a moment and try again.",
+			"تعداد استعلام‌ها از نشانی شما بیش از حد مجاز است؛ لحظه‌ای صبر کنید و دوباره تلاش کنید.")
+	}
 	res, err := w.docs.p.Verify(r.Context(), input)
 	switch kind := errs.KindOf(err); {
 	case err == nil:

@@ -138,6 +138,16 @@ func TestVerifyPage(t *testing.T) {
 		if res := ds.as(t, nil, "POST", "/verify", url.Values{"document": {strings.Repeat("x", 40000)}}); res.status != 413 {
 			t.Errorf("huge input: %d", res.status)
 		}
+		// Guessing ids is slowed down: one address gets a 429 page soon.
+		limited := 0
+		for range 40 {
+			if res := ds.as(t, nil, "GET", "/verify?document=ABCD-EFGH-JKM", nil); res.status == 429 {
+				limited++
+			}
+		}
+		if limited == 0 {
+			t.Error("40 quick verifications from one address were all answered")
+		}
 		req := httptest.NewRequest("POST", "/verify", strings.NewReader("document=%zz"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		rec := httptest.NewRecorder()
