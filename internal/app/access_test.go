@@ -3,10 +3,12 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -22,6 +25,7 @@ import (
 	"github.com/panjare/panjare/internal/app"
 	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/demo/backoffice"
+	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
@@ -126,7 +130,7 @@ var accessMatrix = map[string]string{
 	"POST /agency/staff":                                  "sfffafffss",
 	"POST /agency/staff/remove":                           "sfffafffss",
 	"POST /agency/webhooks":                               "sfffafffss",
-	"POST /agency/webhooks/{id}/disable":                  "sfffnfffss",
+	"POST /agency/webhooks/{id}/disable":                  "sfffafffss",
 	"POST /api/v1/admin/agencies/{code}/keys":             "sfffaffass",
 	"POST /api/v1/admin/agencies/{code}/keys/{id}/revoke": "sfffaffass",
 	"POST /api/v1/admin/agencies/{code}/keys/{id}/rotate": "sfffaffass",
@@ -141,6 +145,7 @@ var accessMatrix = map[string]string{
 	"POST /api/v1/agency/signing-key/rotate":              "ssssssssaa",
 	"POST /api/v1/agency/webhooks":                        "ssssssssaa",
 	"POST /api/v1/services/{id}/applications":             "saaaaaaass",
+	"POST /api/v1/payments/sandbox/callback":              "ffffffffff", // only the bank's signed callback
 	"POST /api/v1/verify":                                 "aaaaaaaaaa",
 	"POST /apply/{id}":                                    "saaaaaaass",
 	"POST /documents/{id}/revoke":                         "sfnaannnss",
@@ -156,6 +161,9 @@ var accessMatrix = map[string]string{
 	"PUT /api/v1/agency/drafts/{draft}":                   "ssssssssaa",
 	"PUT /api/v1/services/{id}/draft":                     "saaaaaaass",
 }
+
+// routeConstants are the constants the API's route table names patterns by.
+var routeConstants = map[string]string{"apply.SandboxCallbackPath": apply.SandboxCallbackPath}
 
 // matrixRoutes reads every route from the route tables of the portal
 // (internal/web/routes.go) and the API (internal/api: method and pattern of
@@ -182,8 +190,15 @@ func matrixRoutes(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range regexp.MustCompile(`method:\s*"([A-Z]+)",\s*pattern:\s*"([^"]+)"`).FindAllStringSubmatch(string(b), -1) {
-			out = append(out, m[1]+" "+m[2])
+		for _, m := range regexp.MustCompile(`method:\s*"([A-Z]+)",\s*pattern:\s*("[^"]+"|[A-Za-z_.]+)`).FindAllStringSubmatch(string(b), -1) {
+			pattern, ok := strings.CutPrefix(strings.TrimSuffix(m[2], `"`), `"`)
+			if !ok {
+				// A pattern named by a constant.
+				if pattern, ok = routeConstants[m[2]]; !ok {
+					t.Fatalf("%s: the route pattern %s is a constant the matrix does not know", f, m[2])
+				}
+			}
+			out = append(out, m[1]+" "+pattern)
 		}
 	}
 	if len(out) < 80 {
@@ -195,7 +210,8 @@ func matrixRoutes(t *testing.T) []string {
 
 // TestAccessMatrix runs every route of the portal and the API against every
 // role, on each engine, and compares the outcome with accessMatrix. It also
-// refuses a forged cross-site POST that carries a valid session cookie.
+// refuses a forged cross-site POST that carries a valid session cookie, and
+// sends the issue's bad input (badInput) to the same assembled app.
 func TestAccessMatrix(t *testing.T) {
 	routes := matrixRoutes(t)
 	for _, r := range routes {
@@ -330,7 +346,9 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 		}
 		w := httptest.NewRecorder()
 		a.Handler.ServeHTTP(w, req)
-		return w.Result()
+		res := w.Result()
+		res.Request = req
+		return res
 	}
 
 	// Citizen A applies for the service of agency X, with an upload, pays in
@@ -387,7 +405,12 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 	if err != nil || len(inbox) == 0 {
 		t.Fatalf("citizen A's inbox: %d (%v)", len(inbox), err)
 	}
+	// Two webhooks of X: the API deletes one, the console disables the other.
 	hook, _, err := a.Backoffice.RegisterWebhook(ctx, principalOfKey(t, ctx, a, keyX), "http://127.0.0.1:9/hook", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook2, _, err := a.Backoffice.RegisterWebhook(ctx, principalOfKey(t, ctx, a, keyX), "http://127.0.0.1:9/other", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +432,7 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 		case strings.Contains(pattern, "/keys/{id}"):
 			pattern = strings.Replace(pattern, "{id}", fmt.Sprint(spare.ID), 1)
 		case strings.HasPrefix(pattern, "/agency/webhooks/{id}"):
-			pattern = strings.Replace(pattern, "{id}", fmt.Sprint(hook.ID), 1)
+			pattern = strings.Replace(pattern, "{id}", fmt.Sprint(hook2.ID), 1)
 		case strings.HasPrefix(pattern, "/me/consents/{id}"), strings.HasPrefix(pattern, "/agency/representatives/{id}"):
 			pattern = strings.Replace(pattern, "{id}", "999999", 1)
 		}
@@ -506,6 +529,180 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 	same := http.Header{"Origin": {cfg.BaseURL}, "Sec-Fetch-Site": {"same-origin"}, "Content-Type": {"application/x-www-form-urlencoded"}}
 	if resp := serve("citizen A", "POST", "/me/cases/"+tracking+"/complain", same, url.Values{"text": {"شکایت واقعی"}}.Encode()); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("same-origin POST: %d, want 303", resp.StatusCode)
+	}
+
+	t.Run("bad input", func(t *testing.T) {
+		badInput(t, badInputEnv{a: a, serve: serve, svc: svc.ID, agency: agencyX, ali: ali, tracking: tracking, maryam: person(codes["citizen B"]), keyX: keyX, staffX: codes["operator X"]})
+	})
+}
+
+type badInputEnv struct {
+	a                           *app.App
+	serve                       func(role, method, path string, hdr http.Header, body string) *http.Response
+	svc, agency, tracking, keyX string
+	staffX                      string
+	ali, maryam                 identity.Principal
+}
+
+// badInput sends what the issue lists as bad input through the assembled
+// handler: each is a clear 4xx, and nothing stored changes.
+func badInput(t *testing.T, e badInputEnv) {
+	ctx := context.Background()
+	snapshot := func() string {
+		t.Helper()
+		c, err := e.a.Apply.Case(ctx, e.ali, e.tracking)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, err := e.a.Apply.MyCases(ctx, e.ali)
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff, err := e.a.Identity.StaffList(ctx, e.agency)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(struct {
+			Case  apply.Case
+			Cases int
+			Staff int
+		}{c, len(mine), len(staff)})
+		return string(b)
+	}
+	before := snapshot()
+	json4xx := func(name string, resp *http.Response, want ...int) {
+		t.Helper()
+		if !slices.Contains(want, resp.StatusCode) {
+			t.Errorf("%s: %d, want one of %v", name, resp.StatusCode, want)
+		}
+		if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(resp.Request.URL.Path, "/api/") && !strings.HasPrefix(ct, "application/problem+json") {
+			t.Errorf("%s: %s, want a problem+json", name, ct)
+		}
+	}
+	jsonHdr := http.Header{"Content-Type": {"application/json"}}
+
+	// Invalid national codes: at the demo provider's login, and as a new
+	// staff member (a wrong check digit, too short, letters).
+	resp := e.serve("anonymous", "GET", "/signin", nil, "")
+	login := resp.Header.Get("Location")
+	resp = e.serve("anonymous", "GET", strings.TrimPrefix(login, "http://"+resp.Request.Host), nil, "")
+	if resp.StatusCode == http.StatusFound || resp.StatusCode == http.StatusSeeOther {
+		login = resp.Header.Get("Location")
+	}
+	u, _ := url.Parse(login)
+	for _, bad := range []string{"0067749827", "12345", "abcdefghij", "۰۰۶۷۷۴۹۸۲۷"} {
+		if id := u.Query().Get("authRequestID"); id != "" {
+			resp := e.serve("anonymous", "POST", "/idp/login", nil, url.Values{"authRequestID": {id}, "national_code": {bad}}.Encode())
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("demo provider login with national code %q: %d, want 400", bad, resp.StatusCode)
+			}
+		} else {
+			t.Errorf("no authorization request to sign in with (%s)", login)
+		}
+		body, _ := json.Marshal(map[string]string{"national_code": bad, "role": "agency_operator"})
+		json4xx("new staff "+bad, e.serve("admin X", "POST", "/api/v1/admin/agencies/"+e.agency+"/staff", jsonHdr, string(body)), 400)
+	}
+
+	// A form that fails its schema: every wrong field named, nothing filed.
+	resp = e.serve("citizen A", "POST", "/api/v1/services/"+e.svc+"/applications", jsonHdr, `{"data":{"phone":"not a phone"}}`)
+	json4xx("form failing its schema", resp, 400)
+	var prob struct {
+		Errors []errs.FieldError `json:"errors"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&prob); len(prob.Errors) == 0 || prob.Errors[0].Field == "" || prob.Errors[0].Fa == "" {
+		t.Error("the schema failure names no field, in Persian")
+	}
+	json4xx("a body that is not JSON", e.serve("citizen A", "POST", "/api/v1/services/"+e.svc+"/applications", jsonHdr, `{"data":`), 400)
+	json4xx("data of the wrong JSON type", e.serve("citizen A", "POST", "/api/v1/services/"+e.svc+"/applications", jsonHdr, `{"data":["x"]}`), 400)
+
+	// Uploads through the portal's form: too large, and not what it says.
+	form, err := e.a.Apply.Form(ctx, e.svc, e.ali)
+	if err != nil {
+		t.Fatal(err)
+	}
+	multipartForm := func(file []byte, name string) (string, http.Header) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		for _, f := range form.Fields {
+			switch {
+			case f.Kind == apply.FieldFile:
+				fw, _ := mw.CreateFormFile(f.Name, name)
+				fw.Write(file)
+			case f.Name == "phone":
+				mw.WriteField(f.Name, "09121234567")
+			default:
+				mw.WriteField(f.Name, "اعلام می‌کنم درست است")
+			}
+		}
+		mw.WriteField("action", "submit")
+		mw.Close()
+		return b.String(), http.Header{"Content-Type": {mw.FormDataContentType()}}
+	}
+	var pngFile bytes.Buffer
+	png.Encode(&pngFile, image.NewGray(image.Rect(0, 0, 2, 2)))
+	hasFile := slices.ContainsFunc(form.Fields, func(f apply.Field) bool { return f.Kind == apply.FieldFile })
+	if !hasFile {
+		t.Fatal("the journey's service asks no upload: pick one that does")
+	}
+	big := append(pngFile.Bytes(), make([]byte, apply.MaxUpload)...)
+	body, hdr := multipartForm(big, "scan.png")
+	if resp := e.serve("citizen A", "POST", "/apply/"+e.svc, hdr, body); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized upload: %d, want 413", resp.StatusCode)
+	}
+	body, hdr = multipartForm([]byte("#!/bin/sh\necho this is not an image\n"), "scan.png")
+	if resp := e.serve("citizen A", "POST", "/apply/"+e.svc, hdr, body); resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("upload of the wrong type: %d, want 400 or 422", resp.StatusCode)
+	}
+
+	// An unknown tracking code, well formed or not, for the citizen and for
+	// the agency.
+	for _, code := range []string{"1405-0000-0001", "hello", strings.Repeat("9", 200)} {
+		json4xx("unknown tracking code "+code, e.serve("citizen A", "GET", "/api/v1/me/cases/"+url.PathEscape(code), nil, ""), 404)
+		if resp := e.serve("citizen A", "GET", "/me/cases/"+url.PathEscape(code), nil, ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("case page of unknown tracking code %q: %d, want 404", code, resp.StatusCode)
+		}
+		h := http.Header{"Content-Type": {"application/json"}, "Idempotency-Key": {"unknown-" + code[:4]}}
+		json4xx("agency decision on unknown tracking code "+code, e.serve("key X", "POST", "/api/v1/agency/cases/"+url.PathEscape(code)+"/transitions", h, `{"to":"in_review"}`), 404)
+	}
+
+	if after := snapshot(); after != before {
+		t.Errorf("bad input changed what was stored:\nbefore %s\nafter  %s", before, after)
+	}
+
+	// A replayed idempotency key with a different body is refused, and the
+	// first decision stands; the same body again is the first answer.
+	c, err := e.a.Apply.Submit(ctx, e.maryam, e.svc, map[string]string{"phone": "09121234567"}, nil)
+	if err != nil && !errs.Is(err, errs.Invalid) {
+		t.Fatal(err)
+	}
+	if err != nil {
+		files := map[string]apply.Upload{}
+		data := map[string]string{}
+		for _, f := range form.Fields {
+			switch {
+			case f.Kind == apply.FieldFile:
+				files[f.Name] = apply.Upload{Name: "scan.png", Data: pngFile.Bytes()}
+			case f.Name == "phone":
+				data[f.Name] = "09121234567"
+			default:
+				data[f.Name] = "اعلام می‌کنم درست است"
+			}
+		}
+		if c, err = e.a.Apply.Submit(ctx, e.maryam, e.svc, data, files); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := http.Header{"Content-Type": {"application/json"}, "Idempotency-Key": {"decision-1"}}
+	path := "/api/v1/agency/cases/" + c.Tracking + "/transitions"
+	if resp := e.serve("key X", "POST", path, h, `{"to":"in_review"}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("first decision: %d", resp.StatusCode)
+	}
+	json4xx("the same key with another body", e.serve("key X", "POST", path, h, `{"to":"needs_info","reason":"سند دیگری لازم است"}`), 409, 422)
+	if resp := e.serve("key X", "POST", path, h, `{"to": "in_review"}`); resp.StatusCode != http.StatusOK || resp.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the same key and body again: %d, replayed %q", resp.StatusCode, resp.Header.Get("Idempotent-Replayed"))
+	}
+	if got, err := e.a.Apply.Case(ctx, e.maryam, c.Tracking); err != nil || got.State != apply.InReview {
+		t.Errorf("after the replays the case is %s (%v), want in_review", got.State, err)
 	}
 }
 
