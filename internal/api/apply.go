@@ -154,7 +154,7 @@ func (a *API) myCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if c.Applicant != p.NationalCode {
+	if c.Applicant != p.Subject() {
 		return errs.E("api.myCase", errs.NotFound, "no case with this tracking code", "پرونده‌ای با این کد رهگیری پیدا نشد")
 	}
 	w.Header().Set("Cache-Control", "no-store")

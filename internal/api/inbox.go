@@ -32,7 +32,7 @@ func (a *API) myInbox(w http.ResponseWriter, r *http.Request) error {
 	if a.cfg.Notifier == nil {
 		return errs.E(op, errs.Unavailable, "the inbox is not available on this server", "صندوق پیام در این سامانه فعال نیست")
 	}
-	list, err := a.cfg.Notifier.Inbox(r.Context(), p.NationalCode)
+	list, err := a.cfg.Notifier.Inbox(r.Context(), p.Subject())
 	if err != nil {
 		return err
 	}

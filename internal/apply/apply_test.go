@@ -587,3 +587,54 @@ func TestFeedbackAndComplaints(t *testing.T) {
 		}
 	}, sets...)
 }
+
+// TestActingFor checks that a person acting for a child or a company
+// applies in their name: the case is theirs, the acting person sees it only
+// while acting for them, and notices reach the represented party's inbox,
+// a company's included.
+func TestActingFor(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s, fixtureOpts{})
+		const company = "10380284790"
+		forCompany := ali
+		forCompany.ActingFor, forCompany.ActingKind, forCompany.ActingName = company, "company", "شرکت پارس‌داده"
+		c := f.mustSubmitPlain(t, forCompany)
+		if c.Applicant != company || c.ApplicantName != "شرکت پارس‌داده" {
+			t.Fatalf("applicant = %q %q, want the company", c.Applicant, c.ApplicantName)
+		}
+		// While acting for the company Ali sees the case; as himself he does not.
+		if _, err := f.app.Case(ctx, forCompany, c.Tracking); err != nil {
+			t.Fatalf("acting for the company: %v", err)
+		}
+		if _, err := f.app.Case(ctx, ali, c.Tracking); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("Ali as himself: %v, want not found", err)
+		}
+		mine, err := f.app.MyCases(ctx, ali)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mine {
+			if m.Tracking == c.Tracking {
+				t.Fatal("the company's case is listed among Ali's own")
+			}
+		}
+		theirs, err := f.app.MyCases(ctx, forCompany)
+		if err != nil || len(theirs) != 1 {
+			t.Fatalf("the company's cases = %d, %v", len(theirs), err)
+		}
+		// The agency's decision notifies the company's inbox.
+		if _, err := f.app.Transition(ctx, officer, c.Tracking, apply.InReview, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		inbox, err := f.notes.Inbox(ctx, company)
+		if err != nil || len(inbox) < 2 {
+			t.Fatalf("the company's inbox holds %d notices, %v", len(inbox), err)
+		}
+		// A principal acting for nobody but carrying no national code cannot apply.
+		if _, err := f.app.Submit(ctx, identity.Principal{Kind: "user", ID: 9, ActingFor: company}, f.plain,
+			map[string]string{"phone": "09121234567", "decl_story": "x"}, nil); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("no national code: %v", err)
+		}
+	}, sets...)
+}

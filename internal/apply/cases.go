@@ -148,9 +148,20 @@ func scanCase(r scanner) (Case, error) {
 	return c, nil
 }
 
-// isApplicant reports whether p is c's applicant, signed in as a person.
+// applicantName is the name of whom p applies for: the represented child or
+// company when p acts for one (identity's acting-for), else p.
+func applicantName(p identity.Principal) string {
+	if p.ActingFor != "" {
+		return p.ActingName
+	}
+	return p.Name
+}
+
+// isApplicant reports whether p is c's applicant, signed in as a person:
+// the applicant themself, or a person acting for the child or company that
+// applied (p.Subject() is whom p acts for).
 func isApplicant(p identity.Principal, c Case) bool {
-	return p.Kind == "user" && p.NationalCode != "" && p.NationalCode == c.Applicant
+	return p.Kind == "user" && p.NationalCode != "" && p.Subject() == c.Applicant
 }
 
 // isAgency reports whether p acts for c's competent agency: its staff or
@@ -232,17 +243,17 @@ func (a *Applications) SaveDraft(ctx context.Context, p identity.Principal, serv
 	return a.s.InTx(ctx, func(tx *store.Tx) error {
 		now := a.clock()
 		res, err := tx.ExecContext(ctx, `UPDATE apply_drafts SET data = $1, updated_at = $2 WHERE applicant = $3 AND service = $4`,
-			string(body), now, p.NationalCode, f.Service)
+			string(body), now, p.Subject(), f.Service)
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO apply_drafts (applicant, service, data, updated_at) VALUES ($1, $2, $3, $4)`,
-				p.NationalCode, f.Service, string(body), now); err != nil {
+				p.Subject(), f.Service, string(body), now); err != nil {
 				return errs.Wrap(op, err)
 			}
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evDraft, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.NationalCode}, nil)
+		_, err = tx.Append(ctx, store.Event{Kind: evDraft, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.Subject()}, nil)
 		return err
 	})
 }
@@ -332,7 +343,7 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got[i] = a.fetch(ctx, p.NationalCode, purposeOf(f, tracking), fe)
+			got[i] = a.fetch(ctx, p.Subject(), purposeOf(f, tracking), fe)
 		}()
 	}
 	wg.Wait()
@@ -353,7 +364,7 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO apply_cases (tracking, service, agency, applicant, applicant_name, state, data, fee_rials, paid,
 			submitted_at, deadline, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $9) RETURNING id`,
-			tracking, f.Service, f.Agency, p.NationalCode, p.Name, Submitted, string(body), f.FeeRials, now, deadline).Scan(&id)
+			tracking, f.Service, f.Agency, p.Subject(), applicantName(p), Submitted, string(body), f.FeeRials, now, deadline).Scan(&id)
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
@@ -405,17 +416,17 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 				return errs.Wrap(op, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM apply_drafts WHERE applicant = $1 AND service = $2`, p.NationalCode, f.Service); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM apply_drafts WHERE applicant = $1 AND service = $2`, p.Subject(), f.Service); err != nil {
 			return errs.Wrap(op, err)
 		}
-		if _, err := tx.Append(ctx, store.Event{Kind: evSubmitted, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.NationalCode},
+		if _, err := tx.Append(ctx, store.Event{Kind: evSubmitted, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.Subject()},
 			map[string]any{"tracking": tracking, "state": Submitted, "deadline": deadline, "evidence": states, "fee_rials": f.FeeRials}); err != nil {
 			return err
 		}
 		if err := tx.Enqueue(ctx, deadlineArgs{CaseID: id}, &river.InsertOpts{ScheduledAt: deadline, UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
 			return err
 		}
-		return a.notice(ctx, tx, p.NationalCode, "case.submitted", tracking, f.TitleFa, map[string]string{"deadline": deadline.Format(time.RFC3339)})
+		return a.notice(ctx, tx, p.Subject(), "case.submitted", tracking, f.TitleFa, map[string]string{"deadline": deadline.Format(time.RFC3339)})
 	})
 	if err != nil {
 		return Case{}, err
@@ -524,7 +535,7 @@ func (a *Applications) MyCases(ctx context.Context, p identity.Principal) ([]Cas
 	if p.NationalCode == "" {
 		return nil, nil
 	}
-	return a.list(ctx, "apply.MyCases", `WHERE applicant = $1 ORDER BY submitted_at DESC, id DESC LIMIT 500`, p.NationalCode)
+	return a.list(ctx, "apply.MyCases", `WHERE applicant = $1 ORDER BY submitted_at DESC, id DESC LIMIT 500`, p.Subject())
 }
 
 // QueueFilter selects an agency's cases.

@@ -107,7 +107,7 @@ func (a *Applications) Form(ctx context.Context, serviceID string, p identity.Pr
 		return Form{}, err
 	}
 	if p.NationalCode != "" {
-		if f.Draft, err = a.draft(ctx, p.NationalCode, f.Service); err != nil {
+		if f.Draft, err = a.draft(ctx, p.Subject(), f.Service); err != nil {
 			return Form{}, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/persian"
 	"github.com/panjare/panjare/internal/store"
 )
@@ -297,8 +298,14 @@ func parseRecipient(to string) (string, error) {
 		return to, nil
 	}
 	code := persian.NormalizeNationalCode(to)
-	if !persian.ValidNationalCode(code) {
-		return "", errs.E(op, errs.Invalid, "the recipient is not a valid national code", "گیرنده کد ملی درستی نیست")
+	if persian.ValidNationalCode(code) {
+		return code, nil
 	}
-	return code, nil
+	// A company applies through the person who represents it; its notices
+	// go to its own inbox, which that person reads while acting for it.
+	if id, err := identity.ParseLegalID(to); err == nil {
+		return id, nil
+	}
+	return "", errs.E(op, errs.Invalid, "the recipient is not a valid national code or company national id",
+		"گیرنده کد ملی یا شناسهٔ ملی درستی نیست")
 }

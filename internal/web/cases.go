@@ -61,7 +61,7 @@ func (w *Web) caseFor(r *http.Request, p identity.Principal, tracking string, ag
 	// The applicant's page is for the applicant, the agency's for the
 	// agency: anyone else gets the same 404 as for a case that does not
 	// exist.
-	if (agency && (p.Agency == "" || p.Agency != c.Agency)) || (!agency && c.Applicant != p.NationalCode) {
+	if (agency && (p.Agency == "" || p.Agency != c.Agency)) || (!agency && c.Applicant != p.Subject()) {
 		return caseView{}, errs.E("web.case", errs.NotFound, "no case with this tracking code", "پرونده‌ای با این کد رهگیری پیدا نشد")
 	}
 	l := langOf(r)

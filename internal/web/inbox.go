@@ -37,7 +37,7 @@ func (w *Web) inbox(rw http.ResponseWriter, r *http.Request) error {
 	if w.notes == nil {
 		return errNoNotices
 	}
-	list, err := w.notes.Inbox(r.Context(), p.NationalCode)
+	list, err := w.notes.Inbox(r.Context(), p.Subject())
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (w *Web) markRead(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil || id <= 0 {
 		return errs.NotFoundf("web.markRead", "message", "پیام")
 	}
-	if err := w.notes.MarkRead(r.Context(), p.NationalCode, id); err != nil {
+	if err := w.notes.MarkRead(r.Context(), p.Subject(), id); err != nil {
 		return err
 	}
 	http.Redirect(rw, r, "/me/inbox?done=read#msg-"+strconv.FormatInt(id, 10), http.StatusSeeOther)

@@ -280,7 +280,7 @@ func (w *Web) execute(r *http.Request, name, title, section string, data any) (*
 			p.User.Inbox = true
 			// The count is a courtesy: a failure to read it must not cost
 			// the page, so it is logged (without the person) and shown as 0.
-			if n, err := w.notes.Unread(r.Context(), pr.NationalCode); err == nil {
+			if n, err := w.notes.Unread(r.Context(), pr.Subject()); err == nil {
 				p.User.Unread = n
 			} else {
 				w.log.Warn("unread count failed", "route", r.Pattern, "err", err.Error())
