@@ -29,16 +29,10 @@ func NOCRStaff(ps *backoffice.People) (admin, operator string) {
 	return ps.Get(backoffice.CitizenMaryam).Spouse, ps.Get(backoffice.CitizenAli).Spouse
 }
 
-// RepresentedCompany returns the company CitizenAli represents, with a national id
-// whose check digit is valid: the tax back office's demo ids are random
-// eleven-digit numbers, so the last digit is recomputed with the legal
-// entity algorithm (identity.LegalIDCheckDigit) when it does not match.
+// RepresentedCompany returns the company CitizenAli represents (the tax
+// back office knows it too, under the same valid national id).
 func RepresentedCompany(ps *backoffice.People) backoffice.Company {
-	c := ps.Companies()[1]
-	if _, err := identity.ParseLegalID(c.NationalID); err != nil {
-		c.NationalID = c.NationalID[:10] + string(identity.LegalIDCheckDigit(c.NationalID[:10]))
-	}
-	return c
+	return ps.Companies()[1]
 }
 
 // LoadPeople gives the demo people their staff roles and the company

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/persian"
 )
 
@@ -230,5 +231,15 @@ func TestRecordsTellOneStory(t *testing.T) {
 	}
 	if dead != 2 || widowed != 2 || records == 0 || records > 5 || uncleared == 0 || insuredDependants == 0 {
 		t.Errorf("dead %d widowed %d records %d uncleared %d dependants %d", dead, widowed, records, uncleared, insuredDependants)
+	}
+}
+
+// TestCompanyIDsValid checks that every demo company's national id passes
+// the legal-entity check digit, as real ones do.
+func TestCompanyIDsValid(t *testing.T) {
+	for _, c := range NewPeople().Companies() {
+		if _, err := identity.ParseLegalID(c.NationalID); err != nil {
+			t.Errorf("%s: %s: %v", c.Name, c.NationalID, err)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/persian"
 )
 
@@ -193,6 +194,9 @@ func NewPeople() *People {
 		if id[0] == '0' {
 			id = "1" + id[1:]
 		}
+		// A legal entity's national id ends in a check digit; make it right
+		// so that the companies pass the same checks as real ones.
+		id = id[:10] + string(identity.LegalIDCheckDigit(id[:10]))
 		ps.companies = append(ps.companies, Company{NationalID: id, Name: name, Registered: day(1995+4*i, time.Month(1+i*2), 10+i)})
 	}
 	return ps
