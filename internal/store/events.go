@@ -78,14 +78,18 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		add("kind LIKE $%d", strings.NewReplacer("%", `\%`, "_", `\_`).Replace(f.KindPrefix)+"%")
 		where[len(where)-1] += ` ESCAPE '\'`
 	}
+	// The indexes on agency, service and subject are partial (WHERE col <>
+	// ''). A planner cannot tell that a bound parameter is not '', so each
+	// filter repeats the index's condition; without it SQLite scans the
+	// whole event log.
 	if f.Agency != "" {
-		add("agency = $%d", f.Agency)
+		add("agency = $%d AND agency <> ''", f.Agency)
 	}
 	if f.Service != "" {
-		add("service = $%d", f.Service)
+		add("service = $%d AND service <> ''", f.Service)
 	}
 	if f.Subject != "" {
-		add("subject = $%d", f.Subject)
+		add("subject = $%d AND subject <> ''", f.Subject)
 	}
 	if f.AfterID > 0 {
 		add("id > $%d", f.AfterID)
