@@ -369,6 +369,7 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 			return errs.Wrap(op, err)
 		}
 		states := map[string]string{}
+		var jobs []river.InsertManyParams
 		for _, g := range got {
 			answer := ""
 			if g.answer != nil {
@@ -381,10 +382,8 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 			}
 			states[g.Code] = g.state
 			if g.state == EvPending {
-				if err := tx.Enqueue(ctx, evidenceArgs{CaseID: id, Code: g.Code}, &river.InsertOpts{
-					ScheduledAt: now.Add(time.Minute), MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
-					return err
-				}
+				jobs = append(jobs, river.InsertManyParams{Args: evidenceArgs{CaseID: id, Code: g.Code}, InsertOpts: &river.InsertOpts{
+					ScheduledAt: now.Add(time.Minute), MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 			}
 		}
 		for _, fd := range f.Fields {
@@ -423,7 +422,10 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 			map[string]any{"tracking": tracking, "state": Submitted, "deadline": deadline, "evidence": states, "fee_rials": f.FeeRials}); err != nil {
 			return err
 		}
-		if err := tx.Enqueue(ctx, deadlineArgs{CaseID: id}, &river.InsertOpts{ScheduledAt: deadline, UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+		// The deadline's job and the pending evidence's go in together: one
+		// statement instead of one per job.
+		jobs = append(jobs, river.InsertManyParams{Args: deadlineArgs{CaseID: id}, InsertOpts: &river.InsertOpts{ScheduledAt: deadline, UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+		if err := tx.EnqueueMany(ctx, jobs); err != nil {
 			return err
 		}
 		return a.notice(ctx, tx, p.Subject(), "case.submitted", tracking, f.TitleFa, map[string]string{"deadline": deadline.Format(time.RFC3339)})

@@ -91,6 +91,9 @@ func TestEnqueueIsTransactional(t *testing.T) {
 			if err := tx.Enqueue(ctx, pingArgs{N: 100}, nil); err != nil {
 				t.Fatal(err)
 			}
+			if err := tx.EnqueueMany(ctx, []river.InsertManyParams{{Args: pingArgs{N: 1000}}, {Args: pingArgs{N: 2000}}}); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := tx.Append(ctx, store.Event{Kind: "test.job", Actor: "system"}, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -98,6 +101,9 @@ func TestEnqueueIsTransactional(t *testing.T) {
 		})
 		err := s.InTx(ctx, func(tx *store.Tx) error {
 			if err := tx.Enqueue(ctx, pingArgs{N: 1}, nil); err != nil {
+				return err
+			}
+			if err := tx.EnqueueMany(ctx, []river.InsertManyParams{{Args: pingArgs{N: 10}}, {Args: pingArgs{N: 20}}}); err != nil {
 				return err
 			}
 			_, err := tx.Append(ctx, store.Event{Kind: "test.job", Actor: "system"}, nil)
@@ -111,12 +117,12 @@ func TestEnqueueIsTransactional(t *testing.T) {
 		}
 		defer s.StopJobs(ctx)
 		deadline := time.Now().Add(15 * time.Second)
-		for got.Load() == 0 && time.Now().Before(deadline) {
+		for got.Load() < 31 && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		time.Sleep(300 * time.Millisecond) // would let a leaked job run too
-		if n := got.Load(); n != 1 {
-			t.Fatalf("worked sum = %d, want 1 (only the committed job)", n)
+		if n := got.Load(); n != 31 {
+			t.Fatalf("worked sum = %d, want 31 (only the committed jobs)", n)
 		}
 	})
 }
