@@ -16,7 +16,7 @@
 // fetches it later. The figure is the intake's own, not the exchange's
 // (bench/exchange measures that). Background jobs do not run.
 //
-//	go run ./bench/intake [-submitters 16] [-duration 10s] [-db postgres://...]
+//	go run ./bench/intake [-submitters 16] [-duration 10s] [-db postgres://...] [-cpuprofile FILE]
 package main
 
 import (
@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,14 +48,15 @@ func main() {
 	submitters := flag.Int("submitters", 16, "concurrent submitters")
 	duration := flag.Duration("duration", 10*time.Second, "how long to measure each of the two")
 	db := flag.String("db", "", "database (default: a fresh SQLite file)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the submissions to this file")
 	flag.Parse()
-	if err := run(*submitters, *duration, *db); err != nil {
+	if err := run(*submitters, *duration, *db, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "intake:", err)
 		os.Exit(1)
 	}
 }
 
-func run(submitters int, duration time.Duration, db string) error {
+func run(submitters int, duration time.Duration, db, cpuprofile string) error {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	if db == "" {
@@ -136,6 +138,17 @@ func run(submitters int, duration time.Duration, db string) error {
 		return fmt.Errorf("baseline: %w", err)
 	}
 
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	codes := nationalCodes(submitters * 64)
 	var next atomic.Int64
 	subs, retries, err := measure(submitters, duration, func(i int) error {
