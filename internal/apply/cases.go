@@ -334,7 +334,14 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 	}
 
 	now := a.clock()
-	tracking := newTracking(now)
+	// A year has ten million tracking codes: with millions of cases a year a
+	// fresh draw often hits one already given, so draw until it is free. The
+	// check in the transaction below still guards against two submissions
+	// drawing the same code at the same moment.
+	tracking, err := a.freeTracking(ctx, now)
+	if err != nil {
+		return Case{}, err
+	}
 	// The inquiries go to different agencies: ask them all at once, so the
 	// applicant waits for the slowest, not for the sum.
 	got := make([]fetched, len(f.Fetched))
@@ -434,6 +441,21 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 		return Case{}, err
 	}
 	return a.Case(ctx, p, tracking)
+}
+
+// freeTracking draws tracking codes for now until one is not yet given.
+func (a *Applications) freeTracking(ctx context.Context, now time.Time) (string, error) {
+	for range 16 {
+		tracking := newTracking(now)
+		var n int
+		if err := a.s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM apply_cases WHERE tracking = $1`, tracking).Scan(&n); err != nil {
+			return "", errs.Wrap("apply.Submit", err)
+		}
+		if n == 0 {
+			return tracking, nil
+		}
+	}
+	return "", errs.E("apply.Submit", errs.Unavailable, "no free tracking code was found; please submit again", "کد رهگیری آزادی پیدا نشد؛ لطفاً دوباره ثبت کنید")
 }
 
 // notice sends a notice in tx when a notifier is configured. Every notice
