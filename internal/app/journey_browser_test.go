@@ -197,7 +197,9 @@ func browserJourney(t *testing.T, d store.Dialect) {
 		t.Error("the new case is not submitted")
 	}
 	shot("submitted")
-	step("pay", chromedp.Click(chromedp.CSS("#pay")), chromedp.WaitVisible(chromedp.CSS("#pay")))
+	// The bank's page is the one with a cancel button (the case page has
+	// a #pay of its own).
+	step("pay", chromedp.Click(chromedp.CSS("#pay")), chromedp.WaitVisible(chromedp.CSS("#cancel")))
 	if loc := eval("location.pathname"); !strings.HasPrefix(loc, "/sandbox/pay/") {
 		t.Fatalf("pay went to %s, not the sandbox bank", loc)
 	}
@@ -214,8 +216,9 @@ func browserJourney(t *testing.T, d store.Dialect) {
 	shot("queue")
 	step("case in the queue", chromedp.Click(chromedp.CSS(`a[href="/agency/cases/`+tracking+`"]`)), chromedp.WaitVisible(chromedp.CSS("#to-in_review")))
 	shot("agency-case")
-	step("in review", chromedp.Click(chromedp.CSS("#to-in_review button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#to-approved")))
-	step("approve", chromedp.Click(chromedp.CSS("#to-approved button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#done")))
+	step("in review", chromedp.Click(chromedp.CSS("#to-in_review button[type=submit]")), chromedp.WaitVisible(chromedp.CSS(`#state[data-state="in_review"]`)))
+	step("approve", chromedp.Click(chromedp.CSS("#to-approved button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(`#state[data-state="approved"], #state[data-state="issued"]`)))
 	shot("approved")
 	reloadUntil(`document.querySelector("#state").dataset.state`, "issued")
 	signOut()
