@@ -445,21 +445,34 @@ func (st *storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string
 }
 
 // SetUserinfoFromRequest fills the ID token's claims from the completed request.
-func (st *storage) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
+func (st *storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
 	a, ok := req.(*authRequest)
 	if !ok || a.NationalCode == "" {
 		return errNotFound
 	}
-	setUserinfo(info, a.Subject, a.NationalCode, scopes)
+	setUserinfo(info, a.Subject, a.NationalCode, st.nameOf(ctx, a.NationalCode), scopes)
 	return nil
 }
 
-func setUserinfo(info *oidc.UserInfo, subject, nationalCode string, scopes []string) {
+// nameOf is the name the demo provider gives a national code: the one the
+// platform already has for the person (the demo loads its people with the
+// names in the demo civil registry), else a made-up one. A national
+// provider answers from its own registry instead.
+func (st *storage) nameOf(ctx context.Context, nationalCode string) string {
+	var name string
+	err := st.s.Read().QueryRowContext(ctx, `SELECT name FROM identity_people WHERE national_code = $1`, nationalCode).Scan(&name)
+	if err != nil || strings.TrimSpace(name) == "" {
+		return demoName(nationalCode)
+	}
+	return name
+}
+
+func setUserinfo(info *oidc.UserInfo, subject, nationalCode, name string, scopes []string) {
 	info.Subject = subject
 	info.AppendClaims("national_code", nationalCode)
 	for _, s := range scopes {
 		if s == oidc.ScopeProfile {
-			info.Name = demoName(nationalCode)
+			info.Name = name
 			info.Locale = oidc.NewLocale(faTag)
 		}
 	}
@@ -473,7 +486,7 @@ func (st *storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo
 	if err != nil {
 		return errNotFound
 	}
-	setUserinfo(info, subject, code, strings.Fields(scopes))
+	setUserinfo(info, subject, code, st.nameOf(ctx, code), strings.Fields(scopes))
 	return nil
 }
 
@@ -487,7 +500,7 @@ func (st *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Int
 		return errNotFound
 	}
 	info := new(oidc.UserInfo)
-	setUserinfo(info, subject, code, strings.Fields(scopes))
+	setUserinfo(info, subject, code, st.nameOf(ctx, code), strings.Fields(scopes))
 	resp.SetUserInfo(info)
 	resp.Scope = strings.Fields(scopes)
 	resp.ClientID = owner
