@@ -171,6 +171,10 @@ func browserJourney(t *testing.T, d store.Dialect) {
 	// 1. The citizen signs in on the way to the form.
 	signIn("/apply/"+svc.ID, backoffice.CitizenAli, "#submit")
 	shot("form")
+	// The demo provider names the citizen as the demo civil registry does.
+	if name := eval(`document.querySelector(".header__account").textContent`); !strings.Contains(name, set.People.Get(backoffice.CitizenAli).FullName()) {
+		t.Errorf("signed in as %q, want the registry's name %q", name, set.People.Get(backoffice.CitizenAli).FullName())
+	}
 	// 2. The form says which evidence another agency provides, and asks the rest.
 	if fetched := eval(`(document.querySelector("#fetched")||{}).textContent||""`); strings.TrimSpace(fetched) == "" {
 		t.Fatal("the form does not list the evidence other agencies provide")
