@@ -1,7 +1,7 @@
 // Command intake measures durable submissions per second through apply's
 // Submit verb, the real transaction (the case row with its form data, its
-// evidence rows, the submission event, the applicant's notice and its
-// delivery jobs, the deadline job), with N concurrent submitters, next to a
+// evidence rows, the submission event, the applicant's in-app notice, the
+// deadline and evidence jobs), with N concurrent submitters, next to a
 // baseline measured in the same run on the same database: one raw
 // single-row INSERT per transaction into a scratch table, with the same
 // concurrency. It prints both rates and their ratio.
