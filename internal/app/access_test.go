@@ -38,7 +38,8 @@ var matrixRoles = []string{"anonymous", "citizen A", "citizen B", "operator X", 
 // Outcomes, one letter per role:
 //
 //	a  allowed: the handler ran for this caller (2xx, 3xx other than to
-//	   sign-in, or a 4xx about the empty request such as 400 or 409)
+//	   sign-in, or a 4xx about the request's near-empty body, such as 400
+//	   or 409)
 //	s  sign in first: 401, or a redirect to sign in
 //	f  403
 //	n  404: the thing is not there for this caller (another's case)
@@ -55,10 +56,13 @@ var matrixRoles = []string{"anonymous", "citizen A", "citizen B", "operator X", 
 // answer the applicant and the competent agency, whom apply lets read it;
 // the case page itself is the applicant's alone. A document's page is its
 // holder's and the issuing agency's; revoking it through the API as another
-// agency is 403 (a document's existence is public through verify). Drafts
-// are looked up by a number no agency X draft has (404 either way), and
-// retiring is answered 400 for the empty body before the agency is checked
-// (catalog's own tests cover retiring another agency's service).
+// agency is 403 (a document's existence is public through verify). Draft
+// routes use number 1, a published service of another agency with no open
+// draft: reading it is 404 for both keys, publishing it 403 for X (catalog
+// refuses another agency's service before it looks for a draft) and 409
+// for its own agency. Retiring is answered 400 for the empty body before
+// the agency is checked (catalog's own tests cover retiring another
+// agency's service).
 var accessMatrix = map[string]string{
 	"DELETE /api/v1/agency/webhooks/{hook}":               "ssssssssan",
 	"GET /.well-known/jwks.json":                          "aaaaaaaaaa",
