@@ -7,9 +7,9 @@
 // concurrency. It prints both rates and their ratio.
 //
 // Durable means a submission is acknowledged only after its commit reached
-// the disk: on SQLite the writer connection runs with synchronous=FULL (the
-// store's default is NORMAL, checked before and after), on PostgreSQL
-// synchronous_commit must be on (checked).
+// the disk: on SQLite the bench sets the writer connection to
+// synchronous=FULL whatever the store's default, and checks it before and
+// after; on PostgreSQL synchronous_commit must be on (checked).
 //
 // Once-only evidence is marked pending, not fetched: the exchange is left
 // out (no gateway), so each submission also enqueues the evidence job that
