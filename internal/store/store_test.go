@@ -136,3 +136,20 @@ func TestOpenRejectsUnknownDatabase(t *testing.T) {
 		t.Fatalf("Redact kept the password: %s", got)
 	}
 }
+
+// TestSQLiteIsDurable checks that the writer commits with synchronous=FULL
+// in WAL mode: a change is acknowledged only once it is on the disk.
+func TestSQLiteIsDurable(t *testing.T) {
+	s := storetest.MustOpen(t, store.SQLite)
+	var mode string
+	var level int
+	if err := s.DB().QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().QueryRow("PRAGMA synchronous").Scan(&level); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" || level != 2 {
+		t.Fatalf("journal_mode=%s synchronous=%d, want wal and 2 (FULL)", mode, level)
+	}
+}
