@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -153,48 +152,19 @@ func TestMigrationsFromEmpty(t *testing.T) {
 // TestLogsHoldNoPersonalData sends requests that carry a national code in
 // the query and the path and checks that the request log holds neither.
 func TestLogsHoldNoPersonalData(t *testing.T) {
-	cfg := app.Defaults()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	var logs strings.Builder
-	var mu sync.Mutex
-	log := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return logs.Write(p)
-	}), nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := app.New(ctx, cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := a.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	srv := mustServe(t, store.SQLite, nil, nil)
 	for _, p := range []string{"/services?q=0067749828", "/api/v1/services?q=0067749828", "/services/0067749828", "/api/v1/agencies/0067749828"} {
-		resp, err := http.Get(base + p)
+		resp, err := http.Get(srv.Base + p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 	}
-	cancel()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	if !strings.Contains(logs.String(), `"route"`) {
-		t.Fatalf("no request log lines at all: %s", logs.String())
+	logs := srv.Logs()
+	if !strings.Contains(logs, `"route"`) {
+		t.Fatalf("no request log lines at all: %s", logs)
 	}
-	if strings.Contains(logs.String(), "0067749828") {
-		t.Fatalf("a national code reached the log:\n%s", logs.String())
+	if strings.Contains(logs, "0067749828") {
+		t.Fatalf("a national code reached the log:\n%s", logs)
 	}
 }
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -1,18 +1,12 @@
 package app_test
 
 import (
-	"context"
-	"log/slog"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/panjare/panjare/internal/app"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/store"
-	"github.com/panjare/panjare/internal/store/storetest"
 )
 
 // TestNoticesInTheDemo runs the assembled demo process: a notice sent in a
@@ -22,39 +16,15 @@ import (
 func TestNoticesInTheDemo(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := app.Defaults()
-			cfg.DemoIdP = true
-			cfg.Addr = ln.Addr().String()
-			cfg.BaseURL = "http://" + ln.Addr().String()
-			cfg.DataDir = t.TempDir()
-			cfg.DB = storetest.DSN(t, d)
-			var logs strings.Builder
-			var mu sync.Mutex
-			log := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
-				mu.Lock()
-				defer mu.Unlock()
-				return logs.Write(p)
-			}), &slog.HandlerOptions{Level: slog.LevelDebug}))
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			a, err := app.New(ctx, cfg, log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- a.Run(ctx, ln) }()
-			defer func() { cancel(); <-done }()
+			srv := mustServe(t, d, nil, nil)
+			a, ctx := srv.App, srv.Ctx
 
 			const code, phone = "0067749828", "09127654321"
-			citizen := newBrowser(t, cfg.BaseURL)
+			citizen := newBrowser(t, srv.Base)
 			if status, _, _ := citizen.signIn("/me", code); status != 200 {
 				t.Fatalf("sign-in: %d", status)
 			}
-			err = a.Store.InTx(ctx, func(tx *store.Tx) error {
+			err := a.Store.InTx(ctx, func(tx *store.Tx) error {
 				if _, err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
 					return err
 				}
@@ -68,7 +38,7 @@ func TestNoticesInTheDemo(t *testing.T) {
 			if status != 200 || !strings.Contains(body, "D7K3-9QXM-4") || !strings.Contains(body, "صندوق پیام (۱)") {
 				t.Fatalf("inbox: %d\n%s", status, body)
 			}
-			visitor := newBrowser(t, cfg.BaseURL)
+			visitor := newBrowser(t, srv.Base)
 			deadline := time.Now().Add(20 * time.Second)
 			for {
 				status, _, body = visitor.do("GET", "/dev/outbox", nil)
@@ -83,10 +53,9 @@ func TestNoticesInTheDemo(t *testing.T) {
 			if !strings.Contains(body, "هیچ پیامک یا رایانامه‌ای واقعاً فرستاده نشده است") {
 				t.Error("the outbox does not say that nothing was sent")
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			logs := srv.Logs()
 			for _, leak := range []string{phone, "9127654321", "912 765", code} {
-				if strings.Contains(logs.String(), leak) {
+				if strings.Contains(logs, leak) {
 					t.Errorf("the logs hold %q", leak)
 				}
 			}

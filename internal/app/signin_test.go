@@ -4,14 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +17,6 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/persian"
 	"github.com/panjare/panjare/internal/store"
-	"github.com/panjare/panjare/internal/store/storetest"
 )
 
 // browser is a cookie-keeping HTTP client that follows redirects.
@@ -80,35 +77,11 @@ func (b *browser) signIn(path, nationalCode string) (int, *url.URL, string) {
 func TestCitizenSignIn(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := app.Defaults()
-			cfg.DemoIdP = true
-			cfg.Addr = ln.Addr().String()
-			cfg.BaseURL = "http://" + ln.Addr().String()
-			cfg.DataDir = t.TempDir()
-			cfg.DB = storetest.DSN(t, d)
-			var logs strings.Builder
-			var mu sync.Mutex
-			log := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
-				mu.Lock()
-				defer mu.Unlock()
-				return logs.Write(p)
-			}), &slog.HandlerOptions{Level: slog.LevelDebug}))
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			a, err := app.New(ctx, cfg, log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := a.LoadDemo(ctx); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- a.Run(ctx, ln) }()
-			defer func() { cancel(); <-done }()
+			srv := mustServe(t, d, nil, func(ctx context.Context, a *app.App) error {
+				_, err := a.LoadDemo(ctx)
+				return err
+			})
+			a, ctx, cfg := srv.App, srv.Ctx, srv.Config
 
 			// Visitors see «ورود» in the header and are sent to sign in for /me.
 			citizen := newBrowser(t, cfg.BaseURL)
@@ -212,15 +185,14 @@ func TestCitizenSignIn(t *testing.T) {
 				t.Fatalf("sessions after signing out everywhere: %d", len(open))
 			}
 
-			mu.Lock()
-			defer mu.Unlock()
+			logs := srv.Logs()
 			for _, secret := range []string{"0067749828", "0499370899", old.Value} {
-				if strings.Contains(logs.String(), secret) {
+				if strings.Contains(logs, secret) {
 					t.Fatalf("a national code or token reached the log")
 				}
 			}
-			if strings.Contains(logs.String(), `"route":"unmatched"`) && strings.Contains(logs.String(), `"status":200`) {
-				for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(logs, `"route":"unmatched"`) && strings.Contains(logs, `"status":200`) {
+				for _, line := range strings.Split(logs, "\n") {
 					if strings.Contains(line, `"route":"unmatched"`) && strings.Contains(line, `"status":200`) {
 						t.Fatalf("a served request was logged without its route: %s", line)
 					}

@@ -1,0 +1,87 @@
+package app_test
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/panjare/panjare/internal/app"
+	"github.com/panjare/panjare/internal/store"
+	"github.com/panjare/panjare/internal/store/storetest"
+)
+
+// served is an assembled process serving on a free loopback port for one
+// test, with everything it logs kept for inspection.
+type served struct {
+	*app.App
+	Base string // the portal's base URL
+	Ctx  context.Context
+
+	mu   sync.Mutex
+	logs strings.Builder
+}
+
+// Logs returns everything logged so far.
+func (s *served) Logs() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.String()
+}
+
+func (s *served) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.Write(p)
+}
+
+// mustServe assembles the process on engine d with the demo identity
+// provider, lets adjust change the configuration, calls before (to load
+// data, say) and starts serving; the process stops when the test ends.
+func mustServe(t *testing.T, d store.Dialect, adjust func(*app.Config), before func(context.Context, *app.App) error) *served {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := app.Defaults()
+	cfg.DemoIdP = true
+	cfg.Addr = ln.Addr().String()
+	cfg.BaseURL = "http://" + ln.Addr().String()
+	cfg.DataDir = t.TempDir()
+	cfg.DB = storetest.DSN(t, d)
+	cfg.ExchangeAddr, cfg.ExchangeLocalAddr = "", ""
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	s := &served{Base: cfg.BaseURL}
+	log := slog.New(slog.NewJSONHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Ctx = ctx
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		ln.Close()
+		t.Fatal(err)
+	}
+	s.App = a
+	if before != nil {
+		if err := before(ctx, a); err != nil {
+			cancel()
+			ln.Close()
+			a.Close()
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return s
+}
