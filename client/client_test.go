@@ -55,7 +55,7 @@ func startApp(t *testing.T, d store.Dialect) *world {
 	cfg.DataDir = t.TempDir()
 	cfg.DB = storetest.DSN(t, d)
 	cfg.Version = "test"
-	cfg.DemoIdP = true // webhooks may go to http:// on loopback, where the test's receiver listens
+	cfg.DemoIdP, cfg.Demo = true, true // webhooks may go to http:// on loopback, where the test's receiver listens
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {

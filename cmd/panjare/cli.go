@@ -194,6 +194,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// with the demo identity provider unless a real one is named.
 		cfg.DB = ""
 		cfg.DemoIdP = cfg.OIDCIssuer == ""
+		cfg.Demo = true
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}

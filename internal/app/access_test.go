@@ -248,7 +248,7 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 		t.Fatal(err)
 	}
 	cfg := app.Defaults()
-	cfg.DemoIdP = true
+	cfg.DemoIdP, cfg.Demo = true, true
 	cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = ln.Addr().String(), "", ""
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = t.TempDir()

@@ -27,7 +27,7 @@ func TestDemoActingAndAgencyAdmin(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			cfg := app.Defaults()
-			cfg.DemoIdP = true
+			cfg.DemoIdP, cfg.Demo = true, true
 			cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = "127.0.0.1:0", "", ""
 			cfg.DataDir = t.TempDir()
 			cfg.DB = storetest.DSN(t, d)

@@ -127,12 +127,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	// Webhooks may go to http:// on loopback only in the demo, where the
 	// simulated back offices listen.
-	a.Backoffice = apply.NewBackoffice(a.Apply, apply.BackofficeOptions{AllowLoopbackHTTP: cfg.DemoIdP, Log: log})
+	a.Backoffice = apply.NewBackoffice(a.Apply, apply.BackofficeOptions{AllowLoopbackHTTP: cfg.Demo, Log: log})
 	a.Backoffice.RegisterWorkers()
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
-		Notifier: a.Notifier, OutboxOpen: cfg.DemoIdP, Permits: a.Permits})
+		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits})
 	if err != nil {
 		return fail(err)
 	}
@@ -177,7 +177,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 // fees cannot be paid online (apply answers 503).
 func (a *App) applications(ctx context.Context) error {
 	var payments apply.PaymentProvider
-	if a.Config.DemoIdP {
+	if a.Config.Demo {
 		secret, err := a.Identity.Secret(ctx, "sandbox_payment_secret")
 		if err != nil {
 			return err
@@ -248,7 +248,7 @@ func (a *App) signIn(ctx context.Context, cookies identity.Cookies) (*identity.R
 // that is said loudly at start-up.
 func (a *App) notifier() *notify.Notifier {
 	outbox := notify.NewOutbox(a.Store)
-	if !a.Config.DemoIdP {
+	if !a.Config.Demo {
 		a.Log.Warn("no SMS or email provider is configured: notices reach the in-app inbox only, and SMS and email go to the demo outbox (/dev/outbox, platform admins) without being sent")
 	}
 	return notify.New(a.Store, outbox, outbox).WithBaseURL(a.Config.BaseURL)

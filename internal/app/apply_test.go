@@ -39,7 +39,7 @@ func TestApplyJourney(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := app.Defaults()
-			cfg.DemoIdP = true
+			cfg.DemoIdP, cfg.Demo = true, true
 			cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = ln.Addr().String(), "", ""
 			cfg.BaseURL = "http://" + ln.Addr().String()
 			cfg.DataDir = t.TempDir()

@@ -39,7 +39,12 @@ type Config struct {
 	// provider at OIDCIssuer. DemoIdP instead runs the built-in demo provider
 	// at BaseURL + "/idp", where anyone can sign in as anyone: only for
 	// demos and tests. With neither, the portal offers no sign-in.
-	DemoIdP               bool
+	DemoIdP bool
+
+	// Demo turns on what only a demonstration may have: the sandbox bank
+	// (payments confirmed by a simulated provider), the demo outbox page
+	// open to anyone, and webhooks to plain-HTTP loopback receivers.
+	Demo                  bool
 	OIDCIssuer            string
 	OIDCClientID          string
 	OIDCClientSecret      string // personal to this deployment: never logged

@@ -25,7 +25,7 @@ import (
 // Shutting down stops the back offices.
 func TestDemoExchangeEndToEnd(t *testing.T) {
 	cfg := app.Defaults()
-	cfg.DemoIdP = true
+	cfg.DemoIdP, cfg.Demo = true, true
 	cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = "127.0.0.1:0", "", "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.DB = storetest.DSN(t, store.SQLite)

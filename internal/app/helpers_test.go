@@ -47,7 +47,7 @@ func mustServe(t *testing.T, d store.Dialect, adjust func(*app.Config), before f
 		t.Fatal(err)
 	}
 	cfg := app.Defaults()
-	cfg.DemoIdP = true
+	cfg.DemoIdP, cfg.Demo = true, true
 	cfg.Addr = ln.Addr().String()
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = t.TempDir()

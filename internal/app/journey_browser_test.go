@@ -59,7 +59,7 @@ func browserJourney(t *testing.T, d store.Dialect) {
 		t.Fatal(err)
 	}
 	cfg := app.Defaults()
-	cfg.DemoIdP = true
+	cfg.DemoIdP, cfg.Demo = true, true
 	cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = ln.Addr().String(), "", ""
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = t.TempDir()

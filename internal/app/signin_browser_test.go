@@ -34,7 +34,7 @@ func TestBrowserSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := app.Defaults()
-	cfg.DemoIdP = true
+	cfg.DemoIdP, cfg.Demo = true, true
 	cfg.Addr = ln.Addr().String()
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = t.TempDir()

@@ -32,7 +32,7 @@ func TestBrowserTrackerAndConsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := app.Defaults()
-	cfg.DemoIdP = true
+	cfg.DemoIdP, cfg.Demo = true, true
 	cfg.Addr = ln.Addr().String()
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = t.TempDir()
