@@ -13,9 +13,6 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// errNothingToDo ends a transaction that found nothing to change.
-var errNothingToDo = errors.New("nothing to do")
-
 // deadlineArgs is the apply.deadline job, scheduled at a case's deadline.
 // Its worker sweeps every overdue case, not only its own, so a case whose
 // job was lost is still flagged by the next one.
@@ -102,7 +99,7 @@ func (a *Applications) FlagOverdue(ctx context.Context) (int, error) {
 				return err
 			}
 			if c.OverdueAt != nil || !c.Open() || !c.Deadline.Before(now) {
-				return errNothingToDo
+				return store.ErrNothingToDo
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE apply_cases SET overdue_at = $1 WHERE id = $2 AND overdue_at IS NULL`, now, c.ID); err != nil {
 				return errs.Wrap(op, err)
@@ -116,7 +113,7 @@ func (a *Applications) FlagOverdue(ctx context.Context) (int, error) {
 		switch {
 		case err == nil:
 			n++
-		case errors.Is(err, errNothingToDo):
+		case errors.Is(err, store.ErrNothingToDo):
 		default:
 			return n, err
 		}
@@ -161,7 +158,7 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 			return errs.Wrap(op, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errNothingToDo
+			return store.ErrNothingToDo
 		}
 		kind := evEvidence
 		if got.state == EvPending {
@@ -171,7 +168,7 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 			map[string]any{"tracking": tracking, "code": code, "state": got.state, "message_id": got.messageID})
 		return err
 	})
-	if errors.Is(err, errNothingToDo) {
+	if errors.Is(err, store.ErrNothingToDo) {
 		return nil
 	}
 	if err != nil {

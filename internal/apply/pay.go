@@ -142,7 +142,7 @@ func (a *Applications) PaymentCallback(ctx context.Context, h http.Header, body 
 			return errs.Wrap(op, err)
 		}
 		if seen > 0 {
-			return errNothingToDo
+			return store.ErrNothingToDo
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO apply_payment_callbacks (provider, callback_id, payment, at) VALUES ($1, $2, $3, $4)`,
 			a.pay.Name(), cb.ID, cb.Payment, a.clock()); err != nil {
@@ -150,7 +150,7 @@ func (a *Applications) PaymentCallback(ctx context.Context, h http.Header, body 
 		}
 		return a.settle(ctx, tx, op, "system", cb.Payment, cb.State, cb.Amount, evPayConfirmed)
 	})
-	if errors.Is(err, errNothingToDo) {
+	if errors.Is(err, store.ErrNothingToDo) {
 		return nil
 	}
 	return err
@@ -158,7 +158,7 @@ func (a *Applications) PaymentCallback(ctx context.Context, h http.Header, body 
 
 // settle moves payment id from pending to state and, when paid, marks its
 // case paid; it appends kind. A payment already settled is left alone
-// (errNothingToDo); an amount that differs from ours is errs.Invalid.
+// (store.ErrNothingToDo); an amount that differs from ours is errs.Invalid.
 func (a *Applications) settle(ctx context.Context, tx *store.Tx, op, actor, id, state string, amount int64, kind string) error {
 	var caseID, want int64
 	var cur string
@@ -177,7 +177,7 @@ func (a *Applications) settle(ctx context.Context, tx *store.Tx, op, actor, id, 
 		return errs.E(op, errs.Invalid, "the amount paid differs from the fee", "مبلغ پرداخت‌شده با هزینهٔ خدمت یکی نیست")
 	}
 	if cur != PayPending {
-		return errNothingToDo
+		return store.ErrNothingToDo
 	}
 	now := a.clock()
 	if _, err := tx.ExecContext(ctx, `UPDATE apply_payments SET state = $1, updated_at = $2 WHERE id = $3`, state, now, id); err != nil {
@@ -312,7 +312,7 @@ func (a *Applications) Reconcile(ctx context.Context) ([]Difference, error) {
 			err := a.s.InTx(ctx, func(tx *store.Tx) error {
 				return a.settle(ctx, tx, op, "system", r.Payment, r.State, r.Amount, evPayReconciled)
 			})
-			if err != nil && !errors.Is(err, errNothingToDo) {
+			if err != nil && !errors.Is(err, store.ErrNothingToDo) {
 				return diffs, err
 			}
 			diffs = append(diffs, Difference{Payment: r.Payment, Ours: o.state, Theirs: r.State, Fixed: true,

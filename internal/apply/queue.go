@@ -231,7 +231,7 @@ func (b *Backoffice) feed(ctx context.Context) (written int, more bool, err erro
 			return errs.Wrap(op, err)
 		}
 		if len(evs) == 0 {
-			return errNothingToDo
+			return store.ErrNothingToDo
 		}
 		more = len(evs) == feedBatch
 		hooks := map[string][]webhook{}
@@ -273,7 +273,7 @@ func (b *Backoffice) feed(ctx context.Context) (written int, more bool, err erro
 		_, err = tx.Append(ctx, store.Event{Kind: evFeed, Actor: "system"}, map[string]any{"from": pos, "to": last, "items": written})
 		return err
 	})
-	if errors.Is(err, errNothingToDo) {
+	if errors.Is(err, store.ErrNothingToDo) {
 		return 0, false, nil
 	}
 	return written, more, err
@@ -432,13 +432,13 @@ func (b *Backoffice) Ack(ctx context.Context, p identity.Principal, cursor strin
 				return errs.Wrap(op, err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return errNothingToDo // already acknowledged further
+				return store.ErrNothingToDo // already acknowledged further
 			}
 		}
 		_, err = tx.Append(ctx, store.Event{Kind: evAcked, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"cursor": seq})
 		return err
 	})
-	if errors.Is(err, errNothingToDo) {
+	if errors.Is(err, store.ErrNothingToDo) {
 		return nil
 	}
 	return err

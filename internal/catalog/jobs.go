@@ -50,9 +50,6 @@ func (c *Catalog) RegisterWorkers() {
 	river.AddWorker(c.s.Workers(), &reviewWorker{c: c})
 }
 
-// errNothingToDo ends a transaction that found nothing to change.
-var errNothingToDo = errors.New("nothing to do")
-
 // markReviewDue marks service key as needing review and appends
 // catalog.service.review_due, unless version is no longer the published one
 // (the service was published again since, and that publication scheduled its
@@ -69,7 +66,7 @@ func (c *Catalog) markReviewDue(ctx context.Context, key int64, version int) err
 			return err
 		}
 		if row.status != Published || row.publishedVersion != version || due {
-			return errNothingToDo
+			return store.ErrNothingToDo
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE catalog_services SET needs_review = $1 WHERE id = $2`, true, key); err != nil {
 			return err
@@ -79,7 +76,7 @@ func (c *Catalog) markReviewDue(ctx context.Context, key int64, version int) err
 			map[string]any{"key": key, "version": version})
 		return err
 	})
-	if errors.Is(err, errNothingToDo) {
+	if errors.Is(err, store.ErrNothingToDo) {
 		return nil
 	}
 	if err == nil {

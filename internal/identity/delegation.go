@@ -42,7 +42,7 @@ func (id *Identity) StartActing(ctx context.Context, p Principal, sessionID, rel
 			return err
 		}
 		if (current.Valid && current.Int64 == relationID) || (!current.Valid && relationID == 0) {
-			return errNothingToDo
+			return store.ErrNothingToDo
 		}
 		if current.Valid {
 			// Say whom the person stops acting for.
@@ -76,7 +76,7 @@ func (id *Identity) StartActing(ctx context.Context, p Principal, sessionID, rel
 			map[string]any{"session": sessionID, "relation": r.ID, "kind": r.Kind, "acting_for": r.Other, "person": p.ID})
 		return err
 	})
-	if errors.Is(err, errNothingToDo) {
+	if errors.Is(err, store.ErrNothingToDo) {
 		if relationID == 0 {
 			return next, nil
 		}

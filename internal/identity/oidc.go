@@ -45,12 +45,12 @@ func (id *Identity) Secret(ctx context.Context, name string) ([]byte, error) {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errNothingToDo // another node made it first
+			return store.ErrNothingToDo // another node made it first
 		}
 		_, err = tx.Append(ctx, store.Event{Kind: "identity.secret.created", Actor: "system"}, map[string]any{"name": name})
 		return err
 	})
-	if err != nil && !errors.Is(err, errNothingToDo) {
+	if err != nil && !errors.Is(err, store.ErrNothingToDo) {
 		return nil, errs.Wrap(op, err)
 	}
 	v, err := read()

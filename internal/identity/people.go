@@ -82,16 +82,16 @@ func (id *Identity) EnsurePerson(ctx context.Context, nationalCode, name string)
 		var e error
 		p, changed, e = ensurePersonTx(ctx, tx, code, name)
 		if e == nil && !changed {
-			e = errNothingToDo
+			e = store.ErrNothingToDo
 		}
 		return e
 	}
 	// Two first sign-ins of one person can race on PostgreSQL; the loser
 	// hits the unique index and finds the winner's row on its second try.
-	if err = id.s.InTx(ctx, create); err != nil && !errors.Is(err, errNothingToDo) {
+	if err = id.s.InTx(ctx, create); err != nil && !errors.Is(err, store.ErrNothingToDo) {
 		err = id.s.InTx(ctx, create)
 	}
-	if errors.Is(err, errNothingToDo) {
+	if errors.Is(err, store.ErrNothingToDo) {
 		err = nil
 	}
 	if err != nil {
@@ -99,9 +99,6 @@ func (id *Identity) EnsurePerson(ctx context.Context, nationalCode, name string)
 	}
 	return p, nil
 }
-
-// errNothingToDo rolls back a transaction that found nothing to change.
-var errNothingToDo = errors.New("nothing to change")
 
 // ensurePersonTx finds or creates the person in tx, and renames them when
 // name is set and differs. It appends an event when it changes anything and

@@ -255,11 +255,11 @@ func (id *Identity) RecordChildren(ctx context.Context, p Principal) ([]Relation
 			changed = true
 		}
 		if !changed {
-			return errNothingToDo // no minor child, then or now
+			return store.ErrNothingToDo // no minor child, then or now
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errNothingToDo) {
+	if err != nil && !errors.Is(err, store.ErrNothingToDo) {
 		return nil, errs.Wrap(op, err)
 	}
 	return id.Relations(ctx, p.ID)

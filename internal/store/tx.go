@@ -13,6 +13,13 @@ import (
 // appending an event: every state change must leave one (the event rule).
 var ErrNoEvent = errors.New("store: a transaction must append at least one event before it commits")
 
+// ErrNothingToDo is what fn returns from InTx when it finds that nothing
+// needs to change (already done, done by another node): the transaction
+// rolls back, and the caller, seeing this error, treats it as success. It
+// exists because a transaction that commits must append an event, and a
+// change that did not happen must not leave one.
+var ErrNothingToDo = errors.New("store: nothing to do")
+
 // Tx is a transaction in progress. Capabilities write their rows through the
 // embedded *sql.Tx, then record what happened with Append and any follow-up
 // work with Enqueue. Helpers that take a *Tx must not open another.
