@@ -4,9 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/panjare/panjare/internal/app"
 	"github.com/panjare/panjare/internal/store"
@@ -84,4 +88,26 @@ func mustServe(t *testing.T, d store.Dialect, adjust func(*app.Config), before f
 		}
 	})
 	return s
+}
+
+// chromiumPath is Debian's Chromium, which .ci/run installs.
+const chromiumPath = "/usr/bin/chromium"
+
+// mustChromium starts a headless Chromium with a fresh profile and a window
+// of w×h, and returns a browser context that expires after timeout. It skips
+// the test when Chromium is missing. The browser closes when the test ends.
+func mustChromium(t *testing.T, w, h int, timeout time.Duration) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("browser test skipped: %s is missing", chromiumPath)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(w, h),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancelTime(); cancel(); cancelAlloc() })
+	return ctx
 }

@@ -16,8 +16,6 @@ import (
 	"github.com/panjare/panjare/internal/persian"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
 // TestBrowserSignIn signs a citizen in with the demo provider in Chromium:
 // the login page is Persian and right to left with the portal's look, the
 // one-time code is read off the screen and typed back, and the browser lands
@@ -48,16 +46,7 @@ func TestBrowserSignIn(t *testing.T) {
 	go func() { done <- a.Run(ctx0, ln) }()
 	defer func() { cancel0(); <-done }()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1024, 800),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTime := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTime()
+	ctx := mustChromium(t, 1024, 800, 60*time.Second)
 	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
