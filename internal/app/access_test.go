@@ -270,7 +270,7 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 	go func() { done <- a.Run(ctx, ln) }()
 	defer func() { cancel(); <-done }()
 
-	svc := browserJourneyService(t, ctx, a, set)
+	svc := journeyService(t, ctx, a, set)
 	agencyX := svc.Record.Agency
 	agencyY := "NOCR"
 	if agencyX == agencyY {

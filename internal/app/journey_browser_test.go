@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/panjare/panjare/internal/app"
-	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/demo"
 	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/identity"
@@ -81,7 +80,7 @@ func browserJourney(t *testing.T, d store.Dialect) {
 	go func() { done <- a.Run(ctx0, ln) }()
 	defer func() { cancel0(); <-done }()
 
-	svc := browserJourneyService(t, ctx0, a, set)
+	svc := journeyService(t, ctx0, a, set)
 	// The operator: the demo's own where the competent agency is NOCR,
 	// otherwise a staff member made with identity's staff verb.
 	operator := "0013542419"
@@ -250,44 +249,4 @@ func browserJourney(t *testing.T, d store.Dialect) {
 	if r := eval(`(document.querySelector("#revoke-reason")||{}).textContent||""`); !strings.Contains(r, "اطلاعات نادرست") {
 		t.Errorf("the verify page does not give the revocation reason: %q", r)
 	}
-}
-
-// browserJourneyService picks a published permit of the demo catalogue that
-// issues a document for a fee, can be requested online, and whose once-only
-// evidence, identity among it, the demo back offices all hold.
-func browserJourneyService(t *testing.T, ctx context.Context, a *app.App, set *backoffice.Set) catalog.Service {
-	t.Helper()
-	served := map[string]bool{}
-	for _, o := range set.Offices {
-		for _, s := range o.Services {
-			served[o.Member+"/"+s.Code] = true
-		}
-	}
-	all, err := a.Catalog.Published(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, svc := range all {
-		rec := svc.Record
-		if !rec.IsPermit() || !rec.Stages.Request || rec.CostRials == 0 {
-			continue
-		}
-		doc, ok, identityEv := false, true, false
-		for _, o := range rec.Outputs {
-			doc = doc || o.Kind == "document"
-		}
-		for _, rq := range rec.Requirements {
-			for _, ev := range rq.Evidence {
-				if ev.Source == catalog.FromInquiry {
-					ok = ok && served[ev.Inquiry]
-					identityEv = identityEv || (ev.Code == "identity" && ev.Inquiry == "NOCR/person-identity")
-				}
-			}
-		}
-		if doc && ok && identityEv {
-			return svc
-		}
-	}
-	t.Fatal("the demo catalogue has no permit for this journey")
-	return catalog.Service{}
 }
