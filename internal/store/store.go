@@ -56,8 +56,12 @@ type Store struct {
 		Start(context.Context) error
 		Stop(context.Context) error
 	}
-	queues map[string]river.QueueConfig
-	now    func() time.Time
+	queues   map[string]river.QueueConfig
+	periodic []*river.PeriodicJob
+	now      func() time.Time
+
+	group *committer // SQLite: the group committer every InTx goes through
+	stmts stmtCache  // SQLite: the writer's prepared statements
 }
 
 // Options tune Open. The zero value is fine.
@@ -66,6 +70,11 @@ type Options struct {
 	MaxReadConns int
 	// Now replaces the clock, for tests.
 	Now func() time.Time
+	// PostgresLanes, when positive, group-commits PostgreSQL transactions
+	// in that many parallel lanes (see committer); zero commits each
+	// transaction on its own, as PostgreSQL already shares WAL flushes
+	// between concurrent commits.
+	PostgresLanes int
 }
 
 // Open opens the database named by dsn: "sqlite:PATH" (the directory is
@@ -81,7 +90,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		err = s.openSQLite(strings.TrimPrefix(dsn, "sqlite:"), opt)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		err = s.openPostgres(ctx, dsn)
+		err = s.openPostgres(ctx, dsn, opt)
 	default:
 		return nil, fmt.Errorf("store.Open: database %q must be sqlite:PATH or a postgres:// URL", Redact(dsn))
 	}
@@ -134,10 +143,15 @@ func (s *Store) openSQLite(path string, opt Options) error {
 	r.SetMaxIdleConns(n)
 	s.db, s.read = w, r
 	s.inserter, err = river.NewClient(riversqlite.New(w), &river.Config{Workers: s.workers, SkipUnknownJobCheck: true})
-	return err
+	if err != nil {
+		return err
+	}
+	s.stmts = stmtCache{on: true}
+	s.group = newCommitter(s, 1)
+	return nil
 }
 
-func (s *Store) openPostgres(ctx context.Context, dsn string) error {
+func (s *Store) openPostgres(ctx context.Context, dsn string, opt Options) error {
 	s.dialect = Postgres
 	s.dsn = Redact(dsn)
 	cfg, err := pgxpool.ParseConfig(dsn)
@@ -155,7 +169,13 @@ func (s *Store) openPostgres(ctx context.Context, dsn string) error {
 	s.db = stdlib.OpenDBFromPool(pool)
 	s.read = s.db
 	s.inserter, err = river.NewClient(riverdatabasesql.New(s.db), &river.Config{Workers: s.workers, SkipUnknownJobCheck: true})
-	return err
+	if err != nil {
+		return err
+	}
+	if opt.PostgresLanes > 0 {
+		s.group = newCommitter(s, opt.PostgresLanes)
+	}
+	return nil
 }
 
 // Dialect reports which engine is open.
@@ -197,6 +217,10 @@ func (s *Store) Close() error {
 		cancel()
 		s.runner = nil
 	}
+	if s.group != nil {
+		s.group.close() // later InTx calls get ErrClosed
+	}
+	s.stmts.close()
 	var errs []error
 	if s.read != nil && s.read != s.db {
 		errs = append(errs, s.read.Close())
@@ -214,6 +238,17 @@ func (s *Store) Close() error {
 // with river.AddWorker before StartJobs is called.
 func (s *Store) Workers() *river.Workers { return s.workers }
 
+// Every adds a job that River inserts every interval, on whichever node is
+// the leader at the time, and once when the leader starts. It suits sweeps
+// that find their work in the tables themselves (cases past their deadline,
+// evidence due for another inquiry): one periodic job instead of a
+// scheduled job per row, which would fill River's table with rows waiting
+// for months. Call it before StartJobs; the job's worker must be added too.
+func (s *Store) Every(interval time.Duration, args func() river.JobArgs) {
+	s.periodic = append(s.periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) { return args(), nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+}
+
 // StartJobs starts working jobs in this process. Call it once, after every
 // capability has registered its workers. Nodes that only serve requests need
 // not call it; jobs they enqueue are worked by another node.
@@ -224,6 +259,7 @@ func (s *Store) StartJobs(ctx context.Context) error {
 	cfg := &river.Config{
 		Workers:           s.workers,
 		Queues:            s.queues,
+		PeriodicJobs:      s.periodic,
 		FetchPollInterval: 200 * time.Millisecond,
 		Logger:            quietLogger(),
 	}

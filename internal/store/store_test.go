@@ -153,3 +153,25 @@ func TestSQLiteIsDurable(t *testing.T) {
 		t.Fatalf("journal_mode=%s synchronous=%d, want wal and 2 (FULL)", mode, level)
 	}
 }
+
+// TestEvery: a periodic job runs when the jobs start and then every
+// interval, on both engines.
+func TestEvery(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var got atomic.Int64
+		river.AddWorker(s.Workers(), pingWorker{got: &got})
+		s.Every(300*time.Millisecond, func() river.JobArgs { return pingArgs{N: 1} })
+		if err := s.StartJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer s.StopJobs(ctx)
+		deadline := time.Now().Add(20 * time.Second)
+		for got.Load() < 3 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if n := got.Load(); n < 3 {
+			t.Fatalf("the periodic job ran %d times, want at least 3", n)
+		}
+	})
+}

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/riverqueue/river"
 )
@@ -27,37 +29,24 @@ type Tx struct {
 	*sql.Tx
 	s      *Store
 	events int
+	jobs   []river.InsertManyParams // inserted together just before the commit
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil and at least
-// one event was appended; otherwise it rolls back. On SQLite the transaction
-// takes the write lock at BEGIN, so concurrent writers queue instead of
-// failing half-way. InTx must not be called from inside fn.
-func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store.InTx: begin: %w", err)
+// one event was appended; otherwise it rolls back. It returns only once the
+// commit has reached the disk.
+//
+// On SQLite, transactions are group-committed (see committer): fn runs on
+// the store's one writer, beside the other transactions waiting at that
+// moment, each under its own savepoint. fn must therefore not wait for
+// another transaction, and, because a lost group is run again, it may run
+// more than once: it must not have effects outside tx that a second run
+// would repeat. InTx must not be called from inside fn.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
 	}
-	tx := &Tx{Tx: sqlTx, s: s}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = sqlTx.Rollback()
-			panic(p)
-		}
-		if err != nil {
-			_ = sqlTx.Rollback()
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	if tx.events == 0 {
-		return ErrNoEvent
-	}
-	if err = sqlTx.Commit(); err != nil {
-		return fmt.Errorf("store.InTx: commit: %w", err)
-	}
-	return nil
+	return s.inTxAlone(ctx, fn)
 }
 
 // Store returns the store the transaction belongs to.
@@ -66,24 +55,87 @@ func (tx *Tx) Store() *Store { return tx.s }
 // Dialect reports the engine, for the rare query that must differ.
 func (tx *Tx) Dialect() Dialect { return tx.s.dialect }
 
-// Enqueue inserts a River job in this transaction: it becomes visible to
-// workers only if the transaction commits.
+// ExecContext executes a statement in the transaction, through the store's
+// statement cache where there is one.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.s.stmts.get(query); st != nil {
+		return tx.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a query in the transaction, through the statement cache
+// where there is one.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.s.stmts.get(query); st != nil {
+		return tx.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query that returns at most one row, through the
+// statement cache where there is one.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := tx.s.stmts.get(query); st != nil {
+		return tx.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// Enqueue adds a River job to the transaction: it is inserted just before
+// the commit, with the transaction's other jobs (on SQLite, with its
+// group's) in one statement, and becomes visible to workers only if the
+// transaction commits.
 func (tx *Tx) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-	if _, err := tx.s.inserter.InsertTx(ctx, tx.Tx, args, opts); err != nil {
-		return fmt.Errorf("store.Enqueue %s: %w", args.Kind(), err)
+	tx.jobs = append(tx.jobs, river.InsertManyParams{Args: args, InsertOpts: opts})
+	return nil
+}
+
+// EnqueueMany adds several River jobs to the transaction, as Enqueue does.
+func (tx *Tx) EnqueueMany(ctx context.Context, jobs []river.InsertManyParams) error {
+	tx.jobs = append(tx.jobs, jobs...)
+	return nil
+}
+
+// insertJobs inserts jobs in sqlTx with one statement, which on SQLite is
+// parsed once instead of once per job. Identical unique jobs are inserted
+// once: River would refuse to update the same row twice in one statement.
+func (s *Store) insertJobs(ctx context.Context, sqlTx *sql.Tx, jobs []river.InsertManyParams) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	jobs = dedupeUnique(jobs)
+	if _, err := s.inserter.InsertManyTx(ctx, sqlTx, jobs); err != nil {
+		return fmt.Errorf("store: insert %d jobs (%s, ...): %w", len(jobs), jobs[0].Args.Kind(), err)
 	}
 	return nil
 }
 
-// EnqueueMany inserts several River jobs in this transaction with one
-// statement, which on SQLite is parsed once instead of once per job; like
-// Enqueue, they become visible to workers only if the transaction commits.
-func (tx *Tx) EnqueueMany(ctx context.Context, jobs []river.InsertManyParams) error {
-	if len(jobs) == 0 {
-		return nil
+// dedupeUnique drops a unique job that repeats an earlier one exactly: same
+// kind, same arguments, same options.
+func dedupeUnique(jobs []river.InsertManyParams) []river.InsertManyParams {
+	var seen map[string]bool
+	out := jobs[:0:0]
+	for _, j := range jobs {
+		if j.InsertOpts == nil || reflect.ValueOf(j.InsertOpts.UniqueOpts).IsZero() {
+			out = append(out, j)
+			continue
+		}
+		args, err := json.Marshal(j.Args)
+		opts, err2 := json.Marshal(j.InsertOpts)
+		if err != nil || err2 != nil {
+			out = append(out, j)
+			continue
+		}
+		key := j.Args.Kind() + "\x00" + string(args) + "\x00" + string(opts)
+		if seen[key] {
+			continue
+		}
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		seen[key] = true
+		out = append(out, j)
 	}
-	if _, err := tx.s.inserter.InsertManyTx(ctx, tx.Tx, jobs); err != nil {
-		return fmt.Errorf("store.EnqueueMany %s: %w", jobs[0].Args.Kind(), err)
-	}
-	return nil
+	return out
 }
