@@ -1,15 +1,19 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
@@ -335,15 +339,45 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 
 	now := a.clock()
 	// A year has ten million tracking codes: with millions of cases a year a
-	// fresh draw often hits one already given, so draw until it is free. The
-	// check in the transaction below still guards against two submissions
-	// drawing the same code at the same moment.
-	tracking, err := a.freeTracking(ctx, now)
-	if err != nil {
-		return Case{}, err
+	// fresh draw often hits one already given, so freeTracking draws until
+	// the read pool has none. Two submissions may still draw the same code
+	// at the same moment: the UNIQUE constraint on apply_cases.tracking
+	// refuses the second, which draws again instead of checking inside its
+	// transaction, where every check holds the write lock longer.
+	for range maxFilings {
+		tracking, err := pickTracking(a, ctx, now)
+		if err != nil {
+			return Case{}, err
+		}
+		// The inquiries' purpose names the tracking code, so a new code asks
+		// again: the exchange's log must say what the answer was for.
+		got := a.fetchAll(ctx, p, f, tracking)
+		c, err := a.file(ctx, p, f, tracking, data, uploads, got, now)
+		if errors.Is(err, errTrackingTaken) {
+			continue
+		}
+		return c, err
 	}
-	// The inquiries go to different agencies: ask them all at once, so the
-	// applicant waits for the slowest, not for the sum.
+	return Case{}, noFreeTracking()
+}
+
+// maxFilings bounds how often Submit draws a new tracking code after
+// another submission took the one it drew.
+const maxFilings = 8
+
+// errTrackingTaken is what file returns when the tracking code was taken
+// between freeTracking's check and the insert.
+var errTrackingTaken = errors.New("apply: tracking code taken")
+
+// pickTracking is how Submit picks a tracking code. It is a variable so
+// that a test can hand Submit a code another submission already took, as
+// if that one had won the race after the check.
+var pickTracking = (*Applications).freeTracking
+
+// fetchAll asks for all of f's once-only evidence at once: the inquiries go
+// to different agencies, so the applicant waits for the slowest, not for
+// the sum.
+func (a *Applications) fetchAll(ctx context.Context, p identity.Principal, f Form, tracking string) []fetched {
 	got := make([]fetched, len(f.Fetched))
 	var wg sync.WaitGroup
 	for i, fe := range f.Fetched {
@@ -354,42 +388,49 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 		}()
 	}
 	wg.Wait()
+	return got
+}
+
+// file writes the case with tracking code tracking in one transaction: its
+// row, uploads and evidence, the submission event, the jobs and the
+// applicant's notice. It returns the case as Case would read it back, built
+// from what it wrote, or errTrackingTaken.
+func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, tracking string, data map[string]string,
+	uploads map[string]Upload, got []fetched, now time.Time) (Case, error) {
+	const op = "apply.Submit"
 	proc := f.record.ProcessingTime.Std()
 	if proc <= 0 {
 		proc = defaultProcessing
 	}
 	deadline := now.Add(proc)
 	body, _ := json.Marshal(data)
-	err = a.s.InTx(ctx, func(tx *store.Tx) error {
-		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM apply_cases WHERE tracking = $1`, tracking).Scan(&exists); err != nil {
-			return errs.Wrap(op, err)
-		}
-		if exists > 0 {
-			return errs.E(op, errs.Conflict, "please submit again", "لطفاً دوباره ثبت کنید")
-		}
-		var id int64
+	c := Case{Tracking: tracking, Service: f.Service, TitleFa: f.record.TitleFa, TitleEn: f.record.TitleEn, Agency: f.Agency,
+		Applicant: p.Subject(), ApplicantName: applicantName(p), State: Submitted, FeeRials: f.FeeRials, SubmittedAt: now, Deadline: deadline}
+	// The data as the row holds it: JSON replaces what is not UTF-8.
+	_ = json.Unmarshal(body, &c.Data)
+	err := a.s.InTx(ctx, func(tx *store.Tx) error {
+		c.ID, c.Evidence, c.Timeline = 0, nil, nil
 		err := tx.QueryRowContext(ctx, `INSERT INTO apply_cases (tracking, service, agency, applicant, applicant_name, state, data, fee_rials, paid,
 			submitted_at, deadline, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $9) RETURNING id`,
-			tracking, f.Service, f.Agency, p.Subject(), applicantName(p), Submitted, string(body), f.FeeRials, now, deadline).Scan(&id)
+			tracking, f.Service, f.Agency, p.Subject(), applicantName(p), Submitted, string(body), f.FeeRials, now, deadline).Scan(&c.ID)
+		if trackingTaken(err) {
+			return errTrackingTaken
+		}
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
 		states := map[string]string{}
 		var jobs []river.InsertManyParams
 		for _, g := range got {
-			answer := ""
-			if g.answer != nil {
-				answer = string(g.answer)
+			e := Evidence{Code: g.Code, NameFa: g.NameFa, Source: string(catalog.FromInquiry), HeldBy: g.Agency, Inquiry: g.Inquiry,
+				State: g.state, MessageID: g.messageID, Digest: g.digest, Attempts: 1}
+			if len(g.answer) > 0 {
+				e.Answer = g.answer
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO apply_evidence (case_id, code, name_fa, source, held_by, inquiry, state, message_id, digest, answer, attempts, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)`,
-				id, g.Code, g.NameFa, catalog.FromInquiry, g.Agency, g.Inquiry, g.state, g.messageID, g.digest, answer, now); err != nil {
-				return errs.Wrap(op, err)
-			}
+			c.Evidence = append(c.Evidence, e)
 			states[g.Code] = g.state
 			if g.state == EvPending {
-				jobs = append(jobs, river.InsertManyParams{Args: evidenceArgs{CaseID: id, Code: g.Code}, InsertOpts: &river.InsertOpts{
+				jobs = append(jobs, river.InsertManyParams{Args: evidenceArgs{CaseID: c.ID, Code: g.Code}, InsertOpts: &river.InsertOpts{
 					ScheduledAt: now.Add(time.Minute), MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 			}
 		}
@@ -397,41 +438,37 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 			if fd.Evidence == "" {
 				continue
 			}
-			ev := Evidence{Code: fd.Evidence, NameFa: fd.LabelFa, State: EvDeclared, Source: string(catalog.FromDeclaration)}
-			var upload sql.NullInt64
-			var digest string
+			e := Evidence{Code: fd.Evidence, NameFa: fd.LabelFa, State: EvDeclared, Source: string(catalog.FromDeclaration)}
 			if fd.Kind == FieldFile {
 				u := uploads[fd.Name]
-				ev.State, ev.Source, digest = EvUploaded, string(catalog.FromUpload), u.SHA256
-				var uid int64
+				e.State, e.Source, e.Digest = EvUploaded, string(catalog.FromUpload), u.SHA256
 				if err := tx.QueryRowContext(ctx, `INSERT INTO apply_uploads (case_id, code, content_type, size, sha256, data, created_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, id, fd.Evidence, u.ContentType, len(u.Data), u.SHA256, u.Data, now).Scan(&uid); err != nil {
+					VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, c.ID, fd.Evidence, u.ContentType, len(u.Data), u.SHA256, u.Data, now).Scan(&e.UploadID); err != nil {
 					return errs.Wrap(op, err)
 				}
-				upload = sql.NullInt64{Int64: uid, Valid: true}
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO apply_evidence (case_id, code, name_fa, source, state, digest, upload_id, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, ev.Code, ev.NameFa, ev.Source, ev.State, digest, upload, now); err != nil {
-				return errs.Wrap(op, err)
-			}
-			states[ev.Code] = ev.State
+			c.Evidence = append(c.Evidence, e)
+			states[e.Code] = e.State
 		}
 		for _, pe := range f.Paper {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO apply_evidence (case_id, code, name_fa, source, state, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`, id, pe.Code, pe.NameFa, catalog.FromPaper, EvToBring, now); err != nil {
-				return errs.Wrap(op, err)
-			}
+			c.Evidence = append(c.Evidence, Evidence{Code: pe.Code, NameFa: pe.NameFa, Source: string(catalog.FromPaper), State: EvToBring})
+		}
+		if err := insertEvidence(ctx, tx, c.ID, c.Evidence, now); err != nil {
+			return errs.Wrap(op, err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM apply_drafts WHERE applicant = $1 AND service = $2`, p.Subject(), f.Service); err != nil {
 			return errs.Wrap(op, err)
 		}
-		if _, err := tx.Append(ctx, store.Event{Kind: evSubmitted, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.Subject()},
-			map[string]any{"tracking": tracking, "state": Submitted, "deadline": deadline, "evidence": states, "fee_rials": f.FeeRials}); err != nil {
+		// The event's time is set here, not by Append, so that the returned
+		// timeline shows it as stored.
+		ev := store.Event{At: tx.Store().Now(), Kind: evSubmitted, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.Subject()}
+		if _, err := tx.Append(ctx, ev, map[string]any{"tracking": tracking, "state": Submitted, "deadline": deadline, "evidence": states, "fee_rials": f.FeeRials}); err != nil {
 			return err
 		}
+		c.Timeline = []Step{{At: ev.At, Kind: ev.Kind, Actor: ev.Actor, To: Submitted}}
 		// The deadline's job and the pending evidence's go in together: one
 		// statement instead of one per job.
-		jobs = append(jobs, river.InsertManyParams{Args: deadlineArgs{CaseID: id}, InsertOpts: &river.InsertOpts{ScheduledAt: deadline, UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+		jobs = append(jobs, river.InsertManyParams{Args: deadlineArgs{CaseID: c.ID}, InsertOpts: &river.InsertOpts{ScheduledAt: deadline, UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 		if err := tx.EnqueueMany(ctx, jobs); err != nil {
 			return err
 		}
@@ -440,7 +477,58 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 	if err != nil {
 		return Case{}, err
 	}
-	return a.Case(ctx, p, tracking)
+	// Case lists evidence by source, then code, in byte order.
+	slices.SortFunc(c.Evidence, func(x, y Evidence) int {
+		return cmp.Or(strings.Compare(x.Source, y.Source), strings.Compare(x.Code, y.Code))
+	})
+	// Case hides a case from whoever may not see it, even its filer: a
+	// principal with a national code that is not signed in as a person.
+	if !visible(p, c) {
+		return Case{}, caseNotFound("apply.Case")
+	}
+	return c, nil
+}
+
+// evidenceColumns are the columns insertEvidence writes, in order.
+var evidenceColumns = []string{"case_id", "code", "name_fa", "source", "held_by", "inquiry", "state", "message_id", "digest", "answer",
+	"upload_id", "attempts", "updated_at"}
+
+// insertEvidence writes a new case's evidence rows with one statement.
+func insertEvidence(ctx context.Context, tx *store.Tx, caseID int64, evs []Evidence, now time.Time) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO apply_evidence (` + strings.Join(evidenceColumns, ", ") + `) VALUES `)
+	args := make([]any, 0, len(evs)*len(evidenceColumns))
+	for i, e := range evs {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(")
+		for j := range evidenceColumns {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("$" + strconv.Itoa(len(args)+j+1))
+		}
+		q.WriteString(")")
+		upload := sql.NullInt64{Int64: e.UploadID, Valid: e.UploadID != 0}
+		args = append(args, caseID, e.Code, e.NameFa, e.Source, e.HeldBy, e.Inquiry, e.State, e.MessageID, e.Digest, string(e.Answer),
+			upload, e.Attempts, now)
+	}
+	_, err := tx.ExecContext(ctx, q.String(), args...)
+	return err
+}
+
+// trackingTaken reports whether err is the UNIQUE constraint on
+// apply_cases.tracking, on either engine.
+func trackingTaken(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505" && strings.Contains(pg.ConstraintName, "tracking")
+	}
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: apply_cases.tracking")
 }
 
 // freeTracking draws tracking codes for now until one is not yet given.
@@ -455,7 +543,12 @@ func (a *Applications) freeTracking(ctx context.Context, now time.Time) (string,
 			return tracking, nil
 		}
 	}
-	return "", errs.E("apply.Submit", errs.Unavailable, "no free tracking code was found; please submit again", "کد رهگیری آزادی پیدا نشد؛ لطفاً دوباره ثبت کنید")
+	return "", noFreeTracking()
+}
+
+// noFreeTracking is Submit's error when every code it drew was taken.
+func noFreeTracking() error {
+	return errs.E("apply.Submit", errs.Unavailable, "no free tracking code was found; please submit again", "کد رهگیری آزادی پیدا نشد؛ لطفاً دوباره ثبت کنید")
 }
 
 // notice sends a notice in tx when a notifier is configured. Every notice
