@@ -41,7 +41,7 @@ func TestMyInbox(t *testing.T) {
 		const a, b = "0013542419", "0067749828"
 		send := func(to, key string, data map[string]string) {
 			err := s.InTx(ctx, func(tx *store.Tx) error {
-				if _, err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
+				if err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
 					return err
 				}
 				return n.SendTx(ctx, tx, notify.Notice{To: to, Template: key, Data: data})

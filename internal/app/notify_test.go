@@ -25,7 +25,7 @@ func TestNoticesInTheDemo(t *testing.T) {
 				t.Fatalf("sign-in: %d", status)
 			}
 			err := a.Store.InTx(ctx, func(tx *store.Tx) error {
-				if _, err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
+				if err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
 					return err
 				}
 				return a.Notifier.SendTx(ctx, tx, notify.Notice{To: code, Template: "case.issued", SMS: true, Phone: "+98 912 765 4321",

@@ -443,8 +443,13 @@ func TestOnceOnlyEvidence(t *testing.T) {
 				t.Errorf("with the registry down: %+v", e)
 			}
 		}
-		if n := count(t, s, `SELECT COUNT(*) FROM river_job WHERE kind = 'apply.evidence'`); n != 1 {
-			t.Errorf("%d retry jobs", n)
+		// No job per case: the evidence sweep finds it by next_at, a
+		// minute on.
+		if n := count(t, s, `SELECT COUNT(*) FROM river_job WHERE kind LIKE 'apply.%'`); n != 0 {
+			t.Errorf("%d jobs enqueued by a submission", n)
+		}
+		if n := count(t, s, `SELECT COUNT(*) FROM apply_evidence WHERE state = 'pending' AND next_at IS NOT NULL`); n != 1 {
+			t.Errorf("%d pending evidence due for the sweep, want 1", n)
 		}
 		moved, err := backoffice.Start(0)
 		if err != nil {
@@ -458,8 +463,13 @@ func TestOnceOnlyEvidence(t *testing.T) {
 		if err := s.Read().QueryRowContext(ctx, `SELECT id FROM apply_cases WHERE tracking = $1`, c2.Tracking).Scan(&caseID); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.app.RetryEvidence(ctx, caseID, "identity"); err != nil {
-			t.Fatal(err)
+		// Not yet due: the sweep leaves it.
+		if n, err := f.app.RetryDueEvidence(ctx); err != nil || n != 0 {
+			t.Errorf("sweep before the evidence is due: %d %v", n, err)
+		}
+		f.clock.Add(61 * time.Second)
+		if n, err := f.app.RetryDueEvidence(ctx); err != nil || n != 1 {
+			t.Errorf("sweep once it is due: %d %v", n, err)
 		}
 		c2, _ = f.app.Case(ctx, ali, c2.Tracking)
 		for _, e := range c2.Evidence {
@@ -515,9 +525,21 @@ func TestDeadlines(t *testing.T) {
 		if q, _ := f.app.Queue(ctx, stranger, apply.QueueFilter{}); len(q) != 0 {
 			t.Errorf("another agency's queue has %d cases", len(q))
 		}
-		// A deadline job was scheduled at the deadline with the case.
-		if n := count(t, s, `SELECT COUNT(*) FROM river_job WHERE kind = 'apply.deadline'`); n != 2 {
-			t.Errorf("%d deadline jobs", n)
+		// The periodic sweep flags a case past its deadline without anyone
+		// calling FlagOverdue: it runs when the jobs start.
+		late := f.mustSubmitPlain(t, ali)
+		f.clock.Add(10*24*time.Hour + time.Minute)
+		f.app.RegisterWorkers()
+		if err := s.StartJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer s.StopJobs(ctx)
+		deadline := time.Now().Add(20 * time.Second)
+		for count(t, s, `SELECT COUNT(*) FROM events WHERE kind = 'apply.case.overdue'`) < 2 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if c, err := f.app.Case(ctx, ali, late.Tracking); err != nil || c.OverdueAt == nil {
+			t.Errorf("the sweep did not flag the late case: %+v %v", c.OverdueAt, err)
 		}
 	}, sets...)
 }

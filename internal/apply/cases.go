@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +19,6 @@ import (
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/store"
-	"github.com/riverqueue/river"
 )
 
 // Case is one application as its applicant and its agency see it.
@@ -257,7 +255,7 @@ func (a *Applications) SaveDraft(ctx context.Context, p identity.Principal, serv
 				return errs.Wrap(op, err)
 			}
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evDraft, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.Subject()}, nil)
+		err = tx.Append(ctx, store.Event{Kind: evDraft, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.Subject()}, nil)
 		return err
 	})
 }
@@ -420,7 +418,6 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 			return errs.Wrap(op, err)
 		}
 		states := map[string]string{}
-		var jobs []river.InsertManyParams
 		for _, g := range got {
 			e := Evidence{Code: g.Code, NameFa: g.NameFa, Source: string(catalog.FromInquiry), HeldBy: g.Agency, Inquiry: g.Inquiry,
 				State: g.state, MessageID: g.messageID, Digest: g.digest, Attempts: 1}
@@ -429,10 +426,6 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 			}
 			c.Evidence = append(c.Evidence, e)
 			states[g.Code] = g.state
-			if g.state == EvPending {
-				jobs = append(jobs, river.InsertManyParams{Args: evidenceArgs{CaseID: c.ID, Code: g.Code}, InsertOpts: &river.InsertOpts{
-					ScheduledAt: now.Add(time.Minute), MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}}})
-			}
 		}
 		for _, fd := range f.Fields {
 			if fd.Evidence == "" {
@@ -453,25 +446,20 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 		for _, pe := range f.Paper {
 			c.Evidence = append(c.Evidence, Evidence{Code: pe.Code, NameFa: pe.NameFa, Source: string(catalog.FromPaper), State: EvToBring})
 		}
-		if err := insertEvidence(ctx, tx, c.ID, c.Evidence, now); err != nil {
-			return errs.Wrap(op, err)
-		}
+		insertEvidence(tx, c.ID, c.Evidence, now)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM apply_drafts WHERE applicant = $1 AND service = $2`, p.Subject(), f.Service); err != nil {
 			return errs.Wrap(op, err)
 		}
 		// The event's time is set here, not by Append, so that the returned
 		// timeline shows it as stored.
 		ev := store.Event{At: tx.Store().Now(), Kind: evSubmitted, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.Subject()}
-		if _, err := tx.Append(ctx, ev, map[string]any{"tracking": tracking, "state": Submitted, "deadline": deadline, "evidence": states, "fee_rials": f.FeeRials}); err != nil {
+		if err := tx.Append(ctx, ev, map[string]any{"tracking": tracking, "state": Submitted, "deadline": deadline, "evidence": states, "fee_rials": f.FeeRials}); err != nil {
 			return err
 		}
 		c.Timeline = []Step{{At: ev.At, Kind: ev.Kind, Actor: ev.Actor, To: Submitted}}
-		// The deadline's job and the pending evidence's go in together: one
-		// statement instead of one per job.
-		jobs = append(jobs, river.InsertManyParams{Args: deadlineArgs{CaseID: c.ID}, InsertOpts: &river.InsertOpts{ScheduledAt: deadline, UniqueOpts: river.UniqueOpts{ByArgs: true}}})
-		if err := tx.EnqueueMany(ctx, jobs); err != nil {
-			return err
-		}
+		// No job is enqueued: the deadline sweep finds the case by its
+		// deadline column, and the evidence sweep finds pending evidence
+		// by its next_at (see jobs.go).
 		return a.notice(ctx, tx, p.Subject(), "case.submitted", tracking, f.TitleFa, map[string]string{"deadline": deadline.Format(time.RFC3339)})
 	})
 	if err != nil {
@@ -491,34 +479,21 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 
 // evidenceColumns are the columns insertEvidence writes, in order.
 var evidenceColumns = []string{"case_id", "code", "name_fa", "source", "held_by", "inquiry", "state", "message_id", "digest", "answer",
-	"upload_id", "attempts", "updated_at"}
+	"upload_id", "attempts", "updated_at", "next_at"}
 
-// insertEvidence writes a new case's evidence rows with one statement.
-func insertEvidence(ctx context.Context, tx *store.Tx, caseID int64, evs []Evidence, now time.Time) error {
-	if len(evs) == 0 {
-		return nil
-	}
-	var q strings.Builder
-	q.WriteString(`INSERT INTO apply_evidence (` + strings.Join(evidenceColumns, ", ") + `) VALUES `)
-	args := make([]any, 0, len(evs)*len(evidenceColumns))
-	for i, e := range evs {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(")
-		for j := range evidenceColumns {
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("$" + strconv.Itoa(len(args)+j+1))
-		}
-		q.WriteString(")")
+// insertEvidence adds a new case's evidence rows to tx, to be written with
+// the other rows of its commit in one statement. Pending evidence is due
+// for the evidence sweep after the first backoff.
+func insertEvidence(tx *store.Tx, caseID int64, evs []Evidence, now time.Time) {
+	for _, e := range evs {
 		upload := sql.NullInt64{Int64: e.UploadID, Valid: e.UploadID != 0}
-		args = append(args, caseID, e.Code, e.NameFa, e.Source, e.HeldBy, e.Inquiry, e.State, e.MessageID, e.Digest, string(e.Answer),
-			upload, e.Attempts, now)
+		var next sql.NullTime
+		if e.State == EvPending {
+			next = sql.NullTime{Time: now.Add(evidenceBackoff(e.Attempts)), Valid: true}
+		}
+		tx.InsertLater("apply_evidence", evidenceColumns, caseID, e.Code, e.NameFa, e.Source, e.HeldBy, e.Inquiry, e.State, e.MessageID,
+			e.Digest, string(e.Answer), upload, e.Attempts, now, next)
 	}
-	_, err := tx.ExecContext(ctx, q.String(), args...)
-	return err
 }
 
 // trackingTaken reports whether err is the UNIQUE constraint on
@@ -871,7 +846,7 @@ func (a *Applications) move(ctx context.Context, tx *store.Tx, p identity.Princi
 	if err != nil {
 		return errs.Wrap("apply.Transition", err)
 	}
-	_, err = tx.Append(ctx, store.Event{Kind: evTransition, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+	err = tx.Append(ctx, store.Event{Kind: evTransition, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
 		map[string]any{"tracking": c.Tracking, "from": c.State, "to": to, "reason": reason, "ground": ground})
 	return err
 }

@@ -115,7 +115,7 @@ func (b *Backoffice) Idempotent(ctx context.Context, p identity.Principal, key s
 		if _, err := tx.ExecContext(ctx, `DELETE FROM apply_idempotency WHERE expires_at < $1`, now); err != nil {
 			return errs.Wrap(op, err)
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evIdemReserved, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"key": keyRef})
+		err = tx.Append(ctx, store.Event{Kind: evIdemReserved, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"key": keyRef})
 		return err
 	})
 	if found {
@@ -131,14 +131,14 @@ func (b *Backoffice) Idempotent(ctx context.Context, p identity.Principal, key s
 			if _, err := tx.ExecContext(ctx, `DELETE FROM apply_idempotency WHERE client_id = $1 AND key = $2`, p.ID, key); err != nil {
 				return errs.Wrap(op, err)
 			}
-			_, err := tx.Append(ctx, store.Event{Kind: evIdemReleased, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"key": keyRef, "status": ans.Status})
+			err := tx.Append(ctx, store.Event{Kind: evIdemReleased, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"key": keyRef, "status": ans.Status})
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE apply_idempotency SET state = 'done', status = $1, body = $2 WHERE client_id = $3 AND key = $4`,
 			ans.Status, string(ans.Body), p.ID, key); err != nil {
 			return errs.Wrap(op, err)
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: evIdemAnswered, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"key": keyRef, "status": ans.Status})
+		err := tx.Append(ctx, store.Event{Kind: evIdemAnswered, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"key": keyRef, "status": ans.Status})
 		return err
 	})
 	if err != nil {

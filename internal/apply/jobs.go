@@ -13,11 +13,29 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// deadlineArgs is the apply.deadline job, scheduled at a case's deadline.
-// Its worker sweeps every overdue case, not only its own, so a case whose
-// job was lost is still flagged by the next one.
+// How often the sweeps run. A case is flagged overdue, and pending evidence
+// asked for again, at most this long after it is due.
+const (
+	deadlineSweep = time.Minute
+	evidenceSweep = 30 * time.Second
+)
+
+// Evidence that an agency could not give is asked for again after a
+// minute, then after twice as long each time, up to an hour, and at most
+// maxEvidenceAttempts times in all; after that it stays pending for staff
+// to see.
+const maxEvidenceAttempts = 12
+
+// evidenceBackoff is how long to wait after the attempts-th inquiry failed.
+func evidenceBackoff(attempts int) time.Duration {
+	return min(time.Minute<<min(max(attempts-1, 0), 6), time.Hour)
+}
+
+// deadlineArgs is the apply.deadline job, which River inserts every
+// deadlineSweep: its worker flags every case past its deadline. (Older
+// versions scheduled one per case, with CaseID; those still work.)
 type deadlineArgs struct {
-	CaseID int64 `json:"case_id"`
+	CaseID int64 `json:"case_id,omitempty"`
 }
 
 // Kind names the job.
@@ -34,8 +52,9 @@ func (w *deadlineWorker) Work(ctx context.Context, j *river.Job[deadlineArgs]) e
 	return err
 }
 
-// evidenceArgs is the apply.evidence job: fetch one pending piece of
-// evidence again.
+// evidenceArgs is the apply.evidence job of older versions, one per piece
+// of pending evidence; evidence is now found by the apply.evidence.due
+// sweep. Jobs already queued still run.
 type evidenceArgs struct {
 	CaseID int64  `json:"case_id"`
 	Code   string `json:"code"`
@@ -49,22 +68,79 @@ type evidenceWorker struct {
 	a *Applications
 }
 
-// NextRetry backs off from a minute to an hour.
-func (w *evidenceWorker) NextRetry(j *river.Job[evidenceArgs]) time.Time {
-	d := time.Minute << min(j.Attempt, 6)
-	return time.Now().Add(min(d, time.Hour))
-}
-
 // Work retries the inquiry; an error makes River try again later.
 func (w *evidenceWorker) Work(ctx context.Context, j *river.Job[evidenceArgs]) error {
 	return w.a.RetryEvidence(ctx, j.Args.CaseID, j.Args.Code)
 }
 
-// RegisterWorkers adds apply's job workers to the store. Call it once,
-// before store.StartJobs.
+// evidenceDueArgs is the apply.evidence.due job, which River inserts every
+// evidenceSweep: its worker asks again for the pending evidence that is due.
+type evidenceDueArgs struct{}
+
+// Kind names the job.
+func (evidenceDueArgs) Kind() string { return "apply.evidence.due" }
+
+type evidenceDueWorker struct {
+	river.WorkerDefaults[evidenceDueArgs]
+	a *Applications
+}
+
+// Work retries the due evidence; one agency still failing is not the
+// sweep's failure.
+func (w *evidenceDueWorker) Work(ctx context.Context, j *river.Job[evidenceDueArgs]) error {
+	_, err := w.a.RetryDueEvidence(ctx)
+	return err
+}
+
+// RegisterWorkers adds apply's job workers and its periodic sweeps to the
+// store. Call it once, before store.StartJobs.
 func (a *Applications) RegisterWorkers() {
 	river.AddWorker(a.s.Workers(), &deadlineWorker{a: a})
 	river.AddWorker(a.s.Workers(), &evidenceWorker{a: a})
+	river.AddWorker(a.s.Workers(), &evidenceDueWorker{a: a})
+	a.s.Every(deadlineSweep, func() river.JobArgs { return deadlineArgs{} })
+	a.s.Every(evidenceSweep, func() river.JobArgs { return evidenceDueArgs{} })
+}
+
+// RetryDueEvidence asks again for every piece of pending evidence whose
+// next inquiry is due, oldest first, at most 500 in one call. It returns
+// how many are no longer pending. Operators may run it by hand.
+func (a *Applications) RetryDueEvidence(ctx context.Context) (int, error) {
+	const op = "apply.RetryDueEvidence"
+	rows, err := a.s.Read().QueryContext(ctx, `SELECT case_id, code FROM apply_evidence
+		WHERE state = 'pending' AND next_at IS NOT NULL AND next_at <= $1 ORDER BY next_at LIMIT 500`, a.clock())
+	if err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	type due struct {
+		caseID int64
+		code   string
+	}
+	var all []due
+	for rows.Next() {
+		var d due
+		if err := rows.Scan(&d.caseID, &d.code); err != nil {
+			rows.Close()
+			return 0, errs.Wrap(op, err)
+		}
+		all = append(all, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	n := 0
+	for _, d := range all {
+		switch err := a.RetryEvidence(ctx, d.caseID, d.code); {
+		case err == nil:
+			n++
+		case errs.Is(err, errs.Unavailable):
+			// still failing: its next_at has moved on
+		default:
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // FlagOverdue flags every open case past its deadline, once: each gets an
@@ -104,7 +180,7 @@ func (a *Applications) FlagOverdue(ctx context.Context) (int, error) {
 			if _, err := tx.ExecContext(ctx, `UPDATE apply_cases SET overdue_at = $1 WHERE id = $2 AND overdue_at IS NULL`, now, c.ID); err != nil {
 				return errs.Wrap(op, err)
 			}
-			if _, err := tx.Append(ctx, store.Event{Kind: evOverdue, Actor: "system", Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+			if err := tx.Append(ctx, store.Event{Kind: evOverdue, Actor: "system", Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
 				map[string]any{"tracking": c.Tracking, "state": c.State, "deadline": c.Deadline}); err != nil {
 				return err
 			}
@@ -128,9 +204,10 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 	const op = "apply.RetryEvidence"
 	var f Fetched
 	var tracking, applicant, service, state string
-	err := a.s.Read().QueryRowContext(ctx, `SELECT c.tracking, c.applicant, c.service, e.name_fa, e.held_by, e.inquiry, e.state
+	var attempts int
+	err := a.s.Read().QueryRowContext(ctx, `SELECT c.tracking, c.applicant, c.service, e.name_fa, e.held_by, e.inquiry, e.state, e.attempts
 		FROM apply_evidence e JOIN apply_cases c ON c.id = e.case_id WHERE e.case_id = $1 AND e.code = $2`, caseID, code).
-		Scan(&tracking, &applicant, &service, &f.NameFa, &f.Agency, &f.Inquiry, &state)
+		Scan(&tracking, &applicant, &service, &f.NameFa, &f.Agency, &f.Inquiry, &state, &attempts)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && state != EvPending) {
 		return nil
 	}
@@ -152,8 +229,15 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 		if got.answer != nil {
 			answer = string(got.answer)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE apply_evidence SET state = $1, message_id = $2, digest = $3, answer = $4, attempts = attempts + 1, updated_at = $5
-			WHERE case_id = $6 AND code = $7 AND state = 'pending'`, got.state, got.messageID, got.digest, answer, a.clock(), caseID, code)
+		now := a.clock()
+		// Still pending: the sweep asks again after the backoff, until the
+		// attempts run out.
+		var next sql.NullTime
+		if got.state == EvPending && attempts+1 < maxEvidenceAttempts {
+			next = sql.NullTime{Time: now.Add(evidenceBackoff(attempts + 1)), Valid: true}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE apply_evidence SET state = $1, message_id = $2, digest = $3, answer = $4, attempts = attempts + 1, updated_at = $5, next_at = $6
+			WHERE case_id = $7 AND code = $8 AND state = 'pending' AND attempts = $9`, got.state, got.messageID, got.digest, answer, now, next, caseID, code, attempts)
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
@@ -164,7 +248,7 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 		if got.state == EvPending {
 			kind = evEvidencePending
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: kind, Actor: "system", Agency: agency, Service: service, Subject: applicant},
+		err = tx.Append(ctx, store.Event{Kind: kind, Actor: "system", Agency: agency, Service: service, Subject: applicant},
 			map[string]any{"tracking": tracking, "code": code, "state": got.state, "message_id": got.messageID})
 		return err
 	})

@@ -270,7 +270,7 @@ func (b *Backoffice) feed(ctx context.Context) (written int, more bool, err erro
 		if _, err := tx.ExecContext(ctx, `UPDATE apply_feed_position SET event_id = $1 WHERE id = 1`, last); err != nil {
 			return errs.Wrap(op, err)
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evFeed, Actor: "system"}, map[string]any{"from": pos, "to": last, "items": written})
+		err = tx.Append(ctx, store.Event{Kind: evFeed, Actor: "system"}, map[string]any{"from": pos, "to": last, "items": written})
 		return err
 	})
 	if errors.Is(err, store.ErrNothingToDo) {
@@ -435,7 +435,7 @@ func (b *Backoffice) Ack(ctx context.Context, p identity.Principal, cursor strin
 				return store.ErrNothingToDo // already acknowledged further
 			}
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evAcked, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"cursor": seq})
+		err = tx.Append(ctx, store.Event{Kind: evAcked, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"cursor": seq})
 		return err
 	})
 	if errors.Is(err, store.ErrNothingToDo) {
@@ -487,7 +487,7 @@ func (a *Applications) Assign(ctx context.Context, p identity.Principal, trackin
 				return errs.Wrap(op, err)
 			}
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evAssigned, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+		err = tx.Append(ctx, store.Event{Kind: evAssigned, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
 			map[string]any{"tracking": c.Tracking, "state": c.State, "assignee": "user:" + strconv.FormatInt(to.ID, 10)})
 		return err
 	})

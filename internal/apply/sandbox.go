@@ -66,7 +66,7 @@ func (sb *Sandbox) Start(ctx context.Context, p Payment) (string, error) {
 			VALUES ($1, $2, $3, $4, $5, $5)`, p.ID, p.Amount, p.ReturnURL+"?id="+p.ID, PayPending, now); err != nil {
 			return errs.Wrap("apply.Sandbox.Start", err)
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "apply.sandbox.started", Actor: "system"}, map[string]any{"payment": p.ID, "amount": p.Amount})
+		err := tx.Append(ctx, store.Event{Kind: "apply.sandbox.started", Actor: "system"}, map[string]any{"payment": p.ID, "amount": p.Amount})
 		return err
 	})
 	if err != nil {
@@ -160,7 +160,7 @@ func (sb *Sandbox) Settle(ctx context.Context, id, state string) (body []byte, e
 			return errs.Wrap(op, err)
 		}
 		body, _ = json.Marshal(Callback{ID: randomID("cb_"), Payment: id, State: state, Amount: amount, At: now})
-		_, err := tx.Append(ctx, store.Event{Kind: "apply.sandbox.settled", Actor: "system"}, map[string]any{"payment": id, "state": state})
+		err := tx.Append(ctx, store.Event{Kind: "apply.sandbox.settled", Actor: "system"}, map[string]any{"payment": id, "state": state})
 		return err
 	})
 	return body, err

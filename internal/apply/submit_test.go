@@ -126,9 +126,6 @@ func TestSubmitDrawsAgainWhenTrackingTaken(t *testing.T) {
 			if n := count(t, s, `SELECT COUNT(*) FROM notify_inbox WHERE recipient = $1`, maryam.NationalCode); n != 1 {
 				t.Errorf("%d notices to the second applicant, want 1", n)
 			}
-			if n := count(t, s, `SELECT COUNT(*) FROM river_job WHERE kind = 'apply.deadline'`); n != 2 {
-				t.Errorf("%d deadline jobs, want 2", n)
-			}
 		})
 		t.Run("always", func(t *testing.T) {
 			before := count(t, s, `SELECT COUNT(*) FROM events`)

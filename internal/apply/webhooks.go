@@ -284,7 +284,7 @@ func (b *Backoffice) RegisterWebhook(ctx context.Context, p identity.Principal, 
 			p.Agency, rawURL, secret, strings.Join(clean, ","), p.Actor(), h.CreatedAt).Scan(&h.ID); err != nil {
 			return errs.Wrap(op, err)
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: evHook, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"webhook": h.ID, "kinds": clean})
+		err := tx.Append(ctx, store.Event{Kind: evHook, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"webhook": h.ID, "kinds": clean})
 		return err
 	})
 	if err != nil {
@@ -340,7 +340,7 @@ func (b *Backoffice) DisableWebhook(ctx context.Context, p identity.Principal, i
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf(op, "webhook", "وب‌هوک")
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evHookOff, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"webhook": id})
+		err = tx.Append(ctx, store.Event{Kind: evHookOff, Actor: p.Actor(), Agency: p.Agency}, map[string]any{"webhook": id})
 		return err
 	})
 }
@@ -534,7 +534,7 @@ func (b *Backoffice) record(ctx context.Context, id, agency, kind string, status
 			next_retry = $4, delivered_at = $5 WHERE id = $6`, state, status, lastErr, next, delivered, id); err != nil {
 			return errs.Wrap("apply.deliver", err)
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: ev, Actor: "system", Agency: agency},
+		err := tx.Append(ctx, store.Event{Kind: ev, Actor: "system", Agency: agency},
 			map[string]any{"delivery": id, "kind": kind, "status": status, "state": state})
 		return err
 	})

@@ -69,7 +69,7 @@ func (c *Catalog) PutAgency(ctx context.Context, p identity.Principal, a Agency)
 				return err
 			}
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evAgencySaved, Actor: p.Actor(), Agency: a.Code},
+		err = tx.Append(ctx, store.Event{Kind: evAgencySaved, Actor: p.Actor(), Agency: a.Code},
 			map[string]any{"created": oldDomain == "", "domain": a.Domain, "connected": a.Connected})
 		return err
 	})
@@ -273,7 +273,7 @@ func (c *Catalog) PutRegion(ctx context.Context, p identity.Principal, r Region)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evRegionSaved, Actor: p.Actor(), Region: r.Code},
+		err = tx.Append(ctx, store.Event{Kind: evRegionSaved, Actor: p.Actor(), Region: r.Code},
 			map[string]any{"kind": r.Kind, "pilot": r.Pilot})
 		return err
 	})

@@ -72,7 +72,7 @@ func (c *Catalog) markReviewDue(ctx context.Context, key int64, version int) err
 			return err
 		}
 		id = row.identifier.String
-		_, err = tx.Append(ctx, store.Event{Kind: evReviewDue, Actor: "system", Agency: row.agency, Service: id},
+		err = tx.Append(ctx, store.Event{Kind: evReviewDue, Actor: "system", Agency: row.agency, Service: id},
 			map[string]any{"key": key, "version": version})
 		return err
 	})

@@ -50,7 +50,7 @@ func TestReviewJob(t *testing.T) {
 					return err
 				}
 			}
-			_, err := tx.Append(ctx, store.Event{Kind: "test.review_enqueued", Actor: "system"}, nil)
+			err := tx.Append(ctx, store.Event{Kind: "test.review_enqueued", Actor: "system"}, nil)
 			return err
 		})
 		if err != nil {

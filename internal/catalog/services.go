@@ -219,7 +219,7 @@ func (c *Catalog) SaveDraft(ctx context.Context, p identity.Principal, key int64
 				return err
 			}
 		}
-		if _, err := tx.Append(ctx, store.Event{Kind: evDrafted, Actor: p.Actor(), Agency: rec.Agency, Service: ident},
+		if err := tx.Append(ctx, store.Event{Kind: evDrafted, Actor: p.Actor(), Agency: rec.Agency, Service: ident},
 			map[string]any{"key": key, "version": version}); err != nil {
 			return err
 		}
@@ -342,7 +342,7 @@ func (c *Catalog) Publish(ctx context.Context, p identity.Principal, key int64) 
 			string(rec.Audience), rec.IsPermit(), rec.AnnualVolume, version, false, now, key); err != nil {
 			return err
 		}
-		if _, err := tx.Append(ctx, store.Event{Kind: evPublished, Actor: p.Actor(), Agency: rec.Agency, Service: ident},
+		if err := tx.Append(ctx, store.Event{Kind: evPublished, Actor: p.Actor(), Agency: rec.Agency, Service: ident},
 			map[string]any{"key": key, "version": version, "level": level.String(), "quality": quality.Score}); err != nil {
 			return err
 		}
@@ -394,7 +394,7 @@ func (c *Catalog) Retire(ctx context.Context, p identity.Principal, id string, r
 			WHERE id = $2`, now, row.key); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: evRetired, Actor: p.Actor(), Agency: row.agency, Service: id},
+		err = tx.Append(ctx, store.Event{Kind: evRetired, Actor: p.Actor(), Agency: row.agency, Service: id},
 			map[string]any{"key": row.key, "version": row.publishedVersion, "reason": reason})
 		return err
 	})

@@ -185,7 +185,7 @@ func (g *Gateway) enqueue(ctx context.Context, c *call, body []byte, callback st
 		if err := tx.Enqueue(ctx, args, &river.InsertOpts{MaxAttempts: asyncMaxAttempts}); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "exchange.inquiry.queued", Actor: "subsystem:" + c.client.String(),
+		err := tx.Append(ctx, store.Event{Kind: "exchange.inquiry.queued", Actor: "subsystem:" + c.client.String(),
 			Agency: c.client.Member, Service: c.service.String(), Subject: c.subject},
 			map[string]any{"message_id": c.id, "client": c.client.String(), "provider": c.service.Provider.String(),
 				"service": c.service.String(), "method": c.method, "path": redactPath(c.rest, c.subject),
@@ -450,7 +450,7 @@ func (g *Gateway) forgetAnswer(ctx context.Context, id, state string) error {
 		if cid, err := ParseSubsystemID(client); err == nil {
 			member = cid.Member
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "exchange.async." + state, Actor: "system", Agency: member, Service: service},
+		err = tx.Append(ctx, store.Event{Kind: "exchange.async." + state, Actor: "system", Agency: member, Service: service},
 			map[string]any{"message_id": id})
 		return err
 	})
@@ -501,7 +501,7 @@ func (g *Gateway) sweepAnswers(ctx context.Context) error {
 				return err
 			}
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "exchange.async.expired", Actor: "system"},
+		err = tx.Append(ctx, store.Event{Kind: "exchange.async.expired", Actor: "system"},
 			map[string]any{"message_ids": ids, "swept": true})
 		return err
 	})

@@ -99,7 +99,7 @@ func (x *Exchange) rootCA(ctx context.Context) (*rootCA, error) {
 			}
 			block, _ := pem.Decode(certPEM)
 			fp := sha256.Sum256(block.Bytes)
-			_, err = tx.Append(ctx, store.Event{Kind: "exchange.ca.created", Actor: "system"},
+			err = tx.Append(ctx, store.Event{Kind: "exchange.ca.created", Actor: "system"},
 				map[string]string{"sha256": fmt.Sprintf("%x", fp)})
 			return err
 		})
@@ -337,7 +337,7 @@ func (x *Exchange) issueTx(ctx context.Context, tx *store.Tx, p identity.Princip
 		VALUES ($1, $2, $3, $4, $5, $6)`, c.Serial, sub.String(), c.NotBefore, c.NotAfter, string(certPEM), actor(p)); err != nil {
 		return Certificate{}, nil, nil, err
 	}
-	_, err = tx.Append(ctx, store.Event{Kind: "exchange.certificate.issued", Actor: actor(p), Agency: sub.Member},
+	err = tx.Append(ctx, store.Event{Kind: "exchange.certificate.issued", Actor: actor(p), Agency: sub.Member},
 		map[string]any{"serial": c.Serial, "subsystem": sub.String(), "not_after": c.NotAfter})
 	if err != nil {
 		return Certificate{}, nil, nil, err
@@ -431,7 +431,7 @@ func (x *Exchange) revokeTx(ctx context.Context, tx *store.Tx, p identity.Princi
 	} else if n == 0 {
 		return errs.E("exchange.RevokeCertificate", errs.Conflict, "this certificate is already revoked", "این گواهی پیش‌تر باطل شده است")
 	}
-	_, err = tx.Append(ctx, store.Event{Kind: "exchange.certificate.revoked", Actor: actor(p), Agency: c.Subsystem.Member},
+	err = tx.Append(ctx, store.Event{Kind: "exchange.certificate.revoked", Actor: actor(p), Agency: c.Subsystem.Member},
 		map[string]string{"serial": c.Serial, "subsystem": c.Subsystem.String(), "reason": reason})
 	return err
 }

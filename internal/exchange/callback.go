@@ -55,7 +55,7 @@ func (x *Exchange) SetCallback(ctx context.Context, p identity.Principal, id Sub
 		} else if n == 0 {
 			return errs.NotFoundf(op, "subsystem "+id.String(), "زیرسامانهٔ "+id.String())
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "exchange.subsystem.callback", Actor: actor(p), Agency: id.Member},
+		err = tx.Append(ctx, store.Event{Kind: "exchange.subsystem.callback", Actor: actor(p), Agency: id.Member},
 			map[string]string{"subsystem": id.String(), "callback_url": base})
 		return err
 	})

@@ -84,7 +84,7 @@ func TestCallbackCheckedAgainAtDelivery(t *testing.T) {
 				client.String(), hook.URL+"/cb/m1", []byte("answer"), s.Now()); err != nil {
 				return err
 			}
-			_, err := tx.Append(ctx, store.Event{Kind: "test.setup", Actor: "system"}, nil)
+			err := tx.Append(ctx, store.Event{Kind: "test.setup", Actor: "system"}, nil)
 			return err
 		})
 		if err != nil {

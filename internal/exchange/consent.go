@@ -73,7 +73,7 @@ func (x *Exchange) GiveConsent(ctx context.Context, p identity.Principal, c Cons
 			c.Subject, c.Client.String(), c.Service.String(), c.Purpose, c.GivenAt, c.Until).Scan(&c.ID); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "exchange.consent.given", Actor: actor(p), Agency: c.Client.Member,
+		err := tx.Append(ctx, store.Event{Kind: "exchange.consent.given", Actor: actor(p), Agency: c.Client.Member,
 			Service: c.Service.String(), Subject: c.Subject},
 			map[string]any{"consent": c.ID, "client": c.Client.String(), "service": c.Service.String(), "purpose": c.Purpose, "until": c.Until})
 		return err
@@ -110,7 +110,7 @@ func (x *Exchange) WithdrawConsent(ctx context.Context, p identity.Principal, id
 		} else if n == 0 {
 			return errs.E(op, errs.Conflict, "this consent is already withdrawn", "این رضایت پیش‌تر پس گرفته شده است")
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "exchange.consent.withdrawn", Actor: actor(p), Agency: c.Client.Member,
+		err = tx.Append(ctx, store.Event{Kind: "exchange.consent.withdrawn", Actor: actor(p), Agency: c.Client.Member,
 			Service: c.Service.String(), Subject: c.Subject},
 			map[string]any{"consent": id, "client": c.Client.String(), "service": c.Service.String()})
 		return err

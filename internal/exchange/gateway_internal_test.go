@@ -76,7 +76,7 @@ func TestSweepAnswers(t *testing.T) {
 					return err
 				}
 			}
-			_, err := tx.Append(ctx, store.Event{Kind: "test.setup", Actor: "system"}, nil)
+			err := tx.Append(ctx, store.Event{Kind: "test.setup", Actor: "system"}, nil)
 			return err
 		})
 		if err != nil {

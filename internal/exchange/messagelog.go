@@ -383,7 +383,7 @@ func writeRecords(ctx context.Context, tx *store.Tx, recs []*record, stmt *sql.S
 		if r.Client.IsZero() {
 			actor = "anonymous"
 		}
-		if _, err := tx.Append(ctx, store.Event{Kind: EventInquiry, At: r.At, Actor: actor,
+		if err := tx.Append(ctx, store.Event{Kind: EventInquiry, At: r.At, Actor: actor,
 			Agency: r.Client.Member, Service: serviceString(r.Service), Subject: r.Subject}, payload); err != nil {
 			return err
 		}

@@ -292,7 +292,7 @@ func (x *Exchange) RegisterMember(ctx context.Context, p identity.Principal, m M
 			VALUES ($1, $2, $3, $4, $5)`, m.Class, m.Code, m.NameFa, m.NameEn, x.now()); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "exchange.member.registered", Actor: actor(p), Agency: m.Code},
+		err := tx.Append(ctx, store.Event{Kind: "exchange.member.registered", Actor: actor(p), Agency: m.Code},
 			map[string]string{"class": m.Class, "code": m.Code, "name_fa": m.NameFa})
 		return err
 	})
@@ -350,7 +350,7 @@ func (x *Exchange) RegisterSubsystem(ctx context.Context, p identity.Principal, 
 			s.NameFa, x.now()); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "exchange.subsystem.registered", Actor: actor(p), Agency: s.ID.Member},
+		err := tx.Append(ctx, store.Event{Kind: "exchange.subsystem.registered", Actor: actor(p), Agency: s.ID.Member},
 			map[string]string{"subsystem": s.ID.String(), "name_fa": s.NameFa})
 		return err
 	})
@@ -584,7 +584,7 @@ func (x *Exchange) RegisterService(ctx context.Context, p identity.Principal, sv
 			id, svc.Version, svc.TitleFa, svc.TitleEn, svc.OpenAPI, svc.BackendURL, svc.Personal, string(epsJSON), now); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "exchange.service.registered", Actor: actor(p), Agency: svc.ID.Provider.Member, Service: id},
+		err := tx.Append(ctx, store.Event{Kind: "exchange.service.registered", Actor: actor(p), Agency: svc.ID.Provider.Member, Service: id},
 			map[string]any{"service": id, "version": svc.Version, "personal": svc.Personal, "backend_url": svc.BackendURL, "endpoints": eps})
 		return err
 	})
@@ -733,7 +733,7 @@ func (x *Exchange) Grant(ctx context.Context, p identity.Principal, r AccessRigh
 			nullTime(r.ExpiresAt)).Scan(&r.ID); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "exchange.right.granted", Actor: r.GrantedBy, Agency: r.Service.Provider.Member, Service: r.Service.String()},
+		err = tx.Append(ctx, store.Event{Kind: "exchange.right.granted", Actor: r.GrantedBy, Agency: r.Service.Provider.Member, Service: r.Service.String()},
 			map[string]any{"right": r.ID, "client": r.Client.String(), "endpoint": endpointString(r.Endpoint),
 				"legal_basis": r.LegalBasis, "requires_consent": r.RequiresConsent, "expires_at": r.ExpiresAt})
 		return err
@@ -831,7 +831,7 @@ func (x *Exchange) RevokeRight(ctx context.Context, p identity.Principal, id int
 		} else if n == 0 {
 			return errs.E(op, errs.Conflict, "this access right is already revoked", "این مجوز دسترسی پیش‌تر لغو شده است")
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "exchange.right.revoked", Actor: actor(p), Agency: r.Service.Provider.Member, Service: r.Service.String()},
+		err = tx.Append(ctx, store.Event{Kind: "exchange.right.revoked", Actor: actor(p), Agency: r.Service.Provider.Member, Service: r.Service.String()},
 			map[string]any{"right": id, "client": r.Client.String()})
 		return err
 	})

@@ -125,7 +125,7 @@ func loadSigner(ctx context.Context, s *store.Store) (*signer, error) {
 			return errKeyExists
 		}
 		sum := sha256.Sum256(pub)
-		_, err = tx.Append(ctx, store.Event{Kind: "exchange.key.created", Actor: "system"},
+		err = tx.Append(ctx, store.Event{Kind: "exchange.key.created", Actor: "system"},
 			map[string]any{"algorithm": "Ed25519", "public_key_sha256": hex.EncodeToString(sum[:])})
 		return err
 	})

@@ -95,7 +95,7 @@ func (id *Identity) IssueKey(ctx context.Context, p Principal, agency, name stri
 		if err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.apikey.issued", Actor: p.Actor(), Agency: agency},
+		err = tx.Append(ctx, store.Event{Kind: "identity.apikey.issued", Actor: p.Actor(), Agency: agency},
 			map[string]any{"client": c.ID, "prefix": prefix, "name": name})
 		return err
 	})
@@ -123,7 +123,7 @@ func (id *Identity) RevokeKey(ctx context.Context, p Principal, clientID int64) 
 		if _, err := tx.ExecContext(ctx, "UPDATE identity_api_clients SET revoked_at = $1 WHERE id = $2", now, clientID); err != nil {
 			return errs.Wrap(op, err)
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.apikey.revoked", Actor: p.Actor(), Agency: c.Agency},
+		err = tx.Append(ctx, store.Event{Kind: "identity.apikey.revoked", Actor: p.Actor(), Agency: c.Agency},
 			map[string]any{"client": clientID, "prefix": c.Prefix})
 		return err
 	})

@@ -86,7 +86,7 @@ func (id *Identity) RotateKey(ctx context.Context, p Principal, clientID int64, 
 			ends, next.ID, old.ID); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.apikey.rotated", Actor: p.Actor(), Agency: old.Agency},
+		err = tx.Append(ctx, store.Event{Kind: "identity.apikey.rotated", Actor: p.Actor(), Agency: old.Agency},
 			map[string]any{"client": old.ID, "prefix": old.Prefix, "new_client": next.ID, "new_prefix": prefix,
 				"overlap_seconds": int64(overlap / time.Second), "old_valid_until": ends})
 		return err

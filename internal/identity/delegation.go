@@ -72,7 +72,7 @@ func (id *Identity) StartActing(ctx context.Context, p Principal, sessionID, rel
 			return err
 		}
 		next.ActingFor, next.ActingKind, next.ActingName = r.Other, r.Kind, r.OtherName
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.acting.started", Actor: p.Actor(), Subject: r.Other},
+		err = tx.Append(ctx, store.Event{Kind: "identity.acting.started", Actor: p.Actor(), Subject: r.Other},
 			map[string]any{"session": sessionID, "relation": r.ID, "kind": r.Kind, "acting_for": r.Other, "person": p.ID})
 		return err
 	})
@@ -103,7 +103,7 @@ var (
 )
 
 func appendActingEnded(ctx context.Context, tx *store.Tx, actor string, session int64, r Relation, reason string) error {
-	_, err := tx.Append(ctx, store.Event{Kind: "identity.acting.ended", Actor: actor, Subject: r.Other},
+	err := tx.Append(ctx, store.Event{Kind: "identity.acting.ended", Actor: actor, Subject: r.Other},
 		map[string]any{"session": session, "relation": r.ID, "kind": r.Kind, "acting_for": r.Other, "reason": reason, "person": r.PersonID})
 	return err
 }

@@ -47,7 +47,7 @@ func (id *Identity) Secret(ctx context.Context, name string) ([]byte, error) {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return store.ErrNothingToDo // another node made it first
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.secret.created", Actor: "system"}, map[string]any{"name": name})
+		err = tx.Append(ctx, store.Event{Kind: "identity.secret.created", Actor: "system"}, map[string]any{"name": name})
 		return err
 	})
 	if err != nil && !errors.Is(err, store.ErrNothingToDo) {

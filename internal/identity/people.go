@@ -114,7 +114,7 @@ func ensurePersonTx(ctx context.Context, tx *store.Tx, code, name string) (Perso
 			code, name, p.CreatedAt).Scan(&p.ID); err != nil {
 			return Person{}, false, err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.person.created", Actor: "system", Subject: code}, map[string]any{"person": p.ID})
+		err = tx.Append(ctx, store.Event{Kind: "identity.person.created", Actor: "system", Subject: code}, map[string]any{"person": p.ID})
 		return p, true, err
 	case err != nil:
 		return Person{}, false, err
@@ -125,7 +125,7 @@ func ensurePersonTx(ctx context.Context, tx *store.Tx, code, name string) (Perso
 			return Person{}, false, err
 		}
 		p.Name = name
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.person.renamed", Actor: "system", Subject: code}, map[string]any{"person": p.ID})
+		err = tx.Append(ctx, store.Event{Kind: "identity.person.renamed", Actor: "system", Subject: code}, map[string]any{"person": p.ID})
 		return p, true, err
 	}
 	return p, false, nil

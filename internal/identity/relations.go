@@ -220,7 +220,7 @@ func (id *Identity) RecordChildren(ctx context.Context, p Principal) ([]Relation
 				if _, err := tx.ExecContext(ctx, `UPDATE identity_relations SET revoked_at = $1 WHERE id = $2`, now, r.ID); err != nil {
 					return err
 				}
-				if _, err := tx.Append(ctx, store.Event{Kind: "identity.relation.revoked", Actor: p.Actor(), Subject: r.Other},
+				if err := tx.Append(ctx, store.Event{Kind: "identity.relation.revoked", Actor: p.Actor(), Subject: r.Other},
 					map[string]any{"relation": r.ID, "kind": r.Kind, "reason": "registry", "person": p.ID}); err != nil {
 					return err
 				}
@@ -232,7 +232,7 @@ func (id *Identity) RecordChildren(ctx context.Context, p Principal) ([]Relation
 				WHERE id = $5`, now, c.Name, c.Born, AdultOn(c.Born), r.ID); err != nil {
 				return err
 			}
-			if _, err := tx.Append(ctx, store.Event{Kind: "identity.relation.verified", Actor: p.Actor(), Subject: r.Other},
+			if err := tx.Append(ctx, store.Event{Kind: "identity.relation.verified", Actor: p.Actor(), Subject: r.Other},
 				map[string]any{"relation": r.ID, "kind": r.Kind, "source": FamilyInquiry, "person": p.ID}); err != nil {
 				return err
 			}
@@ -248,7 +248,7 @@ func (id *Identity) RecordChildren(ctx context.Context, p Principal) ([]Relation
 				Scan(&rid); err != nil {
 				return err
 			}
-			if _, err := tx.Append(ctx, store.Event{Kind: "identity.relation.recorded", Actor: p.Actor(), Subject: c.NationalCode},
+			if err := tx.Append(ctx, store.Event{Kind: "identity.relation.recorded", Actor: p.Actor(), Subject: c.NationalCode},
 				map[string]any{"relation": rid, "kind": RelGuardian, "source": FamilyInquiry, "person": p.ID}); err != nil {
 				return err
 			}
@@ -325,7 +325,7 @@ func (id *Identity) RegisterRepresentative(ctx context.Context, by Principal, na
 			if _, err := tx.ExecContext(ctx, `UPDATE identity_relations SET revoked_at = $1 WHERE id = $2`, now, h.ID); err != nil {
 				return err
 			}
-			if _, err := tx.Append(ctx, store.Event{Kind: "identity.relation.revoked", Actor: by.Actor(), Agency: by.Agency, Subject: cid},
+			if err := tx.Append(ctx, store.Event{Kind: "identity.relation.revoked", Actor: by.Actor(), Agency: by.Agency, Subject: cid},
 				map[string]any{"relation": h.ID, "kind": h.Kind, "reason": "replaced", "person": p.ID}); err != nil {
 				return err
 			}
@@ -334,7 +334,7 @@ func (id *Identity) RegisterRepresentative(ctx context.Context, by Principal, na
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, p.ID, r.Kind, cid, companyName, source, now, r.ValidUntil).Scan(&r.ID); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.relation.recorded", Actor: by.Actor(), Agency: by.Agency, Subject: cid},
+		err = tx.Append(ctx, store.Event{Kind: "identity.relation.recorded", Actor: by.Actor(), Agency: by.Agency, Subject: cid},
 			map[string]any{"relation": r.ID, "kind": r.Kind, "source": source, "person": p.ID})
 		return err
 	})
@@ -366,7 +366,7 @@ func (id *Identity) RevokeRelation(ctx context.Context, by Principal, relationID
 		if _, err := tx.ExecContext(ctx, `UPDATE identity_relations SET revoked_at = $1 WHERE id = $2`, id.s.Now(), r.ID); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.relation.revoked", Actor: by.Actor(), Agency: by.Agency, Subject: r.Other},
+		err = tx.Append(ctx, store.Event{Kind: "identity.relation.revoked", Actor: by.Actor(), Agency: by.Agency, Subject: r.Other},
 			map[string]any{"relation": r.ID, "kind": r.Kind, "reason": reason, "person": r.PersonID})
 		return err
 	}))

@@ -66,7 +66,7 @@ func (id *Identity) StartSession(ctx context.Context, p Person, userAgent string
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, digest(token), p.ID, now, now, s.ExpiresAt, s.UserAgent).Scan(&s.ID); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "identity.session.started", Actor: userActor(p.ID), Subject: p.NationalCode},
+		err := tx.Append(ctx, store.Event{Kind: "identity.session.started", Actor: userActor(p.ID), Subject: p.NationalCode},
 			map[string]any{"session": s.ID})
 		return err
 	})
@@ -115,7 +115,7 @@ func (id *Identity) SessionPrincipal(ctx context.Context, token string) (Princip
 			if n, _ := res.RowsAffected(); n == 0 {
 				return errNoSession // ended meanwhile
 			}
-			_, err = tx.Append(ctx, store.Event{Kind: "identity.session.renewed", Actor: userActor(p.ID), Subject: p.NationalCode},
+			err = tx.Append(ctx, store.Event{Kind: "identity.session.renewed", Actor: userActor(p.ID), Subject: p.NationalCode},
 				map[string]any{"session": s.ID})
 			return err
 		})
@@ -158,7 +158,7 @@ func (id *Identity) EndSession(ctx context.Context, token string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE identity_sessions SET revoked_at = $1 WHERE id = $2`, id.s.Now(), sid); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "identity.session.ended", Actor: userActor(person), Subject: code},
+		err := tx.Append(ctx, store.Event{Kind: "identity.session.ended", Actor: userActor(person), Subject: code},
 			map[string]any{"session": sid, "reason": "signout"})
 		return err
 	}))
@@ -183,7 +183,7 @@ func (id *Identity) RevokeSessions(ctx context.Context, by Principal, person int
 			return err
 		}
 		n, _ = res.RowsAffected()
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.session.ended", Actor: by.Actor(), Subject: p.NationalCode},
+		err = tx.Append(ctx, store.Event{Kind: "identity.session.ended", Actor: by.Actor(), Subject: p.NationalCode},
 			map[string]any{"person": person, "reason": "revoke_all", "count": n})
 		return err
 	})

@@ -84,7 +84,7 @@ func (id *Identity) AddStaff(ctx context.Context, by Principal, nationalCode, ag
 			p.ID, agency, string(role), st.CreatedAt); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.staff.added", Actor: by.Actor(), Agency: agency, Subject: code},
+		err = tx.Append(ctx, store.Event{Kind: "identity.staff.added", Actor: by.Actor(), Agency: agency, Subject: code},
 			map[string]any{"person": p.ID, "role": role})
 		return err
 	})
@@ -119,7 +119,7 @@ func (id *Identity) RemoveStaff(ctx context.Context, by Principal, nationalCode,
 			AND person_id = (SELECT id FROM identity_people WHERE national_code = $2)`, id.s.Now(), code); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.staff.removed", Actor: by.Actor(), Agency: agency, Subject: code},
+		err = tx.Append(ctx, store.Event{Kind: "identity.staff.removed", Actor: by.Actor(), Agency: agency, Subject: code},
 			map[string]any{"role": role})
 		return err
 	}))

@@ -81,7 +81,7 @@ func mustSend(tb testing.TB, s *store.Store, n *notify.Notifier, notice notify.N
 func send(s *store.Store, n *notify.Notifier, notice notify.Notice) error {
 	ctx := context.Background()
 	return s.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
+		if err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
 			return err
 		}
 		return n.SendTx(ctx, tx, notice)

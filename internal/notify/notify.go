@@ -190,7 +190,7 @@ func (n *Notifier) SendTx(ctx context.Context, tx *store.Tx, notice Notice) erro
 	if channels == nil {
 		channels = []string{}
 	}
-	_, err = tx.Append(ctx, ev, map[string]any{"notice_id": id, "template": notice.Template, "channels": channels})
+	err = tx.Append(ctx, ev, map[string]any{"notice_id": id, "template": notice.Template, "channels": channels})
 	return err
 }
 
@@ -269,7 +269,7 @@ func (n *Notifier) MarkRead(ctx context.Context, to string, id int64) error {
 		} else {
 			ev.Subject = to
 		}
-		_, err = tx.Append(ctx, ev, map[string]any{"notice_id": id})
+		err = tx.Append(ctx, ev, map[string]any{"notice_id": id})
 		return err
 	})
 	if errors.Is(err, errAlreadyRead) {

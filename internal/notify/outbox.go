@@ -48,7 +48,7 @@ func (o *Outbox) Send(ctx context.Context, m Outgoing) error {
 			return fmt.Errorf("notify.Outbox.Send: %w", err)
 		}
 		n, _ := res.RowsAffected()
-		_, err = tx.Append(ctx, store.Event{Kind: "notify.outbox.written", Actor: "system"},
+		err = tx.Append(ctx, store.Event{Kind: "notify.outbox.written", Actor: "system"},
 			map[string]any{"notice_id": m.NoticeID, "channel": m.Channel, "duplicate": n == 0})
 		return err
 	})

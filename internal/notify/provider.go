@@ -169,7 +169,7 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 		if lastErr != "" {
 			payload["error"] = lastErr
 		}
-		_, err := tx.Append(ctx, ev, payload)
+		err := tx.Append(ctx, ev, payload)
 		return err
 	})
 	if err != nil {

@@ -149,7 +149,7 @@ func TestRollbackSendsNothing(t *testing.T) {
 		startJobs(t, s)
 		boom := errors.New("the caller changed its mind")
 		err := s.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
+			if err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
 				return err
 			}
 			notice := notify.Notice{To: citizenA, Template: "case.approved", Data: dataFor("case.approved"),

@@ -246,7 +246,7 @@ func (p *Permits) IssueTx(ctx context.Context, tx *store.Tx, pr identity.Princip
 			}
 			return Document{}, errs.Wrap(op, errors.New("could not draw a free document id"))
 		}
-		if _, err := tx.Append(ctx, store.Event{Kind: "permit.document.issued", Actor: pr.Actor(),
+		if err := tx.Append(ctx, store.Event{Kind: "permit.document.issued", Actor: pr.Actor(),
 			Agency: agency.Code, Service: svc.ID, Subject: r.Holder},
 			map[string]string{"document": c.ID, "case": r.CaseRef, "kid": kid}); err != nil {
 			return Document{}, errs.Wrap(op, err)
@@ -390,7 +390,7 @@ func (p *Permits) Revoke(ctx context.Context, pr identity.Principal, id, reason 
 			canon, p.now(), reason, pr.Actor()); err != nil {
 			return errs.Wrap(op, err)
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "permit.document.revoked", Actor: pr.Actor(), Agency: agency, Service: service, Subject: holder},
+		err = tx.Append(ctx, store.Event{Kind: "permit.document.revoked", Actor: pr.Actor(), Agency: agency, Service: service, Subject: holder},
 			map[string]string{"document": FormatDocumentID(canon), "reason": reason})
 		return err
 	})

@@ -80,7 +80,7 @@ func (p *Permits) createKey(ctx context.Context, tx *store.Tx, pr identity.Princ
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // another transaction created it first
 	}
-	_, err = tx.Append(ctx, store.Event{Kind: "permit.key.created", Actor: pr.Actor(), Agency: agency},
+	err = tx.Append(ctx, store.Event{Kind: "permit.key.created", Actor: pr.Actor(), Agency: agency},
 		map[string]string{"kid": kid})
 	return err
 }
@@ -121,7 +121,7 @@ func (p *Permits) RotateKey(ctx context.Context, pr identity.Principal, agency s
 		if kid, _, err = readActiveKey(ctx, tx, agency); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "permit.key.rotated", Actor: pr.Actor(), Agency: agency},
+		err = tx.Append(ctx, store.Event{Kind: "permit.key.rotated", Actor: pr.Actor(), Agency: agency},
 			map[string]string{"retired": old, "kid": kid})
 		return err
 	})

@@ -226,7 +226,7 @@ func TestIssueTxRollsBackWithTheCaller(t *testing.T) {
 			if issued, err = f.p.IssueTx(ctx, tx, identity.System, f.licenceRequest(holderA)); err != nil {
 				return err
 			}
-			_, err := tx.Append(ctx, store.Event{Kind: "test.approved", Actor: "system"}, nil)
+			err := tx.Append(ctx, store.Event{Kind: "test.approved", Actor: "system"}, nil)
 			return err
 		})
 		if err != nil {

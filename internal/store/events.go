@@ -28,33 +28,31 @@ type Event struct {
 	Payload json.RawMessage `json:"payload"`           // kind-specific details
 }
 
-// Append writes ev to the events table in this transaction and returns its id.
-// payload is marshalled to JSON; nil becomes {}. At is set from the store's
-// clock when zero.
-func (tx *Tx) Append(ctx context.Context, ev Event, payload any) (int64, error) {
+// Append records ev in this transaction. payload is marshalled to JSON; nil
+// becomes {}. At is set from the store's clock when zero. The row is
+// written just before the commit, with the transaction's (on SQLite, its
+// group's) other events in one statement, so the event's id is not known
+// inside the transaction and the transaction cannot read its own events.
+func (tx *Tx) Append(ctx context.Context, ev Event, payload any) error {
 	if ev.Kind == "" || ev.Actor == "" {
-		return 0, fmt.Errorf("store.Append: event needs a kind and an actor")
+		return fmt.Errorf("store.Append: event needs a kind and an actor")
 	}
 	body := []byte("{}")
 	if payload != nil {
 		var err error
 		if body, err = json.Marshal(payload); err != nil {
-			return 0, fmt.Errorf("store.Append %s: %w", ev.Kind, err)
+			return fmt.Errorf("store.Append %s: %w", ev.Kind, err)
 		}
 	}
 	if ev.At.IsZero() {
 		ev.At = tx.s.Now()
 	}
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO events (at, kind, actor, agency, service, region, subject, payload)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		ev.At.UTC(), ev.Kind, ev.Actor, ev.Agency, ev.Service, ev.Region, ev.Subject, string(body)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("store.Append %s: %w", ev.Kind, err)
-	}
+	tx.InsertLater("events", eventColumns, ev.At.UTC(), ev.Kind, ev.Actor, ev.Agency, ev.Service, ev.Region, ev.Subject, string(body))
 	tx.events++
-	return id, nil
+	return nil
 }
+
+var eventColumns = []string{"at", "kind", "actor", "agency", "service", "region", "subject", "payload"}
 
 // EventFilter selects events. Zero fields match everything.
 type EventFilter struct {

@@ -40,7 +40,7 @@ func TestEventsUseTheirIndexes(t *testing.T) {
 	// And Events itself filters that way: what it returns is unchanged.
 	err := s.InTx(ctx, func(tx *store.Tx) error {
 		for _, sub := range []string{"a", "b", ""} {
-			if _, err := tx.Append(ctx, store.Event{Kind: "test.plan", Actor: "t", Subject: sub, Service: "1000001", Agency: "NOCR"}, nil); err != nil {
+			if err := tx.Append(ctx, store.Event{Kind: "test.plan", Actor: "t", Subject: sub, Service: "1000001", Agency: "NOCR"}, nil); err != nil {
 				return err
 			}
 		}

@@ -147,9 +147,10 @@ func (g *committer) commit(batch []*member) {
 		return
 	}
 	var (
-		ok   []*member // members whose fn succeeded and whose work is in sqlTx
-		rest []*member // members to run again alone, if the shared transaction is lost
-		jobs []river.InsertManyParams
+		ok    []*member // members whose fn succeeded and whose work is in sqlTx
+		rest  []*member // members to run again alone, if the shared transaction is lost
+		jobs  []river.InsertManyParams
+		later []laterRows
 	)
 	broken := false
 	for i, m := range batch {
@@ -191,9 +192,12 @@ func (g *committer) commit(batch []*member) {
 		if !failed {
 			ok = append(ok, m)
 			jobs = append(jobs, tx.jobs...)
+			later = merge(later, tx.later)
 		}
 	}
-	if !broken && g.s.insertJobs(ctx, sqlTx, jobs) != nil {
+	if !broken && (g.s.flush(ctx, sqlTx, later) != nil || g.s.insertJobs(ctx, sqlTx, jobs) != nil) {
+		// A row or a job that one member added breaks a constraint: run
+		// each member alone, so that only that member fails.
 		broken = true
 	}
 	if broken {
@@ -262,6 +266,9 @@ func (s *Store) inTxAlone(ctx context.Context, fn func(tx *Tx) error) (err error
 	}
 	if tx.events == 0 {
 		return ErrNoEvent
+	}
+	if err = s.flush(ctx, sqlTx, tx.later); err != nil {
+		return err
 	}
 	if err = s.insertJobs(ctx, sqlTx, tx.jobs); err != nil {
 		return err

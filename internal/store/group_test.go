@@ -87,7 +87,7 @@ func write(ctx context.Context, tx *store.Tx, name string) error {
 	if err := tx.Enqueue(ctx, pingArgs{N: len(name)}, nil); err != nil {
 		return err
 	}
-	_, err := tx.Append(ctx, store.Event{Kind: "test.group", Actor: "system", Subject: name}, nil)
+	err := tx.Append(ctx, store.Event{Kind: "test.group", Actor: "system", Subject: name}, nil)
 	return err
 }
 
@@ -158,10 +158,23 @@ func TestGroupCommitIsolatesMembers(t *testing.T) {
 					_, err := tx.ExecContext(ctx, `INSERT INTO no_such_table VALUES (1)`)
 					return err
 				},
+				func(tx *store.Tx) error {
+					// A row for later that breaks a constraint fails at the
+					// group's commit; the group is run again member by
+					// member, and only this one fails.
+					if err := write(ctx, tx, "null later"); err != nil {
+						return err
+					}
+					tx.InsertLater("scratch", []string{"name"}, nil)
+					return nil
+				},
 				func(tx *store.Tx) error { return write(ctx, tx, "b") },
 			)
-			if errs[0] != nil || errs[5] != nil {
-				t.Fatalf("the good members failed: %v, %v", errs[0], errs[5])
+			if errs[0] != nil || errs[6] != nil {
+				t.Fatalf("the good members failed: %v, %v", errs[0], errs[6])
+			}
+			if errs[5] == nil || !strings.Contains(strings.ToLower(errs[5].Error()), "null") {
+				t.Errorf("member with a bad row for later: err = %v", errs[5])
 			}
 			if !errors.Is(errs[1], boom) {
 				t.Errorf("failing member: err = %v, want boom", errs[1])

@@ -41,7 +41,7 @@ func TestEventRule(t *testing.T) {
 		// A failed transaction leaves no event.
 		boom := errors.New("boom")
 		err = s.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := tx.Append(ctx, store.Event{Kind: "test.lost", Actor: "system"}, nil); err != nil {
+			if err := tx.Append(ctx, store.Event{Kind: "test.lost", Actor: "system"}, nil); err != nil {
 				return err
 			}
 			return boom
@@ -51,7 +51,7 @@ func TestEventRule(t *testing.T) {
 		}
 		// A committed one leaves its event with every dimension.
 		err = s.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.Append(ctx, store.Event{Kind: "test.kept", Actor: "user:1", Agency: "NOCR",
+			err := tx.Append(ctx, store.Event{Kind: "test.kept", Actor: "user:1", Agency: "NOCR",
 				Service: "S1", Region: "THR", Subject: "0067749828"}, map[string]int{"n": 7})
 			return err
 		})
@@ -94,7 +94,7 @@ func TestEnqueueIsTransactional(t *testing.T) {
 			if err := tx.EnqueueMany(ctx, []river.InsertManyParams{{Args: pingArgs{N: 1000}}, {Args: pingArgs{N: 2000}}}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := tx.Append(ctx, store.Event{Kind: "test.job", Actor: "system"}, nil); err != nil {
+			if err := tx.Append(ctx, store.Event{Kind: "test.job", Actor: "system"}, nil); err != nil {
 				t.Fatal(err)
 			}
 			return errors.New("roll back")
@@ -106,7 +106,7 @@ func TestEnqueueIsTransactional(t *testing.T) {
 			if err := tx.EnqueueMany(ctx, []river.InsertManyParams{{Args: pingArgs{N: 10}}, {Args: pingArgs{N: 20}}}); err != nil {
 				return err
 			}
-			_, err := tx.Append(ctx, store.Event{Kind: "test.job", Actor: "system"}, nil)
+			err := tx.Append(ctx, store.Event{Kind: "test.job", Actor: "system"}, nil)
 			return err
 		})
 		if err != nil {

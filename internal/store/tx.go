@@ -30,6 +30,7 @@ type Tx struct {
 	s      *Store
 	events int
 	jobs   []river.InsertManyParams // inserted together just before the commit
+	later  []laterRows              // rows of InsertLater, inserted just before the jobs
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil and at least

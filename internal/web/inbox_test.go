@@ -55,7 +55,7 @@ func notice(t *testing.T, s *store.Store, n *notify.Notifier, nt notify.Notice) 
 	t.Helper()
 	ctx := context.Background()
 	err := s.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
+		if err := tx.Append(ctx, store.Event{Kind: "test.caller", Actor: "system"}, nil); err != nil {
 			return err
 		}
 		return n.SendTx(ctx, tx, nt)

@@ -177,7 +177,7 @@ func (p *Provider) loginCode(w http.ResponseWriter, r *http.Request) {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.idp.otp.issued", Actor: "system", Subject: code}, nil)
+		err = tx.Append(ctx, store.Event{Kind: "identity.idp.otp.issued", Actor: "system", Subject: code}, nil)
 		return err
 	})
 	if errors.Is(err, errNotFound) {
@@ -230,7 +230,7 @@ func (p *Provider) loginOTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			outcome = "otp.too_many"
-			_, err = tx.Append(ctx, store.Event{Kind: "identity.idp.otp.refused", Actor: "system", Subject: a.NationalCode}, map[string]any{"reason": "too_many"})
+			err = tx.Append(ctx, store.Event{Kind: "identity.idp.otp.refused", Actor: "system", Subject: a.NationalCode}, map[string]any{"reason": "too_many"})
 			return err
 		}
 		a.OTPAttempts++
@@ -241,14 +241,14 @@ func (p *Provider) loginOTP(w http.ResponseWriter, r *http.Request) {
 			outcome = "otp.wrong"
 		}
 		if outcome != "" {
-			_, err = tx.Append(ctx, store.Event{Kind: "identity.idp.otp.refused", Actor: "system", Subject: a.NationalCode},
+			err = tx.Append(ctx, store.Event{Kind: "identity.idp.otp.refused", Actor: "system", Subject: a.NationalCode},
 				map[string]any{"reason": strings.TrimPrefix(outcome, "otp."), "attempt": a.OTPAttempts})
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE identity_idp_auth_requests SET done = TRUE, auth_time = $1, otp_hash = '' WHERE id = $2`, now, a.ID); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, store.Event{Kind: "identity.idp.login.completed", Actor: "system", Subject: a.NationalCode}, map[string]any{"client": a.ClientID})
+		err = tx.Append(ctx, store.Event{Kind: "identity.idp.login.completed", Actor: "system", Subject: a.NationalCode}, map[string]any{"client": a.ClientID})
 		return err
 	})
 	if err != nil {

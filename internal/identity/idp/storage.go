@@ -201,7 +201,7 @@ func (st *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest,
 			a.CodeChallenge, a.CodeChallengeMethod, a.CreatedAt, a.ExpiresAt, a.UILocale); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "identity.idp.login.started", Actor: "system"}, map[string]any{"client": a.ClientID})
+		err := tx.Append(ctx, store.Event{Kind: "identity.idp.login.started", Actor: "system"}, map[string]any{"client": a.ClientID})
 		return err
 	})
 	if err != nil {
@@ -240,7 +240,7 @@ func (st *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 			digest(code), id, st.s.Now().Add(codeTTL)); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "identity.idp.code.issued", Actor: "system"}, nil)
+		err := tx.Append(ctx, store.Event{Kind: "identity.idp.code.issued", Actor: "system"}, nil)
 		return err
 	})
 }
@@ -255,7 +255,7 @@ func (st *storage) DeleteAuthRequest(ctx context.Context, id string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM identity_idp_auth_requests WHERE id = $1`, id); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "identity.idp.code.redeemed", Actor: "system"}, nil)
+		err := tx.Append(ctx, store.Event{Kind: "identity.idp.code.redeemed", Actor: "system"}, nil)
 		return err
 	})
 }
@@ -273,7 +273,7 @@ func (st *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, a.ClientID, a.Subject, a.NationalCode, a.ClientID, strings.Join(a.Scopes, " "), now, exp); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "identity.idp.token.issued", Actor: "system"}, map[string]any{"client": a.ClientID})
+		err := tx.Append(ctx, store.Event{Kind: "identity.idp.token.issued", Actor: "system"}, map[string]any{"client": a.ClientID})
 		return err
 	})
 	return id, exp, err
@@ -301,7 +301,7 @@ func (st *storage) TerminateSession(ctx context.Context, userID, clientID string
 			st.s.Now(), userID, clientID); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "identity.idp.session.ended", Actor: "system"}, map[string]any{"client": clientID})
+		err := tx.Append(ctx, store.Event{Kind: "identity.idp.session.ended", Actor: "system"}, map[string]any{"client": clientID})
 		return err
 	})
 }
@@ -323,7 +323,7 @@ func (st *storage) RevokeToken(ctx context.Context, tokenID, _ string, clientID 
 		if _, err := tx.ExecContext(ctx, `UPDATE identity_idp_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, st.s.Now(), tokenID); err != nil {
 			return err
 		}
-		_, err := tx.Append(ctx, store.Event{Kind: "identity.idp.token.revoked", Actor: "system"}, map[string]any{"client": clientID})
+		err := tx.Append(ctx, store.Event{Kind: "identity.idp.token.revoked", Actor: "system"}, map[string]any{"client": clientID})
 		return err
 	})
 	if err != nil {
@@ -394,7 +394,7 @@ func (st *storage) signing(ctx context.Context) (*signingKey, error) {
 			if n, _ := res.RowsAffected(); n == 0 {
 				return errLost
 			}
-			_, err = tx.Append(ctx, store.Event{Kind: "identity.idp.key.created", Actor: "system"}, map[string]any{"kid": kid, "alg": "ES256"})
+			err = tx.Append(ctx, store.Event{Kind: "identity.idp.key.created", Actor: "system"}, map[string]any{"kid": kid, "alg": "ES256"})
 			return err
 		})
 		if err != nil && !errors.Is(err, errLost) {

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// InsertLater adds a row to be inserted into table just before the
+// transaction commits, with every other row of the same table and columns
+// from this transaction, and on SQLite from its whole group, in one
+// statement. It is for rows whose generated key nobody needs and that the
+// transaction does not read back: events, notices, evidence. table and
+// columns must be constants of the calling code, never input. An error
+// (a constraint the row breaks) fails the transaction at its commit.
+func (tx *Tx) InsertLater(table string, columns []string, values ...any) {
+	if len(values) != len(columns) {
+		panic(fmt.Sprintf("store.InsertLater %s: %d values for %d columns", table, len(values), len(columns)))
+	}
+	key := table + "(" + strings.Join(columns, ", ") + ")"
+	for i := range tx.later {
+		if tx.later[i].key == key {
+			tx.later[i].values = append(tx.later[i].values, values...)
+			return
+		}
+	}
+	tx.later = append(tx.later, laterRows{key: key, width: len(columns), values: values})
+}
+
+// laterRows are the rows waiting for one table and column list.
+type laterRows struct {
+	key    string // "table(col, col)"
+	width  int
+	values []any // width values per row
+}
+
+// merge adds another transaction's waiting rows to rows, keeping the order
+// in which tables first appeared.
+func merge(rows []laterRows, more []laterRows) []laterRows {
+next:
+	for _, m := range more {
+		for i := range rows {
+			if rows[i].key == m.key {
+				rows[i].values = append(rows[i].values, m.values...)
+				continue next
+			}
+		}
+		rows = append(rows, laterRows{key: m.key, width: m.width, values: append([]any(nil), m.values...)})
+	}
+	return rows
+}
+
+// maxParams keeps one statement under SQLite's limit of bound parameters
+// (32,766) and PostgreSQL's (65,535).
+const maxParams = 30000
+
+// flush writes the waiting rows in tx, a multi-row INSERT per table and
+// column list, in as few statements as the parameter limit allows.
+func (s *Store) flush(ctx context.Context, tx *sql.Tx, rows []laterRows) error {
+	for _, r := range rows {
+		per := max(maxParams/r.width, 1) * r.width
+		for start := 0; start < len(r.values); start += per {
+			vals := r.values[start:min(start+per, len(r.values))]
+			var b strings.Builder
+			b.WriteString("INSERT INTO ")
+			b.WriteString(r.key)
+			b.WriteString(" VALUES ")
+			for i := range vals {
+				switch {
+				case i == 0:
+					b.WriteString("(")
+				case i%r.width == 0:
+					b.WriteString("), (")
+				default:
+					b.WriteString(", ")
+				}
+				// SQLite looks a numbered parameter up by name, in a list
+				// as long as the statement's: with thousands of them that
+				// is quadratic. Its anonymous ? costs nothing.
+				if s.dialect == SQLite {
+					b.WriteString("?")
+				} else {
+					b.WriteString("$")
+					b.WriteString(strconv.Itoa(i + 1))
+				}
+			}
+			b.WriteString(")")
+			if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
+				return fmt.Errorf("store: insert into %s: %w", r.key, err)
+			}
+		}
+	}
+	return nil
+}
