@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 )
 
@@ -126,19 +127,26 @@ func (g *committer) loop() {
 		batch := g.queue[:n:n]
 		g.queue = append([]*member(nil), g.queue[n:]...)
 		g.mu.Unlock()
-		g.commit(batch)
+		// SQLite's savepoints cost no round trip; PostgreSQL's do, and
+		// there a group first runs without them (see commit).
+		g.commit(batch, g.s.dialect == SQLite)
+		for _, m := range batch {
+			close(m.done)
+		}
 		g.s.stmts.prepareWanted(g.s.db)
 	}
 }
 
-// commit runs batch in one transaction and answers every member.
-func (g *committer) commit(batch []*member) {
+// commit runs batch in one transaction and sets every member's result.
+//
+// With savepoints, each member runs under its own, and one that fails rolls
+// back alone. Without (PostgreSQL's first try, where a savepoint is a round
+// trip per member), the first member that fails rolls back the whole
+// group: its failure stands, and the others run again, with savepoints.
+// Members rarely fail once their input is checked, so most groups pay for
+// no savepoint at all.
+func (g *committer) commit(batch []*member, savepoints bool) {
 	ctx := context.Background()
-	defer func() {
-		for _, m := range batch {
-			close(m.done)
-		}
-	}()
 	sqlTx, err := g.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		for _, m := range batch {
@@ -159,15 +167,36 @@ func (g *committer) commit(batch []*member) {
 			continue
 		}
 		tx := &Tx{Tx: sqlTx, s: g.s}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT member"); err != nil {
-			broken, rest = true, batch[i:]
-			break
+		if savepoints {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT member"); err != nil {
+				broken, rest = true, batch[i:]
+				break
+			}
 		}
 		m.err, m.panic = call(m.fn, tx)
 		if m.err == nil && m.panic == nil && tx.events == 0 {
 			m.err = ErrNoEvent
 		}
 		failed := m.err != nil || m.panic != nil
+		if failed && !savepoints {
+			_ = sqlTx.Rollback()
+			again := append([]*member(nil), ok...)
+			if retryable(m.err) {
+				// Chosen as a deadlock's victim, or a serialization
+				// failure: a conflict with another group, not this
+				// member's fault. It runs again with the others.
+				again = append(again, m)
+				m.err = nil
+			}
+			again = append(again, batch[i+1:]...)
+			for _, o := range ok {
+				o.err, o.panic = nil, nil
+			}
+			if len(again) > 0 {
+				g.commit(again, true)
+			}
+			return
+		}
 		if failed {
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO member"); err != nil {
 				// The shared transaction went down with this member: its
@@ -180,7 +209,7 @@ func (g *committer) commit(batch []*member) {
 		// PostgreSQL keeps a released subtransaction's id anyway, so the
 		// round trip would buy nothing: the next member's savepoint nests,
 		// and ROLLBACK TO finds the innermost of that name.
-		if g.s.dialect == SQLite {
+		if savepoints && g.s.dialect == SQLite {
 			if _, err := tx.ExecContext(ctx, "RELEASE member"); err != nil {
 				broken, rest = true, batch[i+1:]
 				if !failed {
@@ -212,6 +241,13 @@ func (g *committer) commit(batch []*member) {
 			m.err = fmt.Errorf("store.InTx: commit: %w", err)
 		}
 	}
+}
+
+// retryable reports whether err is PostgreSQL's deadlock or serialization
+// failure, which a transaction that runs again may not meet.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
 }
 
 // redo runs each member again in a transaction of its own, after the shared

@@ -284,3 +284,89 @@ func TestClosedStoreRefusesTransactions(t *testing.T) {
 		t.Fatalf("err = %v, want ErrClosed", err)
 	}
 }
+
+// TestInsertLaterManyRows writes more rows for later than one statement
+// may bind, beside an event, and reads every one back.
+func TestInsertLaterManyRows(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			s := openGrouped(t, d)
+			ctx := context.Background()
+			const n = 40000 // 40,000 parameters: more than the 30,000 one statement takes
+			err := s.InTx(ctx, func(tx *store.Tx) error {
+				for i := range n {
+					tx.InsertLater("scratch", []string{"name"}, fmt.Sprintf("row %05d", i))
+				}
+				return tx.Append(ctx, store.Event{Kind: "test.group", Actor: "system", Subject: "many"}, nil)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows int
+			var first, last string
+			if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*), MIN(name), MAX(name) FROM scratch`).Scan(&rows, &first, &last); err != nil {
+				t.Fatal(err)
+			}
+			if rows != n || first != "row 00000" || last != "row 39999" {
+				t.Fatalf("%d rows from %q to %q, want %d", rows, first, last, n)
+			}
+			if _, events, _ := stored(t, s); fmt.Sprint(events) != "[many]" {
+				t.Fatalf("events = %q", events)
+			}
+		})
+	}
+}
+
+// TestGroupCommitRetriesDeadlockVictims: on PostgreSQL two lanes' groups
+// lock two rows in opposite orders. PostgreSQL breaks the deadlock by
+// failing one; that transaction is not at fault, so it runs again after the
+// other commits, and both callers succeed.
+func TestGroupCommitRetriesDeadlockVictims(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, storetest.DSN(t, store.Postgres), store.Options{PostgresLanes: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `CREATE TABLE scratch (name TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO scratch (name) VALUES ('x'), ('y')`); err != nil {
+		t.Fatal(err)
+	}
+	xLocked, yLocked := make(chan struct{}), make(chan struct{})
+	var onceX, onceY sync.Once
+	lockBoth := func(first, second string, once *sync.Once, mine, theirs chan struct{}) func(tx *store.Tx) error {
+		return func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE scratch SET n = n + 1 WHERE name = $1`, first); err != nil {
+				return err
+			}
+			once.Do(func() {
+				close(mine)
+				<-theirs // the first run waits for the other lane to hold its row
+			})
+			if _, err := tx.ExecContext(ctx, `UPDATE scratch SET n = n + 1 WHERE name = $1`, second); err != nil {
+				return err
+			}
+			return tx.Append(ctx, store.Event{Kind: "test.group", Actor: "system", Subject: first}, nil)
+		}
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- s.InTx(ctx, lockBoth("x", "y", &onceX, xLocked, yLocked)) }()
+	go func() { errs <- s.InTx(ctx, lockBoth("y", "x", &onceY, yLocked, xLocked)) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a transaction failed: %v", err)
+		}
+	}
+	var total int
+	if err := s.DB().QueryRowContext(ctx, `SELECT SUM(n) FROM scratch`).Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	if total != 4 {
+		t.Fatalf("the rows were updated %d times, want 4 (each transaction once)", total)
+	}
+}

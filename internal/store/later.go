@@ -56,41 +56,81 @@ next:
 // (32,766) and PostgreSQL's (65,535).
 const maxParams = 30000
 
-// flush writes the waiting rows in tx, a multi-row INSERT per table and
-// column list, in as few statements as the parameter limit allows.
+// flush writes the waiting rows in tx: a multi-row INSERT per table and
+// column list, in as few statements as the parameter limit allows. On
+// PostgreSQL, where every statement is a round trip, the INSERTs of several
+// tables go in one statement as data-modifying WITH clauses.
 func (s *Store) flush(ctx context.Context, tx *sql.Tx, rows []laterRows) error {
+	var (
+		parts []string // INSERT statements that go together
+		names []string
+		args  []any
+	)
+	send := func() error {
+		if len(parts) == 0 {
+			return nil
+		}
+		var q strings.Builder
+		for i, p := range parts[:len(parts)-1] {
+			if i == 0 {
+				q.WriteString("WITH ")
+			} else {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "w%d AS (%s)", i, p)
+		}
+		if len(parts) > 1 {
+			q.WriteString(" ")
+		}
+		q.WriteString(parts[len(parts)-1])
+		_, err := tx.ExecContext(ctx, q.String(), args...)
+		if err != nil {
+			err = fmt.Errorf("store: insert into %s: %w", strings.Join(names, ", "), err)
+		}
+		parts, names, args = parts[:0], names[:0], args[:0]
+		return err
+	}
 	for _, r := range rows {
 		per := max(maxParams/r.width, 1) * r.width
 		for start := 0; start < len(r.values); start += per {
 			vals := r.values[start:min(start+per, len(r.values))]
+			if s.dialect == SQLite || len(args)+len(vals) > maxParams {
+				if err := send(); err != nil {
+					return err
+				}
+			}
 			var b strings.Builder
-			b.WriteString("INSERT INTO ")
-			b.WriteString(r.key)
-			b.WriteString(" VALUES ")
-			for i := range vals {
-				switch {
-				case i == 0:
-					b.WriteString("(")
-				case i%r.width == 0:
-					b.WriteString("), (")
-				default:
-					b.WriteString(", ")
-				}
-				// SQLite looks a numbered parameter up by name, in a list
-				// as long as the statement's: with thousands of them that
-				// is quadratic. Its anonymous ? costs nothing.
-				if s.dialect == SQLite {
-					b.WriteString("?")
-				} else {
-					b.WriteString("$")
-					b.WriteString(strconv.Itoa(i + 1))
-				}
-			}
-			b.WriteString(")")
-			if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
-				return fmt.Errorf("store: insert into %s: %w", r.key, err)
-			}
+			s.insertSQL(&b, r, len(args), len(vals))
+			parts, names, args = append(parts, b.String()), append(names, r.key), append(args, vals...)
 		}
 	}
-	return nil
+	return send()
+}
+
+// insertSQL writes an INSERT of n values into r's table, its parameters
+// numbered from after+1.
+func (s *Store) insertSQL(b *strings.Builder, r laterRows, after, n int) {
+	b.WriteString("INSERT INTO ")
+	b.WriteString(r.key)
+	b.WriteString(" VALUES ")
+	for i := range n {
+		switch {
+		case i == 0:
+			b.WriteString("(")
+		case i%r.width == 0:
+			b.WriteString("), (")
+		default:
+			b.WriteString(", ")
+		}
+		// SQLite looks a numbered parameter up by name, in a list as long
+		// as the statement's: with thousands of them that is quadratic. Its
+		// anonymous ? costs nothing.
+		if s.dialect == SQLite {
+			b.WriteString("?")
+		} else {
+			b.WriteString("$")
+			b.WriteString(strconv.Itoa(after + i + 1))
+		}
+	}
+	b.WriteString(")")
 }

@@ -64,16 +64,20 @@ type Store struct {
 	stmts stmtCache  // SQLite: the writer's prepared statements
 }
 
+// DefaultPostgresLanes is how many groups commit at once on PostgreSQL
+// unless Options say otherwise. Each lane holds a connection while its
+// group runs; more lanes commit more groups at once, but smaller ones.
+const DefaultPostgresLanes = 4
+
 // Options tune Open. The zero value is fine.
 type Options struct {
 	// MaxReadConns bounds the SQLite read pool (default: 4 × GOMAXPROCS).
 	MaxReadConns int
 	// Now replaces the clock, for tests.
 	Now func() time.Time
-	// PostgresLanes, when positive, group-commits PostgreSQL transactions
-	// in that many parallel lanes (see committer); zero commits each
-	// transaction on its own, as PostgreSQL already shares WAL flushes
-	// between concurrent commits.
+	// PostgresLanes is how many groups of transactions commit in parallel
+	// on PostgreSQL (see committer): zero means DefaultPostgresLanes, and a
+	// negative number commits each transaction on its own.
 	PostgresLanes int
 }
 
@@ -172,8 +176,11 @@ func (s *Store) openPostgres(ctx context.Context, dsn string, opt Options) error
 	if err != nil {
 		return err
 	}
-	if opt.PostgresLanes > 0 {
-		s.group = newCommitter(s, opt.PostgresLanes)
+	switch lanes := opt.PostgresLanes; {
+	case lanes == 0:
+		s.group = newCommitter(s, DefaultPostgresLanes)
+	case lanes > 0:
+		s.group = newCommitter(s, lanes)
 	}
 	return nil
 }
