@@ -343,14 +343,14 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 	// refuses the second, which draws again instead of checking inside its
 	// transaction, where every check holds the write lock longer.
 	for range maxFilings {
-		tracking, err := pickTracking(a, ctx, now)
+		tracking, draft, err := pickTracking(a, ctx, now, p.Subject(), f.Service)
 		if err != nil {
 			return Case{}, err
 		}
 		// The inquiries' purpose names the tracking code, so a new code asks
 		// again: the exchange's log must say what the answer was for.
 		got := a.fetchAll(ctx, p, f, tracking)
-		c, err := a.file(ctx, p, f, tracking, data, uploads, got, now)
+		c, err := a.file(ctx, p, f, tracking, draft, data, uploads, got, now)
 		if errors.Is(err, errTrackingTaken) {
 			continue
 		}
@@ -393,7 +393,7 @@ func (a *Applications) fetchAll(ctx context.Context, p identity.Principal, f For
 // row, uploads and evidence, the submission event, the jobs and the
 // applicant's notice. It returns the case as Case would read it back, built
 // from what it wrote, or errTrackingTaken.
-func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, tracking string, data map[string]string,
+func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, tracking string, draft bool, data map[string]string,
 	uploads map[string]Upload, got []fetched, now time.Time) (Case, error) {
 	const op = "apply.Submit"
 	proc := f.record.ProcessingTime.Std()
@@ -447,8 +447,13 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 			c.Evidence = append(c.Evidence, Evidence{Code: pe.Code, NameFa: pe.NameFa, Source: string(catalog.FromPaper), State: EvToBring})
 		}
 		insertEvidence(tx, c.ID, c.Evidence, now)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM apply_drafts WHERE applicant = $1 AND service = $2`, p.Subject(), f.Service); err != nil {
-			return errs.Wrap(op, err)
+		// The draft, if the applicant saved one, is done with. Most
+		// submissions have none, and on PostgreSQL a statement is a round
+		// trip: freeTracking looked.
+		if draft {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM apply_drafts WHERE applicant = $1 AND service = $2`, p.Subject(), f.Service); err != nil {
+				return errs.Wrap(op, err)
+			}
 		}
 		// The event's time is set here, not by Append, so that the returned
 		// timeline shows it as stored.
@@ -506,19 +511,24 @@ func trackingTaken(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: apply_cases.tracking")
 }
 
-// freeTracking draws tracking codes for now until one is not yet given.
-func (a *Applications) freeTracking(ctx context.Context, now time.Time) (string, error) {
+// freeTracking draws tracking codes for now until one is not yet given,
+// and says whether applicant has a draft of service.
+func (a *Applications) freeTracking(ctx context.Context, now time.Time, applicant, service string) (tracking string, draft bool, err error) {
 	for range 16 {
 		tracking := newTracking(now)
-		var n int
-		if err := a.s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM apply_cases WHERE tracking = $1`, tracking).Scan(&n); err != nil {
-			return "", errs.Wrap("apply.Submit", err)
+		var taken, drafts int
+		// One query, one round trip: whether the code is taken, and whether
+		// the applicant has a draft of this service for the submission to
+		// remove.
+		if err := a.s.Read().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM apply_cases WHERE tracking = $1),
+			(SELECT COUNT(*) FROM apply_drafts WHERE applicant = $2 AND service = $3)`, tracking, applicant, service).Scan(&taken, &drafts); err != nil {
+			return "", false, errs.Wrap("apply.Submit", err)
 		}
-		if n == 0 {
-			return tracking, nil
+		if taken == 0 {
+			return tracking, drafts > 0, nil
 		}
 	}
-	return "", noFreeTracking()
+	return "", false, noFreeTracking()
 }
 
 // noFreeTracking is Submit's error when every code it drew was taken.

@@ -14,12 +14,12 @@ func TakenTrackingForTest(tb testing.TB, code string, n int) (picks func() int) 
 	tb.Helper()
 	orig := pickTracking
 	count := 0
-	pickTracking = func(a *Applications, ctx context.Context, now time.Time) (string, error) {
+	pickTracking = func(a *Applications, ctx context.Context, now time.Time, applicant, service string) (string, bool, error) {
 		count++
 		if count <= n {
-			return code, nil
+			return code, true, nil
 		}
-		return orig(a, ctx, now)
+		return orig(a, ctx, now, applicant, service)
 	}
 	tb.Cleanup(func() { pickTracking = orig })
 	return func() int { return count }
