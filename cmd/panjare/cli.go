@@ -128,6 +128,7 @@ func (e usageError) Error() string { return e.msg }
 func configFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen address")
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: sqlite:PATH or a postgres:// URL (default: a SQLite file in --data)")
+	fs.IntVar(&cfg.DBLanes, "db-lanes", cfg.DBLanes, "PostgreSQL: how many groups of transactions commit at once (0: the default, 4; -1: each transaction alone)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public URL of the portal (default: derived from --addr)")
 	fs.BoolVar(&cfg.Dev, "dev", cfg.Dev, "reload templates from disk on every request")

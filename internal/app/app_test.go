@@ -108,6 +108,8 @@ func TestConfigValidate(t *testing.T) {
 		{app.Config{Addr: "nonsense", LogLevel: "info"}, "--addr"},
 		{app.Config{Addr: ":8080", DB: "mysql://x", LogLevel: "info"}, "--db"},
 		{app.Config{Addr: ":8080", LogLevel: "loud"}, "--log-level"},
+		{app.Config{Addr: ":8080", LogLevel: "info", DBLanes: -2}, "--db-lanes"},
+		{app.Config{Addr: ":8080", LogLevel: "info", DBLanes: 65}, "--db-lanes"},
 	} {
 		err := c.cfg.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

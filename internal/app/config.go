@@ -17,6 +17,7 @@ import (
 type Config struct {
 	Addr     string // the HTTP listen address for the portal, API and operations endpoints
 	DB       string // "sqlite:PATH" or a postgres:// URL
+	DBLanes  int    // PostgreSQL: groups of transactions committed at once (0: store.DefaultPostgresLanes, -1: each alone)
 	DataDir  string // where the default SQLite database lives
 	BaseURL  string // the public URL of the portal, for links in exports; derived from Addr if empty
 	Dev      bool   // reload templates from disk on each request
@@ -59,6 +60,9 @@ func Defaults() Config {
 
 // Validate checks the configuration and fills what derives from the rest.
 func (c *Config) Validate() error {
+	if c.DBLanes < -1 || c.DBLanes > 64 {
+		return fmt.Errorf("config: --db-lanes %d: want -1 (each transaction alone), 0 (the default) or 1 to 64", c.DBLanes)
+	}
 	if c.Instance == "" {
 		c.Instance = "IR"
 	}
