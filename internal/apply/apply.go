@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"context"
 	"embed"
 	"io/fs"
 	"log/slog"
@@ -53,6 +54,9 @@ type Applications struct {
 	url string
 	log *slog.Logger
 	now func() time.Time
+	// pick draws Submit's tracking code: freeTracking, except in a test
+	// that hands Submit a code another submission has taken.
+	pick func(a *Applications, ctx context.Context, now time.Time, applicant, service string) (string, bool, error)
 
 	formsMu sync.Mutex
 	forms   map[string]cachedForm // by service id and version

@@ -343,7 +343,11 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 	// refuses the second, which draws again instead of checking inside its
 	// transaction, where every check holds the write lock longer.
 	for range maxFilings {
-		tracking, draft, err := pickTracking(a, ctx, now, p.Subject(), f.Service)
+		pick := (*Applications).freeTracking
+		if a.pick != nil {
+			pick = a.pick
+		}
+		tracking, draft, err := pick(a, ctx, now, p.Subject(), f.Service)
 		if err != nil {
 			return Case{}, err
 		}
@@ -366,11 +370,6 @@ const maxFilings = 8
 // errTrackingTaken is what file returns when the tracking code was taken
 // between freeTracking's check and the insert.
 var errTrackingTaken = errors.New("apply: tracking code taken")
-
-// pickTracking is how Submit picks a tracking code. It is a variable so
-// that a test can hand Submit a code another submission already took, as
-// if that one had won the race after the check.
-var pickTracking = (*Applications).freeTracking
 
 // fetchAll asks for all of f's once-only evidence at once: the inquiries go
 // to different agencies, so the applicant waits for the slowest, not for

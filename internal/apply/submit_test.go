@@ -103,7 +103,7 @@ func TestSubmitDrawsAgainWhenTrackingTaken(t *testing.T) {
 		f := mustFixture(t, s, fixtureOpts{})
 		first := f.mustSubmitPlain(t, ali)
 		t.Run("once", func(t *testing.T) {
-			picks := apply.TakenTrackingForTest(t, first.Tracking, 1)
+			picks := apply.TakenTrackingForTest(t, f.app, first.Tracking, 1)
 			c := f.mustSubmitPlain(t, maryam)
 			if picks() != 2 {
 				t.Errorf("%d codes picked, want 2", picks())
@@ -129,7 +129,7 @@ func TestSubmitDrawsAgainWhenTrackingTaken(t *testing.T) {
 		})
 		t.Run("always", func(t *testing.T) {
 			before := count(t, s, `SELECT COUNT(*) FROM events`)
-			picks := apply.TakenTrackingForTest(t, first.Tracking, 100)
+			picks := apply.TakenTrackingForTest(t, f.app, first.Tracking, 100)
 			_, err := f.app.Submit(ctx, maryam, f.plain, map[string]string{"phone": "09121234567", "decl_story": "کالای معیوب"}, nil)
 			if !errs.Is(err, errs.Unavailable) {
 				t.Fatalf("Submit: %v, want unavailable", err)
