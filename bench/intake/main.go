@@ -11,6 +11,11 @@
 // synchronous=FULL whatever the store's default, and checks it before and
 // after; on PostgreSQL synchronous_commit must be on (checked).
 //
+// Transactions are group-committed by the store (one writer on SQLite,
+// -lanes parallel groups on PostgreSQL): a submission's commit is shared
+// with the others waiting at that moment, so the bench also prints each
+// side's latency, which grouping trades for throughput.
+//
 // Once-only evidence is marked pending, not fetched: the exchange is left
 // out (no gateway), so each submission also enqueues the evidence job that
 // fetches it later. The figure is the intake's own, not the exchange's
@@ -28,6 +33,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,14 +55,15 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long to measure each of the two")
 	db := flag.String("db", "", "database (default: a fresh SQLite file)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the submissions to this file")
+	lanes := flag.Int("lanes", 0, "PostgreSQL: group-commit in this many parallel lanes (0: the store's default, -1: each transaction alone)")
 	flag.Parse()
-	if err := run(*submitters, *duration, *db, *cpuprofile); err != nil {
+	if err := run(*submitters, *duration, *db, *cpuprofile, *lanes); err != nil {
 		fmt.Fprintln(os.Stderr, "intake:", err)
 		os.Exit(1)
 	}
 }
 
-func run(submitters int, duration time.Duration, db, cpuprofile string) error {
+func run(submitters int, duration time.Duration, db, cpuprofile string, lanes int) error {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	if db == "" {
@@ -83,7 +90,7 @@ func run(submitters int, duration time.Duration, db, cpuprofile string) error {
 		return err
 	}
 
-	st, err := store.Open(ctx, db, store.Options{})
+	st, err := store.Open(ctx, db, store.Options{PostgresLanes: lanes})
 	if err != nil {
 		return err
 	}
@@ -115,8 +122,19 @@ func run(submitters int, duration time.Duration, db, cpuprofile string) error {
 		return err
 	}
 
-	fmt.Printf("database: %s (%s)\nservice: %s «%s», %d text fields, %d once-only evidence marked pending\nsubmitters: %d, %s each\n\n",
-		st.Dialect(), durability, form.Service, form.TitleFa, len(data), len(form.Fetched), submitters, duration)
+	grouping := "group commit, one writer"
+	if st.Dialect() == store.Postgres {
+		switch {
+		case lanes < 0:
+			grouping = "each transaction commits alone"
+		case lanes == 0:
+			grouping = fmt.Sprintf("group commit in %d lanes", store.DefaultPostgresLanes)
+		default:
+			grouping = fmt.Sprintf("group commit in %d lanes", lanes)
+		}
+	}
+	fmt.Printf("database: %s (%s; %s)\nservice: %s «%s», %d text fields, %d once-only evidence marked pending\nsubmitters: %d, %s each\n\n",
+		st.Dialect(), durability, grouping, form.Service, form.TitleFa, len(data), len(form.Fetched), submitters, duration)
 
 	// The baseline: one single-row INSERT per transaction.
 	if _, err := st.DB().ExecContext(ctx, `CREATE TABLE bench_intake_raw (id `+serial(st.Dialect())+`, n INTEGER NOT NULL, at TEXT NOT NULL)`); err != nil {
@@ -172,9 +190,15 @@ func run(submitters int, duration time.Duration, db, cpuprofile string) error {
 		return fmt.Errorf("%d submissions acknowledged but %d cases stored", subs.n, cases)
 	}
 
-	fmt.Printf("%-34s %10s %10s %8s\n", "", "commits", "per second", "retries")
-	fmt.Printf("%-34s %10d %10.0f %8d\n", "raw single-row INSERT (baseline)", raw.n, raw.rate(), rawRetries)
-	fmt.Printf("%-34s %10d %10.0f %8d\n", "apply.Submit", subs.n, subs.rate(), retries)
+	fmt.Printf("%-34s %10s %10s %8s %9s %9s\n", "", "commits", "per second", "retries", "p50 ms", "p99 ms")
+	for _, row := range []struct {
+		name    string
+		r       result
+		retries int64
+	}{{"raw single-row INSERT (baseline)", raw, rawRetries}, {"apply.Submit", subs, retries}} {
+		fmt.Printf("%-34s %10d %10.0f %8d %9.2f %9.2f\n", row.name, row.r.n, row.r.rate(), row.retries,
+			ms(row.r.pct(50)), ms(row.r.pct(99)))
+	}
 	fmt.Printf("\nratio Submit / baseline: %.2f\n", subs.rate()/raw.rate())
 	return nil
 }
@@ -272,9 +296,20 @@ func nationalCodes(n int) []string {
 	return out
 }
 
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
 type result struct {
 	n       int64
 	elapsed time.Duration
+	lat     []time.Duration // of every success, sorted
+}
+
+// pct returns the p-th percentile latency.
+func (r result) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[min(int(p/100*float64(len(r.lat))), len(r.lat)-1)]
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
@@ -287,6 +322,7 @@ func measure(submitters int, d time.Duration, op func(i int) error) (result, int
 	var wg sync.WaitGroup
 	var once sync.Once
 	var first error
+	lats := make([][]time.Duration, submitters)
 	stop := make(chan struct{})
 	start := time.Now()
 	for w := 0; w < submitters; w++ {
@@ -299,6 +335,7 @@ func measure(submitters int, d time.Duration, op func(i int) error) (result, int
 					return
 				default:
 				}
+				began := time.Now()
 				if err := op(i); err != nil {
 					if errs.Is(err, errs.Conflict) || strings.Contains(err.Error(), "could not serialize") {
 						retries.Add(1)
@@ -307,11 +344,17 @@ func measure(submitters int, d time.Duration, op func(i int) error) (result, int
 					once.Do(func() { first = err })
 					return
 				}
+				lats[w] = append(lats[w], time.Since(began))
 				n.Add(1)
 			}
 		}(w)
 	}
 	time.AfterFunc(d, func() { close(stop) })
 	wg.Wait()
-	return result{n: n.Load(), elapsed: time.Since(start)}, retries.Load(), first
+	r := result{n: n.Load(), elapsed: time.Since(start)}
+	for _, l := range lats {
+		r.lat = append(r.lat, l...)
+	}
+	slices.Sort(r.lat)
+	return r, retries.Load(), first
 }
