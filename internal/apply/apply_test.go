@@ -2,6 +2,7 @@ package apply_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -657,6 +658,67 @@ func TestActingFor(t *testing.T) {
 		if _, err := f.app.Submit(ctx, identity.Principal{Kind: "user", ID: 9, ActingFor: company}, f.plain,
 			map[string]string{"phone": "09121234567", "decl_story": "x"}, nil); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("no national code: %v", err)
+		}
+	}, sets...)
+}
+
+// TestEvidenceRetriesBackOff: evidence an agency cannot give is asked for
+// again a minute later, then after twice as long each time up to an hour,
+// twelve times in all; then it stays pending and the sweep leaves it.
+func TestEvidenceRetriesBackOff(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		// Without the exchange, no agency answers.
+		f := mustFixture(t, s, fixtureOpts{})
+		c := f.mustSubmitPermit(t, ali)
+		due := func() (next sql.NullTime, attempts int) {
+			t.Helper()
+			err := s.Read().QueryRowContext(ctx, `SELECT e.next_at, e.attempts FROM apply_evidence e JOIN apply_cases c ON c.id = e.case_id
+				WHERE c.tracking = $1 AND e.code = 'identity'`, c.Tracking).Scan(&next, &attempts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return next, attempts
+		}
+		var waits []time.Duration
+		for {
+			next, attempts := due()
+			if !next.Valid {
+				if attempts != 12 {
+					t.Errorf("gave up after %d attempts, want 12", attempts)
+				}
+				break
+			}
+			if len(waits) > 20 {
+				t.Fatal("the retries never end")
+			}
+			waits = append(waits, next.Time.Sub(f.clock.Now()))
+			f.clock.Add(next.Time.Sub(f.clock.Now()) - time.Second)
+			if n, err := f.app.RetryDueEvidence(ctx); err != nil || n != 0 {
+				t.Fatalf("a second early: %d %v", n, err)
+			}
+			if _, again := due(); again != attempts {
+				t.Fatalf("asked a second before it was due")
+			}
+			f.clock.Add(time.Second)
+			if n, err := f.app.RetryDueEvidence(ctx); err != nil || n != 0 {
+				t.Fatalf("with no agency answering: %d %v", n, err)
+			}
+			if _, again := due(); again != attempts+1 {
+				t.Fatalf("attempts %d after the sweep, want %d", again, attempts+1)
+			}
+		}
+		want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 32 * time.Minute,
+			time.Hour, time.Hour, time.Hour, time.Hour, time.Hour}
+		if fmt.Sprint(waits) != fmt.Sprint(want) {
+			t.Errorf("waits %v, want %v", waits, want)
+		}
+		f.clock.Add(24 * time.Hour)
+		if n, err := f.app.RetryDueEvidence(ctx); err != nil || n != 0 {
+			t.Errorf("after giving up: %d %v", n, err)
+		}
+		if _, attempts := due(); attempts != 12 {
+			t.Errorf("asked again after giving up: %d attempts", attempts)
 		}
 	}, sets...)
 }

@@ -32,6 +32,14 @@ func openGrouped(t *testing.T, d store.Dialect) *store.Store {
 	return s
 }
 
+// eachGrouped runs fn as a subtest per engine, with a fresh grouped store
+// (PostgreSQL only when it is configured).
+func eachGrouped(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) { fn(t, openGrouped(t, d)) })
+	}
+}
+
 // inOneGroup runs fns as concurrent InTx calls that all land in one group:
 // a first transaction holds the committer until every other one is queued.
 // It returns each call's error, or its panic as an error.
@@ -125,81 +133,78 @@ func stored(t *testing.T, s *store.Store) (rows, events []string, jobs int) {
 // forget their event and panic in one group: each failure rolls back alone,
 // with its rows, its event and its job, and the others commit.
 func TestGroupCommitIsolatesMembers(t *testing.T) {
-	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
-		t.Run(string(d), func(t *testing.T) {
-			s := openGrouped(t, d)
-			ctx := context.Background()
-			boom := errors.New("boom")
-			errs := inOneGroup(t, s,
-				func(tx *store.Tx) error { return write(ctx, tx, "a") },
-				func(tx *store.Tx) error {
-					if err := write(ctx, tx, "failed"); err != nil {
-						return err
-					}
-					return boom
-				},
-				func(tx *store.Tx) error {
-					_, err := tx.ExecContext(ctx, `INSERT INTO scratch (name) VALUES ('no event')`)
+	eachGrouped(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		errs := inOneGroup(t, s,
+			func(tx *store.Tx) error { return write(ctx, tx, "a") },
+			func(tx *store.Tx) error {
+				if err := write(ctx, tx, "failed"); err != nil {
 					return err
-				},
-				func(tx *store.Tx) error {
-					if err := write(ctx, tx, "panicked"); err != nil {
-						return err
-					}
-					panic("member panics")
-				},
-				func(tx *store.Tx) error {
-					// A statement error inside the group: on PostgreSQL it
-					// aborts the shared transaction until the savepoint is
-					// rolled back.
-					if err := write(ctx, tx, "bad sql"); err != nil {
-						return err
-					}
-					_, err := tx.ExecContext(ctx, `INSERT INTO no_such_table VALUES (1)`)
+				}
+				return boom
+			},
+			func(tx *store.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO scratch (name) VALUES ('no event')`)
+				return err
+			},
+			func(tx *store.Tx) error {
+				if err := write(ctx, tx, "panicked"); err != nil {
 					return err
-				},
-				func(tx *store.Tx) error {
-					// A row for later that breaks a constraint fails at the
-					// group's commit; the group is run again member by
-					// member, and only this one fails.
-					if err := write(ctx, tx, "null later"); err != nil {
-						return err
-					}
-					tx.InsertLater("scratch", []string{"name"}, nil)
-					return nil
-				},
-				func(tx *store.Tx) error { return write(ctx, tx, "b") },
-			)
-			if errs[0] != nil || errs[6] != nil {
-				t.Fatalf("the good members failed: %v, %v", errs[0], errs[6])
-			}
-			if errs[5] == nil || !strings.Contains(strings.ToLower(errs[5].Error()), "null") {
-				t.Errorf("member with a bad row for later: err = %v", errs[5])
-			}
-			if !errors.Is(errs[1], boom) {
-				t.Errorf("failing member: err = %v, want boom", errs[1])
-			}
-			if !errors.Is(errs[2], store.ErrNoEvent) {
-				t.Errorf("member without event: err = %v, want ErrNoEvent", errs[2])
-			}
-			if errs[3] == nil || !strings.Contains(errs[3].Error(), "member panics") {
-				t.Errorf("panicking member: err = %v, want its panic re-raised in its caller", errs[3])
-			}
-			if errs[4] == nil || !strings.Contains(errs[4].Error(), "no_such_table") {
-				t.Errorf("bad SQL member: err = %v", errs[4])
-			}
-			rows, events, jobs := stored(t, s)
-			if want := []string{"a", "b", "holder"}; fmt.Sprint(rows) != fmt.Sprint(want) {
-				t.Errorf("rows = %q, want %q", rows, want)
-			}
-			if want := []string{"holder", "a", "b"}; fmt.Sprint(events) != fmt.Sprint(want) {
-				t.Errorf("events = %q, want %q (in commit order)", events, want)
-			}
-			if jobs != 3 {
-				t.Errorf("jobs = %d, want 3", jobs)
-			}
-		})
-	}
+				}
+				panic("member panics")
+			},
+			func(tx *store.Tx) error {
+				// A statement error inside the group: on PostgreSQL it
+				// aborts the shared transaction until the savepoint is
+				// rolled back.
+				if err := write(ctx, tx, "bad sql"); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, `INSERT INTO no_such_table VALUES (1)`)
+				return err
+			},
+			func(tx *store.Tx) error {
+				// A row for later that breaks a constraint fails at the
+				// group's commit; the group is run again member by
+				// member, and only this one fails.
+				if err := write(ctx, tx, "null later"); err != nil {
+					return err
+				}
+				tx.InsertLater("scratch", []string{"name"}, nil)
+				return nil
+			},
+			func(tx *store.Tx) error { return write(ctx, tx, "b") },
+		)
+		if errs[0] != nil || errs[6] != nil {
+			t.Fatalf("the good members failed: %v, %v", errs[0], errs[6])
+		}
+		if errs[5] == nil || !strings.Contains(strings.ToLower(errs[5].Error()), "null") {
+			t.Errorf("member with a bad row for later: err = %v", errs[5])
+		}
+		if !errors.Is(errs[1], boom) {
+			t.Errorf("failing member: err = %v, want boom", errs[1])
+		}
+		if !errors.Is(errs[2], store.ErrNoEvent) {
+			t.Errorf("member without event: err = %v, want ErrNoEvent", errs[2])
+		}
+		if errs[3] == nil || !strings.Contains(errs[3].Error(), "member panics") {
+			t.Errorf("panicking member: err = %v, want its panic re-raised in its caller", errs[3])
+		}
+		if errs[4] == nil || !strings.Contains(errs[4].Error(), "no_such_table") {
+			t.Errorf("bad SQL member: err = %v", errs[4])
+		}
+		rows, events, jobs := stored(t, s)
+		if want := []string{"a", "b", "holder"}; fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Errorf("rows = %q, want %q", rows, want)
+		}
+		if want := []string{"holder", "a", "b"}; fmt.Sprint(events) != fmt.Sprint(want) {
+			t.Errorf("events = %q, want %q (in commit order)", events, want)
+		}
+		if jobs != 3 {
+			t.Errorf("jobs = %d, want 3", jobs)
+		}
+	})
 }
 
 // TestGroupCommitSurvivesLostTransaction loses the shared transaction in
@@ -209,46 +214,43 @@ func TestGroupCommitIsolatesMembers(t *testing.T) {
 // members before and after it are run again on their own and commit; it
 // fails.
 func TestGroupCommitSurvivesLostTransaction(t *testing.T) {
-	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
-		t.Run(string(d), func(t *testing.T) {
-			s := openGrouped(t, d)
-			ctx := context.Background()
-			kill := func(tx *store.Tx) error {
-				if d == store.Postgres {
-					_, err := tx.ExecContext(ctx, `SELECT pg_terminate_backend(pg_backend_pid())`)
-					return err
-				}
-				short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-				defer cancel()
-				_, err := tx.ExecContext(short, `INSERT INTO scratch (name)
-					WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT 'n' || x FROM c`)
+	eachGrouped(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		kill := func(tx *store.Tx) error {
+			if s.Dialect() == store.Postgres {
+				_, err := tx.ExecContext(ctx, `SELECT pg_terminate_backend(pg_backend_pid())`)
 				return err
 			}
-			errs := inOneGroup(t, s,
-				func(tx *store.Tx) error { return write(ctx, tx, "a") },
-				func(tx *store.Tx) error {
-					if err := write(ctx, tx, "killer"); err != nil {
-						return err
-					}
-					return kill(tx)
-				},
-				func(tx *store.Tx) error { return write(ctx, tx, "b") },
-			)
-			if errs[0] != nil || errs[2] != nil {
-				t.Fatalf("the members around the lost one failed: %v, %v", errs[0], errs[2])
-			}
-			if errs[1] == nil {
-				t.Errorf("the member that lost the transaction succeeded")
-			}
-			rows, events, jobs := stored(t, s)
-			if want := []string{"a", "b", "holder"}; fmt.Sprint(rows) != fmt.Sprint(want) {
-				t.Errorf("rows = %q, want %q", rows, want)
-			}
-			if len(events) != 3 || jobs != 3 {
-				t.Errorf("events = %q, jobs = %d, want the holder's, a's and b's only", events, jobs)
-			}
-		})
-	}
+			short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			defer cancel()
+			_, err := tx.ExecContext(short, `INSERT INTO scratch (name)
+				WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT 'n' || x FROM c`)
+			return err
+		}
+		errs := inOneGroup(t, s,
+			func(tx *store.Tx) error { return write(ctx, tx, "a") },
+			func(tx *store.Tx) error {
+				if err := write(ctx, tx, "killer"); err != nil {
+					return err
+				}
+				return kill(tx)
+			},
+			func(tx *store.Tx) error { return write(ctx, tx, "b") },
+		)
+		if errs[0] != nil || errs[2] != nil {
+			t.Fatalf("the members around the lost one failed: %v, %v", errs[0], errs[2])
+		}
+		if errs[1] == nil {
+			t.Errorf("the member that lost the transaction succeeded")
+		}
+		rows, events, jobs := stored(t, s)
+		if want := []string{"a", "b", "holder"}; fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Errorf("rows = %q, want %q", rows, want)
+		}
+		if len(events) != 3 || jobs != 3 {
+			t.Errorf("events = %q, jobs = %d, want the holder's, a's and b's only", events, jobs)
+		}
+	})
 }
 
 // TestGroupCommitCancelledWhileQueued: a caller that gives up before its
@@ -288,33 +290,30 @@ func TestClosedStoreRefusesTransactions(t *testing.T) {
 // TestInsertLaterManyRows writes more rows for later than one statement
 // may bind, beside an event, and reads every one back.
 func TestInsertLaterManyRows(t *testing.T) {
-	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
-		t.Run(string(d), func(t *testing.T) {
-			s := openGrouped(t, d)
-			ctx := context.Background()
-			const n = 40000 // 40,000 parameters: more than the 30,000 one statement takes
-			err := s.InTx(ctx, func(tx *store.Tx) error {
-				for i := range n {
-					tx.InsertLater("scratch", []string{"name"}, fmt.Sprintf("row %05d", i))
-				}
-				return tx.Append(ctx, store.Event{Kind: "test.group", Actor: "system", Subject: "many"}, nil)
-			})
-			if err != nil {
-				t.Fatal(err)
+	eachGrouped(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		const n = 40000 // 40,000 parameters: more than the 30,000 one statement takes
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			for i := range n {
+				tx.InsertLater("scratch", []string{"name"}, fmt.Sprintf("row %05d", i))
 			}
-			var rows int
-			var first, last string
-			if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*), MIN(name), MAX(name) FROM scratch`).Scan(&rows, &first, &last); err != nil {
-				t.Fatal(err)
-			}
-			if rows != n || first != "row 00000" || last != "row 39999" {
-				t.Fatalf("%d rows from %q to %q, want %d", rows, first, last, n)
-			}
-			if _, events, _ := stored(t, s); fmt.Sprint(events) != "[many]" {
-				t.Fatalf("events = %q", events)
-			}
+			return tx.Append(ctx, store.Event{Kind: "test.group", Actor: "system", Subject: "many"}, nil)
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows int
+		var first, last string
+		if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*), MIN(name), MAX(name) FROM scratch`).Scan(&rows, &first, &last); err != nil {
+			t.Fatal(err)
+		}
+		if rows != n || first != "row 00000" || last != "row 39999" {
+			t.Fatalf("%d rows from %q to %q, want %d", rows, first, last, n)
+		}
+		if _, events, _ := stored(t, s); fmt.Sprint(events) != "[many]" {
+			t.Fatalf("events = %q", events)
+		}
+	})
 }
 
 // TestGroupCommitRetriesDeadlockVictims: on PostgreSQL two lanes' groups
