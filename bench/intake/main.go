@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -190,14 +191,18 @@ func run(submitters int, duration time.Duration, db, cpuprofile string, lanes in
 		return fmt.Errorf("%d submissions acknowledged but %d cases stored", subs.n, cases)
 	}
 
-	fmt.Printf("%-34s %10s %10s %8s %9s %9s\n", "", "commits", "per second", "retries", "p50 ms", "p99 ms")
+	fmt.Printf("%-34s %10s %10s %8s %9s %9s %12s\n", "", "commits", "per second", "retries", "p50 ms", "p99 ms", "CPU/commit")
 	for _, row := range []struct {
 		name    string
 		r       result
 		retries int64
 	}{{"raw single-row INSERT (baseline)", raw, rawRetries}, {"apply.Submit", subs, retries}} {
-		fmt.Printf("%-34s %10d %10.0f %8d %9.2f %9.2f\n", row.name, row.r.n, row.r.rate(), row.retries,
-			ms(row.r.pct(50)), ms(row.r.pct(99)))
+		fmt.Printf("%-34s %10d %10.0f %8d %9.2f %9.2f %9.0f µs\n", row.name, row.r.n, row.r.rate(), row.retries,
+			ms(row.r.pct(50)), ms(row.r.pct(99)), float64(row.r.perCommit())/float64(time.Microsecond))
+	}
+	if raw.perCommit() > 0 {
+		fmt.Printf("\nCPU per commit (the whole machine, database server included): Submit / baseline %.2f×\n",
+			float64(subs.perCommit())/float64(raw.perCommit()))
 	}
 	fmt.Printf("\nratio Submit / baseline: %.2f\n", subs.rate()/raw.rate())
 	return nil
@@ -302,6 +307,42 @@ type result struct {
 	n       int64
 	elapsed time.Duration
 	lat     []time.Duration // of every success, sorted
+	busy    time.Duration   // the machine's busy CPU time during the run (every process: the database server too); 0 if unknown
+}
+
+// perCommit is the machine's busy CPU time per success.
+func (r result) perCommit() time.Duration {
+	if r.n == 0 {
+		return 0
+	}
+	return r.busy / time.Duration(r.n)
+}
+
+// machineBusy reads the machine's busy CPU time so far from /proc/stat
+// (every CPU, all but idle, iowait and the time a hypervisor stole), or 0
+// where there is none. It counts
+// the database server's work, which the process's own CPU time would miss.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for i, v := range f[1:] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0
+		}
+		if i != 3 && i != 4 && i != 7 { // idle, iowait, steal
+			busy += n
+		}
+	}
+	return time.Duration(busy) * time.Second / 100 // USER_HZ
 }
 
 // pct returns the p-th percentile latency.
@@ -324,6 +365,7 @@ func measure(submitters int, d time.Duration, op func(i int) error) (result, int
 	var first error
 	lats := make([][]time.Duration, submitters)
 	stop := make(chan struct{})
+	busy0 := machineBusy()
 	start := time.Now()
 	for w := 0; w < submitters; w++ {
 		wg.Add(1)
@@ -351,7 +393,7 @@ func measure(submitters int, d time.Duration, op func(i int) error) (result, int
 	}
 	time.AfterFunc(d, func() { close(stop) })
 	wg.Wait()
-	r := result{n: n.Load(), elapsed: time.Since(start)}
+	r := result{n: n.Load(), elapsed: time.Since(start), busy: machineBusy() - busy0}
 	for _, l := range lats {
 		r.lat = append(r.lat, l...)
 	}
