@@ -37,12 +37,14 @@ type Tx struct {
 // one event was appended; otherwise it rolls back. It returns only once the
 // commit has reached the disk.
 //
-// On SQLite, transactions are group-committed (see committer): fn runs on
-// the store's one writer, beside the other transactions waiting at that
-// moment, each under its own savepoint. fn must therefore not wait for
-// another transaction, and, because a lost group is run again, it may run
-// more than once: it must not have effects outside tx that a second run
-// would repeat. InTx must not be called from inside fn.
+// Transactions are group-committed (see committer): fn runs in a shared
+// database transaction, beside the other transactions waiting at that
+// moment (on SQLite on the store's one writer, on PostgreSQL in one of a
+// few lanes, unless Options.PostgresLanes is negative). fn must therefore
+// not wait for another transaction, and, because a group is run again when
+// its transaction is lost or a member fails, it may run more than once: it
+// must not have effects outside tx that a second run would repeat. InTx
+// must not be called from inside fn.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if s.group != nil {
 		return s.group.run(ctx, fn)
