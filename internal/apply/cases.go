@@ -407,15 +407,16 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 	_ = json.Unmarshal(body, &c.Data)
 	err := a.s.InTx(ctx, func(tx *store.Tx) error {
 		c.ID, c.Evidence, c.Timeline = 0, nil, nil
-		err := tx.QueryRowContext(ctx, `INSERT INTO apply_cases (tracking, service, agency, applicant, applicant_name, state, data, fee_rials, paid,
-			submitted_at, deadline, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $9) RETURNING id`,
-			tracking, f.Service, f.Agency, p.Subject(), applicantName(p), Submitted, string(body), f.FeeRials, now, deadline).Scan(&c.ID)
-		if trackingTaken(err) {
-			return errTrackingTaken
-		}
+		// The case is written with its evidence at the commit: its id is
+		// reserved now. A tracking code another case took since the check
+		// fails the commit (see below).
+		id, err := tx.NextID(ctx, "apply_cases")
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
+		c.ID = id
+		tx.InsertLater("apply_cases", newCaseColumns, id, tracking, f.Service, f.Agency, p.Subject(), applicantName(p), Submitted,
+			string(body), f.FeeRials, 0, now, deadline, now)
 		states := map[string]string{}
 		for _, g := range got {
 			e := Evidence{Code: g.Code, NameFa: g.NameFa, Source: string(catalog.FromInquiry), HeldBy: g.Agency, Inquiry: g.Inquiry,
@@ -434,10 +435,10 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 			if fd.Kind == FieldFile {
 				u := uploads[fd.Name]
 				e.State, e.Source, e.Digest = EvUploaded, string(catalog.FromUpload), u.SHA256
-				if err := tx.QueryRowContext(ctx, `INSERT INTO apply_uploads (case_id, code, content_type, size, sha256, data, created_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, c.ID, fd.Evidence, u.ContentType, len(u.Data), u.SHA256, u.Data, now).Scan(&e.UploadID); err != nil {
+				if e.UploadID, err = tx.NextID(ctx, "apply_uploads"); err != nil {
 					return errs.Wrap(op, err)
 				}
+				tx.InsertLater("apply_uploads", uploadColumns, e.UploadID, c.ID, fd.Evidence, u.ContentType, len(u.Data), u.SHA256, u.Data, now)
 			}
 			c.Evidence = append(c.Evidence, e)
 			states[e.Code] = e.State
@@ -466,6 +467,9 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 		// by its next_at (see jobs.go).
 		return a.notice(ctx, tx, p.Subject(), "case.submitted", tracking, f.TitleFa, map[string]string{"deadline": deadline.Format(time.RFC3339)})
 	})
+	if trackingTaken(err) {
+		return Case{}, errTrackingTaken
+	}
 	if err != nil {
 		return Case{}, err
 	}
@@ -480,6 +484,13 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 	}
 	return c, nil
 }
+
+// newCaseColumns are the columns Submit writes of a new case, in order.
+var newCaseColumns = []string{"id", "tracking", "service", "agency", "applicant", "applicant_name", "state", "data", "fee_rials", "paid",
+	"submitted_at", "deadline", "updated_at"}
+
+// uploadColumns are the columns Submit writes of an upload, in order.
+var uploadColumns = []string{"id", "case_id", "code", "content_type", "size", "sha256", "data", "created_at"}
 
 // evidenceColumns are the columns insertEvidence writes, in order.
 var evidenceColumns = []string{"case_id", "code", "name_fa", "source", "held_by", "inquiry", "state", "message_id", "digest", "answer",

@@ -153,21 +153,20 @@ func (n *Notifier) SendTx(ctx context.Context, tx *store.Tx, notice Notice) erro
 		}
 	}
 	now := tx.Store().Now()
-	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO notify_inbox (recipient, template, title_fa, body_fa, title_en, body_en, link, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		to, notice.Template, r.TitleFa, r.BodyFa, r.TitleEn, r.BodyEn, r.Link, now).Scan(&id)
+	// The notice and its deliveries are written with the rest of the
+	// commit; their ids are reserved now, for the event and the jobs.
+	id, err := tx.NextID(ctx, "notify_inbox")
 	if err != nil {
 		return fmt.Errorf("%s: inbox: %w", op, err)
 	}
+	tx.InsertLater("notify_inbox", inboxColumns, id, to, notice.Template, r.TitleFa, r.BodyFa, r.TitleEn, r.BodyEn, r.Link, now)
 	var channels []string
 	enqueue := func(channel, dest, subject, body string, p Provider) error {
-		var did int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO notify_deliveries (notice_id, channel, destination, subject, body, provider, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, id, channel, dest, subject, body, p.Name(), now).Scan(&did)
+		did, err := tx.NextID(ctx, "notify_deliveries")
 		if err != nil {
 			return fmt.Errorf("%s: delivery: %w", op, err)
 		}
+		tx.InsertLater("notify_deliveries", deliveryColumns, did, id, channel, dest, subject, body, p.Name(), now, now)
 		channels = append(channels, channel)
 		return tx.Enqueue(ctx, deliverArgs{DeliveryID: did}, &river.InsertOpts{MaxAttempts: n.maxAttempts})
 	}
@@ -193,6 +192,12 @@ func (n *Notifier) SendTx(ctx context.Context, tx *store.Tx, notice Notice) erro
 	err = tx.Append(ctx, ev, map[string]any{"notice_id": id, "template": notice.Template, "channels": channels})
 	return err
 }
+
+// The columns SendTx writes, in order.
+var (
+	inboxColumns    = []string{"id", "recipient", "template", "title_fa", "body_fa", "title_en", "body_en", "link", "created_at"}
+	deliveryColumns = []string{"id", "notice_id", "channel", "destination", "subject", "body", "provider", "created_at", "updated_at"}
+)
 
 // Inbox returns the messages sent to to, newest first (at most 200).
 func (n *Notifier) Inbox(ctx context.Context, to string) ([]Message, error) {

@@ -166,12 +166,13 @@ func (g *committer) commit(batch []*member, savepoints bool) {
 		later []laterRows
 	)
 	broken := false
+	nextIDs := map[string]int64{} // NextID's counters, shared by the group on SQLite
 	for i, m := range batch {
 		if err := m.ctx.Err(); err != nil {
 			m.err = err
 			continue
 		}
-		tx := &Tx{Tx: sqlTx, s: g.s}
+		tx := &Tx{Tx: sqlTx, s: g.s, nextIDs: nextIDs}
 		if savepoints {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT member"); err != nil {
 				broken, rest = true, batch[i:]

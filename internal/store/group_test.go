@@ -369,3 +369,66 @@ func TestGroupCommitRetriesDeadlockVictims(t *testing.T) {
 		t.Fatalf("the rows were updated %d times, want 4 (each transaction once)", total)
 	}
 }
+
+// TestNextID: transactions in one group reserve ids and write their rows
+// later; the ids are distinct, the rows are stored under them, and a row
+// the database numbers itself afterwards does not collide with them.
+func TestNextID(t *testing.T) {
+	eachGrouped(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		ddl := `CREATE TABLE numbered (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`
+		if s.Dialect() == store.Postgres {
+			ddl = `CREATE TABLE numbered (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL)`
+		}
+		if _, err := s.DB().ExecContext(ctx, ddl); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DB().ExecContext(ctx, `INSERT INTO numbered (name) VALUES ('before')`); err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]int64, 3)
+		member := func(i int) func(tx *store.Tx) error {
+			return func(tx *store.Tx) error {
+				id, err := tx.NextID(ctx, "numbered")
+				if err != nil {
+					return err
+				}
+				ids[i] = id
+				tx.InsertLater("numbered", []string{"id", "name"}, id, fmt.Sprint("member ", i))
+				return tx.Append(ctx, store.Event{Kind: "test.group", Actor: "system", Subject: fmt.Sprint(id)}, nil)
+			}
+		}
+		for i, err := range inOneGroup(t, s, member(0), member(1), member(2)) {
+			if err != nil {
+				t.Fatalf("member %d: %v", i, err)
+			}
+		}
+		if _, err := s.DB().ExecContext(ctx, `INSERT INTO numbered (name) VALUES ('after')`); err != nil {
+			t.Fatalf("the database's own numbering collided with a reserved id: %v", err)
+		}
+		rows, err := s.DB().QueryContext(ctx, `SELECT id, name FROM numbered ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := map[string]int64{}
+		var order []string
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				t.Fatal(err)
+			}
+			got[name] = id
+			order = append(order, name)
+		}
+		for i, id := range ids {
+			if got[fmt.Sprint("member ", i)] != id {
+				t.Errorf("member %d reserved %d, stored under %d", i, id, got[fmt.Sprint("member ", i)])
+			}
+		}
+		if len(order) != 5 || order[0] != "before" || order[4] != "after" {
+			t.Errorf("rows in id order: %q", order)
+		}
+	})
+}

@@ -112,6 +112,11 @@ func (s *Store) flush(ctx context.Context, tx *sql.Tx, rows []laterRows) error {
 func (s *Store) insertSQL(b *strings.Builder, r laterRows, after, n int) {
 	b.WriteString("INSERT INTO ")
 	b.WriteString(r.key)
+	// Rows with an id from NextID: PostgreSQL generates identity columns
+	// itself unless told otherwise.
+	if s.dialect == Postgres && strings.Contains(r.key, "(id, ") {
+		b.WriteString(" OVERRIDING SYSTEM VALUE")
+	}
 	b.WriteString(" VALUES ")
 	for i := range n {
 		switch {

@@ -60,7 +60,8 @@ type Store struct {
 	periodic []*river.PeriodicJob
 	now      func() time.Time
 
-	group *committer // SQLite: the group committer every InTx goes through
+	ids   idBlocks   // PostgreSQL: ids reserved for NextID
+	group *committer // the group committer every InTx goes through
 	stmts stmtCache  // SQLite: the writer's prepared statements
 }
 

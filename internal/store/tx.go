@@ -31,6 +31,10 @@ type Tx struct {
 	events int
 	jobs   []river.InsertManyParams // inserted together just before the commit
 	later  []laterRows              // rows of InsertLater, inserted just before the jobs
+
+	// nextIDs are SQLite's next ids by table, shared by a group's members
+	// (see NextID).
+	nextIDs map[string]int64
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil and at least
