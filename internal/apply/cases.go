@@ -389,8 +389,8 @@ func (a *Applications) fetchAll(ctx context.Context, p identity.Principal, f For
 }
 
 // file writes the case with tracking code tracking in one transaction: its
-// row, uploads and evidence, the submission event, the jobs and the
-// applicant's notice. It returns the case as Case would read it back, built
+// row, uploads and evidence, the submission event and the applicant's
+// notice (no job: the sweeps find the deadline and pending evidence). It returns the case as Case would read it back, built
 // from what it wrote, or errTrackingTaken.
 func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, tracking string, draft bool, data map[string]string,
 	uploads map[string]Upload, got []fetched, now time.Time) (Case, error) {

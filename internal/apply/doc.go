@@ -23,8 +23,8 @@
 // message id and response digest are kept, and the answer itself is stored
 // in apply_evidence because the competent agency needs it to decide; it is
 // shown only to the applicant and to that agency's staff, never to anyone
-// else, and never logged. An inquiry that fails leaves the evidence pending
-// and a River job retries it.
+// else, and never logged. An inquiry that fails leaves the evidence pending,
+// due again after a backoff (next_at), and a periodic sweep asks again.
 //
 // Payments are confirmed only by the provider's authenticated callback
 // (PaymentCallback), never by the browser coming back; a replayed callback
