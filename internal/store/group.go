@@ -34,10 +34,10 @@ import (
 // it saves (see commit for how it spares the savepoints too).
 
 // maxGroup bounds how many transactions share one commit, so that a burst
-// does not make the first of them wait for hundreds of others. On
-// PostgreSQL every member's savepoint is a subtransaction, and a
-// transaction with more than 64 of them slows every other session's
-// snapshots: groups stay well under that.
+// does not make the first of them wait for hundreds of others. A
+// PostgreSQL group that runs again with savepoints makes each a
+// subtransaction, and a transaction with more than 64 of them slows every
+// other session's snapshots: groups there stay well under that.
 func maxGroup(d Dialect) int {
 	if d == Postgres {
 		return 32

@@ -31,24 +31,17 @@ func (tx *Tx) NextID(ctx context.Context, table string) (int64, error) {
 	}
 	next, ok := tx.nextIDs[table]
 	if !ok {
-		var seq, max int64
+		var seq, largest int64
 		// Every SQLite database of ours has sqlite_sequence: events use
 		// AUTOINCREMENT.
 		q := `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = $1), 0), COALESCE((SELECT MAX(id) FROM ` + table + `), 0)`
-		if err := tx.QueryRowContext(ctx, q, table).Scan(&seq, &max); err != nil {
+		if err := tx.QueryRowContext(ctx, q, table).Scan(&seq, &largest); err != nil {
 			return 0, fmt.Errorf("store.NextID %s: %w", table, err)
 		}
-		next = maxInt(seq, max) + 1
+		next = max(seq, largest) + 1
 	}
 	tx.nextIDs[table] = next + 1
 	return next, nil
-}
-
-func maxInt(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // idBlock is a block of ids reserved from a PostgreSQL sequence.

@@ -10,23 +10,18 @@ import (
 
 // InsertLater adds a row to be inserted into table just before the
 // transaction commits, with every other row of the same table and columns
-// from this transaction, and on SQLite from its whole group, in one
-// statement. It is for rows whose generated key nobody needs and that the
-// transaction does not read back: events, notices, evidence. table and
-// columns must be constants of the calling code, never input. An error
-// (a constraint the row breaks) fails the transaction at its commit.
+// from this transaction, and from its whole group, in one statement. It is
+// for rows the transaction does not read back and whose key it either does
+// not need or has reserved with NextID (then "id" is the first column):
+// events, evidence, cases, notices. table and columns must be constants of
+// the calling code, never input. An error (a constraint the row breaks)
+// fails the transaction at its commit.
 func (tx *Tx) InsertLater(table string, columns []string, values ...any) {
 	if len(values) != len(columns) {
 		panic(fmt.Sprintf("store.InsertLater %s: %d values for %d columns", table, len(values), len(columns)))
 	}
 	key := table + "(" + strings.Join(columns, ", ") + ")"
-	for i := range tx.later {
-		if tx.later[i].key == key {
-			tx.later[i].values = append(tx.later[i].values, values...)
-			return
-		}
-	}
-	tx.later = append(tx.later, laterRows{key: key, width: len(columns), values: values})
+	tx.later = merge(tx.later, []laterRows{{key: key, width: len(columns), values: values}})
 }
 
 // laterRows are the rows waiting for one table and column list.
