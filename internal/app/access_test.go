@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"log/slog"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -28,7 +26,6 @@ import (
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/store"
-	"github.com/panjare/panjare/internal/store/storetest"
 )
 
 // The roles of the access matrix, in the order of the letters of each
@@ -243,32 +240,8 @@ func containsRoute(routes []string, r string) bool {
 }
 
 func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := app.Defaults()
-	cfg.DemoIdP, cfg.Demo = true, true
-	cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = ln.Addr().String(), "", ""
-	cfg.BaseURL = "http://" + ln.Addr().String()
-	cfg.DataDir = t.TempDir()
-	cfg.DB = storetest.DSN(t, d)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.LoadDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	set, err := a.StartDemoExchange(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, ln) }()
-	defer func() { cancel(); <-done }()
+	srv, set := mustServeDemo(t, d)
+	ctx, a := srv.Ctx, srv.App
 
 	svc := journeyService(t, ctx, a, set)
 	agencyX := svc.Record.Agency
@@ -322,7 +295,7 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 	// client address so the API's rate limits do not mix the rows up.
 	serve := func(role, method, path string, hdr http.Header, body string) *http.Response {
 		t.Helper()
-		req := httptest.NewRequest(method, cfg.BaseURL+path, strings.NewReader(body))
+		req := httptest.NewRequest(method, srv.Base+path, strings.NewReader(body))
 		n := addr.Add(1)
 		req.RemoteAddr = fmt.Sprintf("10.%d.%d.%d:40000", n>>16&255, n>>8&255, n&255)
 		for k, v := range hdr {
@@ -387,7 +360,7 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 		}
 	}
 	resp := serve("citizen A", "POST", "/me/cases/"+tracking+"/pay", nil, "x=1")
-	bank := strings.TrimPrefix(resp.Header.Get("Location"), cfg.BaseURL)
+	bank := strings.TrimPrefix(resp.Header.Get("Location"), srv.Base)
 	payID := strings.TrimPrefix(bank, "/sandbox/pay/")
 	if resp.StatusCode != http.StatusSeeOther || payID == bank {
 		t.Fatalf("pay: %d %q", resp.StatusCode, bank)
@@ -481,7 +454,7 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 				hdr.Set("Content-Type", "application/json")
 			}
 			resp := serve(role, method, path, hdr, body)
-			got = append(got, outcome(resp, cfg.BaseURL))
+			got = append(got, outcome(resp, srv.Base))
 			if resp.StatusCode >= 500 {
 				t.Errorf("%s as %s: %d", route, role, resp.StatusCode)
 			}
@@ -530,7 +503,7 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 		t.Errorf("a forged request filed an application: %d cases (%v)", len(mine), err)
 	}
 	// The same request from the portal's own origin goes through.
-	same := http.Header{"Origin": {cfg.BaseURL}, "Sec-Fetch-Site": {"same-origin"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+	same := http.Header{"Origin": {srv.Base}, "Sec-Fetch-Site": {"same-origin"}, "Content-Type": {"application/x-www-form-urlencoded"}}
 	if resp := serve("citizen A", "POST", "/me/cases/"+tracking+"/complain", same, url.Values{"text": {"شکایت واقعی"}}.Encode()); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("same-origin POST: %d, want 303", resp.StatusCode)
 	}

@@ -7,9 +7,7 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"log/slog"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -22,7 +20,6 @@ import (
 	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/store"
-	"github.com/panjare/panjare/internal/store/storetest"
 )
 
 // TestApplyJourney runs the assembled demo over real HTTP on each engine: a
@@ -34,32 +31,8 @@ import (
 func TestApplyJourney(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := app.Defaults()
-			cfg.DemoIdP, cfg.Demo = true, true
-			cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = ln.Addr().String(), "", ""
-			cfg.BaseURL = "http://" + ln.Addr().String()
-			cfg.DataDir = t.TempDir()
-			cfg.DB = storetest.DSN(t, d)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := a.LoadDemo(ctx); err != nil {
-				t.Fatal(err)
-			}
-			set, err := a.StartDemoExchange(ctx, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- a.Run(ctx, ln) }()
-			defer func() { cancel(); <-done }()
+			srv, set := mustServeDemo(t, d)
+			ctx, a := srv.Ctx, srv.App
 
 			svc := journeyService(t, ctx, a, set)
 			session := func(code string) string {
@@ -88,11 +61,11 @@ func TestApplyJourney(t *testing.T) {
 				return resp, string(b)
 			}
 			get := func(token, path string) (*http.Response, string) {
-				req, _ := http.NewRequest("GET", cfg.BaseURL+path, nil)
+				req, _ := http.NewRequest("GET", srv.Base+path, nil)
 				return send(token, req)
 			}
 			post := func(token, path string, form url.Values) (*http.Response, string) {
-				req, _ := http.NewRequest("POST", cfg.BaseURL+path, strings.NewReader(form.Encode()))
+				req, _ := http.NewRequest("POST", srv.Base+path, strings.NewReader(form.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				return send(token, req)
 			}
@@ -122,7 +95,7 @@ func TestApplyJourney(t *testing.T) {
 			}
 			mw.WriteField("action", "submit")
 			mw.Close()
-			req, _ := http.NewRequest("POST", cfg.BaseURL+"/apply/"+svc.ID, &buf)
+			req, _ := http.NewRequest("POST", srv.Base+"/apply/"+svc.ID, &buf)
 			req.Header.Set("Content-Type", mw.FormDataContentType())
 			resp, body = send(ali, req)
 			if resp.StatusCode != http.StatusSeeOther {
@@ -154,14 +127,14 @@ func TestApplyJourney(t *testing.T) {
 			// Pay in the sandbox bank.
 			resp, _ = post(ali, casePage+"/pay", url.Values{})
 			bank := resp.Header.Get("Location")
-			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(bank, cfg.BaseURL+"/sandbox/pay/") {
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(bank, srv.Base+"/sandbox/pay/") {
 				t.Fatalf("pay: %d %q", resp.StatusCode, bank)
 			}
-			bankPath := strings.TrimPrefix(bank, cfg.BaseURL)
+			bankPath := strings.TrimPrefix(bank, srv.Base)
 			payID := strings.TrimPrefix(bankPath, "/sandbox/pay/")
 			// A forged callback is refused by the real endpoint.
 			forged, _ := json.Marshal(apply.Callback{ID: "cb_x", Payment: payID, State: apply.PayPaid, Amount: c.FeeRials})
-			req, _ = http.NewRequest("POST", cfg.BaseURL+apply.SandboxCallbackPath, bytes.NewReader(forged))
+			req, _ = http.NewRequest("POST", srv.Base+apply.SandboxCallbackPath, bytes.NewReader(forged))
 			req.Header.Set(apply.SandboxSignature, strings.Repeat("ab", 32))
 			if resp, _ := send("", req); resp.StatusCode != http.StatusForbidden {
 				t.Errorf("forged callback: %d", resp.StatusCode)

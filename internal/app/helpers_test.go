@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/panjare/panjare/internal/app"
+	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
@@ -88,6 +89,23 @@ func mustServe(t *testing.T, d store.Dialect, adjust func(*app.Config), before f
 		}
 	})
 	return s
+}
+
+// mustServeDemo serves the assembled process on engine d with the demo's
+// data loaded and its simulated back offices running behind the exchange,
+// as `panjare demo` does; both stop when the test ends.
+func mustServeDemo(t *testing.T, d store.Dialect) (*served, *backoffice.Set) {
+	t.Helper()
+	var set *backoffice.Set
+	srv := mustServe(t, d, nil, func(ctx context.Context, a *app.App) error {
+		if _, err := a.LoadDemo(ctx); err != nil {
+			return err
+		}
+		var err error
+		set, err = a.StartDemoExchange(ctx, 0)
+		return err
+	})
+	return srv, set
 }
 
 // chromiumPath is Debian's Chromium, which .ci/run installs.

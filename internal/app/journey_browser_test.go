@@ -1,12 +1,9 @@
 package app_test
 
 import (
-	"context"
 	"fmt"
 	"image"
 	"image/png"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,13 +12,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/panjare/panjare/internal/app"
 	"github.com/panjare/panjare/internal/demo"
 	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/persian"
 	"github.com/panjare/panjare/internal/store"
-	"github.com/panjare/panjare/internal/store/storetest"
 )
 
 // TestBrowserJourney walks the citizen journey of the issue in Chromium
@@ -53,32 +48,8 @@ func TestBrowserJourney(t *testing.T) {
 }
 
 func browserJourney(t *testing.T, d store.Dialect) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := app.Defaults()
-	cfg.DemoIdP, cfg.Demo = true, true
-	cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = ln.Addr().String(), "", ""
-	cfg.BaseURL = "http://" + ln.Addr().String()
-	cfg.DataDir = t.TempDir()
-	cfg.DB = storetest.DSN(t, d)
-	ctx0, cancel0 := context.WithCancel(context.Background())
-	defer cancel0()
-	a, err := app.New(ctx0, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.LoadDemo(ctx0); err != nil {
-		t.Fatal(err)
-	}
-	set, err := a.StartDemoExchange(ctx0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx0, ln) }()
-	defer func() { cancel0(); <-done }()
+	srv, set := mustServeDemo(t, d)
+	ctx0, a := srv.Ctx, srv.App
 
 	svc := journeyService(t, ctx0, a, set)
 	// The operator: the demo's own where the competent agency is NOCR,
@@ -128,7 +99,7 @@ func browserJourney(t *testing.T, d store.Dialect) {
 	// signs in with the code read off the screen; it waits for wait.
 	signIn := func(path, code, wait string) {
 		t.Helper()
-		step("sign-in page for "+path, chromedp.Navigate(cfg.BaseURL+path), chromedp.WaitVisible(chromedp.CSS("#national_code")),
+		step("sign-in page for "+path, chromedp.Navigate(srv.Base+path), chromedp.WaitVisible(chromedp.CSS("#national_code")),
 			chromedp.SendKeys(chromedp.CSS("#national_code"), code),
 			chromedp.Click(chromedp.CSS("form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#otp-shown")))
 		otp, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#otp-shown")))
@@ -202,7 +173,7 @@ func browserJourney(t *testing.T, d store.Dialect) {
 	// The return page reads the payment the bank's callback confirmed.
 	reloadUntil(`document.querySelector("#payment-state").dataset.state`, "paid")
 	shot("paid")
-	step("case paid", chromedp.Navigate(cfg.BaseURL+"/me/cases/"+tracking), chromedp.WaitVisible(chromedp.CSS("#paid")))
+	step("case paid", chromedp.Navigate(srv.Base+"/me/cases/"+tracking), chromedp.WaitVisible(chromedp.CSS("#paid")))
 	signOut()
 
 	// 3. The operator of the competent agency approves from the console.
@@ -229,7 +200,7 @@ func browserJourney(t *testing.T, d store.Dialect) {
 	// 5. Anyone can verify it.
 	verify := func(want string) {
 		t.Helper()
-		step("verify "+want, chromedp.Navigate(cfg.BaseURL+"/verify"), chromedp.WaitVisible(chromedp.CSS("textarea#document")),
+		step("verify "+want, chromedp.Navigate(srv.Base+"/verify"), chromedp.WaitVisible(chromedp.CSS("textarea#document")),
 			chromedp.SendKeys(chromedp.CSS("textarea#document"), docID),
 			chromedp.Click(chromedp.CSS("form.verify-form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#verdict")))
 		if got := eval(`document.querySelector("#verdict").dataset.status`); got != want {
