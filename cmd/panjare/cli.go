@@ -58,6 +58,7 @@ Usage:
   panjare serve   [--addr HOST:PORT] [--db DB] [--data DIR] [flags]   serve the portal, API and workers
   panjare demo    [--addr HOST:PORT] [--data DIR]                     serve with demo data on SQLite
   panjare migrate [--db DB] [--data DIR]                              bring the database schema up to date
+  panjare catalog load [--db DB] [--data DIR]                         load the built-in catalogue into an empty database
   panjare apikey issue  --agency CODE --name NAME [--db DB]          issue an agency API key (shown once)
   panjare apikey list   [--agency CODE] [--db DB]                    list API clients
   panjare apikey revoke --id N [--db DB]                             revoke an API client's key
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = serve(ctx, rest, getenv, stdout, stderr, true)
 	case "migrate":
 		err = migrate(ctx, rest, getenv, stdout, stderr)
+	case "catalog":
+		err = catalogCmd(ctx, rest, getenv, stdout, stderr)
 	case "apikey":
 		err = apikey(ctx, rest, getenv, stdout, stderr)
 	case "exchange":

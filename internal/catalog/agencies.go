@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/panjare/panjare/internal/agencycode"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/persian"
@@ -16,7 +17,6 @@ import (
 )
 
 var (
-	agencyCodeRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,19}$`)
 	regionCodeRE = regexp.MustCompile(`^[A-Z]{2,4}(-[0-9]{2,3})?$`)
 )
 
@@ -118,10 +118,10 @@ func (c *Catalog) reindexAgency(ctx context.Context, code string) {
 
 func checkAgency(a Agency) []errs.FieldError {
 	var f []errs.FieldError
-	if !agencyCodeRE.MatchString(a.Code) {
+	if !agencycode.Valid(a.Code) {
 		f = append(f, errs.FieldError{Field: "code",
-			Fa: "کد دستگاه باید ۲ تا ۲۰ حرف بزرگ لاتین، رقم یا _ باشد و با حرف شروع شود.",
-			En: "the agency code must be 2 to 20 upper-case Latin letters, digits or _, starting with a letter"})
+			Fa: "کد دستگاه باید " + agencycode.RuleFa + " باشد.",
+			En: "the agency code must be " + agencycode.RuleEn})
 	}
 	if a.NameFa == "" || utf8.RuneCountInString(a.NameFa) > 200 {
 		f = append(f, errs.FieldError{Field: "name_fa", Fa: "نام فارسی دستگاه لازم است (حداکثر ۲۰۰ نویسه).",

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/panjare/panjare/internal/agencycode"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/persian"
 )
@@ -23,8 +24,10 @@ const (
 )
 
 var (
-	codeRE    = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
-	inquiryRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,19}/[a-z0-9][a-z0-9._-]{0,62}$`)
+	codeRE = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+	// inquiryServiceRE is the service half of an inquiry "AGENCY/SERVICE";
+	// the agency half follows agencycode.
+	inquiryServiceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 )
 
 // OutputKinds lists the kinds of output a service may produce.
@@ -112,7 +115,7 @@ func ValidateDraft(rec Record) []errs.FieldError {
 	var p problems
 	if rec.Agency == "" {
 		p.add("agency", "دستگاه ارائه‌دهنده را مشخص کنید.", "the competent agency is required")
-	} else if !agencyCodeRE.MatchString(rec.Agency) {
+	} else if !agencycode.Valid(rec.Agency) {
 		p.add("agency", "کد دستگاه نامعتبر است.", "the agency code is malformed")
 	}
 	if tooLong(rec.TitleFa, MaxTitle) {
@@ -185,10 +188,10 @@ func ValidateDraft(rec Record) []errs.FieldError {
 				p.add(ef+".name_fa", "نام مدرک حداکثر ۳۰۰ نویسه است.", "an evidence's name is at most 300 characters")
 			}
 			enum(ef+".source", EvidenceSources, string(ev.Source))
-			if ev.HeldBy != "" && !agencyCodeRE.MatchString(ev.HeldBy) {
+			if ev.HeldBy != "" && !agencycode.Valid(ev.HeldBy) {
 				p.add(ef+".held_by", "کد دستگاه دارندهٔ مدرک نامعتبر است.", "the holding agency's code is malformed")
 			}
-			if ev.Inquiry != "" && !inquiryRE.MatchString(ev.Inquiry) {
+			if ev.Inquiry != "" && !validInquiry(ev.Inquiry) {
 				p.add(ef+".inquiry", "سرویس استعلام باید به شکل «عضو/سرویس» باشد، مانند NOCR/person-identity.",
 					`the inquiry must look like "MEMBER/SERVICE", e.g. NOCR/person-identity`)
 			}
@@ -270,7 +273,7 @@ func ValidateForPublish(rec Record, agencyExists func(string) bool) []errs.Field
 		p.add("description_fa", "شرح فارسی خدمت لازم است و باید دست‌کم ۳۰ نویسه باشد.",
 			"the Persian description is required and must have at least 30 characters")
 	}
-	if rec.Agency != "" && agencyCodeRE.MatchString(rec.Agency) && !agencyExists(rec.Agency) {
+	if rec.Agency != "" && agencycode.Valid(rec.Agency) && !agencyExists(rec.Agency) {
 		p.add("agency", "این دستگاه ثبت نشده است.", "the agency is not registered")
 	}
 	required := func(field, v, fa, en string) {
@@ -363,7 +366,7 @@ func ValidateForPublish(rec Record, agencyExists func(string) bool) []errs.Field
 				switch {
 				case ev.HeldBy == "":
 					p.add(ef+".held_by", "برای استعلام، دستگاه دارندهٔ مدرک را مشخص کنید.", "an inquiry needs the agency that holds the evidence")
-				case agencyCodeRE.MatchString(ev.HeldBy) && !agencyExists(ev.HeldBy):
+				case agencycode.Valid(ev.HeldBy) && !agencyExists(ev.HeldBy):
 					p.add(ef+".held_by", "دستگاه دارندهٔ مدرک ثبت نشده است.", "the holding agency is not registered")
 				}
 				if ev.Inquiry == "" {
@@ -391,4 +394,11 @@ func ValidateForPublish(rec Record, agencyExists func(string) bool) []errs.Field
 			"a service triggered by an event needs at least one event")
 	}
 	return p
+}
+
+// validInquiry reports whether s names a data service as "AGENCY/SERVICE",
+// such as NOCR/person-identity.
+func validInquiry(s string) bool {
+	member, svc, ok := strings.Cut(s, "/")
+	return ok && agencycode.Valid(member) && inquiryServiceRE.MatchString(svc)
 }

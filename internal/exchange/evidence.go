@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/panjare/panjare/internal/agencycode"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/persian"
 )
@@ -35,7 +36,7 @@ func (x *Exchange) OnceOnlyClient() SubsystemID {
 func (x *Exchange) ResolveInquiry(ctx context.Context, inquiry string) (DataService, error) {
 	const op = "exchange.ResolveInquiry"
 	member, code, ok := strings.Cut(inquiry, "/")
-	if !ok || len(inquiry) > maxEvidenceRefRune || !validMember(member) || !validCode(code) {
+	if !ok || len(inquiry) > maxEvidenceRefRune || !agencycode.Valid(member) || !validCode(code) {
 		return DataService{}, errs.E(op, errs.Invalid, `the inquiry must be written "MEMBER/SERVICE", such as NOCR/person-identity`,
 			`استعلام باید به شکل «MEMBER/SERVICE» نوشته شود، مانند NOCR/person-identity`)
 	}

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/panjare/panjare/internal/agencycode"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/persian"
@@ -271,6 +272,12 @@ func (x *Exchange) RegisterMember(ctx context.Context, p identity.Principal, m M
 	if !validMember(m.Code) {
 		return invalid(op, "code", "the member code must be 2 to 24 capital Latin letters, digits or _, starting with a letter, such as NOCR",
 			"کد عضو باید ۲ تا ۲۴ حرف بزرگ لاتین، رقم یا _ باشد و با حرف آغاز شود، مانند NOCR")
+	}
+	// A government member is an agency, and its code is the agency's code
+	// in the catalogue, in staff roles and in evidence inquiries.
+	if m.Class == platformClass && !agencycode.Valid(m.Code) {
+		return invalid(op, "code", "a government member's code is its agency code: "+agencycode.RuleEn,
+			"کد عضو دولتی همان کد دستگاه است: "+agencycode.RuleFa)
 	}
 	var err error
 	if m.NameFa, err = cleanText(op, "name_fa", m.NameFa, 200, true); err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/panjare/panjare/internal/agencycode"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/persian"
 )
@@ -70,8 +71,8 @@ func (g *Gateway) InquiriesAbout(ctx context.Context, nationalCode string, limit
 // AgencyInquiries returns the inquiries an agency (a member code) made, or
 // when served is true the ones it answered as provider, newest first.
 func (g *Gateway) AgencyInquiries(ctx context.Context, member string, served bool, limit int, beforeID int64) ([]TrackedInquiry, error) {
-	if !validMember(member) {
-		return nil, errs.E("exchange.AgencyInquiries", errs.Invalid, "the member code is not valid", "کد عضو معتبر نیست")
+	if !agencycode.Valid(member) {
+		return nil, errs.E("exchange.AgencyInquiries", errs.Invalid, "the agency code is not valid", "کد دستگاه معتبر نیست")
 	}
 	f := MessageFilter{ClientMember: member, Limit: limit, BeforeID: beforeID}
 	if served {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/panjare/panjare/internal/agencycode"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/store"
 )
@@ -54,7 +55,6 @@ type APIClient struct {
 // its SHA-256 digest in constant time.
 var (
 	keyPattern  = regexp.MustCompile(`^pjk_([a-z2-7]{8})_([a-z2-7]{32})$`)
-	agencyCode  = regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,23}$`)
 	b32         = base32.StdEncoding.WithPadding(base32.NoPadding)
 	errBadToken = errs.E("identity.Authenticate", errs.Unauthorized,
 		"the API key is missing, malformed, unknown or revoked", "کلید API وجود ندارد، نادرست است یا باطل شده است")
@@ -81,8 +81,9 @@ func (id *Identity) IssueKey(ctx context.Context, p Principal, agency, name stri
 			"تنها مدیر سامانه یا مدیر همان دستگاه می‌تواند کلید API آن را صادر کند")
 	}
 	name = strings.TrimSpace(name)
-	if !agencyCode.MatchString(agency) {
-		return APIClient{}, "", errs.E(op, errs.Invalid, "agency must be an agency code such as NOCR", "دستگاه باید با کد آن مشخص شود، مانند NOCR")
+	if !agencycode.Valid(agency) {
+		return APIClient{}, "", errs.E(op, errs.Invalid, "the agency must be given by its code: "+agencycode.RuleEn,
+			"دستگاه باید با کد آن مشخص شود: "+agencycode.RuleFa)
 	}
 	if name == "" || len(name) > 200 {
 		return APIClient{}, "", errs.E(op, errs.Invalid, "the client needs a name of at most 200 bytes", "نام کلاینت لازم است و باید کوتاه باشد")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/panjare/panjare/internal/agencycode"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/store"
 )
@@ -52,8 +53,9 @@ func (id *Identity) AddStaff(ctx context.Context, by Principal, nationalCode, ag
 		return Staff{}, err
 	}
 	switch {
-	case agencyRole(role) && !agencyCode.MatchString(agency):
-		return Staff{}, errs.E(op, errs.Invalid, "an agency role needs an agency code such as NOCR", "نقش دستگاهی به کد دستگاه نیاز دارد، مانند NOCR")
+	case agencyRole(role) && !agencycode.Valid(agency):
+		return Staff{}, errs.E(op, errs.Invalid, "an agency role needs an agency code: "+agencycode.RuleEn,
+			"نقش دستگاهی به کد دستگاه نیاز دارد: "+agencycode.RuleFa)
 	case platformRole(role) && agency != "":
 		return Staff{}, errs.E(op, errs.Invalid, "a platform-wide role has no agency", "نقش سراسری سامانه به دستگاه خاصی تعلق ندارد")
 	}
