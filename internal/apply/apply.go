@@ -145,6 +145,8 @@ const (
 	evSubmitted       = "apply.case.submitted"
 	evTransition      = "apply.case.transition"
 	evOverdue         = "apply.case.overdue"
+	evVisit           = "apply.case.visit"    // a clerk recorded the applicant's in-person visit (checks.go)
+	evOverride        = "apply.case.override" // an agency admin decided over open checks (checks.go)
 	evEvidence        = "apply.evidence.fetched"
 	evEvidencePending = "apply.evidence.pending"
 	evDraft           = "apply.draft.saved"

@@ -259,11 +259,12 @@ func TestPermitRejectionNeedsGround(t *testing.T) {
 }
 
 // TestApprovalIssuesDocument: approving a permit needs its fee paid, and
-// issues the document in the same transaction; the case ends issued.
+// issues the document in the same transaction; the case ends issued. The
+// identity evidence is fetched through the gateway, so no check is open.
 func TestApprovalIssuesDocument(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		f := mustFixture(t, s, fixtureOpts{})
+		f := mustFixture(t, s, fixtureOpts{gateway: true})
 		c := f.mustSubmitPermit(t, ali)
 		if c.FeeRials != 1_500_000 || c.Paid {
 			t.Fatalf("fee %d paid %v", c.FeeRials, c.Paid)

@@ -716,7 +716,17 @@ func (a *Applications) list(ctx context.Context, op, where string, args ...any) 
 // Approving needs the fee paid; approving a service whose output is a
 // document issues it (permit.IssueTx) in the same transaction, and the case
 // ends issued.
+//
+// Approving or issuing is refused (errs.Conflict, naming them) while checks
+// are open: evidence pending, or a visit or a paper original not recorded
+// (checks.go). Override lets an agency admin go ahead with a reason.
 func (a *Applications) Transition(ctx context.Context, p identity.Principal, tracking string, to State, reason, ground string) (Case, error) {
+	return a.transition(ctx, p, tracking, to, reason, ground, "")
+}
+
+// transition is Transition; override, when set, is an agency admin's reason
+// for deciding over open checks (Override has checked who may give one).
+func (a *Applications) transition(ctx context.Context, p identity.Principal, tracking string, to State, reason, ground, override string) (Case, error) {
 	const op = "apply.Transition"
 	reason = strings.TrimSpace(reason)
 	ground = strings.TrimSpace(ground)
@@ -789,6 +799,11 @@ func (a *Applications) Transition(ctx context.Context, p identity.Principal, tra
 			decided = &t
 			if c.FeeRials > 0 && !c.Paid {
 				return errs.E(op, errs.Conflict, "the fee has not been paid", "هزینهٔ خدمت هنوز پرداخت نشده است")
+			}
+		}
+		if to == Approved || to == Issued {
+			if err := a.guard(ctx, tx, op, p, c, rec, to, override); err != nil {
+				return err
 			}
 		}
 		if to != Rejected {
