@@ -101,11 +101,20 @@ func (a *API) backofficeRoutes() []route {
 		{method: "POST", pattern: "/api/v1/agency/cases/{tracking}/transitions", op: "transitionCase", tag: "back office", agency: true,
 			summary: "Move a case: in_review, needs_info (with a reason), approved, rejected (a permit needs a published refusal ground) or issued. " +
 				"The Idempotency-Key header is required: the same key with the same body gives the first answer again (Idempotent-Replayed: true) without doing it twice; " +
-				"with another body, or while the first is still running, it is 409. Keys are kept 24 hours.",
+				"with another body, or while the first is still running, it is 409. Keys are kept 24 hours. " +
+				"Approving or issuing is 409 while checks are open (see getCaseChecks); the problem's errors name each one.",
 			params: []param{tracking, {name: "Idempotency-Key", in: "header", schema: "string", required: true,
 				desc: "A unique key per decision, 1 to 255 visible ASCII characters, such as a UUID."}},
 			body:      "TransitionRequest",
 			responses: std(map[int]string{200: "Case", 400: "Problem", 404: "Problem", 409: "Problem", 413: "Problem"}), agencyHandler: a.transitionCase},
+		{method: "GET", pattern: "/api/v1/agency/cases/{tracking}/checks", op: "getCaseChecks", tag: "back office", agency: true,
+			summary: "What must be done before the case may be approved or issued: evidence still pending, paper originals or unfound evidence not yet seen, " +
+				"a visit the service asks for; with the visits recorded and any decision an agency admin took over open checks.",
+			params: []param{tracking}, responses: std(map[int]string{200: "Checks", 404: "Problem"}), agencyHandler: a.caseChecks},
+		{method: "POST", pattern: "/api/v1/agency/cases/{tracking}/visits", op: "recordVisit", tag: "back office", agency: true, body: "VisitRequest",
+			summary: "Record the applicant's in-person visit: what was checked, and the codes of the evidence seen. Answers the checks as they now stand.",
+			params:  []param{tracking}, responses: std(map[int]string{201: "Checks", 400: "Problem", 404: "Problem", 409: "Problem", 413: "Problem"}),
+			agencyHandler: a.recordVisit},
 		{method: "GET", pattern: "/api/v1/agency/webhooks", op: "listWebhooks", tag: "back office", agency: true,
 			summary:   "The agency's webhook endpoints (without their secrets).",
 			responses: std(map[int]string{200: "WebhookList"}), agencyHandler: a.listWebhooks},
@@ -254,6 +263,39 @@ func (a *API) transitionCase(w http.ResponseWriter, r *http.Request, p identity.
 	return err
 }
 
+func (a *API) caseChecks(w http.ResponseWriter, r *http.Request, p identity.Principal) error {
+	if a.cfg.Backoffice == nil {
+		return errNoBackoffice
+	}
+	ch, err := a.cfg.Backoffice.Applications().CaseChecks(r.Context(), p, r.PathValue("tracking"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpx.WriteJSON(w, http.StatusOK, ch)
+}
+
+type visitRequest struct {
+	Note    string   `json:"note"`
+	Checked []string `json:"checked"`
+}
+
+func (a *API) recordVisit(w http.ResponseWriter, r *http.Request, p identity.Principal) error {
+	if a.cfg.Backoffice == nil {
+		return errNoBackoffice
+	}
+	var req visitRequest
+	if err := httpx.DecodeJSON(w, r, &req, 16<<10); err != nil {
+		return err
+	}
+	ch, err := a.cfg.Backoffice.Applications().RecordVisit(r.Context(), p, r.PathValue("tracking"), req.Note, req.Checked)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpx.WriteJSON(w, http.StatusCreated, ch)
+}
+
 func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request, p identity.Principal) error {
 	if a.cfg.Backoffice == nil {
 		return errNoBackoffice
@@ -332,6 +374,15 @@ func backofficeSchemas() map[string]any {
 		"AckRequest": obj([]string{"cursor"}, map[string]any{"cursor": str("The cursor of the last item handled.")}),
 		"TransitionRequest": obj([]string{"to"}, map[string]any{"to": state, "reason": str("Why; required for needs_info and for rejecting a service that is not a permit."),
 			"ground": str("Rejecting a permit: the code of one of its published refusal grounds.")}),
+		"Check": obj([]string{"kind", "name_fa", "name_en"}, map[string]any{"kind": enum(apply.CheckPending, apply.CheckSee, apply.CheckVisit),
+			"code": str("The evidence's code."), "name_fa": str("What, in Persian."), "name_en": str("What, in English."), "state": str("The evidence's state.")}),
+		"Visit": obj([]string{"at", "actor", "note"}, map[string]any{"at": dt, "kind": str("apply.case.visit"), "actor": str("Who recorded it."),
+			"note": str("What was checked."), "checked": arr(str("An evidence code."))}),
+		"Checks": obj([]string{"open", "visits", "overrides"}, map[string]any{"open": arr(ref("Check")), "visits": arr(ref("Visit")),
+			"overrides": arr(obj([]string{"at", "actor", "to", "reason"}, map[string]any{"at": dt, "kind": str("apply.case.override"),
+				"actor": str("The agency admin."), "to": state, "reason": str("Why the open checks were passed over.")}))}),
+		"VisitRequest": obj([]string{"note"}, map[string]any{"note": str("What was checked at the visit (at most 2,000 characters)."),
+			"checked": arr(str("The code of a piece of evidence seen at the visit."))}),
 		"WebhookRequest": obj([]string{"url"}, map[string]any{"url": str("https:// endpoint."), "kinds": arr(enum(apply.FeedKinds...))}),
 		"Webhook": obj([]string{"id", "agency", "url", "kinds", "created_at"}, map[string]any{"id": integer, "agency": str("Agency code."),
 			"url": str("Endpoint."), "kinds": arr(enum(apply.FeedKinds...)), "created_at": dt, "disabled_at": dt}),

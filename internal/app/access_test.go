@@ -83,6 +83,8 @@ var accessMatrix = map[string]string{
 	"GET /api/v1/agencies/{code}":                         "aaaaaaaaaa",
 	"GET /api/v1/agency/cases":                            "ssssssssaa",
 	"GET /api/v1/agency/cases/{tracking}":                 "ssssssssan",
+	"GET /api/v1/agency/cases/{tracking}/checks":          "ssssssssan",
+	"POST /api/v1/agency/cases/{tracking}/visits":         "ssssssssan",
 	"GET /api/v1/agency/drafts/{draft}":                   "ssssssssnn",
 	"GET /api/v1/agency/queue":                            "ssssssssaa",
 	"GET /api/v1/agency/services/{id}/draft":              "ssssssssan",
@@ -123,6 +125,8 @@ var accessMatrix = map[string]string{
 	"GET /{$}":                                            "aaaaaaaaaa",
 	"POST /agency/cases/{tracking}/assign":                "sffaanffss",
 	"POST /agency/cases/{tracking}/decide":                "sffaaaffss",
+	"POST /agency/cases/{tracking}/override":              "sffaaaffss",
+	"POST /agency/cases/{tracking}/visit":                 "sffaanffss",
 	"POST /agency/keys":                                   "sfffafffss",
 	"POST /agency/keys/{id}/revoke":                       "sfffafffss",
 	"POST /agency/keys/{id}/rotate":                       "sfffafffss",
@@ -447,6 +451,8 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 			case "POST /api/v1/agency/cases/{tracking}/transitions":
 				body = `{"to":"in_review"}`
 				hdr.Set("Idempotency-Key", fmt.Sprintf("matrix-%d", addr.Load()))
+			case "POST /api/v1/agency/cases/{tracking}/visits":
+				body = `{"note":"آزمون دسترسی"}`
 			case "POST /api/v1/agency/documents/{id}/revoke":
 				body = `{"reason":"آزمون دسترسی"}`
 			}

@@ -31,7 +31,8 @@ type caseView struct {
 	CanPay  bool
 	CanRate bool
 	Open    bool
-	Ratings []string // 1 to 5, for the feedback form
+	Ratings []string    // 1 to 5, for the feedback form
+	Checks  *checksView // the agency's view only: the guard section (checks.go)
 }
 
 type groundOption struct{ Code, Text string }
@@ -112,7 +113,7 @@ func (w *Web) myCase(rw http.ResponseWriter, r *http.Request) error {
 // doneKey maps ?done= to the message shown after an action.
 func doneKey(s string) string {
 	switch s {
-	case "withdrawn", "answered", "rated", "complained", "closed", "decided", "replied":
+	case "withdrawn", "answered", "rated", "complained", "closed", "decided", "replied", "visited":
 		return "case.done." + s
 	}
 	return ""
@@ -279,12 +280,7 @@ func (w *Web) agencyCase(rw http.ResponseWriter, r *http.Request) error {
 	if w.ap == nil {
 		return errNoApply
 	}
-	v, err := w.caseFor(r, p, r.PathValue("tracking"), true)
-	if err != nil {
-		return err
-	}
-	v.Done = doneKey(r.URL.Query().Get("done"))
-	return w.render(rw, r, http.StatusOK, "agency_case", translate(langOf(r), "case.title", v.Case.Tracking), "agency", v)
+	return w.renderAgencyCase(rw, r, p, http.StatusOK, nil)
 }
 
 // agencyDecide takes a transition, or answers a complaint, as the agency.
@@ -311,6 +307,9 @@ func (w *Web) agencyDecide(rw http.ResponseWriter, r *http.Request) error {
 			return badRequest("web.agencyDecide", "cases.bad.state")
 		}
 		_, err = w.ap.Transition(r.Context(), p, tracking, to, r.PostForm.Get("reason"), r.PostForm.Get("ground"))
+		if errs.Is(err, errs.Conflict) { // refused, open checks among the reasons: shown beside them
+			return w.renderAgencyCase(rw, r, p, http.StatusConflict, err)
+		}
 	}
 	if err != nil {
 		return err

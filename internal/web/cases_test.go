@@ -32,6 +32,8 @@ type caseSite struct {
 	xsite
 	s       *store.Store
 	service string
+	ap      *apply.Applications
+	sb      *apply.Sandbox
 }
 
 var (
@@ -101,7 +103,7 @@ func newCaseSite(t *testing.T, s *store.Store) *caseSite {
 	}
 	mux := http.NewServeMux()
 	w.Register(mux)
-	cs := &caseSite{s: s, service: svc.ID}
+	cs := &caseSite{s: s, service: svc.ID, ap: ap, sb: sb}
 	cs.handler = httpx.Observe(httpx.SecureHeaders(http.NewCrossOriginProtection().Handler(mux)), httpx.NewMetrics(prometheus.NewRegistry()), log)
 	return cs
 }

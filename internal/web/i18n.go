@@ -635,6 +635,26 @@ var texts = map[string]text{
 	"agencycases.reply.submit":      {"ثبت پاسخ", "Send answer"},
 	"agencycases.back":              {"بازگشت به صف پرونده‌ها", "Back to the queue"},
 
+	// The clerk's guard on the agency's case page (checks.go).
+	"checks.heading":          {"بررسی‌های پیش از پذیرش و صدور", "Checks before approving or issuing"},
+	"checks.open.intro":       {"تا این بررسی‌ها انجام نشود، پذیرش و صدور ممکن نیست:", "Approving and issuing wait until these checks are done:"},
+	"checks.open.pending":     {"استعلام «{1}» هنوز پاسخ نگرفته است", "The inquiry for {1} is still pending"},
+	"checks.open.see":         {"«{1}» هنوز در مراجعهٔ حضوری دیده نشده است", "{1} has not been seen at a visit"},
+	"checks.open.visit":       {"مراجعهٔ حضوری متقاضی ثبت نشده است", "The applicant's in-person visit is not recorded"},
+	"checks.done":             {"همهٔ بررسی‌ها انجام شده است.", "Every check is done."},
+	"checks.visits":           {"مراجعه‌های حضوری ثبت‌شده", "Visits recorded"},
+	"checks.overrides":        {"تصمیم‌ها با وجود بررسی‌های باز", "Decisions taken over open checks"},
+	"checks.visit.heading":    {"ثبت مراجعهٔ حضوری", "Record the in-person visit"},
+	"checks.visit.seen":       {"آنچه در مراجعه دیده شد", "Seen at the visit"},
+	"checks.visit.note":       {"چه چیزی بررسی شد؟", "What was checked?"},
+	"checks.visit.submit":     {"ثبت مراجعه", "Record the visit"},
+	"checks.override.heading": {"تصمیم با وجود بررسی‌های باز (مدیر دستگاه)", "Decide over open checks (agency admin)"},
+	"checks.override.hint":    {"دلیل شما همراه با تصمیم در سابقهٔ پرونده ثبت می‌شود.", "Your reason is recorded with the decision in the case's history."},
+	"checks.override.reason":  {"چرا می‌توان از این بررسی‌ها گذشت؟", "Why may these checks be passed over?"},
+	"checks.override.approve": {"پذیرش با وجود بررسی‌های باز", "Approve over open checks"},
+	"checks.override.issue":   {"صدور با وجود بررسی‌های باز", "Issue over open checks"},
+	"case.done.visited":       {"مراجعهٔ حضوری ثبت شد.", "The visit was recorded."},
+
 	// Signed documents: the verify page, the printable document and the
 	// wallet (permit.go).
 	"verify.title":           {"استعلام اصالت سند", "Check a document"},

@@ -60,6 +60,8 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /agency/cases/{tracking}", w.handle(w.agencyCase))
 	mux.Handle("GET /agency/cases/{tracking}/uploads/{id}", w.handle(w.caseUpload))
 	mux.Handle("POST /agency/cases/{tracking}/decide", w.handle(w.agencyDecide))
+	mux.Handle("POST /agency/cases/{tracking}/visit", w.handle(w.recordVisit))
+	mux.Handle("POST /agency/cases/{tracking}/override", w.handle(w.overrideChecks))
 	// The agency console: the fuller queue, assigning to a colleague, and
 	// webhooks with their deliveries (console.go).
 	mux.Handle("GET /agency/console", w.handle(w.console))
