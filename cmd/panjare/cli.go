@@ -56,7 +56,7 @@ const usage = `panjare: the national single window for government services
 
 Usage:
   panjare serve   [--addr HOST:PORT] [--db DB] [--data DIR] [flags]   serve the portal, API and workers
-  panjare demo    [--addr HOST:PORT] [--data DIR]                     serve with demo data on SQLite
+  panjare demo    [--addr HOST:PORT] [--db DB] [--data DIR]           serve with demo data (SQLite in --data unless --db)
   panjare migrate [--db DB] [--data DIR]                              bring the database schema up to date
   panjare catalog load [--db DB] [--data DIR]                         load the built-in catalogue into an empty database
   panjare apikey issue  --agency CODE --name NAME [--db DB]          issue an agency API key (shown once)
@@ -194,9 +194,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if demo {
-		// The demo always runs on its own SQLite file in the data directory,
-		// with the demo identity provider unless a real one is named.
-		cfg.DB = ""
+		// The demo runs on --db when one is given (PostgreSQL included),
+		// else on its own SQLite file in the data directory, with the demo
+		// identity provider unless a real one is named.
 		cfg.DemoIdP = cfg.OIDCIssuer == ""
 		cfg.Demo = true
 	}
@@ -248,9 +248,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
   Open data (CPSV-AP): %s/api/v1/catalog.jsonld
   Health and metrics: %s/readyz  %s/metrics
 
-  Data directory: %s   (Ctrl-C to stop)
+  Database: %s   (Ctrl-C to stop)
 
-`, cfg.Version, base, base, base, base, base, base, base, base, base, cfg.DataDir)
+`, cfg.Version, base, base, base, base, base, base, base, base, base, a.Store.String())
 	}
 	if demo && (exMTLS != nil || exLocal != nil) {
 		fmt.Fprintln(stdout, "  Exchange gateway:")

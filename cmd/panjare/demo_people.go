@@ -18,14 +18,18 @@ func printDemoPeople(w io.Writer, a *app.App) {
 	}
 	ps := set.People
 	admin, operator := demo.NOCRStaff(ps)
+	platformAdmin, overseer := demo.PlatformStaff(ps)
 	c := demo.RepresentedCompany(ps)
-	fmt.Fprintf(w, `  Demo people (sign in with the national code):
-    %s  %s: acts for her children under 18 at /me/acting
-    %s  %s: represents %s
+	fmt.Fprintf(w, `  Demo people, one for each role (sign in with the national code):
+    %s  %s: citizen; acts for her children under 18 at /me/acting
+    %s  %s: citizen; represents %s
     %s  %s: NOCR agency admin, /agency/staff  /agency/keys  /agency/representatives
-    %s  %s: NOCR agency operator
+    %s  %s: NOCR agency operator, /agency/console
+    %s  %s: platform admin, /admin/exchange  /admin/payments
+    %s  %s: overseer
 
 `, backoffice.CitizenMaryam, ps.Get(backoffice.CitizenMaryam).FullName(),
 		backoffice.CitizenAli, ps.Get(backoffice.CitizenAli).FullName(), c.Name,
-		admin, ps.Get(admin).FullName(), operator, ps.Get(operator).FullName())
+		admin, ps.Get(admin).FullName(), operator, ps.Get(operator).FullName(),
+		platformAdmin, ps.Get(platformAdmin).FullName(), overseer, ps.Get(overseer).FullName())
 }

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/panjare/panjare/internal/demo/backoffice"
@@ -20,6 +21,8 @@ import (
 //   - Maryam's husband is an admin of NOCR and Ali's wife an operator of
 //     NOCR, so that the agency console, /agency/staff and /agency/keys can
 //     be tried by signing in with their national codes at the demo provider.
+//   - Two more adults of the registry are the platform admin and an
+//     overseer (PlatformStaff).
 //
 // Ali's children are all adults in the registry, so he cannot act for them:
 // the demo shows that rule too.
@@ -27,6 +30,29 @@ import (
 // NOCRStaff returns the national codes of the demo NOCR admin and operator.
 func NOCRStaff(ps *backoffice.People) (admin, operator string) {
 	return ps.Get(backoffice.CitizenMaryam).Spouse, ps.Get(backoffice.CitizenAli).Spouse
+}
+
+// PlatformStaff returns the national codes of the demo platform admin and
+// overseer: the first two living adults of the registry's population who
+// are none of the other demo people, so that the admin pages (/admin/...)
+// and the overseer's views can be tried too.
+func PlatformStaff(ps *backoffice.People) (admin, overseer string) {
+	nocrAdmin, nocrOperator := NOCRStaff(ps)
+	taken := []string{backoffice.CitizenAli, backoffice.CitizenMaryam, nocrAdmin, nocrOperator}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var found []string
+	for _, p := range ps.All() {
+		if len(found) == 2 {
+			break
+		}
+		if p.Alive() && p.Age(at) >= 25 && !slices.Contains(taken, p.NationalCode) {
+			found = append(found, p.NationalCode)
+		}
+	}
+	if len(found) < 2 {
+		return "", ""
+	}
+	return found[0], found[1]
 }
 
 // RepresentedCompany returns the company CitizenAli represents (the tax
@@ -42,14 +68,19 @@ func RepresentedCompany(ps *backoffice.People) backoffice.Company {
 func LoadPeople(ctx context.Context, id *identity.Identity, ps *backoffice.People) error {
 	const op = "demo.LoadPeople"
 	admin, operator := NOCRStaff(ps)
+	platformAdmin, overseer := PlatformStaff(ps)
 	for _, s := range []struct {
-		code string
-		role identity.Role
-	}{{admin, identity.RoleAgencyAdmin}, {operator, identity.RoleOperator}} {
+		code, agency string
+		role         identity.Role
+	}{{admin, "NOCR", identity.RoleAgencyAdmin}, {operator, "NOCR", identity.RoleOperator},
+		{platformAdmin, "", identity.RolePlatformAdmin}, {overseer, "", identity.RoleOverseer}} {
+		if s.code == "" {
+			continue
+		}
 		if _, err := id.EnsurePerson(ctx, s.code, ps.Get(s.code).FullName()); err != nil {
 			return errs.Wrap(op, err)
 		}
-		if _, err := id.AddStaff(ctx, identity.System, s.code, "NOCR", s.role); err != nil && !errs.Is(err, errs.Conflict) {
+		if _, err := id.AddStaff(ctx, identity.System, s.code, s.agency, s.role); err != nil && !errs.Is(err, errs.Conflict) {
 			return errs.Wrap(op, fmt.Errorf("staff %s: %w", s.role, err))
 		}
 	}
