@@ -100,6 +100,10 @@ func (a *Applications) RegisterWorkers() {
 	river.AddWorker(a.s.Workers(), &evidenceDueWorker{a: a})
 	a.s.Every(deadlineSweep, func() river.JobArgs { return deadlineArgs{} })
 	a.s.Every(evidenceSweep, func() river.JobArgs { return evidenceDueArgs{} })
+	if a.pay != nil {
+		river.AddWorker(a.s.Workers(), &reconcileWorker{a: a})
+		a.s.Every(reconcileEvery, func() river.JobArgs { return reconcileArgs{} })
+	}
 }
 
 // RetryDueEvidence asks again for every piece of pending evidence whose

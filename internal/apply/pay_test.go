@@ -12,6 +12,7 @@ import (
 
 	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
@@ -188,6 +189,65 @@ func TestReconcile(t *testing.T) {
 		diffs, _ = f.app.Reconcile(ctx)
 		if len(diffs) != 1 {
 			t.Errorf("second run %+v", diffs)
+		}
+	}, sets...)
+}
+
+// TestReconcileJob: reconciliation runs as River's periodic job, without
+// anyone calling it (nothing did before); each difference it finds is
+// recorded once as an apply.payment.mismatch event, which platform admins
+// alone read back.
+func TestReconcileJob(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s, fixtureOpts{})
+		lost := f.mustSubmitPermit(t, ali)
+		id := f.startPayment(t, lost.Tracking)
+		if _, err := f.sandbox.Settle(ctx, id, apply.PayPaid); err != nil { // the callback never arrives
+			t.Fatal(err)
+		}
+		orphan := f.mustSubmitPermit(t, ali)
+		f.mustPay(t, orphan.Tracking)
+		if _, err := s.DB().ExecContext(ctx, `DELETE FROM apply_sandbox_payments WHERE state = 'paid' AND id NOT IN (SELECT id FROM apply_payments WHERE state = 'pending')`); err != nil {
+			t.Fatal(err)
+		}
+		f.app.RegisterWorkers()
+		if err := s.StartJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer s.StopJobs(ctx)
+		deadline := time.Now().Add(30 * time.Second)
+		for count(t, s, `SELECT COUNT(*) FROM events WHERE kind = 'apply.payment.mismatch'`) < 2 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !f.paid(t, lost.Tracking) {
+			t.Error("the periodic job did not settle the lost callback")
+		}
+		// By hand, again: nothing new is recorded.
+		if fresh, err := f.app.ReconcilePayments(ctx); err != nil || len(fresh) != 0 {
+			t.Errorf("a second run recorded %+v (%v)", fresh, err)
+		}
+		if n := count(t, s, `SELECT COUNT(*) FROM events WHERE kind = 'apply.payment.mismatch'`); n != 2 {
+			t.Errorf("%d mismatch events, want 2", n)
+		}
+		if _, err := f.app.PaymentMismatches(ctx, officer); !errs.Is(err, errs.Forbidden) {
+			t.Errorf("an agency operator reads the mismatches: %v", err)
+		}
+		ms, err := f.app.PaymentMismatches(ctx, identity.System)
+		if err != nil || len(ms) != 2 {
+			t.Fatalf("mismatches %+v %v", ms, err)
+		}
+		var fixed, orphaned int
+		for _, m := range ms {
+			switch {
+			case m.Fixed && m.Payment == id && m.Theirs == apply.PayPaid:
+				fixed++
+			case !m.Fixed && m.Ours == apply.PayPaid && m.Theirs == "" && m.ProblemF != "":
+				orphaned++
+			}
+		}
+		if fixed != 1 || orphaned != 1 {
+			t.Errorf("mismatches %+v", ms)
 		}
 	}, sets...)
 }

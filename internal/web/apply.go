@@ -15,7 +15,7 @@ import (
 
 // applyPages are the templates of applications (apply.go, cases.go),
 // parsed with the layout like pageNames.
-var applyPages = []string{"apply_form", "cases", "case", "payment", "agency_cases", "agency_case"}
+var applyPages = []string{"apply_form", "cases", "case", "payment", "agency_cases", "agency_case", "admin_payments"}
 
 // errNoApply is shown when the portal runs without applications.
 var errNoApply = errs.E("web.apply", errs.Unavailable, "Applications are not available on this server.", "ثبت درخواست در این سامانه فعال نیست.")
