@@ -35,9 +35,30 @@ type applicationRequest struct {
 	Data map[string]string `json:"data"`
 }
 
-// caseList is a list of cases.
+// caseList is a page of cases: next is the cursor of the next page and
+// next_url its address, both absent on the last page.
 type caseList struct {
-	Items []apply.Case `json:"items"`
+	Items   []apply.Case `json:"items"`
+	Next    string       `json:"next,omitempty"`
+	NextURL string       `json:"next_url,omitempty"`
+}
+
+// pageParams are the query parameters of a list of cases.
+var pageParams = []param{
+	{name: "limit", in: "query", schema: "integer", desc: "How many, 1 to 500 (default 50)."},
+	{name: "cursor", in: "query", schema: "string", desc: "The next of the previous page; absent for the first page."},
+}
+
+// nextPage sets the next page's cursor and address on out, and the Link
+// header of the answer.
+func nextPage(w http.ResponseWriter, r *http.Request, out *caseList, next string) {
+	if next == "" {
+		return
+	}
+	q := r.URL.Query()
+	q.Set("cursor", next)
+	out.Next, out.NextURL = next, r.URL.Path+"?"+q.Encode()
+	w.Header().Set("Link", "<"+out.NextURL+`>; rel="next"`)
 }
 
 func (a *API) applyRoutes() []route {
@@ -57,7 +78,8 @@ func (a *API) applyRoutes() []route {
 			responses: map[int]string{201: "Case", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem", 413: "Problem"},
 			handler:   a.submitApplication},
 		{method: "GET", pattern: "/api/v1/me/cases", op: "listMyCases", tag: "me", session: true,
-			summary: "The signed-in citizen's applications, newest first.", responses: map[int]string{200: "CaseList", 401: "Problem", 403: "Problem"},
+			summary: "The signed-in citizen's applications, newest first, a page at a time: follow next_url (or the Link header) to the end.",
+			params:  pageParams, responses: map[int]string{200: "CaseList", 400: "Problem", 401: "Problem", 403: "Problem"},
 			handler: a.myCases},
 		{method: "GET", pattern: "/api/v1/me/cases/{tracking}", op: "getMyCase", tag: "me", session: true,
 			summary: "One of the citizen's applications with its evidence, timeline, payments, feedback and complaints. Another person's case is 404.",
@@ -131,15 +153,21 @@ func (a *API) myCases(w http.ResponseWriter, r *http.Request) error {
 	if a.cfg.Apply == nil {
 		return errNoApply
 	}
-	list, err := a.cfg.Apply.MyCases(r.Context(), p)
+	limit, err := queryInt(r, "limit", apply.DefaultPage, apply.MaxPage)
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []apply.Case{}
+	list, next, err := a.cfg.Apply.MyCases(r.Context(), p, r.URL.Query().Get("cursor"), int(limit))
+	if err != nil {
+		return err
 	}
+	out := caseList{Items: list}
+	if out.Items == nil {
+		out.Items = []apply.Case{}
+	}
+	nextPage(w, r, &out, next)
 	w.Header().Set("Cache-Control", "no-store")
-	return httpx.WriteJSON(w, http.StatusOK, caseList{Items: list})
+	return httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (a *API) myCase(w http.ResponseWriter, r *http.Request) error {
@@ -208,6 +236,8 @@ func applySchemas() map[string]any {
 			"timeline": arr(obj([]string{"at", "kind", "actor"}, map[string]any{"at": dt, "kind": str("Event kind."), "actor": str("Who."),
 				"from": state, "to": state, "reason": str("Why.")})),
 		}),
-		"CaseList": obj([]string{"items"}, map[string]any{"items": arr(ref("Case"))}),
+		"CaseList": obj([]string{"items"}, map[string]any{"items": arr(ref("Case")),
+			"next":     str("The cursor of the next page; absent on the last page."),
+			"next_url": str("The address of the next page; absent on the last page.")}),
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/httpx"
@@ -11,8 +12,10 @@ import (
 
 // messageList is the inbox's answer.
 type messageList struct {
-	Items  []notify.Message `json:"items"`
-	Unread int              `json:"unread"`
+	Items      []notify.Message `json:"items"`
+	Unread     int              `json:"unread"` // of all the messages, not only this page's
+	NextBefore int64            `json:"next_before,omitempty"`
+	NextURL    string           `json:"next_url,omitempty"`
 }
 
 // myInbox is the signed-in citizen's inbox as JSON, newest first: the
@@ -32,15 +35,27 @@ func (a *API) myInbox(w http.ResponseWriter, r *http.Request) error {
 	if a.cfg.Notifier == nil {
 		return errs.E(op, errs.Unavailable, "the inbox is not available on this server", "صندوق پیام در این سامانه فعال نیست")
 	}
-	list, err := a.cfg.Notifier.Inbox(r.Context(), p.Subject())
+	limit, err := queryInt(r, "limit", 50, 200)
 	if err != nil {
 		return err
 	}
-	out := messageList{Items: list}
-	for _, m := range list {
-		if m.Unread() {
-			out.Unread++
-		}
+	before, err := queryInt(r, "before", 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	list, next, err := a.cfg.Notifier.InboxPage(r.Context(), p.Subject(), before, int(limit))
+	if err != nil {
+		return err
+	}
+	out := messageList{Items: list, NextBefore: next}
+	if out.Unread, err = a.cfg.Notifier.Unread(r.Context(), p.Subject()); err != nil {
+		return err
+	}
+	if next != 0 {
+		q := r.URL.Query()
+		q.Set("before", strconv.FormatInt(next, 10))
+		out.NextURL = r.URL.Path + "?" + q.Encode()
+		w.Header().Set("Link", "<"+out.NextURL+`>; rel="next"`)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Vary", "Cookie")

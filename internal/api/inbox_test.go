@@ -108,5 +108,46 @@ func TestMyInbox(t *testing.T) {
 		if code, hdr, body := get(""); code != http.StatusUnauthorized || !strings.Contains(hdr.Get("Content-Type"), "problem+json") {
 			t.Errorf("without a session: %d %s", code, body)
 		}
+
+		// More than a page: walked to the end through next_url, each
+		// message once, with the unread count of them all on every page.
+		for i := 0; i < 7; i++ {
+			send(a, "case.submitted", map[string]string{"tracking": "1405-CD34", "service": "پروانهٔ کسب"})
+		}
+		tok := session(a)
+		seen := map[int64]bool{}
+		next, pages := "/api/v1/me/inbox?limit=4", 0
+		for next != "" {
+			req := httptest.NewRequest(http.MethodGet, next, nil)
+			req.AddCookie(&http.Cookie{Name: identity.SessionCookie, Value: tok})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var page struct {
+				Items []struct {
+					ID int64 `json:"id"`
+				} `json:"items"`
+				Unread  int    `json:"unread"`
+				NextURL string `json:"next_url"`
+			}
+			if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &page) != nil || page.Unread != 8 {
+				t.Fatalf("page %s: %d %s", next, rec.Code, rec.Body.String())
+			}
+			if page.NextURL != "" && rec.Header().Get("Link") != "<"+page.NextURL+`>; rel="next"` {
+				t.Errorf("Link header %q", rec.Header().Get("Link"))
+			}
+			for _, m := range page.Items {
+				if seen[m.ID] {
+					t.Errorf("message %d twice", m.ID)
+				}
+				seen[m.ID] = true
+			}
+			next, pages = page.NextURL, pages+1
+			if pages > 10 {
+				t.Fatal("the pages never end")
+			}
+		}
+		if len(seen) != 9 || pages != 3 {
+			t.Errorf("%d messages in %d pages, want 9 in 3", len(seen), pages)
+		}
 	}, identity.Migrations(), catalog.Migrations(), notify.Migrations())
 }

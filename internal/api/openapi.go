@@ -238,7 +238,9 @@ func schemas() map[string]any {
 			"link":       str("A path on the portal or an https URL about the notice."),
 			"created_at": str("When, RFC 3339."), "read_at": str("When it was marked as read, RFC 3339; absent while unread."),
 		}),
-		"MessageList": obj([]string{"items", "unread"}, map[string]any{"items": arr(ref("Message")), "unread": integer}),
+		"MessageList": obj([]string{"items", "unread"}, map[string]any{"items": arr(ref("Message")), "unread": integer,
+			"next_before": map[string]any{"type": "integer", "description": "The before of the next page; absent on the last page."},
+			"next_url":    str("The address of the next page; absent on the last page.")}),
 		"InquiryList": obj([]string{"items"}, map[string]any{"items": arr(ref("Inquiry")),
 			"next_before": map[string]any{"type": "integer", "description": "Pass as before= for older inquiries; absent on the last page."}}),
 	}

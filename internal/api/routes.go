@@ -76,8 +76,12 @@ func (a *API) routes() []route {
 			responses: map[int]string{200: "InquiryList", 400: "Problem", 401: "Problem", 403: "Problem", 503: "Problem"},
 			handler:   a.myInquiries},
 		{method: "GET", pattern: "/api/v1/me/inbox", op: "listMyInbox", tag: "me", session: true,
-			summary:   "The signed-in citizen's inbox: the notices about their applications, payments and documents, newest first (at most 200), with the unread count.",
-			responses: map[int]string{200: "MessageList", 401: "Problem", 403: "Problem", 503: "Problem"},
+			summary: "The signed-in citizen's inbox: the notices about their applications, payments and documents, newest first, a page at a time (follow next_url to the end), with the unread count of them all.",
+			params: []param{
+				{name: "limit", in: "query", schema: "integer", desc: "How many, 1 to 200 (default 50)."},
+				{name: "before", in: "query", schema: "integer", desc: "Only messages older than this id (the next_before of the previous page)."},
+			},
+			responses: map[int]string{200: "MessageList", 400: "Problem", 401: "Problem", 403: "Problem", 503: "Problem"},
 			handler:   a.myInbox},
 
 		{method: "POST", pattern: "/api/v1/agency/drafts", op: "createDraft", tag: "agency",

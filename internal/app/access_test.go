@@ -506,7 +506,7 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 	if len(after.Complaints) != len(before.Complaints) || after.State != before.State {
 		t.Errorf("a forged request changed the case: %d complaints, %s (was %d, %s)", len(after.Complaints), after.State, len(before.Complaints), before.State)
 	}
-	mine, err := a.Apply.MyCases(ctx, ali)
+	mine, _, err := a.Apply.MyCases(ctx, ali, "", 0)
 	if err != nil || len(mine) != 1 {
 		t.Errorf("a forged request filed an application: %d cases (%v)", len(mine), err)
 	}
@@ -539,7 +539,7 @@ func badInput(t *testing.T, e badInputEnv) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mine, err := e.a.Apply.MyCases(ctx, e.ali)
+		mine, _, err := e.a.Apply.MyCases(ctx, e.ali, "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -634,7 +634,7 @@ func TestActingFor(t *testing.T) {
 		if _, err := f.app.Case(ctx, ali, c.Tracking); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("Ali as himself: %v, want not found", err)
 		}
-		mine, err := f.app.MyCases(ctx, ali)
+		mine, _, err := f.app.MyCases(ctx, ali, "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -643,7 +643,7 @@ func TestActingFor(t *testing.T) {
 				t.Fatal("the company's case is listed among Ali's own")
 			}
 		}
-		theirs, err := f.app.MyCases(ctx, forCompany)
+		theirs, _, err := f.app.MyCases(ctx, forCompany, "", 0)
 		if err != nil || len(theirs) != 1 {
 			t.Fatalf("the company's cases = %d, %v", len(theirs), err)
 		}

@@ -642,12 +642,34 @@ func (a *Applications) timeline(ctx context.Context, c Case) ([]Step, error) {
 	return out, nil
 }
 
-// MyCases returns p's own cases, newest first.
-func (a *Applications) MyCases(ctx context.Context, p identity.Principal) ([]Case, error) {
+// MyCases returns p's own cases, newest first: at most limit (1 to
+// MaxPage) after cursor ("" for the first page), and the cursor of the next
+// page, "" when this is the last. A cursor that was not made here is
+// errs.Invalid.
+func (a *Applications) MyCases(ctx context.Context, p identity.Principal, cursor string, limit int) ([]Case, string, error) {
+	const op = "apply.MyCases"
 	if p.NationalCode == "" {
-		return nil, nil
+		return nil, "", nil
 	}
-	return a.list(ctx, "apply.MyCases", `WHERE applicant = $1 ORDER BY submitted_at DESC, id DESC LIMIT 500`, p.Subject())
+	limit = pageLimit(limit)
+	where, args := `WHERE applicant = $1`, []any{p.Subject()}
+	if cursor != "" {
+		at, id, err := parseCaseCursor(op, cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += ` AND (submitted_at < $2 OR (submitted_at = $2 AND id < $3))`
+		args = append(args, at, id)
+	}
+	list, err := a.list(ctx, op, where+fmt.Sprintf(` ORDER BY submitted_at DESC, id DESC LIMIT %d`, limit+1), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(list) <= limit {
+		return list, "", nil
+	}
+	last := list[limit-1]
+	return list[:limit], caseCursor(last.SubmittedAt, last.ID), nil
 }
 
 // QueueFilter selects an agency's cases.

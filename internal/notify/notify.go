@@ -201,15 +201,27 @@ var (
 
 // Inbox returns the messages sent to to, newest first (at most 200).
 func (n *Notifier) Inbox(ctx context.Context, to string) ([]Message, error) {
+	list, _, err := n.InboxPage(ctx, to, 0, 200)
+	return list, err
+}
+
+// InboxPage returns a page of the messages sent to to, newest first: at
+// most limit (1 to 200) older than the message beforeID (0 for the first
+// page), and the beforeID of the next page, 0 when this is the last.
+func (n *Notifier) InboxPage(ctx context.Context, to string, beforeID int64, limit int) ([]Message, int64, error) {
 	const op = "notify.Inbox"
 	to, err := parseRecipient(to)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	rows, err := n.s.Read().QueryContext(ctx, `SELECT id, template, title_fa, body_fa, title_en, body_en, link, created_at, read_at
-		FROM notify_inbox WHERE recipient = $1 ORDER BY id DESC LIMIT 200`, to)
+	limit = min(max(limit, 1), 200)
+	if beforeID <= 0 {
+		beforeID = 1<<63 - 1
+	}
+	rows, err := n.s.Read().QueryContext(ctx, fmt.Sprintf(`SELECT id, template, title_fa, body_fa, title_en, body_en, link, created_at, read_at
+		FROM notify_inbox WHERE recipient = $1 AND id < $2 ORDER BY id DESC LIMIT %d`, limit+1), to, beforeID)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	defer rows.Close()
 	out := []Message{}
@@ -217,7 +229,7 @@ func (n *Notifier) Inbox(ctx context.Context, to string) ([]Message, error) {
 		var m Message
 		var read sql.NullTime
 		if err := rows.Scan(&m.ID, &m.Template, &m.TitleFa, &m.BodyFa, &m.TitleEn, &m.BodyEn, &m.Link, &m.CreatedAt, &read); err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return nil, 0, fmt.Errorf("%s: %w", op, err)
 		}
 		m.CreatedAt = m.CreatedAt.UTC()
 		if read.Valid {
@@ -226,7 +238,13 @@ func (n *Notifier) Inbox(ctx context.Context, to string) ([]Message, error) {
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	}
+	if len(out) <= limit {
+		return out, 0, nil
+	}
+	return out[:limit], out[limit-1].ID, nil
 }
 
 // Unread returns how many of to's messages are unread.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/panjare/panjare/internal/apply"
@@ -17,6 +18,7 @@ type casesView struct {
 	State   apply.State // the queue's filter
 	Overdue bool
 	States  []apply.State
+	Next    string // the next page's address, "" on the last
 }
 
 // caseView is the data of /me/cases/{tracking} and /agency/cases/{tracking}.
@@ -46,11 +48,15 @@ func (w *Web) myCases(rw http.ResponseWriter, r *http.Request) error {
 	if w.ap == nil {
 		return errNoApply
 	}
-	list, err := w.ap.MyCases(r.Context(), p)
+	list, next, err := w.ap.MyCases(r.Context(), p, r.URL.Query().Get("cursor"), apply.DefaultPage)
 	if err != nil {
 		return err
 	}
-	return w.render(rw, r, http.StatusOK, "cases", translate(langOf(r), "cases.title"), "me", casesView{Cases: list})
+	v := casesView{Cases: list}
+	if next != "" {
+		v.Next = "/me/cases?cursor=" + url.QueryEscape(next)
+	}
+	return w.render(rw, r, http.StatusOK, "cases", translate(langOf(r), "cases.title"), "me", v)
 }
 
 // caseFor fills the view of one case for p.

@@ -21,9 +21,13 @@ type inboxRow struct {
 // inboxView is the data of /me/inbox.
 type inboxView struct {
 	Messages []inboxRow
-	Unread   int
-	Done     bool // a message was just marked as read
+	Unread   int    // of all the messages, not only this page's
+	Done     bool   // a message was just marked as read
+	Next     string // the next page's address, "" on the last
 }
+
+// inboxPage is how many messages the inbox page shows at a time.
+const inboxPage = 50
 
 // errNoNotices answers the inbox pages when the notifier is not wired in.
 var errNoNotices = errs.E("web.inbox", errs.Unavailable, "The inbox is not available on this server.", "صندوق پیام در این سامانه فعال نیست.")
@@ -37,19 +41,22 @@ func (w *Web) inbox(rw http.ResponseWriter, r *http.Request) error {
 	if w.notes == nil {
 		return errNoNotices
 	}
-	list, err := w.notes.Inbox(r.Context(), p.Subject())
+	before, _ := strconv.ParseInt(persian.ASCIIDigits(r.URL.Query().Get("before")), 10, 64)
+	list, next, err := w.notes.InboxPage(r.Context(), p.Subject(), before, inboxPage)
 	if err != nil {
 		return err
 	}
 	l := langOf(r)
 	v := inboxView{Done: r.URL.Query().Get("done") == "read"}
+	if v.Unread, err = w.notes.Unread(r.Context(), p.Subject()); err != nil {
+		return err
+	}
+	if next != 0 {
+		v.Next = "/me/inbox?before=" + strconv.FormatInt(next, 10)
+	}
 	for _, m := range list {
-		row := inboxRow{ID: m.ID, Title: pickText(l, m.TitleFa, m.TitleEn), Body: pickText(l, m.BodyFa, m.BodyEn),
-			Link: m.Link, When: dateTimeIn(l, m.CreatedAt), Unread: m.Unread()}
-		if row.Unread {
-			v.Unread++
-		}
-		v.Messages = append(v.Messages, row)
+		v.Messages = append(v.Messages, inboxRow{ID: m.ID, Title: pickText(l, m.TitleFa, m.TitleEn), Body: pickText(l, m.BodyFa, m.BodyEn),
+			Link: m.Link, When: dateTimeIn(l, m.CreatedAt), Unread: m.Unread()})
 	}
 	return w.render(rw, r, http.StatusOK, "inbox", translate(l, "inbox.title"), "inbox", v)
 }

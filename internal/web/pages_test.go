@@ -1,0 +1,85 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/panjare/panjare/internal/apply"
+	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/exchange"
+	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/store"
+	"github.com/panjare/panjare/internal/store/storetest"
+	"golang.org/x/net/html"
+)
+
+// walk follows the pages' next links from first to the end and returns
+// the values of attribute key on the rows of every page, in order.
+func walk(t *testing.T, xs *xsite, p *identity.Principal, first, key string) (rows []string, pages int) {
+	t.Helper()
+	for next := first; next != ""; pages++ {
+		if pages > 20 {
+			t.Fatal("the pages never end")
+		}
+		res := xs.as(t, p, "GET", next, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("%s: %d", next, res.status)
+		}
+		for _, n := range all(res.doc, func(n *html.Node) bool { return attr(n, key) != "" }) {
+			rows = append(rows, attr(n, key))
+		}
+		next = ""
+		if l := byID(res.doc, "next-page"); len(l) == 1 {
+			next = attr(l[0], "href")
+		}
+	}
+	return rows, pages
+}
+
+func once(t *testing.T, what string, rows []string, want int) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if seen[r] {
+			t.Errorf("%s: %s listed twice", what, r)
+		}
+		seen[r] = true
+	}
+	if len(seen) != want {
+		t.Errorf("%s: %d listed, want %d", what, len(seen), want)
+	}
+}
+
+// TestMyCasesAndInboxPages: the citizen's cases and inbox, longer than a
+// page, are walked to the end through the next-page link, each row once.
+func TestMyCasesAndInboxPages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		cs := newCaseSite(t, s)
+		n := apply.DefaultPage + 3
+		for i := 0; i < n; i++ {
+			if _, err := cs.ap.Submit(ctx, *caseAli, cs.service, map[string]string{"phone": "09121234567", "decl_shop_name": "نانوایی"},
+				map[string]apply.Upload{"file_lease": {Name: "lease.png", Data: casePNG(t)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, pages := walk(t, &cs.xsite, caseAli, "/me/cases", "data-tracking")
+		once(t, "cases", rows, n)
+		if pages != 2 {
+			t.Errorf("cases in %d pages, want 2", pages)
+		}
+
+		nt := notify.New(s, nil, nil)
+		for i := 0; i < inboxPage+2; i++ {
+			notice(t, s, nt, notify.Notice{To: inboxA, Template: "case.submitted", Data: map[string]string{"tracking": "1405-AB12", "service": "پروانهٔ کسب"}})
+		}
+		xs := newInboxSite(t, s, nt, false)
+		rows, pages = walk(t, xs, person(1, inboxA), "/me/inbox", "data-unread")
+		if len(rows) != inboxPage+2 || pages != 2 {
+			t.Errorf("%d messages in %d pages, want %d in 2", len(rows), pages, inboxPage+2)
+		}
+	}, identity.Migrations(), catalog.Migrations(), exchange.Migrations(), permit.Migrations(), notify.Migrations(), apply.Migrations())
+}
