@@ -202,7 +202,8 @@ func (c *Client) Case(ctx context.Context, tracking string) (*Case, error) {
 	return &out, nil
 }
 
-// Cases returns the agency's cases that match f, earliest deadline first.
+// Cases returns every one of the agency's cases that match f, earliest
+// deadline first, following the server's pages to the end.
 func (c *Client) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	q := url.Values{}
 	if f.State != "" {
@@ -214,15 +215,25 @@ func (c *Client) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	if f.Overdue {
 		q.Set("overdue", "true")
 	}
-	path := "/api/v1/agency/cases"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
+	q.Set("limit", "500")
+	var all []Case
+	for cursor := ""; ; {
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page struct {
+			Items []Case `json:"items"`
+			Next  string `json:"next"`
+		}
+		if _, err := c.do(ctx, http.MethodGet, "/api/v1/agency/cases?"+q.Encode(), nil, nil, &page); err != nil {
+			return all, err
+		}
+		all = append(all, page.Items...)
+		if page.Next == "" || page.Next == cursor {
+			return all, nil
+		}
+		cursor = page.Next
 	}
-	var out struct {
-		Items []Case `json:"items"`
-	}
-	_, err := c.do(ctx, http.MethodGet, path, nil, nil, &out)
-	return out.Items, err
 }
 
 // NewIdempotencyKey returns a fresh random key for Decide.

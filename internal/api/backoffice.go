@@ -66,10 +66,6 @@ type deliveryList struct {
 	Items []apply.Delivery `json:"items"`
 }
 
-type agencyCaseList struct {
-	Items []apply.Case `json:"items"`
-}
-
 func (a *API) backofficeRoutes() []route {
 	tracking := param{name: "tracking", in: "path", schema: "string", desc: "The case's tracking code (Persian digits and no dashes accepted).", required: true}
 	std := func(extra map[int]string) map[int]string {
@@ -88,12 +84,12 @@ func (a *API) backofficeRoutes() []route {
 			summary:   "Acknowledge every queue item up to and including the cursor; an older cursor changes nothing.",
 			responses: std(map[int]string{204: "", 400: "Problem", 413: "Problem"}), agencyHandler: a.ackQueue},
 		{method: "GET", pattern: "/api/v1/agency/cases", op: "listAgencyCases", tag: "back office", agency: true,
-			summary: "The agency's cases, earliest deadline first (at most 500).",
-			params: []param{
+			summary: "The agency's cases, earliest deadline first, a page at a time: follow next_url (or the Link header) to the end.",
+			params: append([]param{
 				{name: "state", in: "query", schema: "string", desc: "One state; default every open case."},
 				{name: "service", in: "query", schema: "string", desc: "One service's identifier."},
 				{name: "overdue", in: "query", schema: "boolean", desc: "true for overdue cases only."},
-			},
+			}, pageParams...),
 			responses: std(map[int]string{200: "CaseList", 400: "Problem"}), agencyHandler: a.agencyCases},
 		{method: "GET", pattern: "/api/v1/agency/cases/{tracking}", op: "getAgencyCase", tag: "back office", agency: true,
 			summary: "One of the agency's cases with its form data, evidence (with the exchange's receipts) and timeline. Another agency's case is 404.",
@@ -180,14 +176,20 @@ func (a *API) agencyCases(w http.ResponseWriter, r *http.Request, p identity.Pri
 	default:
 		return errs.E("api.agencyCases", errs.Invalid, "overdue must be true or false", "overdue باید true یا false باشد")
 	}
-	items, _, err := a.cfg.Backoffice.Applications().AgencyQueue(r.Context(), p, f)
+	limit, err := queryInt(r, "limit", apply.DefaultPage, apply.MaxPage)
 	if err != nil {
 		return err
 	}
-	out := agencyCaseList{Items: []apply.Case{}}
-	for _, it := range items {
+	f.Cursor, f.Limit = q.Get("cursor"), int(limit)
+	page, err := a.cfg.Backoffice.Applications().AgencyQueue(r.Context(), p, f)
+	if err != nil {
+		return err
+	}
+	out := caseList{Items: []apply.Case{}}
+	for _, it := range page.Items {
 		out.Items = append(out.Items, it.Case)
 	}
+	nextPage(w, r, &out, page.Next)
 	w.Header().Set("Cache-Control", "no-store")
 	return httpx.WriteJSON(w, http.StatusOK, out)
 }

@@ -162,7 +162,8 @@ func TestAssignAndConsoleQueue(t *testing.T) {
 		if _, err := f.app.Assign(ctx, ali, c1.Tracking, colleague); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("the applicant assigned: %v", err)
 		}
-		mine, counts, err := f.app.AgencyQueue(ctx, mimtBoss, apply.ConsoleFilter{Mine: true})
+		minePage, err := f.app.AgencyQueue(ctx, mimtBoss, apply.ConsoleFilter{Mine: true})
+		mine, counts := minePage.Items, minePage.Counts
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,19 +173,20 @@ func TestAssignAndConsoleQueue(t *testing.T) {
 		if counts.Open != 2 || counts.Mine != 1 || counts.ByState[apply.Submitted] != 2 || counts.Overdue != 0 {
 			t.Fatalf("counts = %+v", counts)
 		}
-		all, _, err := f.app.AgencyQueue(ctx, officer, apply.ConsoleFilter{State: apply.Submitted, Service: f.plain, Latest: true})
+		allPage, err := f.app.AgencyQueue(ctx, officer, apply.ConsoleFilter{State: apply.Submitted, Service: f.plain, Latest: true})
+		all := allPage.Items
 		if err != nil || len(all) != 2 || !all[0].Deadline.After(all[1].Deadline) && !all[0].Deadline.Equal(all[1].Deadline) {
 			t.Fatalf("queue = %d %v", len(all), err)
 		}
-		if _, _, err := f.app.AgencyQueue(ctx, stranger, apply.ConsoleFilter{}); err != nil {
+		if _, err := f.app.AgencyQueue(ctx, stranger, apply.ConsoleFilter{}); err != nil {
 			t.Fatal(err)
-		} else if got, _, _ := f.app.AgencyQueue(ctx, stranger, apply.ConsoleFilter{}); len(got) != 0 {
-			t.Fatalf("NOCR sees MIMT's cases: %d", len(got))
+		} else if got, _ := f.app.AgencyQueue(ctx, stranger, apply.ConsoleFilter{}); len(got.Items) != 0 {
+			t.Fatalf("NOCR sees MIMT's cases: %d", len(got.Items))
 		}
-		if _, _, err := f.app.AgencyQueue(ctx, ali, apply.ConsoleFilter{}); !errs.Is(err, errs.Forbidden) {
+		if _, err := f.app.AgencyQueue(ctx, ali, apply.ConsoleFilter{}); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("a citizen has a queue: %v", err)
 		}
-		if _, _, err := f.app.AgencyQueue(ctx, officer, apply.ConsoleFilter{State: "nonsense"}); !errs.Is(err, errs.Invalid) {
+		if _, err := f.app.AgencyQueue(ctx, officer, apply.ConsoleFilter{State: "nonsense"}); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("bad state: %v", err)
 		}
 		items := mustPull(t, b, mimtKey, 0)

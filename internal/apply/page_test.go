@@ -61,3 +61,57 @@ func TestMyCasesPages(t *testing.T) {
 		}
 	}, sets...)
 }
+
+// TestAgencyQueuePages: the agency's queue, in either order, is walked to
+// the end a page at a time, each case once (it once stopped at 500).
+func TestAgencyQueuePages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s, fixtureOpts{})
+		const n = 17
+		for i := 0; i < n; i++ {
+			if i%3 == 0 {
+				f.clock.Add(time.Hour) // deadlines some shared, some not
+			}
+			f.mustSubmitPlain(t, ali)
+		}
+		for _, latest := range []bool{false, true} {
+			seen := map[string]bool{}
+			var prev apply.Case
+			cursor, pages := "", 0
+			for {
+				page, err := f.app.AgencyQueue(ctx, officer, apply.ConsoleFilter{Latest: latest, Cursor: cursor, Limit: 4})
+				if err != nil {
+					t.Fatal(err)
+				}
+				pages++
+				for _, it := range page.Items {
+					if seen[it.Tracking] {
+						t.Errorf("latest=%v: %s twice", latest, it.Tracking)
+					}
+					seen[it.Tracking] = true
+					if prev.ID != 0 && (!latest && it.Deadline.Before(prev.Deadline) || latest && it.Deadline.After(prev.Deadline)) {
+						t.Errorf("latest=%v: out of order", latest)
+					}
+					prev = it.Case
+				}
+				if page.Counts.Open != n {
+					t.Errorf("counts %+v", page.Counts)
+				}
+				if page.Next == "" {
+					break
+				}
+				if pages > n {
+					t.Fatal("the pages never end")
+				}
+				cursor = page.Next
+			}
+			if len(seen) != n || pages != 5 {
+				t.Errorf("latest=%v: %d cases in %d pages, want %d in 5", latest, len(seen), pages, n)
+			}
+		}
+		if _, err := f.app.AgencyQueue(ctx, officer, apply.ConsoleFilter{Cursor: "x"}); !errs.Is(err, errs.Invalid) {
+			t.Errorf("a forged cursor: %v", err)
+		}
+	}, sets...)
+}

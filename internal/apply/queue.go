@@ -504,6 +504,15 @@ type ConsoleFilter struct {
 	Service string // one service's cases
 	Mine    bool   // only cases assigned to the caller
 	Latest  bool   // latest deadline first instead of earliest
+	Cursor  string // the Next of the previous page; "" for the first
+	Limit   int    // cases on a page, 1 to MaxPage (0: MaxPage)
+}
+
+// QueuePage is one page of an agency's queue.
+type QueuePage struct {
+	Items  []QueueItem
+	Counts QueueCounts
+	Next   string // the cursor of the next page; "" on the last
 }
 
 // QueueItem is one case of the console's queue with who handles it.
@@ -522,19 +531,28 @@ type QueueCounts struct {
 	Mine    int // open and assigned to the caller
 }
 
-// AgencyQueue returns the cases of p's agency that match f (at most 500)
-// and the counts beside the filters. Only the agency's staff and API clients
-// have a queue (errs.Forbidden).
-func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f ConsoleFilter) ([]QueueItem, QueueCounts, error) {
+// AgencyQueue returns a page of the cases of p's agency that match f, the
+// cursor of the next page, and the counts beside the filters. Only the
+// agency's staff and API clients have a queue (errs.Forbidden).
+func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f ConsoleFilter) (QueuePage, error) {
+	items, next, counts, err := a.agencyQueue(ctx, p, f)
+	return QueuePage{Items: items, Counts: counts, Next: next}, err
+}
+
+func (a *Applications) agencyQueue(ctx context.Context, p identity.Principal, f ConsoleFilter) ([]QueueItem, string, QueueCounts, error) {
 	const op = "apply.AgencyQueue"
 	counts := QueueCounts{ByState: map[State]int{}}
 	if !isAgency(p, p.Agency) {
-		return nil, counts, errs.E(op, errs.Forbidden, "only agency staff have a queue of cases", "تنها کارکنان دستگاه صف پرونده دارند")
+		return nil, "", counts, errs.E(op, errs.Forbidden, "only agency staff have a queue of cases", "تنها کارکنان دستگاه صف پرونده دارند")
 	}
 	if f.State != "" {
 		if _, ok := ParseState(string(f.State)); !ok {
-			return nil, counts, errs.E(op, errs.Invalid, "unknown state "+string(f.State), "وضعیت ناشناخته است")
+			return nil, "", counts, errs.E(op, errs.Invalid, "unknown state "+string(f.State), "وضعیت ناشناخته است")
 		}
+	}
+	limit := MaxPage
+	if f.Limit > 0 {
+		limit = pageLimit(f.Limit)
 	}
 	where := `WHERE c.agency = $1`
 	args := []any{p.Agency}
@@ -555,15 +573,23 @@ func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f 
 		args = append(args, p.ID)
 		where += fmt.Sprintf(` AND g.assignee = $%d`, len(args))
 	}
-	order := ` ORDER BY c.deadline, c.id`
+	order, after := ` ORDER BY c.deadline, c.id`, `>`
 	if f.Latest {
-		order = ` ORDER BY c.deadline DESC, c.id DESC`
+		order, after = ` ORDER BY c.deadline DESC, c.id DESC`, `<`
+	}
+	if f.Cursor != "" {
+		at, id, err := parseCaseCursor(op, f.Cursor)
+		if err != nil {
+			return nil, "", counts, err
+		}
+		args = append(args, at, id)
+		where += fmt.Sprintf(` AND (c.deadline %[1]s $%[2]d OR (c.deadline = $%[2]d AND c.id %[1]s $%[3]d))`, after, len(args)-1, len(args))
 	}
 	cols := "c." + strings.ReplaceAll(strings.Join(strings.Fields(caseColumns), " "), ", ", ", c.")
 	rows, err := a.s.Read().QueryContext(ctx, `SELECT `+cols+`, COALESCE(g.assignee, 0), COALESCE(g.assignee_name, '')
-		FROM apply_cases c LEFT JOIN apply_assignments g ON g.case_id = c.id `+where+order+` LIMIT 500`, args...)
+		FROM apply_cases c LEFT JOIN apply_assignments g ON g.case_id = c.id `+where+order+fmt.Sprintf(` LIMIT %d`, limit+1), args...)
 	if err != nil {
-		return nil, counts, errs.Wrap(op, err)
+		return nil, "", counts, errs.Wrap(op, err)
 	}
 	var out []QueueItem
 	for rows.Next() {
@@ -571,14 +597,20 @@ func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f 
 		c, err := scanCase(withExtra{rows, []any{&it.Assignee, &it.AssigneeName}})
 		if err != nil {
 			rows.Close()
-			return nil, counts, errs.Wrap(op, err)
+			return nil, "", counts, errs.Wrap(op, err)
 		}
 		it.Case = c
 		out = append(out, it)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, counts, errs.Wrap(op, err)
+		return nil, "", counts, errs.Wrap(op, err)
+	}
+	var next string
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = caseCursor(last.Deadline, last.ID)
 	}
 	for i := range out {
 		a.titles(ctx, &out[i].Case)
@@ -587,7 +619,7 @@ func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f 
 		FROM apply_cases c LEFT JOIN apply_assignments g ON g.case_id = c.id WHERE c.agency = $1
 		GROUP BY c.state, c.overdue_at IS NOT NULL, COALESCE(g.assignee, 0)`, p.Agency)
 	if err != nil {
-		return nil, counts, errs.Wrap(op, err)
+		return nil, "", counts, errs.Wrap(op, err)
 	}
 	defer crows.Close()
 	for crows.Next() {
@@ -596,7 +628,7 @@ func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f 
 		var assignee int64
 		var n int
 		if err := crows.Scan(&st, &overdue, &assignee, &n); err != nil {
-			return nil, counts, errs.Wrap(op, err)
+			return nil, "", counts, errs.Wrap(op, err)
 		}
 		counts.ByState[st] += n
 		if st == Submitted || st == InReview || st == NeedsInfo {
@@ -609,7 +641,7 @@ func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f 
 			}
 		}
 	}
-	return out, counts, crows.Err()
+	return out, next, counts, crows.Err()
 }
 
 // Assignee returns who handles the case with id caseID (0 for nobody).

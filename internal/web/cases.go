@@ -264,11 +264,18 @@ func (w *Web) agencyCases(rw http.ResponseWriter, r *http.Request) error {
 		}
 		f.State = st
 	}
-	list, err := w.ap.Queue(r.Context(), p, f)
+	page, err := w.ap.AgencyQueue(r.Context(), p, apply.ConsoleFilter{State: f.State, Overdue: f.Overdue, Cursor: q.Get("cursor"), Limit: apply.DefaultPage})
 	if err != nil {
 		return err
 	}
-	v := casesView{Cases: list, Agency: p.Agency, State: f.State, Overdue: f.Overdue, States: apply.States}
+	v := casesView{Agency: p.Agency, State: f.State, Overdue: f.Overdue, States: apply.States}
+	for _, it := range page.Items {
+		v.Cases = append(v.Cases, it.Case)
+	}
+	if page.Next != "" {
+		q.Set("cursor", page.Next)
+		v.Next = "/agency/cases?" + q.Encode()
+	}
 	return w.render(rw, r, http.StatusOK, "agency_cases", translate(langOf(r), "agencycases.title"), "agency", v)
 }
 

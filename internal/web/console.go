@@ -34,7 +34,11 @@ type consoleView struct {
 	Filter   apply.ConsoleFilter
 	Me       int64
 	Assigned string // the tracking code just assigned
+	Next     string // the next page's address, "" on the last
 }
+
+// consolePage is how many cases the console shows at a time.
+const consolePage = 100
 
 // staffPage checks that the request comes from an agency's staff; it
 // redirects to sign-in when nobody is signed in (done is then true).
@@ -61,7 +65,8 @@ func (w *Web) console(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := apply.ConsoleFilter{Overdue: q.Get("overdue") == "1", Mine: q.Get("mine") == "1", Latest: q.Get("sort") == "latest", Service: q.Get("service")}
+	f := apply.ConsoleFilter{Overdue: q.Get("overdue") == "1", Mine: q.Get("mine") == "1", Latest: q.Get("sort") == "latest", Service: q.Get("service"),
+		Cursor: q.Get("cursor"), Limit: consolePage}
 	if s := q.Get("state"); s != "" {
 		st, ok := apply.ParseState(s)
 		if !ok {
@@ -69,11 +74,16 @@ func (w *Web) console(rw http.ResponseWriter, r *http.Request) error {
 		}
 		f.State = st
 	}
-	items, counts, err := w.bo.Applications().AgencyQueue(r.Context(), p, f)
+	page, err := w.bo.Applications().AgencyQueue(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
-	v := consoleView{Items: items, Counts: counts, States: apply.States, Filter: f, Me: p.ID, Assigned: q.Get("assigned")}
+	v := consoleView{Items: page.Items, Counts: page.Counts, States: apply.States, Filter: f, Me: p.ID, Assigned: q.Get("assigned")}
+	if page.Next != "" {
+		q.Set("cursor", page.Next)
+		q.Del("assigned")
+		v.Next = "/agency/console?" + q.Encode()
+	}
 	if all, err := w.cat.Published(r.Context()); err == nil {
 		l := langOf(r)
 		for _, s := range all {

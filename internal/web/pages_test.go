@@ -83,3 +83,23 @@ func TestMyCasesAndInboxPages(t *testing.T) {
 		}
 	}, identity.Migrations(), catalog.Migrations(), exchange.Migrations(), permit.Migrations(), notify.Migrations(), apply.Migrations())
 }
+
+// TestConsolePages: the agency console's queue, longer than a page, is
+// walked to the end through the next-page link, in both orders, each case
+// once and the filters kept.
+func TestConsolePages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		cs := newConsoleSite(t, s)
+		n := consolePage + 4
+		for i := 0; i < n; i++ {
+			cs.submit(t, caseAli)
+		}
+		for _, first := range []string{"/agency/console", "/agency/console?sort=latest", "/agency/console?state=submitted", "/agency/cases"} {
+			rows, pages := walk(t, &cs.xsite, cs.officer, first, "data-tracking")
+			once(t, first, rows, n)
+			if want := 1 + n/min(consolePage, apply.DefaultPage); (first == "/agency/cases" && pages != want) || (first != "/agency/cases" && pages != 2) {
+				t.Errorf("%s: %d pages", first, pages)
+			}
+		}
+	}, identity.Migrations(), catalog.Migrations(), exchange.Migrations(), permit.Migrations(), notify.Migrations(), apply.Migrations())
+}
