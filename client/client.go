@@ -145,6 +145,9 @@ type CaseFilter struct {
 	State   string // "": every open case
 	Service string
 	Overdue bool
+	// PageSize is how many cases each request asks for (1 to 500; 0:
+	// 500). Cases reads every page whatever it is.
+	PageSize int
 }
 
 // Webhook is a registered webhook endpoint.
@@ -215,7 +218,11 @@ func (c *Client) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	if f.Overdue {
 		q.Set("overdue", "true")
 	}
-	q.Set("limit", "500")
+	size := 500
+	if f.PageSize > 0 && f.PageSize < size {
+		size = f.PageSize
+	}
+	q.Set("limit", strconv.Itoa(size))
 	var all []Case
 	for cursor := ""; ; {
 		if cursor != "" {

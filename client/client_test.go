@@ -303,6 +303,24 @@ func TestBackOfficeJourney(t *testing.T) {
 			if _, err := bad.Queue(ctx, 1); !client.IsProblem(err, 401) {
 				t.Fatalf("a wrong key: %v", err)
 			}
+
+			// The list of cases, longer than a page, is read to the end.
+			for i := 0; i < 4; i++ {
+				w.submit(t)
+			}
+			whole, err := c.Cases(ctx, client.CaseFilter{})
+			if err != nil || len(whole) < 5 {
+				t.Fatalf("cases = %d %v", len(whole), err)
+			}
+			paged, err := c.Cases(ctx, client.CaseFilter{PageSize: 2})
+			if err != nil || len(paged) != len(whole) {
+				t.Fatalf("%d cases two at a time, %d at once (%v)", len(paged), len(whole), err)
+			}
+			for i := range whole {
+				if paged[i].Tracking != whole[i].Tracking {
+					t.Errorf("case %d: %s paged, %s at once", i, paged[i].Tracking, whole[i].Tracking)
+				}
+			}
 		})
 	}
 }
