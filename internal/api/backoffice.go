@@ -63,7 +63,9 @@ type webhookList struct {
 }
 
 type deliveryList struct {
-	Items []apply.Delivery `json:"items"`
+	Items   []apply.Delivery `json:"items"`
+	Next    string           `json:"next,omitempty"`
+	NextURL string           `json:"next_url,omitempty"`
 }
 
 func (a *API) backofficeRoutes() []route {
@@ -122,8 +124,9 @@ func (a *API) backofficeRoutes() []route {
 			params:    []param{{name: "hook", in: "path", schema: "integer", desc: "The endpoint's id.", required: true}},
 			responses: std(map[int]string{204: "", 400: "Problem", 404: "Problem"}), agencyHandler: a.disableWebhook},
 		{method: "GET", pattern: "/api/v1/agency/webhooks/deliveries", op: "listWebhookDeliveries", tag: "back office", agency: true,
-			summary:   "The latest webhook deliveries, newest first: state, attempts, last error and next retry.",
-			params:    []param{{name: "limit", in: "query", schema: "integer", desc: "How many, 1 to 500 (default 100)."}},
+			summary: "The webhook deliveries, newest first, a page at a time (follow next_url to the end): state, attempts, last error and next retry.",
+			params: []param{{name: "limit", in: "query", schema: "integer", desc: "How many, 1 to 500 (default 100)."},
+				{name: "cursor", in: "query", schema: "string", desc: "The next of the previous page; absent for the first page."}},
 			responses: std(map[int]string{200: "DeliveryList"}), agencyHandler: a.listDeliveries},
 	}
 }
@@ -353,12 +356,22 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request, p identity.
 		}
 		limit = n
 	}
-	ds, err := a.cfg.Backoffice.Deliveries(r.Context(), p, limit)
+	if limit == 0 {
+		limit = 100
+	}
+	ds, next, err := a.cfg.Backoffice.DeliveriesPage(r.Context(), p, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
+	out := deliveryList{Items: ds}
+	if next != "" {
+		q := r.URL.Query()
+		q.Set("cursor", next)
+		out.Next, out.NextURL = next, r.URL.Path+"?"+q.Encode()
+		w.Header().Set("Link", "<"+out.NextURL+`>; rel="next"`)
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	return httpx.WriteJSON(w, http.StatusOK, deliveryList{Items: ds})
+	return httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // backofficeSchemas are the schemas of the back-office endpoints.
@@ -396,6 +409,8 @@ func backofficeSchemas() map[string]any {
 			"url": str("Endpoint."), "kind": enum(apply.FeedKinds...), "cursor": str("The queue item's cursor."),
 			"state": enum(apply.DeliveryPending, apply.DeliveryRetrying, apply.DeliveryDelivered, apply.DeliveryFailed), "attempts": integer,
 			"last_status": integer, "last_error": str("Why the last attempt failed."), "next_retry": dt, "created_at": dt, "delivered_at": dt}),
-		"DeliveryList": obj([]string{"items"}, map[string]any{"items": arr(ref("Delivery"))}),
+		"DeliveryList": obj([]string{"items"}, map[string]any{"items": arr(ref("Delivery")),
+			"next":     str("The cursor of the next page; absent on the last page."),
+			"next_url": str("The address of the next page; absent on the last page.")}),
 	}
 }

@@ -55,3 +55,29 @@ func parseCaseCursor(op, s string) (time.Time, int64, error) {
 	}
 	return at.UTC(), id, nil
 }
+
+// deliveryCursor encodes a webhook delivery's time, feed cursor and id.
+func deliveryCursor(at time.Time, seq, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "," + seq + "," + id))
+}
+
+func parseDeliveryCursor(op, s string) (time.Time, int64, string, error) {
+	bad := errs.E(op, errs.Invalid, "the cursor is not one this list gave", "نشانگر صفحه (cursor) از این فهرست نیست")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return time.Time{}, 0, "", bad
+	}
+	parts := strings.SplitN(string(b), ",", 3)
+	if len(parts) != 3 || parts[2] == "" {
+		return time.Time{}, 0, "", bad
+	}
+	at, err := time.Parse(time.RFC3339Nano, parts[0])
+	if err != nil {
+		return time.Time{}, 0, "", bad
+	}
+	seq, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return time.Time{}, 0, "", bad
+	}
+	return at.UTC(), seq, parts[2], nil
+}

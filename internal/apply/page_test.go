@@ -115,3 +115,54 @@ func TestAgencyQueuePages(t *testing.T) {
 		}
 	}, sets...)
 }
+
+// TestDeliveriesPages: the agency's webhook deliveries are walked to the
+// end a page at a time, newest first, each once (the list once stopped at
+// its limit).
+func TestDeliveriesPages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s, fixtureOpts{})
+		b := mustBackoffice(t, f, apply.BackofficeOptions{AllowLoopbackHTTP: true})
+		for _, url := range []string{"http://127.0.0.1:9/a", "http://127.0.0.1:9/b"} { // nobody listens; the jobs do not run
+			if _, _, err := b.RegisterWebhook(ctx, mimtKey, url, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 4; i++ {
+			f.mustSubmitPlain(t, ali)
+		}
+		time.Sleep(time.Millisecond)
+		if _, err := b.Feed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		all, err := b.Deliveries(ctx, officer, 500)
+		if err != nil || len(all) != 8 { // each case to each endpoint
+			t.Fatalf("%d deliveries (%v)", len(all), err)
+		}
+		var walked []apply.Delivery
+		cursor, pages := "", 0
+		for {
+			page, next, err := b.DeliveriesPage(ctx, officer, cursor, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			walked, pages = append(walked, page...), pages+1
+			if next == "" || pages > 10 {
+				break
+			}
+			cursor = next
+		}
+		if len(walked) != len(all) || pages != 3 {
+			t.Fatalf("%d deliveries in %d pages, want %d in 3", len(walked), pages, len(all))
+		}
+		for i := range all {
+			if walked[i].ID != all[i].ID {
+				t.Errorf("delivery %d: %s walked, %s at once", i, walked[i].ID, all[i].ID)
+			}
+		}
+		if _, _, err := b.DeliveriesPage(ctx, officer, "x", 3); !errs.Is(err, errs.Invalid) {
+			t.Errorf("a forged cursor: %v", err)
+		}
+	}, sets...)
+}

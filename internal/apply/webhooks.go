@@ -348,18 +348,36 @@ func (b *Backoffice) DisableWebhook(ctx context.Context, p identity.Principal, i
 // Deliveries lists the latest deliveries of p's agency (at most limit,
 // default 100), newest first, for the console.
 func (b *Backoffice) Deliveries(ctx context.Context, p identity.Principal, limit int) ([]Delivery, error) {
-	const op = "apply.Deliveries"
-	if err := mayReadHooks(op, p); err != nil {
-		return nil, err
-	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
+	ds, _, err := b.DeliveriesPage(ctx, p, "", limit)
+	return ds, err
+}
+
+// DeliveriesPage lists a page of the deliveries of p's agency, newest
+// first: at most limit (1 to 500) after cursor ("" for the first page),
+// and the cursor of the next page, "" on the last.
+func (b *Backoffice) DeliveriesPage(ctx context.Context, p identity.Principal, cursor string, limit int) ([]Delivery, string, error) {
+	const op = "apply.Deliveries"
+	if err := mayReadHooks(op, p); err != nil {
+		return nil, "", err
+	}
+	limit = min(max(limit, 1), 500)
+	where, args := `WHERE d.agency = $1`, []any{p.Agency}
+	if cursor != "" {
+		at, seq, id, err := parseDeliveryCursor(op, cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += ` AND (d.created_at < $2 OR (d.created_at = $2 AND (d.seq < $3 OR (d.seq = $3 AND d.id < $4))))`
+		args = append(args, at, seq, id)
+	}
 	rows, err := b.s.Read().QueryContext(ctx, `SELECT d.id, d.webhook_id, w.url, d.kind, d.seq, d.state, d.attempts, d.last_status, d.last_error,
 		d.next_retry, d.created_at, d.delivered_at FROM apply_webhook_deliveries d JOIN apply_webhooks w ON w.id = d.webhook_id
-		WHERE d.agency = $1 ORDER BY d.created_at DESC, d.seq DESC LIMIT `+strconv.Itoa(limit), p.Agency)
+		`+where+` ORDER BY d.created_at DESC, d.seq DESC, d.id DESC LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {
-		return nil, errs.Wrap(op, err)
+		return nil, "", errs.Wrap(op, err)
 	}
 	defer rows.Close()
 	out := []Delivery{}
@@ -368,7 +386,7 @@ func (b *Backoffice) Deliveries(ctx context.Context, p identity.Principal, limit
 		var seq int64
 		var next, done sql.NullTime
 		if err := rows.Scan(&d.ID, &d.Webhook, &d.URL, &d.Kind, &seq, &d.State, &d.Attempts, &d.LastStatus, &d.LastError, &next, &d.CreatedAt, &done); err != nil {
-			return nil, errs.Wrap(op, err)
+			return nil, "", errs.Wrap(op, err)
 		}
 		d.Cursor, d.CreatedAt = strconv.FormatInt(seq, 10), d.CreatedAt.UTC()
 		if next.Valid {
@@ -381,7 +399,15 @@ func (b *Backoffice) Deliveries(ctx context.Context, p identity.Principal, limit
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	out = out[:limit]
+	last := out[limit-1]
+	return out, deliveryCursor(last.CreatedAt, last.Cursor, last.ID), nil
 }
 
 // deliveryArgs is the apply.webhook job: send one delivery.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -196,6 +197,7 @@ type webhooksView struct {
 	NewURL     string
 	Error      string
 	URL        string // what was typed, when the form is shown again
+	Next       string // the next page of deliveries, "" on the last
 }
 
 func (w *Web) renderWebhooks(rw http.ResponseWriter, r *http.Request, p identity.Principal, status int, v webhooksView) error {
@@ -203,9 +205,12 @@ func (w *Web) renderWebhooks(rw http.ResponseWriter, r *http.Request, p identity
 	if err != nil {
 		return err
 	}
-	ds, err := w.bo.Deliveries(r.Context(), p, 100)
+	ds, next, err := w.bo.DeliveriesPage(r.Context(), p, r.URL.Query().Get("cursor"), 100)
 	if err != nil {
 		return err
+	}
+	if next != "" {
+		v.Next = "/agency/webhooks?cursor=" + url.QueryEscape(next)
 	}
 	v.Agency, v.Hooks, v.Deliveries, v.Kinds = p.Agency, hooks, ds, apply.FeedKinds
 	v.CanManage = p.Has(identity.RoleAgencyAdmin)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/catalog"
@@ -90,9 +91,22 @@ func TestMyCasesAndInboxPages(t *testing.T) {
 func TestConsolePages(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		cs := newConsoleSite(t, s)
+		ctx := context.Background()
+		if _, _, err := cs.bo.RegisterWebhook(ctx, *cs.admin, "http://127.0.0.1:9/hook", []string{apply.FeedSubmitted}); err != nil {
+			t.Fatal(err)
+		}
 		n := consolePage + 4
 		for i := 0; i < n; i++ {
 			cs.submit(t, caseAli)
+		}
+		time.Sleep(time.Millisecond)
+		if _, err := cs.bo.Feed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rows, pages := walk(t, &cs.xsite, cs.officer, "/agency/webhooks", "data-delivery")
+		once(t, "deliveries", rows, n)
+		if pages != 2 {
+			t.Errorf("deliveries in %d pages, want 2", pages)
 		}
 		for _, first := range []string{"/agency/console", "/agency/console?sort=latest", "/agency/console?state=submitted", "/agency/cases"} {
 			rows, pages := walk(t, &cs.xsite, cs.officer, first, "data-tracking")
