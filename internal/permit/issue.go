@@ -353,8 +353,8 @@ func CanRevoke(pr identity.Principal, agency string) bool {
 	return pr.Kind == "apikey" || pr.Has(identity.RoleOperator) || pr.Has(identity.RoleAgencyAdmin)
 }
 
-// Revoke withdraws a document, with a reason shown on verification and in
-// the holder's wallet. Only the issuing agency may revoke. It appends
+// Revoke withdraws a document, with a reason shown to the holder (their
+// document page and wallet); public verification shows only the date. Only the issuing agency may revoke. It appends
 // permit.document.revoked. Errors: Invalid (no reason), NotFound, Forbidden,
 // Conflict (already revoked).
 func (p *Permits) Revoke(ctx context.Context, pr identity.Principal, id, reason string) error {

@@ -30,10 +30,13 @@ type Issuer struct {
 }
 
 // Verification is the answer to "is this document genuine and in force?".
+// It is public: anyone holding a document's id may ask. So a revoked
+// document's answer says when it was revoked, never why; the reason is the
+// holder's business (Document and Wallet carry it).
 type Verification struct {
 	Status   string    // valid | revoked | expired | forged | unknown
 	Issuer   *Issuer   // set unless forged or unknown
-	Document *Document // set unless forged or unknown
+	Document *Document // set unless forged or unknown; RevokeReason is always empty
 }
 
 // maxInput bounds what Verify reads: a JWS of the largest document is a few
@@ -92,6 +95,7 @@ func (p *Permits) answer(ctx context.Context, d Document) Verification {
 	if a, err := p.cat.Agency(ctx, d.Agency); err == nil && a.NameFa != "" {
 		iss.NameFa = a.NameFa
 	}
+	d.RevokeReason = ""
 	return Verification{Status: d.Status, Issuer: iss, Document: &d}
 }
 

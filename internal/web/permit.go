@@ -85,11 +85,12 @@ type docView struct {
 	VerifyURL    string // the public verify page of this document
 	StatusKey    string // translation key of the status
 	StatusGood   bool
-	PublicAnswer bool // the page is the public verify page: holder masked
+	PublicAnswer bool // the page is the public verify page: holder masked, no revocation reason
 }
 
 // newDocView builds the view of d; masked hides the holder's national code
-// but for its last four digits.
+// but for its last four digits, and the reason for a revocation (the public
+// answer says when, never why).
 func newDocView(d permit.Document, masked bool) *docView {
 	v := &docView{
 		ID: d.ID, Service: d.Service, ServiceTitle: d.ServiceTitleFa, AgencyName: d.AgencyNameFa, Agency: d.Agency,
@@ -101,7 +102,7 @@ func newDocView(d permit.Document, masked bool) *docView {
 		StatusGood: d.Status == permit.StatusValid, PublicAnswer: masked,
 	}
 	if masked {
-		v.Holder, v.JWS, v.CaseRef = identity.MaskNationalCode(d.Holder), "", ""
+		v.Holder, v.JWS, v.CaseRef, v.RevokeReason = identity.MaskNationalCode(d.Holder), "", "", ""
 	}
 	return v
 }
