@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/permit"
@@ -447,6 +448,127 @@ func TestKeysRaceAndRotate(t *testing.T) {
 		set, _ = f.p.PublicKeys(ctx)
 		if len(set.Keys) != 2 || set.Keys[0].Retired == nil || set.Keys[1].Retired != nil {
 			t.Errorf("keys after rotation = %+v", set.Keys)
+		}
+
+		// Whoever still holds the retired key cannot sign new documents
+		// with it: a document it claims to have signed after its
+		// retirement (and the grace for a rotation in flight) is forged.
+		var seed string
+		if err := s.Read().QueryRow("SELECT private_key FROM permit_keys WHERE kid = $1", docs[0].Kid).Scan(&seed); err != nil {
+			t.Fatal(err)
+		}
+		var claims permit.Claims
+		if err := json.Unmarshal(decode(t, strings.Split(docs[0].JWS, ".")[1]), &claims); err != nil {
+			t.Fatal(err)
+		}
+		claims.IssuedAt = set.Keys[0].Retired.Add(time.Hour).Unix()
+		late := signClaims(t, ed25519.NewKeyFromSeed(decode(t, seed)), docs[0].Kid, claims)
+		if _, err := permit.VerifyOffline(late, jwks); err != permit.ErrForged {
+			t.Errorf("VerifyOffline of a document signed by a retired key after its retirement = %v, want forged", err)
+		}
+	}, sets()...)
+}
+
+// signClaims signs c with key under kid, as the platform does.
+func signClaims(tb testing.TB, key ed25519.PrivateKey, kid string, c permit.Claims) string {
+	tb.Helper()
+	payload, err := json.Marshal(c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", kid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	obj, err := signer.Sign(payload)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := obj.CompactSerialize()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// TestKeysBeforeTheFirstDocument checks that every agency that can issue
+// has its key in the JWKS before it issues anything: EnsureKeys covers
+// what was published before, the publish hook what is published after,
+// and neither touches an agency that issues nothing.
+func TestKeysBeforeTheFirstDocument(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		agencies := func() map[string]int {
+			set, err := f.p.PublicKeys(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]int{}
+			for _, k := range set.Keys {
+				out[k.Agency]++
+			}
+			return out
+		}
+		if got := agencies(); len(got) != 0 {
+			t.Fatalf("keys before anything = %v", got)
+		}
+		n, err := f.p.EnsureKeys(ctx)
+		if err != nil || n != 2 {
+			t.Fatalf("EnsureKeys = %d, %v; want keys for MIMT and JUD", n, err)
+		}
+		if got := agencies(); got["MIMT"] != 1 || got["JUD"] != 1 || len(got) != 2 {
+			t.Fatalf("keys after EnsureKeys = %v", got)
+		}
+		if n, err := f.p.EnsureKeys(ctx); err != nil || n != 0 {
+			t.Fatalf("EnsureKeys again = %d, %v; want nothing to do", n, err)
+		}
+
+		// With the hook, publishing a certificate gives its agency a key
+		// in the same transaction; publishing a service that issues
+		// nothing does not.
+		f.cat.OnPublish(f.p.KeyOnPublish)
+		for _, a := range []catalog.Agency{
+			{Code: "NOCR", NameFa: "سازمان ثبت احوال کشور", NameEn: "National Organisation for Civil Registration", Domain: catalog.DomainCivil, Connected: true},
+			{Code: "INTA", NameFa: "سازمان امور مالیاتی کشور", NameEn: "Iran National Tax Administration", Domain: catalog.DomainTax, Connected: true},
+		} {
+			if err := f.cat.PutAgency(ctx, identity.System, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		publish := func(rec catalog.Record) {
+			t.Helper()
+			d, err := f.cat.SaveDraft(ctx, identity.System, 0, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.cat.Publish(ctx, identity.System, d.Key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cert, _ := f.cat.Service(ctx, f.cert)
+		single := cert.Record
+		single.TitleFa, single.Agency = "صدور گواهی تجرد", "NOCR"
+		publish(single)
+		info := cert.Record
+		info.TitleFa, info.Agency = "اطلاع از نرخ مالیات", "INTA"
+		info.Outputs = []catalog.Output{{NameFa: "نرخ‌ها", Kind: "information"}}
+		publish(info)
+		if got := agencies(); got["NOCR"] != 1 || got["INTA"] != 0 || len(got) != 3 {
+			t.Fatalf("keys after publishing = %v, want NOCR's added and none for INTA", got)
+		}
+		// Publishing again keeps the one key.
+		again := cert.Record
+		again.DescriptionFa += " نسخهٔ دوم."
+		d, err := f.cat.SaveDraft(ctx, identity.System, cert.Key, again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.cat.Publish(ctx, identity.System, d.Key); err != nil {
+			t.Fatal(err)
+		}
+		if got := agencies(); got["JUD"] != 1 {
+			t.Fatalf("JUD has %d keys after publishing again", got["JUD"])
 		}
 	}, sets()...)
 }

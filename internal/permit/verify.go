@@ -147,7 +147,8 @@ func VerifyOffline(token string, jwks []byte) (Claims, error) {
 // verifyWith verifies token against set. Only EdDSA is accepted, which
 // rules out "none" and algorithm confusion; the kid must name a key of the
 // set, and the key's agency must be the agency the payload names, so that
-// one agency's key cannot vouch for another agency's document.
+// one agency's key cannot vouch for another agency's document. A retired
+// key vouches only for what it signed before it was retired.
 func verifyWith(token string, set JWKS, now time.Time) (Claims, error) {
 	obj, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.EdDSA})
 	if err != nil || len(obj.Signatures) != 1 {
@@ -179,6 +180,9 @@ func verifyWith(token string, set JWKS, now time.Time) (Claims, error) {
 	var c Claims
 	if err := json.Unmarshal(payload, &c); err != nil || c.ID == "" || c.Agency != key.Agency {
 		return Claims{}, ErrForged
+	}
+	if key.Retired != nil && time.Unix(c.IssuedAt, 0).After(key.Retired.Add(retiredGrace)) {
+		return Claims{}, ErrForged // signed with a key after it was retired
 	}
 	if c.Expired(now) {
 		return c, ErrExpired
