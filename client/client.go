@@ -138,6 +138,10 @@ type Transition struct {
 	To     string `json:"to"`               // one of the states
 	Reason string `json:"reason,omitempty"` // required for needs_info, and for rejecting what is not a permit
 	Ground string `json:"ground,omitempty"` // rejecting a permit: a published refusal ground's code
+	// Facts are, when approving a service that issues a document, the
+	// values of what it certifies by fact code; those not given take the
+	// value their source proposes.
+	Facts map[string]string `json:"facts,omitempty"`
 }
 
 // CaseFilter selects the agency's cases.

@@ -44,6 +44,9 @@ type transitionRequest struct {
 	To     apply.State `json:"to"`
 	Reason string      `json:"reason,omitempty"`
 	Ground string      `json:"ground,omitempty"`
+	// Facts are the values of what the issued document certifies, by the
+	// record's fact codes; with an approval only.
+	Facts map[string]string `json:"facts,omitempty"`
 }
 
 // webhookRequest registers an endpoint.
@@ -224,7 +227,7 @@ func (a *API) transitionCase(w http.ResponseWriter, r *http.Request, p identity.
 	canon, _ := json.Marshal(req)
 	request := []byte(r.Method + " " + strings.TrimSpace(tracking) + "\n" + string(canon))
 	ans, replayed, err := a.cfg.Backoffice.Idempotent(r.Context(), p, key, request, func() apply.Answer {
-		c, err := a.cfg.Backoffice.Transition(r.Context(), p, tracking, req.To, req.Reason, req.Ground)
+		c, err := a.cfg.Backoffice.Decide(r.Context(), p, tracking, apply.Decision{To: req.To, Reason: req.Reason, Ground: req.Ground, Facts: req.Facts})
 		if err != nil {
 			prob := httpx.ProblemOf(err)
 			if prob.Status >= 500 {
@@ -331,7 +334,8 @@ func backofficeSchemas() map[string]any {
 		"QueueItems": obj([]string{"items"}, map[string]any{"items": arr(ref("QueueItem"))}),
 		"AckRequest": obj([]string{"cursor"}, map[string]any{"cursor": str("The cursor of the last item handled.")}),
 		"TransitionRequest": obj([]string{"to"}, map[string]any{"to": state, "reason": str("Why; required for needs_info and for rejecting a service that is not a permit."),
-			"ground": str("Rejecting a permit: the code of one of its published refusal grounds.")}),
+			"ground": str("Rejecting a permit: the code of one of its published refusal grounds."),
+			"facts":  map[string]any{"type": "object", "additionalProperties": str(""), "description": "Approving a service that issues a document: the values of what the document certifies, by the record's fact codes (its outputs' certifies). A fact not given takes the value its source proposes (the applicant's form, an inquiry's answer, the record's default); one left empty is a 400 naming it."}}),
 		"WebhookRequest": obj([]string{"url"}, map[string]any{"url": str("https:// endpoint."), "kinds": arr(enum(apply.FeedKinds...))}),
 		"Webhook": obj([]string{"id", "agency", "url", "kinds", "created_at"}, map[string]any{"id": integer, "agency": str("Agency code."),
 			"url": str("Endpoint."), "kinds": arr(enum(apply.FeedKinds...)), "created_at": dt, "disabled_at": dt}),

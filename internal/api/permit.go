@@ -37,6 +37,7 @@ type publicDocument struct {
 	AgencyNameFa   string            `json:"agency_name_fa"`
 	Holder         string            `json:"holder_masked"`
 	HolderName     string            `json:"holder_name"`
+	Facts          []permit.Fact     `json:"facts,omitempty"`
 	Fields         map[string]string `json:"fields,omitempty"`
 	IssuedAt       time.Time         `json:"issued_at"`
 	ValidFrom      time.Time         `json:"valid_from"`
@@ -96,7 +97,7 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
 	if d := res.Document; d != nil {
 		out.Document = &publicDocument{
 			ID: d.ID, Service: d.Service, ServiceTitleFa: d.ServiceTitleFa, Agency: d.Agency, AgencyNameFa: d.AgencyNameFa,
-			Holder: identity.MaskNationalCode(d.Holder), HolderName: d.HolderName, Fields: d.Fields,
+			Holder: identity.MaskNationalCode(d.Holder), HolderName: d.HolderName, Facts: d.Facts, Fields: d.Fields,
 			IssuedAt: d.IssuedAt, ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil, Status: d.Status,
 			RevokedAt: d.RevokedAt,
 		}
@@ -195,6 +196,8 @@ func permitSchemas() map[string]any {
 		"id": str("The document id: ten symbols and a check symbol, e.g. D7K3-9QXM-4RA."), "service": str("The service identifier."),
 		"service_title_fa": str(""), "agency": str("The issuing agency's code."), "agency_name_fa": str(""),
 		"holder_name": str(""), "fields": map[string]any{"type": "object", "additionalProperties": str("")},
+		"facts": arr(obj([]string{"k", "fa", "v"}, map[string]any{"k": str("The record's fact code."), "fa": str("The label, in Persian."),
+			"en": str("The label, in English."), "v": str("The value decided.")})),
 		"issued_at": str("RFC 3339."), "valid_from": str("RFC 3339."), "valid_until": str("RFC 3339; absent: no expiry."),
 		"status": enum("valid", "revoked", "expired"), "revoked_at": str("RFC 3339."),
 	})

@@ -50,15 +50,28 @@ const (
 	StatusUnknown = "unknown" // no document with this id was issued here
 )
 
+// Fact is one thing a document certifies, as signed into it: the record's
+// fact (catalog.Fact) with the value decided for this holder. The JSON
+// names are short because every byte travels in the QR code.
+type Fact struct {
+	Code    string `json:"k"`            // the record's fact code
+	LabelFa string `json:"fa"`           // the label printed, in Persian
+	LabelEn string `json:"en,omitempty"` // the label in English
+	Value   string `json:"v"`            // as decided, in Persian (a serial number may be Latin)
+}
+
 // IssueRequest asks for one document to be signed and stored.
 type IssueRequest struct {
-	Service    string            // the catalogue service identifier (7 digits)
-	Holder     string            // the holder's national code (or a company's national id)
-	HolderName string            // the holder's full name, as printed
-	CaseRef    string            // the application's tracking code, if any
-	Fields     map[string]string // permit fields shown on the document (label → value), Persian
-	ValidFrom  time.Time         // zero: now
-	ValidDays  int               // 0: the record's Permit.ValidityDays (0 there: no expiry)
+	Service    string // the catalogue service identifier (7 digits)
+	Holder     string // the holder's national code (or a company's national id)
+	HolderName string // the holder's full name, as printed
+	CaseRef    string // the application's tracking code, if any
+	// Facts are what the document certifies, in the order printed: the
+	// record's facts (catalog.Record.Certifies) with their decided values.
+	Facts     []Fact
+	Fields    map[string]string // further fields shown on the document (label → value), Persian
+	ValidFrom time.Time         // zero: now
+	ValidDays int               // 0: the record's Permit.ValidityDays (0 there: no expiry)
 }
 
 // Document is an issued document as stored and shown.
@@ -71,6 +84,7 @@ type Document struct {
 	Holder         string            `json:"holder"` // personal data: never logged, masked in public answers
 	HolderName     string            `json:"holder_name"`
 	CaseRef        string            `json:"case_ref,omitempty"`
+	Facts          []Fact            `json:"facts,omitempty"` // what it certifies, in order
 	Fields         map[string]string `json:"fields,omitempty"`
 	IssuedAt       time.Time         `json:"issued_at"`
 	ValidFrom      time.Time         `json:"valid_from"`

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -153,6 +154,70 @@ func TestIssueVerifyRevoke(t *testing.T) {
 		for _, ev := range evs {
 			if strings.Contains(string(ev.Payload), holderA) || strings.Contains(string(ev.Payload), "کریمی") {
 				t.Errorf("event payload carries personal data: %s", ev.Payload)
+			}
+		}
+	}, sets()...)
+}
+
+// TestFacts checks that what a document certifies is signed into it, in
+// the order given, with Persian and English labels, and comes back from the
+// store and from offline verification; a fact without a value is refused,
+// naming the fact.
+func TestFacts(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		r := permit.IssueRequest{Service: f.cert, Holder: holderB, HolderName: "علی رضایی", Facts: []permit.Fact{
+			{Code: "record", LabelFa: "سابقهٔ کیفری", LabelEn: "Criminal record", Value: " فاقد سابقهٔ کیفری مؤثر "},
+			{Code: "purpose", LabelFa: "برای ارائه به", LabelEn: "Issued for", Value: "استخدام"},
+		}}
+		doc := f.mustIssue(t, judOperator, r)
+		if r.Facts[0].Value != " فاقد سابقهٔ کیفری مؤثر " {
+			t.Errorf("Issue changed the caller's facts")
+		}
+		jwks, err := f.p.JWKSJSON(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims, err := permit.VerifyOffline(doc.JWS, jwks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := f.p.Document(ctx, doc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []permit.Fact{
+			{Code: "record", LabelFa: "سابقهٔ کیفری", LabelEn: "Criminal record", Value: "فاقد سابقهٔ کیفری مؤثر"},
+			{Code: "purpose", LabelFa: "برای ارائه به", LabelEn: "Issued for", Value: "استخدام"},
+		}
+		for name, got := range map[string][]permit.Fact{"the signed payload": claims.Facts, "the stored document": stored.Facts, "Issue's answer": doc.Facts} {
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s certifies %v, want %v", name, got, want)
+			}
+		}
+		payload := string(decode(t, strings.Split(doc.JWS, ".")[1]))
+		if !strings.Contains(payload, `"facts":[{"k":"record","fa":"سابقهٔ کیفری","en":"Criminal record","v":"فاقد سابقهٔ کیفری مؤثر"}`) {
+			t.Errorf("the signed payload does not carry the facts in order: %s", payload)
+		}
+
+		for name, facts := range map[string][]permit.Fact{
+			"no value":       {{Code: "record", LabelFa: "سابقهٔ کیفری", Value: "  "}},
+			"no label":       {{Code: "record", Value: "ندارد"}},
+			"duplicate code": {{Code: "record", LabelFa: "الف", Value: "۱"}, {Code: "record", LabelFa: "ب", Value: "۲"}},
+			"bad code":       {{Code: "Record!", LabelFa: "الف", Value: "۱"}},
+		} {
+			bad := r
+			bad.Facts = facts
+			_, err := f.p.Issue(ctx, judOperator, bad)
+			if !errs.Is(err, errs.Invalid) {
+				t.Errorf("%s: Issue = %v, want invalid", name, err)
+			}
+			if name == "no value" {
+				var e *errs.Error
+				if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "fact_record" {
+					t.Errorf("no value: the error does not name the fact: %v", err)
+				}
 			}
 		}
 	}, sets()...)

@@ -230,6 +230,9 @@ func documentText(d Document, verifyURL string) string {
 	if d.ValidUntil != nil {
 		parts = append(parts, persian.JalaliDate(*d.ValidUntil))
 	}
+	for _, f := range d.Facts {
+		parts = append(parts, f.LabelFa, f.Value)
+	}
 	for k, v := range d.Fields {
 		parts = append(parts, k, v)
 	}
@@ -290,6 +293,9 @@ func WritePDF(w io.Writer, d Document, fonts *Fonts, verifyURL string) error {
 	row(pdfLabels.Holder, d.HolderName)
 	row(pdfLabels.HolderCode, persian.Digits(d.Holder))
 	row(pdfLabels.Service, d.ServiceTitleFa)
+	for _, f := range d.Facts {
+		row(f.LabelFa, isolateLatin(f.Value))
+	}
 	for _, f := range SortedFields(d.Fields) {
 		row(f[0], f[1])
 	}
@@ -332,6 +338,18 @@ func WritePDF(w io.Writer, d Document, fonts *Fonts, verifyURL string) error {
 	r.SetInfo(d.ServiceTitleFa, pdfLabels.Title+" "+d.ID, d.ID, d.AgencyNameFa, "Panjare")
 	c.RenderTo(r)
 	return r.Close()
+}
+
+// isolateLatin wraps a value with no Persian letter (a serial number, a
+// calibre like "12 gauge") in FSI … PDI, as the id is, so that bidi keeps
+// its parts in order inside the Persian line.
+func isolateLatin(v string) string {
+	for _, r := range v {
+		if unicode.Is(unicode.Arabic, r) {
+			return v
+		}
+	}
+	return "\u2068" + v + "\u2069"
 }
 
 // breakLines breaks a paragraph into lines no wider than width and joins

@@ -69,6 +69,7 @@ type docView struct {
 	Holder       string // masked on the public verify page
 	HolderName   string
 	CaseRef      string
+	Facts        []permit.Fact // what it certifies, in order
 	Fields       [][2]string
 	IssuedAt     time.Time
 	ValidFrom    time.Time
@@ -94,7 +95,7 @@ type docView struct {
 func newDocView(d permit.Document, masked bool) *docView {
 	v := &docView{
 		ID: d.ID, Service: d.Service, ServiceTitle: d.ServiceTitleFa, AgencyName: d.AgencyNameFa, Agency: d.Agency,
-		Holder: d.Holder, HolderName: d.HolderName, CaseRef: d.CaseRef, Fields: permit.SortedFields(d.Fields),
+		Holder: d.Holder, HolderName: d.HolderName, CaseRef: d.CaseRef, Facts: d.Facts, Fields: permit.SortedFields(d.Fields),
 		IssuedAt: d.IssuedAt, ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil, Status: d.Status,
 		RevokedAt: d.RevokedAt, RevokeReason: d.RevokeReason, Kid: d.Kid, JWS: d.JWS,
 		URL: "/documents/" + d.ID, PDF: "/documents/" + d.ID + ".pdf", QR: "/documents/" + d.ID + "/qr.png",
