@@ -127,10 +127,23 @@ type Case struct {
 	Document      string            `json:"document"`
 	Evidence      []Evidence        `json:"evidence"`
 	Timeline      []Step            `json:"timeline"`
+	// Facts are, while the case is open, what its document will certify,
+	// each with the value its source proposes (Case only, not Cases).
+	Facts []Fact `json:"facts"`
 
 	// Replayed is set by Decide when the server answered from an earlier
 	// request with the same idempotency key.
 	Replayed bool `json:"-"`
+}
+
+// Fact is one thing a case's document will certify, with the value
+// proposed for it; Transition.Facts confirms or corrects it by Code.
+type Fact struct {
+	Code   string `json:"code"`
+	NameFa string `json:"name_fa"`
+	NameEn string `json:"name_en"`
+	From   string `json:"from"`  // form, evidence or decision
+	Value  string `json:"value"` // empty when the official must enter it
 }
 
 // Transition is a decision on a case.

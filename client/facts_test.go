@@ -47,6 +47,12 @@ func TestDecideWithFacts(t *testing.T) {
 			if _, err := c.Decide(ctx, cs.Tracking, client.Transition{To: client.InReview}, ""); err != nil {
 				t.Fatal(err)
 			}
+			// The case tells the back office what to confirm.
+			open, err := c.Case(ctx, cs.Tracking)
+			if err != nil || len(open.Facts) != 2 || open.Facts[0].Code != "story" || open.Facts[0].Value != "عضو اتحادیهٔ نانوایان" ||
+				open.Facts[1].Code != "grade" || open.Facts[1].Value != "" || open.Facts[1].From != "decision" || open.Facts[1].NameEn != "Membership grade" {
+				t.Fatalf("the open case's facts = %+v, %v", open.Facts, err)
+			}
 			_, err = c.Decide(ctx, cs.Tracking, client.Transition{To: client.Approved}, "")
 			var p *client.Problem
 			if !client.IsProblem(err, 400) || !asProblem(err, &p) || len(p.Errors) != 1 || p.Errors[0].Field != "fact_grade" {

@@ -207,6 +207,9 @@ func applySchemas() map[string]any {
 				"message_id": str("The exchange's message id of the inquiry."), "digest": str("SHA-256 of the answer or upload.")})),
 			"timeline": arr(obj([]string{"at", "kind", "actor"}, map[string]any{"at": dt, "kind": str("Event kind."), "actor": str("Who."),
 				"from": state, "to": state, "reason": str("Why.")})),
+			"facts": arr(obj([]string{"code", "name_fa", "from", "value"}, map[string]any{"code": str("The fact's code, to use in a decision's facts."),
+				"name_fa": str(""), "name_en": str(""), "from": enum("form", "evidence", "decision"),
+				"value": str("The value its source proposes; empty when the official must enter it.")})),
 		}),
 		"CaseList": obj([]string{"items"}, map[string]any{"items": arr(ref("Case"))}),
 	}

@@ -99,7 +99,7 @@ func (a *API) backofficeRoutes() []route {
 			},
 			responses: std(map[int]string{200: "CaseList", 400: "Problem"}), agencyHandler: a.agencyCases},
 		{method: "GET", pattern: "/api/v1/agency/cases/{tracking}", op: "getAgencyCase", tag: "back office", agency: true,
-			summary: "One of the agency's cases with its form data, evidence (with the exchange's receipts) and timeline. Another agency's case is 404.",
+			summary: "One of the agency's cases with its form data, evidence (with the exchange's receipts), timeline and, while open, the facts its document will certify with the values proposed. Another agency's case is 404.",
 			params:  []param{tracking}, responses: std(map[int]string{200: "Case", 404: "Problem"}), agencyHandler: a.agencyCase},
 		{method: "POST", pattern: "/api/v1/agency/cases/{tracking}/transitions", op: "transitionCase", tag: "back office", agency: true,
 			summary: "Move a case: in_review, needs_info (with a reason), approved, rejected (a permit needs a published refusal ground) or issued. " +
@@ -194,8 +194,23 @@ func (a *API) agencyCase(w http.ResponseWriter, r *http.Request, p identity.Prin
 	if err != nil {
 		return err
 	}
+	out := agencyCaseView{Case: c}
+	if a.cfg.Catalog != nil && c.Open() {
+		if svc, err := a.cfg.Catalog.Service(r.Context(), c.Service); err == nil {
+			out.Facts = apply.ProposeFacts(c, svc.Record)
+		}
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	return httpx.WriteJSON(w, http.StatusOK, c)
+	return httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// agencyCaseView is a case as its agency reads it: with, while it is open,
+// what the document issued on approval will certify and the value each
+// fact's source proposes, so that the back office can confirm or correct
+// them in its decision's facts.
+type agencyCaseView struct {
+	apply.Case
+	Facts []apply.FactValue `json:"facts,omitempty"`
 }
 
 // transitionCase decides on a case once per idempotency key: the answer,
