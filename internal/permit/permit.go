@@ -4,12 +4,16 @@
 //
 // A document is a compact JWS (RFC 7515) signed with Ed25519 by the issuing
 // agency's key, whose payload (Claims) carries everything printed on the
-// document. The platform publishes every agency's public keys, retired ones
+// document, above all what it certifies (Facts: the facts its record
+// declares, with the values the official confirmed). The platform publishes every agency's public keys, retired ones
 // included, as a JWKS, so that the document's QR code (which holds the JWS
 // itself) plus the published keys verify it offline (VerifyOffline); online
 // verification (Verify) also says whether the agency has revoked it.
 //
-// Each agency gets its own key on first use (keys.go). The private keys live
+// Each agency gets its own key when it publishes its first record that
+// issues documents (KeyOnPublish, catalog's publish hook), or at the latest
+// on first use (keys.go); a retired key stays published, marked with
+// retired_at, and vouches only for what it signed before. The private keys live
 // in the permit_keys table here; a real deployment keeps them in an HSM and
 // replaces signerFor with a call to it.
 //
