@@ -127,10 +127,23 @@ type Case struct {
 	Document      string            `json:"document"`
 	Evidence      []Evidence        `json:"evidence"`
 	Timeline      []Step            `json:"timeline"`
+	// Facts are, while the case is open, what its document will certify,
+	// each with the value its source proposes (Case only, not Cases).
+	Facts []Fact `json:"facts"`
 
 	// Replayed is set by Decide when the server answered from an earlier
 	// request with the same idempotency key.
 	Replayed bool `json:"-"`
+}
+
+// Fact is one thing a case's document will certify, with the value
+// proposed for it; Transition.Facts confirms or corrects it by Code.
+type Fact struct {
+	Code   string `json:"code"`
+	NameFa string `json:"name_fa"`
+	NameEn string `json:"name_en"`
+	From   string `json:"from"`  // form, evidence or decision
+	Value  string `json:"value"` // empty when the official must enter it
 }
 
 // Transition is a decision on a case.
@@ -138,6 +151,10 @@ type Transition struct {
 	To     string `json:"to"`               // one of the states
 	Reason string `json:"reason,omitempty"` // required for needs_info, and for rejecting what is not a permit
 	Ground string `json:"ground,omitempty"` // rejecting a permit: a published refusal ground's code
+	// Facts are, when approving a service that issues a document, the
+	// values of what it certifies by fact code; those not given take the
+	// value their source proposes.
+	Facts map[string]string `json:"facts,omitempty"`
 }
 
 // CaseFilter selects the agency's cases.

@@ -64,6 +64,13 @@ func document(ctx context.Context, args []string, getenv func(string) string, st
 	if c.ValidUntil != 0 {
 		fmt.Fprintf(stdout, "  valid to  %s\n", persian.JalaliDate(time.Unix(c.ValidUntil, 0)))
 	}
+	for _, f := range c.Facts {
+		label := f.LabelEn
+		if label == "" {
+			label = f.LabelFa
+		}
+		fmt.Fprintf(stdout, "  %s: %s\n", label, f.Value)
+	}
 	if errors.Is(err, permit.ErrExpired) {
 		return errors.New("the document has expired")
 	}

@@ -56,7 +56,8 @@ func TestDocumentVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := p.Issue(ctx, identity.System, permit.IssueRequest{Service: svc.ID, Holder: "0067749828", HolderName: "زهرا کریمی"})
+	doc, err := p.Issue(ctx, identity.System, permit.IssueRequest{Service: svc.ID, Holder: "0067749828", HolderName: "زهرا کریمی",
+		Facts: []permit.Fact{{Code: "record", LabelFa: "سابقهٔ کیفری مؤثر", LabelEn: "Relevant criminal record", Value: "ندارد"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,8 @@ func TestDocumentVerify(t *testing.T) {
 		return code, out.String() + errb.String()
 	}
 	for _, args := range [][]string{{"--jwks", keys, "--jws", doc.JWS}, {"--jwks", srv.URL, "--jws-file", token}} {
-		if code, out := verify(args...); code != 0 || !strings.Contains(out, "valid signature") || !strings.Contains(out, doc.ID) || !strings.Contains(out, "زهرا کریمی") {
+		if code, out := verify(args...); code != 0 || !strings.Contains(out, "valid signature") || !strings.Contains(out, doc.ID) || !strings.Contains(out, "زهرا کریمی") ||
+			!strings.Contains(out, "Relevant criminal record: ندارد") {
 			t.Errorf("verify %v: exit %d\n%s", args[:2], code, out)
 		}
 	}

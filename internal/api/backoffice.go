@@ -44,6 +44,9 @@ type transitionRequest struct {
 	To     apply.State `json:"to"`
 	Reason string      `json:"reason,omitempty"`
 	Ground string      `json:"ground,omitempty"`
+	// Facts are the values of what the issued document certifies, by the
+	// record's fact codes; with an approval only.
+	Facts map[string]string `json:"facts,omitempty"`
 }
 
 // webhookRequest registers an endpoint.
@@ -94,7 +97,7 @@ func (a *API) backofficeRoutes() []route {
 			}, pageParams...),
 			responses: std(map[int]string{200: "CaseList", 400: "Problem"}), agencyHandler: a.agencyCases},
 		{method: "GET", pattern: "/api/v1/agency/cases/{tracking}", op: "getAgencyCase", tag: "back office", agency: true,
-			summary: "One of the agency's cases with its form data, evidence (with the exchange's receipts) and timeline. Another agency's case is 404.",
+			summary: "One of the agency's cases with its form data, evidence (with the exchange's receipts), timeline and, while open, the facts its document will certify with the values proposed. Another agency's case is 404.",
 			params:  []param{tracking}, responses: std(map[int]string{200: "Case", 404: "Problem"}), agencyHandler: a.agencyCase},
 		{method: "POST", pattern: "/api/v1/agency/cases/{tracking}/transitions", op: "transitionCase", tag: "back office", agency: true,
 			summary: "Move a case: in_review, needs_info (with a reason), approved, rejected (a permit needs a published refusal ground) or issued. " +
@@ -205,8 +208,23 @@ func (a *API) agencyCase(w http.ResponseWriter, r *http.Request, p identity.Prin
 	if err != nil {
 		return err
 	}
+	out := agencyCaseView{Case: c}
+	if a.cfg.Catalog != nil && c.Open() {
+		if svc, err := a.cfg.Catalog.Service(r.Context(), c.Service); err == nil {
+			out.Facts = apply.ProposeFacts(c, svc.Record)
+		}
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	return httpx.WriteJSON(w, http.StatusOK, c)
+	return httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// agencyCaseView is a case as its agency reads it: with, while it is open,
+// what the document issued on approval will certify and the value each
+// fact's source proposes, so that the back office can confirm or correct
+// them in its decision's facts.
+type agencyCaseView struct {
+	apply.Case
+	Facts []apply.FactValue `json:"facts,omitempty"`
 }
 
 // transitionCase decides on a case once per idempotency key: the answer,
@@ -238,7 +256,7 @@ func (a *API) transitionCase(w http.ResponseWriter, r *http.Request, p identity.
 	canon, _ := json.Marshal(req)
 	request := []byte(r.Method + " " + strings.TrimSpace(tracking) + "\n" + string(canon))
 	ans, replayed, err := a.cfg.Backoffice.Idempotent(r.Context(), p, key, request, func() apply.Answer {
-		c, err := a.cfg.Backoffice.Transition(r.Context(), p, tracking, req.To, req.Reason, req.Ground)
+		c, err := a.cfg.Backoffice.Decide(r.Context(), p, tracking, apply.Decision{To: req.To, Reason: req.Reason, Ground: req.Ground, Facts: req.Facts})
 		if err != nil {
 			prob := httpx.ProblemOf(err)
 			if prob.Status >= 500 {
@@ -388,7 +406,8 @@ func backofficeSchemas() map[string]any {
 		"QueueItems": obj([]string{"items"}, map[string]any{"items": arr(ref("QueueItem"))}),
 		"AckRequest": obj([]string{"cursor"}, map[string]any{"cursor": str("The cursor of the last item handled.")}),
 		"TransitionRequest": obj([]string{"to"}, map[string]any{"to": state, "reason": str("Why; required for needs_info and for rejecting a service that is not a permit."),
-			"ground": str("Rejecting a permit: the code of one of its published refusal grounds.")}),
+			"ground": str("Rejecting a permit: the code of one of its published refusal grounds."),
+			"facts":  map[string]any{"type": "object", "additionalProperties": str(""), "description": "Approving a service that issues a document: the values of what the document certifies, by the record's fact codes (its outputs' certifies). A fact not given takes the value its source proposes (the applicant's form, an inquiry's answer, the record's default); one left empty is a 400 naming it."}}),
 		"Check": obj([]string{"kind", "name_fa", "name_en"}, map[string]any{"kind": enum(apply.CheckPending, apply.CheckSee, apply.CheckVisit),
 			"code": str("The evidence's code."), "name_fa": str("What, in Persian."), "name_en": str("What, in English."), "state": str("The evidence's state.")}),
 		"Visit": obj([]string{"at", "actor", "note"}, map[string]any{"at": dt, "kind": str("apply.case.visit"), "actor": str("Who recorded it."),

@@ -185,7 +185,11 @@ func schemas() map[string]any {
 			"requirements": arr(obj([]string{"code", "name_fa"}, map[string]any{
 				"code": str(""), "name_fa": str(""), "name_en": str(""), "evidence": arr(ref("Evidence"))})),
 			"outputs": arr(obj([]string{"name_fa", "kind"}, map[string]any{"name_fa": str(""), "name_en": str(""),
-				"kind": enum("document", "decision", "payment", "registration", "information")})),
+				"kind": enum("document", "decision", "payment", "registration", "information"),
+				"certifies": arr(obj([]string{"code", "name_fa", "from"}, map[string]any{"code": str("[a-z0-9_], unique in the record."),
+					"name_fa": str("The label printed on the document."), "name_en": str(""), "from": enum("form", "evidence", "decision"),
+					"evidence": str("form, evidence: the code of the evidence the value comes from."), "key": str("evidence: the field of the inquiry's JSON answer."),
+					"default_fa": str("The value proposed to the official when no other source gives one.")}))})),
 			"permit": obj([]string{"refusal_grounds"}, map[string]any{"validity_days": integer,
 				"refusal_grounds": arr(obj([]string{"code", "text_fa"}, map[string]any{"code": str(""), "text_fa": str(""), "text_en": str(""), "legal_fa": str("")}))}),
 			"cost_rials":      integer,

@@ -28,7 +28,7 @@ type verifyRequest struct {
 
 // publicDocument is a document as anyone who holds it may see it: the
 // holder's national code masked but for its last four digits, no JWS, no
-// case reference.
+// case reference, and for a revoked one the date but not the reason.
 type publicDocument struct {
 	ID             string            `json:"id"`
 	Service        string            `json:"service"`
@@ -37,13 +37,13 @@ type publicDocument struct {
 	AgencyNameFa   string            `json:"agency_name_fa"`
 	Holder         string            `json:"holder_masked"`
 	HolderName     string            `json:"holder_name"`
+	Facts          []permit.Fact     `json:"facts,omitempty"`
 	Fields         map[string]string `json:"fields,omitempty"`
 	IssuedAt       time.Time         `json:"issued_at"`
 	ValidFrom      time.Time         `json:"valid_from"`
 	ValidUntil     *time.Time        `json:"valid_until,omitempty"`
 	Status         string            `json:"status"`
 	RevokedAt      *time.Time        `json:"revoked_at,omitempty"`
-	RevokeReason   string            `json:"revoke_reason,omitempty"`
 }
 
 // verifyAnswer is the answer of POST /api/v1/verify.
@@ -97,9 +97,9 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
 	if d := res.Document; d != nil {
 		out.Document = &publicDocument{
 			ID: d.ID, Service: d.Service, ServiceTitleFa: d.ServiceTitleFa, Agency: d.Agency, AgencyNameFa: d.AgencyNameFa,
-			Holder: identity.MaskNationalCode(d.Holder), HolderName: d.HolderName, Fields: d.Fields,
+			Holder: identity.MaskNationalCode(d.Holder), HolderName: d.HolderName, Facts: d.Facts, Fields: d.Fields,
 			IssuedAt: d.IssuedAt, ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil, Status: d.Status,
-			RevokedAt: d.RevokedAt, RevokeReason: d.RevokeReason,
+			RevokedAt: d.RevokedAt,
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -196,8 +196,10 @@ func permitSchemas() map[string]any {
 		"id": str("The document id: ten symbols and a check symbol, e.g. D7K3-9QXM-4RA."), "service": str("The service identifier."),
 		"service_title_fa": str(""), "agency": str("The issuing agency's code."), "agency_name_fa": str(""),
 		"holder_name": str(""), "fields": map[string]any{"type": "object", "additionalProperties": str("")},
+		"facts": arr(obj([]string{"k", "fa", "v"}, map[string]any{"k": str("The record's fact code."), "fa": str("The label, in Persian."),
+			"en": str("The label, in English."), "v": str("The value decided.")})),
 		"issued_at": str("RFC 3339."), "valid_from": str("RFC 3339."), "valid_until": str("RFC 3339; absent: no expiry."),
-		"status": enum("valid", "revoked", "expired"), "revoked_at": str("RFC 3339."), "revoke_reason": str(""),
+		"status": enum("valid", "revoked", "expired"), "revoked_at": str("RFC 3339."),
 	})
 	withProps := func(base map[string]any, extra map[string]any) map[string]any {
 		props := map[string]any{}
@@ -222,8 +224,8 @@ func permitSchemas() map[string]any {
 				"kid": str("The signing key's id in the JWKS."), "platform": str("The platform that publishes the key.")}),
 			"document": withProps(doc, map[string]any{"holder_masked": str("The holder's national code, masked but for its last four digits.")}),
 		}),
-		"RevokeRequest": obj([]string{"reason"}, map[string]any{"reason": str("Why the document is revoked; shown on verification and in the holder's wallet.")}),
-		"Document": withProps(doc, map[string]any{"holder": str("The holder's national code or company id."),
+		"RevokeRequest": obj([]string{"reason"}, map[string]any{"reason": str("Why the document is revoked; shown to the holder only, never on verification.")}),
+		"Document": withProps(doc, map[string]any{"holder": str("The holder's national code or company id."), "revoke_reason": str("Why it was revoked; only the holder sees it."),
 			"case_ref": str("The application's tracking code."), "kid": str(""), "jws": str("The signed document, as its QR code carries it.")}),
 		"RotatedKey":   obj([]string{"kid"}, map[string]any{"kid": str("The new key's id in the JWKS.")}),
 		"DocumentList": obj([]string{"items"}, map[string]any{"items": arr(ref("Document"))}),
@@ -248,11 +250,11 @@ func (a *API) permitRoutes() []route {
 			summary:   "Every agency's public document-signing keys (Ed25519, as a JSON Web Key Set), retired ones included: with them a document's QR code verifies offline.",
 			responses: map[int]string{200: "JWKS", 503: "Problem"}, handler: a.jwks},
 		{method: "POST", pattern: "/api/v1/verify", op: "verifyDocument", tag: "documents",
-			summary: "Check a document given as its id, its QR payload or its JWS: valid, revoked, expired, forged or unknown, with the issuer. The holder's national code is masked.",
+			summary: "Check a document given as its id, its QR payload or its JWS: valid, revoked (with the date, not the reason), expired, forged or unknown, with the issuer. The holder's national code is masked.",
 			body:    "VerifyRequest", responses: map[int]string{200: "Verification", 400: "Problem", 413: "Problem", 429: "Problem", 503: "Problem"},
 			handler: limited(verifyLimit, a.verify)},
 		{method: "POST", pattern: "/api/v1/agency/documents/{id}/revoke", op: "revokeDocument", tag: "agency",
-			summary: "Revoke a document the key's agency issued, with a reason shown on verification and in the holder's wallet.",
+			summary: "Revoke a document the key's agency issued, with a reason the holder sees in their wallet; verification shows only the date.",
 			params:  []param{doc}, body: "RevokeRequest", agency: true,
 			responses:     map[int]string{204: "", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem", 503: "Problem"},
 			agencyHandler: a.revokeDocument},

@@ -98,6 +98,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if a.Permits, err = permit.New(ctx, st, a.Catalog, cfg.BaseURL); err != nil {
 		return fail(err)
 	}
+	// Every agency that can issue documents has its signing key in the
+	// JWKS before its first document, so that verifiers can fetch the keys
+	// ahead of time: publishing such a record creates its agency's key, and
+	// start-up creates those a database published before lacks.
+	a.Catalog.OnPublish(a.Permits.KeyOnPublish)
+	if _, err := a.Permits.EnsureKeys(ctx); err != nil {
+		return fail(err)
+	}
 	a.Exchange = exchange.New(st, cfg.Instance)
 
 	cookies := identity.CookiesFor(cfg.BaseURL)

@@ -737,21 +737,42 @@ func (a *Applications) list(ctx context.Context, op, where string, args ...any) 
 // (errs.Invalid otherwise); rejecting anything else needs a reason.
 // Approving needs the fee paid; approving a service whose output is a
 // document issues it (permit.IssueTx) in the same transaction, and the case
-// ends issued.
+// ends issued. Transition is Decide without facts.
 //
 // Approving or issuing is refused (errs.Conflict, naming them) while checks
 // are open: evidence pending, or a visit or a paper original not recorded
 // (checks.go). Override lets an agency admin go ahead with a reason.
 func (a *Applications) Transition(ctx context.Context, p identity.Principal, tracking string, to State, reason, ground string) (Case, error) {
-	return a.transition(ctx, p, tracking, to, reason, ground, "")
+	return a.Decide(ctx, p, tracking, Decision{To: to, Reason: reason, Ground: ground})
 }
 
-// transition is Transition; override, when set, is an agency admin's reason
-// for deciding over open checks (Override has checked who may give one).
-func (a *Applications) transition(ctx context.Context, p identity.Principal, tracking string, to State, reason, ground, override string) (Case, error) {
+// Decision is one step on a case: the state it moves to, why, and, for an
+// approval that issues a document, the facts the document certifies.
+type Decision struct {
+	To     State
+	Reason string
+	Ground string // rejecting a permit: the code of a published refusal ground
+	// Facts are the values of the document's facts (the record's
+	// Certifies) by code, as the official enters or confirms them; a fact
+	// not given takes the value its source proposes (ProposeFacts).
+	Facts map[string]string
+
+	// override, when set, is an agency admin's reason for deciding over
+	// open checks; only Override sets it, after checking who may give one.
+	override string
+}
+
+// Decide takes the step d on the case with tracking code tracking, as p;
+// see Transition for the rules. Approving a service whose document
+// certifies facts needs a value for each (given in d.Facts or proposed by
+// its source), or it is errs.Invalid naming each missing fact as
+// "fact_<code>"; facts are given with such an approval only.
+func (a *Applications) Decide(ctx context.Context, p identity.Principal, tracking string, d Decision) (Case, error) {
+	override := d.override
 	const op = "apply.Transition"
-	reason = strings.TrimSpace(reason)
-	ground = strings.TrimSpace(ground)
+	to := d.To
+	reason := strings.TrimSpace(d.Reason)
+	ground := strings.TrimSpace(d.Ground)
 	if _, ok := ParseState(string(to)); !ok {
 		return Case{}, errs.E(op, errs.Invalid, "unknown state "+string(to), "وضعیت ناشناخته است")
 	}
@@ -835,13 +856,21 @@ func (a *Applications) transition(ctx context.Context, p identity.Principal, tra
 		if err := a.move(ctx, tx, p, c, to, reason, ground, decided, now); err != nil {
 			return err
 		}
+		if len(d.Facts) > 0 && (to != Approved || !hasDocument(rec)) {
+			return errs.E(op, errs.Invalid, "facts are given only with an approval that issues a document",
+				"موارد سند تنها با تأیید درخواستی داده می‌شود که سند صادر می‌کند")
+		}
 		final, extra := to, map[string]string{"reason": reason}
 		if to == Approved && hasDocument(rec) {
 			if a.pm == nil {
 				return errs.E(op, errs.Unavailable, "documents cannot be issued on this server", "صدور مدرک در این سامانه فعال نیست")
 			}
+			facts, err := a.decidedFacts(ctx, tx, op, c, rec, d.Facts)
+			if err != nil {
+				return err
+			}
 			doc, err := a.pm.IssueTx(ctx, tx, p, permit.IssueRequest{Service: c.Service, Holder: c.Applicant, HolderName: c.ApplicantName,
-				CaseRef: c.Tracking, Fields: permitFields(c, rec)})
+				CaseRef: c.Tracking, Facts: facts, Fields: permitFields(c, rec)})
 			if err != nil {
 				return err
 			}
@@ -935,13 +964,20 @@ func hasDocument(rec catalog.Record) bool {
 	return false
 }
 
-// permitFields are the fields printed on the issued document: the
-// applicant's declarations, by their Persian labels.
+// permitFields are the further fields printed on the issued document: the
+// applicant's declarations that no fact already prints, by their Persian
+// labels.
 func permitFields(c Case, rec catalog.Record) map[string]string {
 	out := map[string]string{}
+	asFact := map[string]bool{}
+	for _, f := range rec.Certifies() {
+		if f.From == catalog.FactFromForm {
+			asFact[f.Evidence] = true
+		}
+	}
 	for _, rq := range rec.Requirements {
 		for _, ev := range rq.Evidence {
-			if v := c.Data[fieldName(FieldText, ev.Code)]; v != "" && ev.Source == catalog.FromDeclaration {
+			if v := c.Data[fieldName(FieldText, ev.Code)]; v != "" && ev.Source == catalog.FromDeclaration && !asFact[ev.Code] {
 				out[ev.NameFa] = v
 			}
 		}

@@ -255,8 +255,9 @@ func (a *Applications) evidenceCodes(ctx context.Context, tx *store.Tx, caseID i
 // agency admin of the case's agency (a person, not an API key), who must
 // write why. The reason and the checks that were open are appended as an
 // apply.case.override event in the transition's transaction. With no check
-// open it is Transition.
-func (a *Applications) Override(ctx context.Context, p identity.Principal, tracking string, to State, reason, why string) (Case, error) {
+// open it is Decide.
+func (a *Applications) Override(ctx context.Context, p identity.Principal, tracking string, d Decision, why string) (Case, error) {
+	to := d.To
 	const op = "apply.Override"
 	why = strings.TrimSpace(why)
 	if p.Kind != "user" || !p.Has(identity.RoleAgencyAdmin) {
@@ -272,7 +273,8 @@ func (a *Applications) Override(ctx context.Context, p identity.Principal, track
 			Fa: "بنویسید چرا می‌توان از بررسی‌های باز گذشت", Fields: []errs.FieldError{{Field: "override",
 				En: "Write the reason for the override.", Fa: "دلیل نادیده‌گرفتن بررسی‌ها را بنویسید."}}}
 	}
-	return a.transition(ctx, p, tracking, to, reason, "", why)
+	d.override = why
+	return a.Decide(ctx, p, tracking, d)
 }
 
 // guard refuses to approve or issue c while checks are open, unless an

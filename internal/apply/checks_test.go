@@ -106,18 +106,18 @@ func TestClerkGuard(t *testing.T) {
 		}
 
 		// The override: an admin only, with a reason.
-		if _, err := f.app.Override(ctx, officer, c.Tracking, apply.Approved, "", "ثبت احوال در دسترس نیست"); !errs.Is(err, errs.Forbidden) {
+		if _, err := f.app.Override(ctx, officer, c.Tracking, apply.Decision{To: apply.Approved}, "ثبت احوال در دسترس نیست"); !errs.Is(err, errs.Forbidden) {
 			t.Errorf("an operator overrides: %v", err)
 		}
-		if _, err := f.app.Override(ctx, mimtAdmin, c.Tracking, apply.Approved, "", " "); !errs.Is(err, errs.Invalid) {
+		if _, err := f.app.Override(ctx, mimtAdmin, c.Tracking, apply.Decision{To: apply.Approved}, " "); !errs.Is(err, errs.Invalid) {
 			t.Errorf("an override without a reason: %v", err)
 		}
 		nocrAdmin := mimtAdmin
 		nocrAdmin.Agency = "NOCR"
-		if _, err := f.app.Override(ctx, nocrAdmin, c.Tracking, apply.Approved, "", "دلیل"); !errs.Is(err, errs.NotFound) {
+		if _, err := f.app.Override(ctx, nocrAdmin, c.Tracking, apply.Decision{To: apply.Approved}, "دلیل"); !errs.Is(err, errs.NotFound) {
 			t.Errorf("another agency's admin overrides: %v", err)
 		}
-		got, err := f.app.Override(ctx, mimtAdmin, c.Tracking, apply.Approved, "", "کارت ملی اصل در مراجعه دیده شد؛ ثبت احوال پاسخ نمی‌دهد")
+		got, err := f.app.Override(ctx, mimtAdmin, c.Tracking, apply.Decision{To: apply.Approved}, "کارت ملی اصل در مراجعه دیده شد؛ ثبت احوال پاسخ نمی‌دهد")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestClerkGuardNoChecks(t *testing.T) {
 		if err != nil || !ch.Done() {
 			t.Fatalf("checks %+v %v", ch, err)
 		}
-		if got, err := f.app.Override(ctx, mimtAdmin, c.Tracking, apply.Approved, "", "بی‌دلیل"); err != nil || got.State != apply.Approved {
+		if got, err := f.app.Override(ctx, mimtAdmin, c.Tracking, apply.Decision{To: apply.Approved}, "بی‌دلیل"); err != nil || got.State != apply.Approved {
 			t.Fatalf("approve: %v", err)
 		}
 		if evs, _ := s.Events(ctx, store.EventFilter{KindPrefix: "apply.case.override"}); len(evs) != 0 {

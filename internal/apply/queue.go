@@ -680,7 +680,13 @@ func (w withExtra) Scan(dest ...any) error { return w.r.Scan(append(dest, w.extr
 // that back offices and webhooks hear of the move at once rather than at
 // the feeder's next tick.
 func (b *Backoffice) Transition(ctx context.Context, p identity.Principal, tracking string, to State, reason, ground string) (Case, error) {
-	c, err := b.a.Transition(ctx, p, tracking, to, reason, ground)
+	return b.Decide(ctx, p, tracking, Decision{To: to, Reason: reason, Ground: ground})
+}
+
+// Decide is Applications.Decide followed by a run of the feeder, as
+// Transition is.
+func (b *Backoffice) Decide(ctx context.Context, p identity.Principal, tracking string, d Decision) (Case, error) {
+	c, err := b.a.Decide(ctx, p, tracking, d)
 	if err == nil {
 		if _, ferr := b.Feed(ctx); ferr != nil {
 			b.log.Warn("the agency feed could not be copied after a decision; the feeder retries", "err", ferr.Error())

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/store"
 )
 
@@ -59,7 +60,21 @@ type Catalog struct {
 	// database connection.
 	curMu   sync.RWMutex
 	current map[string]Service
+
+	// onPublish runs inside every publication's transaction (OnPublish).
+	onPublish []PublishHook
 }
+
+// PublishHook is what another capability does when a record is published,
+// in the publication's transaction: an error rolls the publication back.
+// It must keep store's rules (it may run twice; it reads no row written
+// for later). permit uses it to create the agency's signing key when a
+// record that issues documents is published.
+type PublishHook func(ctx context.Context, tx *store.Tx, p identity.Principal, rec Record) error
+
+// OnPublish adds h to what every publication runs. Call it while
+// assembling the process, before anything is published.
+func (c *Catalog) OnPublish(h PublishHook) { c.onPublish = append(c.onPublish, h) }
 
 // New returns the registry on s and loads every published service into idx.
 // idx may be nil (then Search is unavailable).

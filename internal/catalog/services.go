@@ -349,6 +349,11 @@ func (c *Catalog) Publish(ctx context.Context, p identity.Principal, key int64) 
 		if err := enqueueReview(ctx, tx, key, version, now.Add(ReviewAfter)); err != nil {
 			return err
 		}
+		for _, h := range c.onPublish {
+			if err := h(ctx, tx, p, rec); err != nil {
+				return err
+			}
+		}
 		svc, err = queryService(ctx, tx, op, serviceSelect+`s.published_version WHERE s.id = $1`, key)
 		return err
 	})

@@ -188,6 +188,65 @@ type Output struct {
 	// Kind: "document" (a certificate or licence), "decision", "payment",
 	// "registration" or "information".
 	Kind string `json:"kind"`
+	// Certifies is what a document output states, in the order printed:
+	// the facts the agency decided (a certificate's status, a permit's
+	// subject and conditions). Each is signed into the document and shown
+	// on it. Only outputs of kind "document" have them.
+	Certifies []Fact `json:"certifies,omitempty"`
+}
+
+// FactSource says where the value of a document's fact comes from. Whatever
+// the source, the official approving the case sees the value proposed and
+// may correct it; what they confirm is what the document says.
+type FactSource string
+
+// The fact sources.
+const (
+	// FactFromForm: the applicant's answer to a declared evidence of the
+	// form (Fact.Evidence, of source FromDeclaration).
+	FactFromForm FactSource = "form"
+	// FactFromEvidence: a field (Fact.Key) of the answer an agency gave
+	// through the exchange for an inquiry evidence (Fact.Evidence).
+	FactFromEvidence FactSource = "evidence"
+	// FactFromDecision: the official enters it on approval (the weapon's
+	// serial number, read off the weapon); Fact.DefaultFa may propose it.
+	FactFromDecision FactSource = "decision"
+)
+
+// FactSources lists the fact sources.
+var FactSources = []Label{
+	{string(FactFromForm), "از فرم متقاضی", "From the applicant's form"},
+	{string(FactFromEvidence), "از پاسخ استعلام", "From an inquiry's answer"},
+	{string(FactFromDecision), "با تصمیم کارشناس", "Entered by the official on approval"},
+}
+
+// Fact is one thing a document certifies: a labelled line printed on it.
+type Fact struct {
+	Code   string     `json:"code"` // unique within the record, [a-z0-9_]
+	NameFa string     `json:"name_fa"`
+	NameEn string     `json:"name_en,omitempty"`
+	From   FactSource `json:"from"`
+	// Evidence is the code of the evidence the value comes from (for
+	// FactFromForm and FactFromEvidence).
+	Evidence string `json:"evidence,omitempty"`
+	// Key is the field of the inquiry's JSON answer that holds the value
+	// (for FactFromEvidence), e.g. "status_fa".
+	Key string `json:"key,omitempty"`
+	// DefaultFa is the value proposed to the official when no other source
+	// gives one, e.g. a permit's standard conditions.
+	DefaultFa string `json:"default_fa,omitempty"`
+}
+
+// Certifies returns the facts the record's document states: those of its
+// outputs of kind "document", in order.
+func (r *Record) Certifies() []Fact {
+	var out []Fact
+	for _, o := range r.Outputs {
+		if o.Kind == "document" {
+			out = append(out, o.Certifies...)
+		}
+	}
+	return out
 }
 
 // LegalBasis is a law or regulation the service rests on (CPSV-AP hasLegalResource).

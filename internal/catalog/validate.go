@@ -71,7 +71,12 @@ func cleanRecord(rec Record) Record {
 	}
 	r.Outputs = nil
 	for _, o := range rec.Outputs {
-		r.Outputs = append(r.Outputs, Output{NameFa: c(o.NameFa), NameEn: c(o.NameEn), Kind: code(o.Kind)})
+		no := Output{NameFa: c(o.NameFa), NameEn: c(o.NameEn), Kind: code(o.Kind)}
+		for _, f := range o.Certifies {
+			no.Certifies = append(no.Certifies, Fact{Code: code(f.Code), NameFa: c(f.NameFa), NameEn: c(f.NameEn),
+				From: FactSource(code(string(f.From))), Evidence: code(f.Evidence), Key: code(f.Key), DefaultFa: c(f.DefaultFa)})
+		}
+		r.Outputs = append(r.Outputs, no)
 	}
 	if rec.Permit != nil {
 		p := Permit{ValidityDays: rec.Permit.ValidityDays, RefusalGrounds: []RefusalGround{}}
@@ -197,11 +202,27 @@ func ValidateDraft(rec Record) []errs.FieldError {
 			}
 		}
 	}
+	evidence := map[string]Evidence{}
+	for _, req := range rec.Requirements {
+		for _, ev := range req.Evidence {
+			evidence[ev.Code] = ev
+		}
+	}
+	factCodes := map[string]bool{}
 	for i, o := range rec.Outputs {
 		of := fmt.Sprintf("outputs[%d]", i)
 		enum(of+".kind", OutputKinds, o.Kind)
 		if tooLong(o.NameFa, MaxName) || tooLong(o.NameEn, MaxName) {
 			p.add(of+".name_fa", "نام خروجی حداکثر ۳۰۰ نویسه است.", "an output's name is at most 300 characters")
+		}
+		if len(o.Certifies) > 0 && o.Kind != "document" {
+			p.add(of+".certifies", "تنها خروجی از نوع سند مواردی را گواهی می‌کند.", "only an output of kind document certifies facts")
+		}
+		if len(o.Certifies) > MaxFacts {
+			p.add(of+".certifies", "یک سند حداکثر ۱۲ مورد را گواهی می‌کند.", "a document certifies at most 12 facts")
+		}
+		for j, f := range o.Certifies {
+			validateFact(&p, fmt.Sprintf("%s.certifies[%d]", of, j), f, evidence, factCodes)
 		}
 	}
 	if rec.Permit != nil {
@@ -256,6 +277,39 @@ func checkCode(p *problems, field, code string, seen map[string]bool) {
 		p.add(field, "کد «"+code+"» تکراری است.", "duplicate code "+fmt.Sprintf("%q", code))
 	}
 	seen[code] = true
+}
+
+// MaxFacts bounds what one document certifies: every fact travels in its
+// QR code.
+const MaxFacts = 12
+
+// validateFact checks one fact of a document output: a unique code, a
+// Persian name, a known source, and the evidence it names present in the
+// record with a source that can give a value.
+func validateFact(p *problems, field string, f Fact, evidence map[string]Evidence, codes map[string]bool) {
+	checkCode(p, field+".code", f.Code, codes)
+	if f.NameFa == "" || tooLong(f.NameFa, 80) || tooLong(f.NameEn, 80) {
+		p.add(field+".name_fa", "هر مورد سند نامی فارسی تا ۸۰ نویسه لازم دارد.", "each fact needs a Persian name of at most 80 characters")
+	}
+	if tooLong(f.DefaultFa, 300) {
+		p.add(field+".default_fa", "مقدار پیش‌فرض حداکثر ۳۰۰ نویسه است.", "the default value is at most 300 characters")
+	}
+	if !known(FactSources, string(f.From)) {
+		p.add(field+".from", "منبع مقدار این مورد شناخته‌شده نیست.", "unknown fact source "+fmt.Sprintf("%q", f.From))
+		return
+	}
+	ev, ok := evidence[f.Evidence]
+	switch f.From {
+	case FactFromForm:
+		if !ok || ev.Source != FromDeclaration {
+			p.add(field+".evidence", "موردی که از فرم می‌آید باید به اظهاری از همین شناسنامه اشاره کند.", "a fact from the form must name a declared evidence of this record")
+		}
+	case FactFromEvidence:
+		if !ok || ev.Source != FromInquiry || f.Key == "" {
+			p.add(field+".evidence", "موردی که از استعلام می‌آید باید به استعلامی از همین شناسنامه و فیلدی از پاسخ آن اشاره کند.",
+				"a fact from evidence must name an inquiry evidence of this record and a key of its answer")
+		}
+	}
 }
 
 // ValidateForPublish returns every problem that keeps rec from publication:

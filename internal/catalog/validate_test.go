@@ -90,6 +90,29 @@ func TestValidateForPublish(t *testing.T) {
 		{"permit with duplicate grounds", func(r *Record) {
 			r.Permit = &Permit{RefusalGrounds: []RefusalGround{{Code: "debt", TextFa: "بدهی"}, {Code: "debt", TextFa: "بدهی دیگر"}}}
 		}, []string{"permit.refusal_grounds[1].code"}},
+		// What a document certifies.
+		{"facts from each source", func(r *Record) {
+			r.Outputs[0].Certifies = []Fact{
+				{Code: "record", NameFa: "سابقهٔ کیفری", NameEn: "Criminal record", From: FactFromDecision, DefaultFa: "ندارد"},
+				{Code: "father", NameFa: "نام پدر", From: FactFromEvidence, Evidence: "id_card", Key: "father_name"},
+			}
+		}, nil},
+		{"fact without name or known source", func(r *Record) {
+			r.Outputs[0].Certifies = []Fact{{Code: "record", From: "guess"}}
+		}, []string{"outputs[0].certifies[0].from", "outputs[0].certifies[0].name_fa"}},
+		{"duplicate fact codes", func(r *Record) {
+			r.Outputs[0].Certifies = []Fact{{Code: "a", NameFa: "الف", From: FactFromDecision}, {Code: "a", NameFa: "ب", From: FactFromDecision}}
+		}, []string{"outputs[0].certifies[1].code"}},
+		{"fact from an unknown or unsuitable evidence", func(r *Record) {
+			r.Outputs[0].Certifies = []Fact{
+				{Code: "a", NameFa: "الف", From: FactFromEvidence, Evidence: "nope", Key: "k"},
+				{Code: "b", NameFa: "ب", From: FactFromEvidence, Evidence: "id_card"},
+				{Code: "c", NameFa: "ج", From: FactFromForm, Evidence: "id_card"},
+			}
+		}, []string{"outputs[0].certifies[0].evidence", "outputs[0].certifies[1].evidence", "outputs[0].certifies[2].evidence"}},
+		{"facts on an output that is no document", func(r *Record) {
+			r.Outputs = append(r.Outputs, Output{NameFa: "رأی", Kind: "decision", Certifies: []Fact{{Code: "a", NameFa: "الف", From: FactFromDecision}}})
+		}, []string{"outputs[1].certifies"}},
 		{"event trigger without events", func(r *Record) { r.Trigger = OnEvent; r.Events = nil }, []string{"events"}},
 		{"rules with manual processing", func(r *Record) { r.Stages.Processing = false }, []string{"decision"}},
 	}

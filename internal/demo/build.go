@@ -243,6 +243,26 @@ func information(fa, en string) catalog.Output {
 
 func outs(o ...catalog.Output) []catalog.Output { return o }
 
+// Fact helpers: what a document output certifies (catalog.Output.Certifies).
+
+// certifies returns document output o stating facts.
+func certifies(o catalog.Output, facts ...catalog.Fact) catalog.Output {
+	o.Certifies = facts
+	return o
+}
+
+// fromInquiry is a fact read from field key of the answer to inquiry
+// evidence ev, which the official confirms.
+func fromInquiry(code, fa, en, ev, key string) catalog.Fact {
+	return catalog.Fact{Code: code, NameFa: fa, NameEn: en, From: catalog.FactFromEvidence, Evidence: ev, Key: key}
+}
+
+// byOfficial is a fact the official enters on approval; def, if not
+// empty, is proposed (a permit's standard conditions).
+func byOfficial(code, fa, en, def string) catalog.Fact {
+	return catalog.Fact{Code: code, NameFa: fa, NameEn: en, From: catalog.FactFromDecision, DefaultFa: def}
+}
+
 // Permit helpers.
 
 // permit returns the permit part of a record: validity in days (0 for no

@@ -399,3 +399,43 @@ func TestLoadInvalid(t *testing.T) {
 		}
 	}, catalog.Migrations())
 }
+
+// TestDocumentsSayWhatTheyCertify checks that the demo's certificates and
+// permits declare what their documents state, with Persian and English
+// labels: the single-status certificate its status (from the civil
+// registry's answer), the hunting-weapon licence (service 1000263) the
+// weapon and the conditions of carriage.
+func TestDocumentsSayWhatTheyCertify(t *testing.T) {
+	want := map[string][]string{
+		"Certificate of single status":      {"marital_status", "marriages"},
+		"Hunting weapon licence":            {"weapon_type", "calibre", "serial", "conditions"},
+		"Certificate of no criminal record": {"record"},
+		"Business licence (guild licence)":  {"trade", "business_name", "premises"},
+	}
+	for i, rec := range Records() {
+		codes, ok := want[rec.TitleEn]
+		if !ok {
+			continue
+		}
+		delete(want, rec.TitleEn)
+		if rec.TitleEn == "Hunting weapon licence" && catalog.FormatID(catalog.FirstSerial+i) != "1000263" {
+			t.Errorf("the hunting weapon licence is published as %s, not 1000263", catalog.FormatID(catalog.FirstSerial+i))
+		}
+		facts := rec.Certifies()
+		if len(facts) != len(codes) {
+			t.Errorf("%s certifies %d facts, want %v", rec.TitleEn, len(facts), codes)
+			continue
+		}
+		for j, f := range facts {
+			if f.Code != codes[j] || f.NameFa == "" || f.NameEn == "" {
+				t.Errorf("%s: fact %d is %+v, want %s with both labels", rec.TitleEn, j, f, codes[j])
+			}
+		}
+		if rec.TitleEn == "Certificate of single status" && (facts[0].From != catalog.FactFromEvidence || facts[0].Evidence != "marital_status" || facts[0].Key != "status_fa") {
+			t.Errorf("the single-status certificate does not take the status from the civil registry: %+v", facts[0])
+		}
+	}
+	for title := range want {
+		t.Errorf("no demo service %q", title)
+	}
+}

@@ -105,6 +105,10 @@ func mustFixture(tb testing.TB, s *store.Store) *fixture {
 func (f *fixture) licenceRequest(holder string) permit.IssueRequest {
 	return permit.IssueRequest{
 		Service: f.licence, Holder: holder, HolderName: "زهرا کریمی", CaseRef: "۱۴۰۳-ABCD-7K",
+		Facts: []permit.Fact{
+			{Code: "trade", LabelFa: "رستهٔ صنفی", LabelEn: "Trade", Value: "نانوایی سنگک"},
+			{Code: "licence_no", LabelFa: "شمارهٔ پروانه", LabelEn: "Licence number", Value: "BK-1405-7731"},
+		},
 		Fields: map[string]string{"نام واحد صنفی": "نانوایی سنگک برکت", "نشانی": "تهران، خیابان ولیعصر، پلاک ۱۲"},
 	}
 }

@@ -32,6 +32,7 @@ type Claims struct {
 	Service        string            `json:"service"`
 	ServiceTitleFa string            `json:"service_title_fa"`
 	CaseRef        string            `json:"case_ref,omitempty"`
+	Facts          []Fact            `json:"facts,omitempty"` // what the document certifies, in order
 	Fields         map[string]string `json:"fields,omitempty"`
 	IssuedAt       int64             `json:"iat"`
 	ValidFrom      int64             `json:"nbf"`
@@ -97,6 +98,24 @@ func (r *IssueRequest) validate() error {
 		clean[k] = v
 	}
 	r.Fields = clean
+	if len(r.Facts)+len(r.Fields) > maxFields {
+		fe = append(fe, errs.FieldError{Field: "facts", En: "at most 20 facts and fields in all", Fa: "حداکثر ۲۰ مورد در کل"})
+	}
+	codes := map[string]bool{}
+	r.Facts = append([]Fact(nil), r.Facts...) // the caller's slice stays as it was
+	for i, f := range r.Facts {
+		f.Code, f.LabelFa, f.LabelEn, f.Value = strings.TrimSpace(f.Code), persian.Clean(f.LabelFa), persian.Clean(f.LabelEn), persian.Clean(f.Value)
+		r.Facts[i] = f
+		switch {
+		case f.Code == "" || len(f.Code) > 40 || codes[f.Code] || strings.Trim(f.Code, "abcdefghijklmnopqrstuvwxyz0123456789_") != "":
+			fe = append(fe, errs.FieldError{Field: "facts", En: "each fact needs its own code of lower-case letters, digits and _", Fa: "هر مورد باید کدی یکتا از حروف کوچک لاتین، رقم و _ داشته باشد"})
+		case f.LabelFa == "" || utf8.RuneCountInString(f.LabelFa) > maxLabelRunes || utf8.RuneCountInString(f.LabelEn) > maxLabelRunes:
+			fe = append(fe, errs.FieldError{Field: "facts", En: "each fact needs a Persian label of at most 80 characters", Fa: "هر مورد باید عنوانی فارسی تا ۸۰ نویسه داشته باشد"})
+		case f.Value == "" || utf8.RuneCountInString(f.Value) > maxValueRunes:
+			fe = append(fe, errs.FieldError{Field: "fact_" + f.Code, En: f.LabelEn + ": a value of at most 300 characters is required", Fa: f.LabelFa + ": مقداری تا ۳۰۰ نویسه لازم است"})
+		}
+		codes[f.Code] = true
+	}
 	if r.ValidDays < 0 || r.ValidDays > maxValidDays {
 		fe = append(fe, errs.FieldError{Field: "valid_days", En: "the validity must be between 0 and 36500 days", Fa: "مدت اعتبار باید بین ۰ تا ۳۶۵۰۰ روز باشد"})
 	}
@@ -197,7 +216,10 @@ func (p *Permits) IssueTx(ctx context.Context, tx *store.Tx, pr identity.Princip
 	c := Claims{
 		Issuer: p.baseURL, Agency: agency.Code, AgencyNameFa: agency.NameFa,
 		Holder: r.Holder, HolderName: r.HolderName, Service: svc.ID, ServiceTitleFa: rec.TitleFa,
-		CaseRef: r.CaseRef, Fields: r.Fields, IssuedAt: now.Unix(), ValidFrom: from.Unix(),
+		CaseRef: r.CaseRef, Facts: r.Facts, Fields: r.Fields, IssuedAt: now.Unix(), ValidFrom: from.Unix(),
+	}
+	if len(c.Facts) == 0 {
+		c.Facts = nil
 	}
 	if len(c.Fields) == 0 {
 		c.Fields = nil
@@ -260,7 +282,7 @@ func documentFrom(c Claims, kid, jws string, revokedAt *time.Time, reason string
 	d := Document{
 		ID: c.ID, Service: c.Service, ServiceTitleFa: c.ServiceTitleFa, Agency: c.Agency,
 		AgencyNameFa: c.AgencyNameFa, Holder: c.Holder, HolderName: c.HolderName, CaseRef: c.CaseRef,
-		Fields: c.Fields, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(), ValidFrom: time.Unix(c.ValidFrom, 0).UTC(),
+		Facts: c.Facts, Fields: c.Fields, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(), ValidFrom: time.Unix(c.ValidFrom, 0).UTC(),
 		Kid: kid, JWS: jws, RevokedAt: revokedAt, RevokeReason: reason,
 	}
 	if c.ValidUntil != 0 {
@@ -353,8 +375,8 @@ func CanRevoke(pr identity.Principal, agency string) bool {
 	return pr.Kind == "apikey" || pr.Has(identity.RoleOperator) || pr.Has(identity.RoleAgencyAdmin)
 }
 
-// Revoke withdraws a document, with a reason shown on verification and in
-// the holder's wallet. Only the issuing agency may revoke. It appends
+// Revoke withdraws a document, with a reason shown to the holder (their
+// document page and wallet); public verification shows only the date. Only the issuing agency may revoke. It appends
 // permit.document.revoked. Errors: Invalid (no reason), NotFound, Forbidden,
 // Conflict (already revoked).
 func (p *Permits) Revoke(ctx context.Context, pr identity.Principal, id, reason string) error {

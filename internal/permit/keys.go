@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
+	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/store"
@@ -27,10 +29,18 @@ type PublicKey struct {
 	Use    string `json:"use"` // "sig"
 	Alg    string `json:"alg"` // "EdDSA"
 	Agency string `json:"agency"`
-	// Retired is when the key stopped signing; it still verifies the
-	// documents it signed.
+	// Retired is when the key stopped signing (retired_at, RFC 3339;
+	// absent on the active key). A retired key stays in the set and still
+	// verifies the documents it signed before then; a document it claims
+	// to have signed later (iat after retired_at, with retiredGrace for
+	// clocks and a signature in flight during the rotation) is forged.
 	Retired *time.Time `json:"retired_at,omitempty"`
 }
+
+// retiredGrace is how long after its retirement a key's signature is still
+// taken: an issue that read the key just before a rotation committed, and
+// the clocks of two nodes, may put iat slightly after retired_at.
+const retiredGrace = 5 * time.Minute
 
 // JWKS is a JSON Web Key Set of the agencies' public keys.
 type JWKS struct {
@@ -57,32 +67,32 @@ func (p *Permits) signerFor(ctx context.Context, tx *store.Tx, pr identity.Princ
 	if !errors.Is(err, sql.ErrNoRows) {
 		return "", nil, err
 	}
-	if err := p.createKey(ctx, tx, pr, agency); err != nil {
+	if _, err := p.createKey(ctx, tx, pr, agency); err != nil {
 		return "", nil, err
 	}
 	return readActiveKey(ctx, tx, agency)
 }
 
 // createKey inserts a fresh active key for agency unless one exists, and
-// appends permit.key.created when it did insert.
-func (p *Permits) createKey(ctx context.Context, tx *store.Tx, pr identity.Principal, agency string) error {
+// appends permit.key.created when it did insert; it reports whether it did.
+func (p *Permits) createKey(ctx context.Context, tx *store.Tx, pr identity.Principal, agency string) (bool, error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return fmt.Errorf("permit: generate key: %w", err)
+		return false, fmt.Errorf("permit: generate key: %w", err)
 	}
 	kid := kidFor(agency, pub)
 	res, err := tx.ExecContext(ctx, `INSERT INTO permit_keys (kid, agency, public_key, private_key, active, created_at)
 		VALUES ($1, $2, $3, $4, TRUE, $5) ON CONFLICT DO NOTHING`,
 		kid, agency, base64.RawURLEncoding.EncodeToString(pub), base64.RawURLEncoding.EncodeToString(priv.Seed()), p.now())
 	if err != nil {
-		return fmt.Errorf("permit: store key: %w", err)
+		return false, fmt.Errorf("permit: store key: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // another transaction created it first
+		return false, nil // another transaction created it first
 	}
 	err = tx.Append(ctx, store.Event{Kind: "permit.key.created", Actor: pr.Actor(), Agency: agency},
 		map[string]string{"kid": kid})
-	return err
+	return err == nil, err
 }
 
 func readActiveKey(ctx context.Context, tx *store.Tx, agency string) (string, ed25519.PrivateKey, error) {
@@ -96,6 +106,75 @@ func readActiveKey(ctx context.Context, tx *store.Tx, agency string) (string, ed
 		return "", nil, fmt.Errorf("permit: key %s is damaged", kid)
 	}
 	return kid, ed25519.NewKeyFromSeed(raw), nil
+}
+
+// KeyOnPublish is catalog's publish hook (catalog.OnPublish): when a
+// record that issues documents is published, its agency gets its signing
+// key in the same transaction, unless it has one. So the key set lists an
+// agency's key from the moment it can issue, and a verifier that fetches
+// it ahead of time (to verify offline) has it before the first document.
+func (p *Permits) KeyOnPublish(ctx context.Context, tx *store.Tx, pr identity.Principal, rec catalog.Record) error {
+	if !issuesDocuments(rec) {
+		return nil
+	}
+	_, _, err := p.signerFor(ctx, tx, pr, rec.Agency)
+	if err != nil {
+		return errs.Wrap("permit.KeyOnPublish", err)
+	}
+	return nil
+}
+
+// EnsureKeys creates a signing key for every agency that has a published
+// service issuing documents and no active key yet, and returns how many it
+// created. The publish hook does this for new publications; EnsureKeys
+// brings a database published before the hook existed up to date, and is
+// run at start-up. It is idempotent.
+func (p *Permits) EnsureKeys(ctx context.Context) (int, error) {
+	const op = "permit.EnsureKeys"
+	published, err := p.cat.Published(ctx)
+	if err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	var agencies []string
+	seen := map[string]bool{}
+	for _, svc := range published {
+		if a := svc.Record.Agency; issuesDocuments(svc.Record) && !seen[a] {
+			seen[a] = true
+			agencies = append(agencies, a)
+		}
+	}
+	sort.Strings(agencies)
+	var created int
+	err = p.s.InTx(ctx, func(tx *store.Tx) error {
+		created = 0
+		for _, a := range agencies {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM permit_keys WHERE agency = $1 AND active`, a).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+			ok, err := p.createKey(ctx, tx, identity.System, a)
+			if err != nil {
+				return err
+			}
+			if ok {
+				created++
+			}
+		}
+		if created == 0 {
+			return store.ErrNothingToDo
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNothingToDo) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	return created, nil
 }
 
 // RotateKey retires agency's active key and creates a new one, which signs
@@ -115,7 +194,7 @@ func (p *Permits) RotateKey(ctx context.Context, pr identity.Principal, agency s
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if err := p.createKey(ctx, tx, pr, agency); err != nil {
+		if _, err := p.createKey(ctx, tx, pr, agency); err != nil {
 			return err
 		}
 		if kid, _, err = readActiveKey(ctx, tx, agency); err != nil {

@@ -4,12 +4,16 @@
 //
 // A document is a compact JWS (RFC 7515) signed with Ed25519 by the issuing
 // agency's key, whose payload (Claims) carries everything printed on the
-// document. The platform publishes every agency's public keys, retired ones
+// document, above all what it certifies (Facts: the facts its record
+// declares, with the values the official confirmed). The platform publishes every agency's public keys, retired ones
 // included, as a JWKS, so that the document's QR code (which holds the JWS
 // itself) plus the published keys verify it offline (VerifyOffline); online
 // verification (Verify) also says whether the agency has revoked it.
 //
-// Each agency gets its own key on first use (keys.go). The private keys live
+// Each agency gets its own key when it publishes its first record that
+// issues documents (KeyOnPublish, catalog's publish hook), or at the latest
+// on first use (keys.go); a retired key stays published, marked with
+// retired_at, and vouches only for what it signed before. The private keys live
 // in the permit_keys table here; a real deployment keeps them in an HSM and
 // replaces signerFor with a call to it.
 //
@@ -50,15 +54,28 @@ const (
 	StatusUnknown = "unknown" // no document with this id was issued here
 )
 
+// Fact is one thing a document certifies, as signed into it: the record's
+// fact (catalog.Fact) with the value decided for this holder. The JSON
+// names are short because every byte travels in the QR code.
+type Fact struct {
+	Code    string `json:"k"`            // the record's fact code
+	LabelFa string `json:"fa"`           // the label printed, in Persian
+	LabelEn string `json:"en,omitempty"` // the label in English
+	Value   string `json:"v"`            // as decided, in Persian (a serial number may be Latin)
+}
+
 // IssueRequest asks for one document to be signed and stored.
 type IssueRequest struct {
-	Service    string            // the catalogue service identifier (7 digits)
-	Holder     string            // the holder's national code (or a company's national id)
-	HolderName string            // the holder's full name, as printed
-	CaseRef    string            // the application's tracking code, if any
-	Fields     map[string]string // permit fields shown on the document (label → value), Persian
-	ValidFrom  time.Time         // zero: now
-	ValidDays  int               // 0: the record's Permit.ValidityDays (0 there: no expiry)
+	Service    string // the catalogue service identifier (7 digits)
+	Holder     string // the holder's national code (or a company's national id)
+	HolderName string // the holder's full name, as printed
+	CaseRef    string // the application's tracking code, if any
+	// Facts are what the document certifies, in the order printed: the
+	// record's facts (catalog.Record.Certifies) with their decided values.
+	Facts     []Fact
+	Fields    map[string]string // further fields shown on the document (label → value), Persian
+	ValidFrom time.Time         // zero: now
+	ValidDays int               // 0: the record's Permit.ValidityDays (0 there: no expiry)
 }
 
 // Document is an issued document as stored and shown.
@@ -71,6 +88,7 @@ type Document struct {
 	Holder         string            `json:"holder"` // personal data: never logged, masked in public answers
 	HolderName     string            `json:"holder_name"`
 	CaseRef        string            `json:"case_ref,omitempty"`
+	Facts          []Fact            `json:"facts,omitempty"` // what it certifies, in order
 	Fields         map[string]string `json:"fields,omitempty"`
 	IssuedAt       time.Time         `json:"issued_at"`
 	ValidFrom      time.Time         `json:"valid_from"`

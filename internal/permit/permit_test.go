@@ -6,12 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/permit"
@@ -116,9 +118,20 @@ func TestIssueVerifyRevoke(t *testing.T) {
 		}
 		for _, in := range []string{doc.ID, doc.JWS} {
 			v, err := f.p.Verify(ctx, in)
-			if err != nil || v.Status != permit.StatusRevoked || v.Document.RevokeReason != "واحد صنفی تعطیل شد" || v.Document.RevokedAt == nil {
+			if err != nil || v.Status != permit.StatusRevoked || v.Document.RevokedAt == nil {
 				t.Fatalf("Verify after revocation = %+v, %v", v, err)
 			}
+			// Verification is public: it says when, not why.
+			if v.Document.RevokeReason != "" {
+				t.Errorf("Verify tells anyone why the document was revoked: %q", v.Document.RevokeReason)
+			}
+		}
+		// The holder's own reads keep the reason.
+		if d, err := f.p.Document(ctx, doc.ID); err != nil || d.RevokeReason != "واحد صنفی تعطیل شد" {
+			t.Errorf("Document after revocation: reason %q, %v", d.RevokeReason, err)
+		}
+		if w, err := f.p.Wallet(ctx, holderA); err != nil || len(w) == 0 || w[0].RevokeReason != "واحد صنفی تعطیل شد" {
+			t.Errorf("the wallet after revocation lacks the reason: %v", err)
 		}
 		// The signature alone still checks out offline: revocation needs
 		// the online check, which is why the verify page asks the platform.
@@ -141,6 +154,70 @@ func TestIssueVerifyRevoke(t *testing.T) {
 		for _, ev := range evs {
 			if strings.Contains(string(ev.Payload), holderA) || strings.Contains(string(ev.Payload), "کریمی") {
 				t.Errorf("event payload carries personal data: %s", ev.Payload)
+			}
+		}
+	}, sets()...)
+}
+
+// TestFacts checks that what a document certifies is signed into it, in
+// the order given, with Persian and English labels, and comes back from the
+// store and from offline verification; a fact without a value is refused,
+// naming the fact.
+func TestFacts(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		r := permit.IssueRequest{Service: f.cert, Holder: holderB, HolderName: "علی رضایی", Facts: []permit.Fact{
+			{Code: "record", LabelFa: "سابقهٔ کیفری", LabelEn: "Criminal record", Value: " فاقد سابقهٔ کیفری مؤثر "},
+			{Code: "purpose", LabelFa: "برای ارائه به", LabelEn: "Issued for", Value: "استخدام"},
+		}}
+		doc := f.mustIssue(t, judOperator, r)
+		if r.Facts[0].Value != " فاقد سابقهٔ کیفری مؤثر " {
+			t.Errorf("Issue changed the caller's facts")
+		}
+		jwks, err := f.p.JWKSJSON(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims, err := permit.VerifyOffline(doc.JWS, jwks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := f.p.Document(ctx, doc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []permit.Fact{
+			{Code: "record", LabelFa: "سابقهٔ کیفری", LabelEn: "Criminal record", Value: "فاقد سابقهٔ کیفری مؤثر"},
+			{Code: "purpose", LabelFa: "برای ارائه به", LabelEn: "Issued for", Value: "استخدام"},
+		}
+		for name, got := range map[string][]permit.Fact{"the signed payload": claims.Facts, "the stored document": stored.Facts, "Issue's answer": doc.Facts} {
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s certifies %v, want %v", name, got, want)
+			}
+		}
+		payload := string(decode(t, strings.Split(doc.JWS, ".")[1]))
+		if !strings.Contains(payload, `"facts":[{"k":"record","fa":"سابقهٔ کیفری","en":"Criminal record","v":"فاقد سابقهٔ کیفری مؤثر"}`) {
+			t.Errorf("the signed payload does not carry the facts in order: %s", payload)
+		}
+
+		for name, facts := range map[string][]permit.Fact{
+			"no value":       {{Code: "record", LabelFa: "سابقهٔ کیفری", Value: "  "}},
+			"no label":       {{Code: "record", Value: "ندارد"}},
+			"duplicate code": {{Code: "record", LabelFa: "الف", Value: "۱"}, {Code: "record", LabelFa: "ب", Value: "۲"}},
+			"bad code":       {{Code: "Record!", LabelFa: "الف", Value: "۱"}},
+		} {
+			bad := r
+			bad.Facts = facts
+			_, err := f.p.Issue(ctx, judOperator, bad)
+			if !errs.Is(err, errs.Invalid) {
+				t.Errorf("%s: Issue = %v, want invalid", name, err)
+			}
+			if name == "no value" {
+				var e *errs.Error
+				if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "fact_record" {
+					t.Errorf("no value: the error does not name the fact: %v", err)
+				}
 			}
 		}
 	}, sets()...)
@@ -436,6 +513,127 @@ func TestKeysRaceAndRotate(t *testing.T) {
 		set, _ = f.p.PublicKeys(ctx)
 		if len(set.Keys) != 2 || set.Keys[0].Retired == nil || set.Keys[1].Retired != nil {
 			t.Errorf("keys after rotation = %+v", set.Keys)
+		}
+
+		// Whoever still holds the retired key cannot sign new documents
+		// with it: a document it claims to have signed after its
+		// retirement (and the grace for a rotation in flight) is forged.
+		var seed string
+		if err := s.Read().QueryRow("SELECT private_key FROM permit_keys WHERE kid = $1", docs[0].Kid).Scan(&seed); err != nil {
+			t.Fatal(err)
+		}
+		var claims permit.Claims
+		if err := json.Unmarshal(decode(t, strings.Split(docs[0].JWS, ".")[1]), &claims); err != nil {
+			t.Fatal(err)
+		}
+		claims.IssuedAt = set.Keys[0].Retired.Add(time.Hour).Unix()
+		late := signClaims(t, ed25519.NewKeyFromSeed(decode(t, seed)), docs[0].Kid, claims)
+		if _, err := permit.VerifyOffline(late, jwks); err != permit.ErrForged {
+			t.Errorf("VerifyOffline of a document signed by a retired key after its retirement = %v, want forged", err)
+		}
+	}, sets()...)
+}
+
+// signClaims signs c with key under kid, as the platform does.
+func signClaims(tb testing.TB, key ed25519.PrivateKey, kid string, c permit.Claims) string {
+	tb.Helper()
+	payload, err := json.Marshal(c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", kid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	obj, err := signer.Sign(payload)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := obj.CompactSerialize()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// TestKeysBeforeTheFirstDocument checks that every agency that can issue
+// has its key in the JWKS before it issues anything: EnsureKeys covers
+// what was published before, the publish hook what is published after,
+// and neither touches an agency that issues nothing.
+func TestKeysBeforeTheFirstDocument(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		agencies := func() map[string]int {
+			set, err := f.p.PublicKeys(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]int{}
+			for _, k := range set.Keys {
+				out[k.Agency]++
+			}
+			return out
+		}
+		if got := agencies(); len(got) != 0 {
+			t.Fatalf("keys before anything = %v", got)
+		}
+		n, err := f.p.EnsureKeys(ctx)
+		if err != nil || n != 2 {
+			t.Fatalf("EnsureKeys = %d, %v; want keys for MIMT and JUD", n, err)
+		}
+		if got := agencies(); got["MIMT"] != 1 || got["JUD"] != 1 || len(got) != 2 {
+			t.Fatalf("keys after EnsureKeys = %v", got)
+		}
+		if n, err := f.p.EnsureKeys(ctx); err != nil || n != 0 {
+			t.Fatalf("EnsureKeys again = %d, %v; want nothing to do", n, err)
+		}
+
+		// With the hook, publishing a certificate gives its agency a key
+		// in the same transaction; publishing a service that issues
+		// nothing does not.
+		f.cat.OnPublish(f.p.KeyOnPublish)
+		for _, a := range []catalog.Agency{
+			{Code: "NOCR", NameFa: "سازمان ثبت احوال کشور", NameEn: "National Organisation for Civil Registration", Domain: catalog.DomainCivil, Connected: true},
+			{Code: "INTA", NameFa: "سازمان امور مالیاتی کشور", NameEn: "Iran National Tax Administration", Domain: catalog.DomainTax, Connected: true},
+		} {
+			if err := f.cat.PutAgency(ctx, identity.System, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		publish := func(rec catalog.Record) {
+			t.Helper()
+			d, err := f.cat.SaveDraft(ctx, identity.System, 0, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.cat.Publish(ctx, identity.System, d.Key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cert, _ := f.cat.Service(ctx, f.cert)
+		single := cert.Record
+		single.TitleFa, single.Agency = "صدور گواهی تجرد", "NOCR"
+		publish(single)
+		info := cert.Record
+		info.TitleFa, info.Agency = "اطلاع از نرخ مالیات", "INTA"
+		info.Outputs = []catalog.Output{{NameFa: "نرخ‌ها", Kind: "information"}}
+		publish(info)
+		if got := agencies(); got["NOCR"] != 1 || got["INTA"] != 0 || len(got) != 3 {
+			t.Fatalf("keys after publishing = %v, want NOCR's added and none for INTA", got)
+		}
+		// Publishing again keeps the one key.
+		again := cert.Record
+		again.DescriptionFa += " نسخهٔ دوم."
+		d, err := f.cat.SaveDraft(ctx, identity.System, cert.Key, again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.cat.Publish(ctx, identity.System, d.Key); err != nil {
+			t.Fatal(err)
+		}
+		if got := agencies(); got["JUD"] != 1 {
+			t.Fatalf("JUD has %d keys after publishing again", got["JUD"])
 		}
 	}, sets()...)
 }

@@ -8,9 +8,11 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/persian"
@@ -52,13 +54,25 @@ func qrCode(jws string) (*qr.Code, error) {
 // script and OpenType shaping tables; canvas shapes the text (joining
 // forms, ligatures) with HarfBuzz's Go port and orders it with the Unicode
 // bidi algorithm, which fpdf and gopdf cannot (DESIGN.md).
+//
+// Every document mixes Persian with Latin text (its id, its case's tracking
+// code, the verify address), and a text box is set in one font, so a font
+// is used only if it has glyphs for both: Noto Sans Arabic, for one, has no
+// Latin letters, and with it the id would print as empty boxes.
 type Fonts struct {
-	family *canvas.FontFamily
-	Name   string // which font was loaded, for the logs
+	fonts []loadedFont // the usable fonts, in order of preference
+	Name  string       // which font is preferred, for the logs
 }
 
-// systemFonts are the fonts with Arabic script tried when the embedded
-// Vazirmatn is missing (a build without npm).
+// loadedFont is one usable font.
+type loadedFont struct {
+	name   string
+	font   *canvas.Font
+	family *canvas.FontFamily
+}
+
+// systemFonts are the fonts tried when the embedded Vazirmatn is missing
+// (a build without npm). Each must still pass covers(baseText).
 var systemFonts = []string{
 	"/usr/share/fonts/truetype/vazirmatn/Vazirmatn-Regular.ttf",
 	"/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
@@ -69,25 +83,56 @@ var systemFonts = []string{
 	"/usr/share/fonts/dejavu/DejaVuSans.ttf",
 }
 
-// ErrNoFont means no font with Arabic script could be loaded: PDFs cannot
-// be made on this server.
+// ErrNoFont means no font with both Persian and Latin letters could be
+// loaded: PDFs cannot be made on this server.
 var ErrNoFont = errs.E("permit.Fonts", errs.Unavailable,
-	"no font with Persian letters is installed on this server, so the PDF cannot be made; the printable page still works",
-	"قلمی با حروف فارسی روی این سرور نصب نیست و نسخهٔ PDF ساخته نمی‌شود؛ صفحهٔ چاپی همچنان در دسترس است")
+	"no font with Persian and Latin letters is installed on this server, so the PDF cannot be made; the printable page still works",
+	"قلمی با حروف فارسی و لاتین روی این سرور نصب نیست و نسخهٔ PDF ساخته نمی‌شود؛ صفحهٔ چاپی همچنان در دسترس است")
 
-// LoadFonts loads the font for PDFs: primary (the embedded Vazirmatn, in
-// any format canvas reads: TTF, OTF, WOFF, WOFF2) when it is given and has
-// Persian letters, otherwise the first system font in systemFonts that
-// does; ErrNoFont when none does.
+// baseText is what every document prints whatever it says: its labels,
+// Persian and ASCII digits, and the Latin letters and signs of its id, its
+// tracking code and the verify address. A font must cover all of it.
+var baseText = func() string {
+	var b strings.Builder
+	b.WriteString("پچژگیکآأؤإئءةٔ،؛«»۰۱۲۳۴۵۶۷۸۹")
+	for r := rune(0x21); r < 0x7f; r++ {
+		b.WriteRune(r)
+	}
+	v := reflect.ValueOf(pdfLabels)
+	for i := range v.NumField() {
+		b.WriteString(v.Field(i).String())
+	}
+	return b.String()
+}()
+
+// covers reports whether f has a glyph for every letter, digit, mark and
+// sign of s; spaces, joiners and bidi controls need none.
+func covers(f *canvas.Font, s string) bool {
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		if f.SFNT.GlyphIndex(r) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadFonts loads the fonts for PDFs: primary (the embedded Vazirmatn, in
+// any format canvas reads: TTF, OTF, WOFF, WOFF2) when it is given, and
+// the system fonts in systemFonts, keeping those with glyphs for every
+// Persian and Latin letter a document prints (baseText); ErrNoFont when
+// none has.
 func LoadFonts(primary []byte) (*Fonts, error) {
-	try := func(name string, b []byte) *Fonts {
+	try := func(name string, b []byte) (loadedFont, bool) {
 		f, err := canvas.LoadFont(b, 0, canvas.FontRegular)
-		if err != nil || !hasPersian(f) {
-			return nil
+		if err != nil || !covers(f, baseText) {
+			return loadedFont{}, false
 		}
 		fam := canvas.NewFontFamily("document")
 		if err := fam.LoadFont(b, 0, canvas.FontRegular); err != nil {
-			return nil
+			return loadedFont{}, false
 		}
 		// Joining forms (init, medi, fina) and the required lam-alef
 		// ligature stay; optional ligatures and contextual alternates go,
@@ -95,11 +140,12 @@ func LoadFonts(primary []byte) (*Fonts, error) {
 		// only, and those glyphs have no code point: with them, copying
 		// text out of the PDF (and pdftotext) loses letters.
 		fam.SetFeatures("liga=0,dlig=0,calt=0")
-		return &Fonts{family: fam, Name: name}
+		return loadedFont{name: name, font: f, family: fam}, true
 	}
+	out := &Fonts{}
 	if len(primary) > 0 {
-		if f := try("Vazirmatn", primary); f != nil {
-			return f, nil
+		if f, ok := try("Vazirmatn", primary); ok {
+			out.fonts = append(out.fonts, f)
 		}
 	}
 	for _, path := range systemFonts {
@@ -107,22 +153,27 @@ func LoadFonts(primary []byte) (*Fonts, error) {
 		if err != nil {
 			continue
 		}
-		if f := try(path[strings.LastIndexByte(path, '/')+1:], b); f != nil {
-			return f, nil
+		if f, ok := try(path[strings.LastIndexByte(path, '/')+1:], b); ok {
+			out.fonts = append(out.fonts, f)
 		}
 	}
-	return nil, ErrNoFont
+	if len(out.fonts) == 0 {
+		return nil, ErrNoFont
+	}
+	out.Name = out.fonts[0].name
+	return out, nil
 }
 
-// hasPersian reports whether f has glyphs for the letters Persian adds to
-// Arabic (پ چ ژ گ) and for Persian digits.
-func hasPersian(f *canvas.Font) bool {
-	for _, r := range "پچژگیک۰۹" {
-		if f.SFNT.GlyphIndex(r) == 0 {
-			return false
+// forText returns the first font with a glyph for every letter of text
+// (a document's whole text), or the preferred one when none has: the
+// letters every document prints are covered by all of them.
+func (fs *Fonts) forText(text string) loadedFont {
+	for _, f := range fs.fonts {
+		if covers(f.font, text) {
+			return f
 		}
 	}
-	return true
+	return fs.fonts[0]
 }
 
 // LazyFonts loads fonts on first use and remembers the outcome.
@@ -171,14 +222,32 @@ func SortedFields(fields map[string]string) [][2]string {
 	return out
 }
 
+// documentText is every piece of data a document's PDF prints, for
+// choosing a font that has all its letters.
+func documentText(d Document, verifyURL string) string {
+	parts := []string{d.ServiceTitleFa, d.AgencyNameFa, d.HolderName, d.Holder, d.RevokeReason, d.CaseRef, d.ID, verifyURL,
+		persian.JalaliDate(d.IssuedAt), persian.JalaliDate(d.ValidFrom)}
+	if d.ValidUntil != nil {
+		parts = append(parts, persian.JalaliDate(*d.ValidUntil))
+	}
+	for _, f := range d.Facts {
+		parts = append(parts, f.LabelFa, f.Value)
+	}
+	for k, v := range d.Fields {
+		parts = append(parts, k, v)
+	}
+	return strings.Join(parts, " ")
+}
+
 // WritePDF writes the document as a one-page A4 PDF: every field, the
 // issuer, the validity in the Jalali calendar, the id, and the QR code.
 // Each paragraph is one text box, so that canvas shapes and orders it as a
 // whole (DESIGN.md).
 func WritePDF(w io.Writer, d Document, fonts *Fonts, verifyURL string) error {
-	if fonts == nil {
+	if fonts == nil || len(fonts.fonts) == 0 {
 		return ErrNoFont
 	}
+	font := fonts.forText(documentText(d, verifyURL))
 	const pageW, pageH, margin = 210.0, 297.0, 18.0
 	width := pageW - 2*margin
 	c := canvas.New(pageW, pageH)
@@ -190,11 +259,11 @@ func WritePDF(w io.Writer, d Document, fonts *Fonts, verifyURL string) error {
 	muted := color.RGBA{0x55, 0x5d, 0x66, 0xff}
 	accent := color.RGBA{0x0b, 0x5c, 0x4a, 0xff}
 	alert := color.RGBA{0xb0, 0x1e, 0x1e, 0xff}
-	title := fonts.family.Face(20, accent, canvas.FontBold)
-	heading := fonts.family.Face(14, ink, canvas.FontBold)
-	body := fonts.family.Face(11, ink, canvas.FontRegular)
-	label := fonts.family.Face(9.5, muted, canvas.FontRegular)
-	small := fonts.family.Face(8.5, muted, canvas.FontRegular)
+	title := font.family.Face(20, accent, canvas.FontBold)
+	heading := font.family.Face(14, ink, canvas.FontBold)
+	body := font.family.Face(11, ink, canvas.FontRegular)
+	label := font.family.Face(9.5, muted, canvas.FontRegular)
+	small := font.family.Face(8.5, muted, canvas.FontRegular)
 
 	y := pageH - margin
 	put := func(face *canvas.FontFace, s string, gap float64) {
@@ -217,13 +286,16 @@ func WritePDF(w io.Writer, d Document, fonts *Fonts, verifyURL string) error {
 
 	switch d.Status {
 	case StatusRevoked:
-		put(fonts.family.Face(14, alert, canvas.FontBold), pdfLabels.Revoked+"؛ "+d.RevokeReason, 4)
+		put(font.family.Face(14, alert, canvas.FontBold), pdfLabels.Revoked+"؛ "+d.RevokeReason, 4)
 	case StatusExpired:
-		put(fonts.family.Face(14, alert, canvas.FontBold), pdfLabels.Expired, 4)
+		put(font.family.Face(14, alert, canvas.FontBold), pdfLabels.Expired, 4)
 	}
 	row(pdfLabels.Holder, d.HolderName)
 	row(pdfLabels.HolderCode, persian.Digits(d.Holder))
 	row(pdfLabels.Service, d.ServiceTitleFa)
+	for _, f := range d.Facts {
+		row(f.LabelFa, isolateLatin(f.Value))
+	}
 	for _, f := range SortedFields(d.Fields) {
 		row(f[0], f[1])
 	}
@@ -266,6 +338,18 @@ func WritePDF(w io.Writer, d Document, fonts *Fonts, verifyURL string) error {
 	r.SetInfo(d.ServiceTitleFa, pdfLabels.Title+" "+d.ID, d.ID, d.AgencyNameFa, "Panjare")
 	c.RenderTo(r)
 	return r.Close()
+}
+
+// isolateLatin wraps a value with no Persian letter (a serial number, a
+// calibre like "12 gauge") in FSI … PDI, as the id is, so that bidi keeps
+// its parts in order inside the Persian line.
+func isolateLatin(v string) string {
+	for _, r := range v {
+		if unicode.Is(unicode.Arabic, r) {
+			return v
+		}
+	}
+	return "\u2068" + v + "\u2069"
 }
 
 // breakLines breaks a paragraph into lines no wider than width and joins

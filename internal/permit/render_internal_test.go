@@ -1,6 +1,7 @@
 package permit
 
 import (
+	"os"
 	"testing"
 
 	"github.com/panjare/panjare/internal/errs"
@@ -22,6 +23,40 @@ func TestNoFont(t *testing.T) {
 	lazy := NewLazyFonts(func() []byte { return nil })
 	if _, err := lazy.Get(); err != ErrNoFont {
 		t.Fatalf("LazyFonts.Get = %v", err)
+	}
+}
+
+// TestFontsNeedLatin checks that a font without Latin letters is never
+// used, even when it has every Persian one: Debian's Noto Sans Arabic (in
+// fonts-noto-core) is such a font, and with it a document's id printed as
+// empty boxes.
+func TestFontsNeedLatin(t *testing.T) {
+	const arabicOnly = "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf"
+	const both = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+	for _, f := range []string{arabicOnly, both} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("%s is not installed (apt-get install fonts-noto-core fonts-dejavu-core)", f)
+		}
+	}
+	saved := systemFonts
+	t.Cleanup(func() { systemFonts = saved })
+
+	systemFonts = []string{arabicOnly}
+	if f, err := LoadFonts(nil); err != ErrNoFont {
+		t.Fatalf("LoadFonts with Noto Sans Arabic alone = %v, %v; want ErrNoFont, since it has no Latin letters", f, err)
+	}
+	systemFonts = []string{arabicOnly, both}
+	f, err := LoadFonts(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Name != "DejaVuSans.ttf" || len(f.fonts) != 1 {
+		t.Fatalf("LoadFonts chose %s (%d fonts), want DejaVuSans.ttf alone", f.Name, len(f.fonts))
+	}
+	d := Document{ID: "M4NS-SSPY-0Q8", ServiceTitleFa: "گواهی تجرد", HolderName: "زهرا کریمی", Holder: "0067749828",
+		Fields: map[string]string{"وضعیت تأهل": "مجرد", "Serial": "BRT-2291"}}
+	if got := f.forText(documentText(d, "https://panjare.example/verify")); !covers(got.font, documentText(d, "https://panjare.example/verify")) {
+		t.Errorf("the font chosen for a document lacks some of its letters")
 	}
 }
 

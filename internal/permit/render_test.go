@@ -104,7 +104,8 @@ func checkPDF(t *testing.T, out []byte, doc permit.Document) {
 		// Lines that mix directions come out of pdftotext in its own
 		// order, so for those only each part is looked for.
 		for _, want := range []string{"دارنده: " + doc.HolderName, "صدور پروانهٔ کسب", "نام واحد صنفی: نانوایی سنگک برکت",
-			"نشانی: تهران، خیابان ولیعصر، پلاک ۱۲", "شناسهٔ سند", doc.ID, "کد ملی / شناسهٔ ملی", "۰۰۶۷۷۴۹۸۲۸"} {
+			"نشانی: تهران، خیابان ولیعصر، پلاک ۱۲", "شناسهٔ سند", doc.ID, "کد ملی / شناسهٔ ملی", "۰۰۶۷۷۴۹۸۲۸",
+			"رستهٔ صنفی: نانوایی سنگک", "شمارهٔ پروانه", "BK-1405-7731"} {
 			if !strings.Contains(text, flat(want)) {
 				t.Errorf("the PDF's text lacks %q in this order:\n%s", want, txt)
 			}

@@ -30,10 +30,13 @@ type Issuer struct {
 }
 
 // Verification is the answer to "is this document genuine and in force?".
+// It is public: anyone holding a document's id may ask. So a revoked
+// document's answer says when it was revoked, never why; the reason is the
+// holder's business (Document and Wallet carry it).
 type Verification struct {
 	Status   string    // valid | revoked | expired | forged | unknown
 	Issuer   *Issuer   // set unless forged or unknown
-	Document *Document // set unless forged or unknown
+	Document *Document // set unless forged or unknown; RevokeReason is always empty
 }
 
 // maxInput bounds what Verify reads: a JWS of the largest document is a few
@@ -92,6 +95,7 @@ func (p *Permits) answer(ctx context.Context, d Document) Verification {
 	if a, err := p.cat.Agency(ctx, d.Agency); err == nil && a.NameFa != "" {
 		iss.NameFa = a.NameFa
 	}
+	d.RevokeReason = ""
 	return Verification{Status: d.Status, Issuer: iss, Document: &d}
 }
 
@@ -143,7 +147,8 @@ func VerifyOffline(token string, jwks []byte) (Claims, error) {
 // verifyWith verifies token against set. Only EdDSA is accepted, which
 // rules out "none" and algorithm confusion; the kid must name a key of the
 // set, and the key's agency must be the agency the payload names, so that
-// one agency's key cannot vouch for another agency's document.
+// one agency's key cannot vouch for another agency's document. A retired
+// key vouches only for what it signed before it was retired.
 func verifyWith(token string, set JWKS, now time.Time) (Claims, error) {
 	obj, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.EdDSA})
 	if err != nil || len(obj.Signatures) != 1 {
@@ -175,6 +180,9 @@ func verifyWith(token string, set JWKS, now time.Time) (Claims, error) {
 	var c Claims
 	if err := json.Unmarshal(payload, &c); err != nil || c.ID == "" || c.Agency != key.Agency {
 		return Claims{}, ErrForged
+	}
+	if key.Retired != nil && time.Unix(c.IssuedAt, 0).After(key.Retired.Add(retiredGrace)) {
+		return Claims{}, ErrForged // signed with a key after it was retired
 	}
 	if c.Expired(now) {
 		return c, ErrExpired

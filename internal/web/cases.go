@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/errs"
@@ -35,6 +36,9 @@ type caseView struct {
 	Open    bool
 	Ratings []string    // 1 to 5, for the feedback form
 	Checks  *checksView // the agency's view only: the guard section (checks.go)
+	// Facts are what the document issued on approval certifies, with the
+	// values proposed, for the approval form (the agency's view only).
+	Facts []apply.FactValue
 }
 
 type groundOption struct{ Code, Text string }
@@ -86,6 +90,9 @@ func (w *Web) caseFor(r *http.Request, p identity.Principal, tracking string, ag
 		for _, g := range svc.Record.Permit.RefusalGrounds {
 			v.Grounds = append(v.Grounds, groundOption{Code: g.Code, Text: pickText(l, g.TextFa, g.TextEn)})
 		}
+	}
+	if svc, err := w.cat.Service(r.Context(), c.Service); err == nil && agency && c.Open() {
+		v.Facts = apply.ProposeFacts(c, svc.Record)
 	}
 	for _, to := range apply.States {
 		if apply.Legal(c.State, to) && to != apply.Withdrawn {
@@ -296,6 +303,21 @@ func (w *Web) agencyCase(rw http.ResponseWriter, r *http.Request) error {
 	return w.renderAgencyCase(rw, r, p, http.StatusOK, nil)
 }
 
+// decisionFacts reads the facts part of the approval form: one input
+// named fact_<code> per fact the document certifies.
+func decisionFacts(form url.Values) map[string]string {
+	var out map[string]string
+	for name, vals := range form {
+		if code, ok := strings.CutPrefix(name, "fact_"); ok && len(vals) > 0 {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[code] = vals[0]
+		}
+	}
+	return out
+}
+
 // agencyDecide takes a transition, or answers a complaint, as the agency.
 func (w *Web) agencyDecide(rw http.ResponseWriter, r *http.Request) error {
 	p, err := staff(r)
@@ -319,7 +341,8 @@ func (w *Web) agencyDecide(rw http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return badRequest("web.agencyDecide", "cases.bad.state")
 		}
-		_, err = w.ap.Transition(r.Context(), p, tracking, to, r.PostForm.Get("reason"), r.PostForm.Get("ground"))
+		_, err = w.ap.Decide(r.Context(), p, tracking, apply.Decision{To: to, Reason: r.PostForm.Get("reason"),
+			Ground: r.PostForm.Get("ground"), Facts: decisionFacts(r.PostForm)})
 		if errs.Is(err, errs.Conflict) { // refused, open checks among the reasons: shown beside them
 			return w.renderAgencyCase(rw, r, p, http.StatusConflict, err)
 		}

@@ -45,6 +45,13 @@ var (
 
 func newCaseSite(t *testing.T, s *store.Store) *caseSite {
 	t.Helper()
+	return newCaseSiteWith(t, s, nil)
+}
+
+// newCaseSiteWith is newCaseSite with the service's record changed by
+// adjust before it is published.
+func newCaseSiteWith(t *testing.T, s *store.Store, adjust func(*catalog.Record)) *caseSite {
+	t.Helper()
 	ctx := context.Background()
 	cat, err := catalog.New(ctx, s, nil)
 	if err != nil {
@@ -75,6 +82,9 @@ func newCaseSite(t *testing.T, s *store.Store) *caseSite {
 		Permit:         &catalog.Permit{ValidityDays: 365, RefusalGrounds: []catalog.RefusalGround{{Code: "zoning", TextFa: "محل کسب در طرح تفصیلی مجاز نیست", TextEn: "Not zoned"}}},
 		CostRials:      1_500_000,
 		ProcessingTime: catalog.Duration{Days: 5},
+	}
+	if adjust != nil {
+		adjust(&rec)
 	}
 	d, err := cat.SaveDraft(ctx, identity.System, 0, rec)
 	if err != nil {

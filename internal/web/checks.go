@@ -99,7 +99,8 @@ func (w *Web) overrideChecks(rw http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest("web.overrideChecks", "cases.bad.state")
 	}
-	_, err = w.ap.Override(r.Context(), p, r.PathValue("tracking"), to, r.PostForm.Get("reason"), r.PostForm.Get("override"))
+	_, err = w.ap.Override(r.Context(), p, r.PathValue("tracking"), apply.Decision{To: to, Reason: r.PostForm.Get("reason"),
+		Facts: decisionFacts(r.PostForm)}, r.PostForm.Get("override"))
 	if refusedHere(err) {
 		return w.renderAgencyCase(rw, r, p, errs.StatusOf(errs.KindOf(err)), err)
 	}

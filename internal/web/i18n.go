@@ -728,6 +728,13 @@ var texts = map[string]text{
 	"me.data.documents":      {"مجوزها و گواهی‌هایی که دستگاه‌ها برای شما صادر کرده‌اند، و وضعیت هر کدام.", "the permits and certificates agencies issued to you, and the status of each."},
 	"footer.verify":          {"استعلام اصالت سند", "Check a document"},
 
+	// The facts part of the approval form (decision-facts.html).
+	"decide.facts":               {"آنچه سند گواهی می‌کند", "What the document certifies"},
+	"decide.facts.hint":          {"این موارد در سند امضا و چاپ می‌شوند. مقدار پیشنهادی را بررسی و در صورت نیاز اصلاح کنید.", "These are signed into the document and printed on it. Check each proposed value and correct it if needed."},
+	"decide.facts.from.form":     {"از فرم متقاضی", "From the applicant's form"},
+	"decide.facts.from.evidence": {"از پاسخ استعلام", "From the inquiry's answer"},
+	"decide.facts.from.decision": {"به تشخیص شما", "As you decide"},
+
 	// Errors.
 	"error.title.400": {"درخواست نادرست است", "There is a problem with the request"},
 	"error.title.404": {"صفحه پیدا نشد", "Page not found"},

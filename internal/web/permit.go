@@ -69,6 +69,7 @@ type docView struct {
 	Holder       string // masked on the public verify page
 	HolderName   string
 	CaseRef      string
+	Facts        []permit.Fact // what it certifies, in order
 	Fields       [][2]string
 	IssuedAt     time.Time
 	ValidFrom    time.Time
@@ -85,15 +86,16 @@ type docView struct {
 	VerifyURL    string // the public verify page of this document
 	StatusKey    string // translation key of the status
 	StatusGood   bool
-	PublicAnswer bool // the page is the public verify page: holder masked
+	PublicAnswer bool // the page is the public verify page: holder masked, no revocation reason
 }
 
 // newDocView builds the view of d; masked hides the holder's national code
-// but for its last four digits.
+// but for its last four digits, and the reason for a revocation (the public
+// answer says when, never why).
 func newDocView(d permit.Document, masked bool) *docView {
 	v := &docView{
 		ID: d.ID, Service: d.Service, ServiceTitle: d.ServiceTitleFa, AgencyName: d.AgencyNameFa, Agency: d.Agency,
-		Holder: d.Holder, HolderName: d.HolderName, CaseRef: d.CaseRef, Fields: permit.SortedFields(d.Fields),
+		Holder: d.Holder, HolderName: d.HolderName, CaseRef: d.CaseRef, Facts: d.Facts, Fields: permit.SortedFields(d.Fields),
 		IssuedAt: d.IssuedAt, ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil, Status: d.Status,
 		RevokedAt: d.RevokedAt, RevokeReason: d.RevokeReason, Kid: d.Kid, JWS: d.JWS,
 		URL: "/documents/" + d.ID, PDF: "/documents/" + d.ID + ".pdf", QR: "/documents/" + d.ID + "/qr.png",
@@ -101,7 +103,7 @@ func newDocView(d permit.Document, masked bool) *docView {
 		StatusGood: d.Status == permit.StatusValid, PublicAnswer: masked,
 	}
 	if masked {
-		v.Holder, v.JWS, v.CaseRef = identity.MaskNationalCode(d.Holder), "", ""
+		v.Holder, v.JWS, v.CaseRef, v.RevokeReason = identity.MaskNationalCode(d.Holder), "", "", ""
 	}
 	return v
 }

@@ -260,9 +260,27 @@ func TestDocumentPagesAndRevocation(t *testing.T) {
 			t.Errorf("after revocation the page shows no banner, or still the form")
 		}
 
-		// Revocation is visible on verify and in the wallet.
-		if st, good := verdict(t, ds.as(t, nil, "GET", "/verify?document="+ds.doc.ID, nil)); st != "revoked" || good {
-			t.Errorf("verify after revocation: %s", st)
+		// Revocation is visible on verify, with its date in the Jalali
+		// calendar and Persian digits but not its reason, which only the
+		// holder (and the agency) read on the document page and in the wallet.
+		for _, lang := range []bool{false, true} {
+			v := ds.send(t, nil, "GET", "/verify?document="+ds.doc.ID, nil, lang)
+			if st, good := verdict(t, v); st != "revoked" || good {
+				t.Errorf("verify after revocation: %s", st)
+			}
+			on := textOf(elemByID(v.doc, "revoked-on"))
+			if !lang && (on == "" || !strings.ContainsAny(on, "۰۱۲۳۴۵۶۷۸۹") || strings.ContainsAny(on, "0123456789")) {
+				t.Errorf("verify after revocation says %q, want the date in Persian digits", on)
+			}
+			if lang && on == "" {
+				t.Errorf("the English verify page does not say when the document was revoked")
+			}
+			if strings.Contains(v.body, "واحد صنفی تعطیل شد") {
+				t.Errorf("the public verify page tells why the document was revoked")
+			}
+		}
+		if held := ds.as(t, a, "GET", page, nil); !strings.Contains(textOf(elemByID(held.doc, "revoked-banner")), "واحد صنفی تعطیل شد") {
+			t.Errorf("the holder's document page does not say why it was revoked")
 		}
 		w := ds.as(t, a, "GET", "/me/documents", nil)
 		if row := elemByID(w.doc, "doc-"+ds.doc.ID); row == nil || attr(row, "data-status") != "revoked" || !strings.Contains(textOf(row), "واحد صنفی تعطیل شد") {
