@@ -259,7 +259,7 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	return demo.Load(ctx, a.Catalog)
 }
 
-// StartDemoExchange starts the six simulated agency back offices on
+// StartDemoExchange starts the simulated agency back offices on
 // loopback (office i on firstPort+i when free, else an ephemeral port; 0
 // for ephemeral ports) and registers the demo exchange against them: the
 // members, their data services and the rights each provider grants. Run and
