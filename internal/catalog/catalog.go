@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjare/panjare/internal/errs"
@@ -59,6 +60,8 @@ type Catalog struct {
 	// database connection.
 	curMu   sync.RWMutex
 	current map[string]Service
+
+	inq atomic.Pointer[inquiries] // the exchange Publish asks (CheckInquiries), or nil
 }
 
 // New returns the registry on s and loads every published service into idx.
