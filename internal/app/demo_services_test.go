@@ -1,0 +1,269 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/panjare/panjare/internal/app"
+	"github.com/panjare/panjare/internal/apply"
+	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/demo/backoffice"
+	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/store"
+	"github.com/panjare/panjare/internal/store/storetest"
+)
+
+// mustDemo assembles the demo on engine d as `panjare demo` does (the
+// catalogue loaded, the back offices running behind the exchange) without
+// serving HTTP or running jobs: tests call the capabilities' verbs.
+func mustDemo(t *testing.T, d store.Dialect) (*app.App, context.Context) {
+	t.Helper()
+	cfg := app.Defaults()
+	cfg.DemoIdP, cfg.Demo, cfg.Jobs = true, true, false
+	cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = "127.0.0.1:0", "", ""
+	cfg.BaseURL = "http://127.0.0.1:1"
+	cfg.DataDir = t.TempDir()
+	cfg.DB = storetest.DSN(t, d)
+	cfg.Version = "test"
+	ctx := context.Background()
+	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if _, err := a.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.StartDemoExchange(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	return a, ctx
+}
+
+// publishedInquiries returns, for every inquiry a published demo record
+// names, the titles of the services that name it.
+func publishedInquiries(t *testing.T, ctx context.Context, a *app.App) map[string][]string {
+	t.Helper()
+	all, err := a.Catalog.Published(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, svc := range all {
+		for _, rq := range svc.Record.Requirements {
+			for _, ev := range rq.Evidence {
+				if ev.Source == catalog.FromInquiry {
+					out[ev.Inquiry] = append(out[ev.Inquiry], svc.Record.TitleEn)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestDemoInquiriesExist holds the catalogue and the exchange to one
+// invariant: every inquiry a published demo record names is a data service
+// of the demo exchange that answers about one citizen.
+func TestDemoInquiriesExist(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			if d == store.Postgres {
+				storetest.DSN(t, d) // skips without PostgreSQL
+			}
+			a, ctx := mustDemo(t, d)
+			named := publishedInquiries(t, ctx, a)
+			if len(named) < 80 {
+				t.Fatalf("the demo names %d inquiries", len(named))
+			}
+			for inq, by := range named {
+				ok, err := a.Exchange.HasInquiry(ctx, inq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					t.Errorf("%s, named by %d services (such as %q), is not in the exchange", inq, len(by), by[0])
+				}
+			}
+		})
+	}
+}
+
+// TestPublishChecksTheExchange: outside the demo, the assembled node
+// refuses to publish a record naming an inquiry its exchange does not have,
+// and keeps the draft; in the demo the same holds once the back offices
+// are registered.
+func TestPublishChecksTheExchange(t *testing.T) {
+	rec := func(inquiry string) catalog.Record {
+		r := catalog.Record{TitleFa: "گواهی آزمایشی عدم منع خروج", TitleEn: "Test exit certificate",
+			DescriptionFa: "متقاضی برخط درخواست می‌دهد و نبود منع خروج او از مرجع قضایی استعلام می‌شود تا گواهی بی‌نیاز از مراجعه صادر شود؛ این شرح برای آزمون نوشته شده است.",
+			Agency:        "NOCR", Audience: catalog.G2C, Nature: catalog.Sovereign, Scope: catalog.ScopeNational, Trigger: catalog.OnRequest,
+			Decision: catalog.DecideManual, Frequency: catalog.AsNeeded, ProcessingTime: catalog.Duration{Days: 5}, Channels: []catalog.Channel{catalog.ChannelWeb},
+			Stages:     catalog.Stages{Information: true, Request: true, Processing: true, Delivery: true},
+			Outputs:    []catalog.Output{{NameFa: "گواهی", NameEn: "Certificate", Kind: "decision"}},
+			LegalBasis: []catalog.LegalBasis{{TitleFa: "قانون گذرنامه"}},
+			Requirements: []catalog.Requirement{{Code: "travel", NameFa: "نبود منع خروج", Evidence: []catalog.Evidence{{Code: "exit_ban", NameFa: "ممنوع‌الخروجی",
+				Source: catalog.FromInquiry, HeldBy: "NOCR", Inquiry: inquiry}}}}}
+		return r
+	}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			cfg := app.Defaults()
+			cfg.Addr, cfg.ExchangeAddr, cfg.ExchangeLocalAddr = "127.0.0.1:0", "", ""
+			cfg.DataDir = t.TempDir()
+			cfg.DB = storetest.DSN(t, d)
+			ctx := context.Background()
+			a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if err := a.Catalog.PutAgency(ctx, identity.System, catalog.Agency{Code: "NOCR", NameFa: "سازمان ثبت احوال کشور",
+				Domain: catalog.DomainCivil, Connected: true}); err != nil {
+				t.Fatal(err)
+			}
+			draft, err := a.Catalog.SaveDraft(ctx, identity.System, 0, rec("NOCR/exit-ban"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = a.Catalog.Publish(ctx, identity.System, draft.Key)
+			e, ok := errs.As(err)
+			if !ok || e.Kind != errs.Invalid || !strings.Contains(e.En, "NOCR/exit-ban") || !strings.Contains(e.Fa, "NOCR/exit-ban") {
+				t.Fatalf("publish naming an unknown inquiry: %v", err)
+			}
+			if len(e.Fields) != 1 || e.Fields[0].Field != "requirements[0].evidence[0].inquiry" {
+				t.Errorf("problems: %+v", e.Fields)
+			}
+			if again, err := a.Catalog.Draft(ctx, draft.Key); err != nil || again.Record.Requirements[0].Evidence[0].Inquiry != "NOCR/exit-ban" || again.ID != "" {
+				t.Fatalf("the draft after the refusal: %+v %v", again, err)
+			}
+		})
+	}
+	t.Run("demo", func(t *testing.T) {
+		a, ctx := mustDemo(t, store.SQLite)
+		draft, err := a.Catalog.SaveDraft(ctx, identity.System, 0, rec("NOCR/exit-ban"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Catalog.Publish(ctx, identity.System, draft.Key); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("the demo published a record naming an inquiry no back office serves: %v", err)
+		}
+		good := rec("NOCR/person-identity")
+		good.TitleFa += " دوم"
+		if draft, err = a.Catalog.SaveDraft(ctx, identity.System, 0, good); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Catalog.Publish(ctx, identity.System, draft.Key); err != nil {
+			e, _ := errs.As(err)
+			t.Fatalf("publishing a served inquiry: %v %+v", err, e.Fields)
+		}
+	})
+}
+
+// TestEveryDemoServiceFinishes walks every published demo service that can
+// be requested online, on each engine, through the capabilities' verbs: Ali
+// fills the form, the once-only evidence is fetched from the back offices
+// through the gateway, the fee is paid in the sandbox bank, and an operator
+// of the competent agency reviews and approves (which issues the document
+// of a service that has one). A service whose form cannot be filled, whose
+// evidence does not arrive or that cannot be decided fails the test.
+func TestEveryDemoServiceFinishes(t *testing.T) {
+	var scan bytes.Buffer
+	png.Encode(&scan, image.NewGray(image.Rect(0, 0, 2, 2)))
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			if d == store.Postgres {
+				storetest.DSN(t, d) // skips without PostgreSQL
+			}
+			start := time.Now()
+			a, ctx := mustDemo(t, d)
+			person, err := a.Identity.EnsurePerson(ctx, backoffice.CitizenAli, "علی رضایی")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ali := identity.Principal{Kind: "user", ID: person.ID, Name: "علی رضایی", NationalCode: backoffice.CitizenAli, Roles: []identity.Role{identity.RoleCitizen}}
+			all, err := a.Catalog.Published(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			walked, fetched := 0, 0
+			for _, svc := range all {
+				if !svc.Record.Stages.Request {
+					continue // information only: nothing to apply for
+				}
+				name := svc.ID + " " + svc.Record.TitleEn
+				form, err := a.Apply.Form(ctx, svc.ID, ali)
+				if err != nil {
+					t.Errorf("%s: form: %v", name, err)
+					continue
+				}
+				data, files := map[string]string{}, map[string]apply.Upload{}
+				for _, f := range form.Fields {
+					switch {
+					case f.Name == "phone":
+						data[f.Name] = "09121234567"
+					case f.Kind == apply.FieldFile:
+						files[f.Name] = apply.Upload{Name: "scan.png", Data: scan.Bytes()}
+					default:
+						data[f.Name] = "اعلام می‌کنم درست است"
+					}
+				}
+				c, err := a.Apply.Submit(ctx, ali, svc.ID, data, files)
+				if err != nil {
+					t.Errorf("%s: submit: %v", name, err)
+					continue
+				}
+				for _, e := range c.Evidence {
+					if e.Source != string(catalog.FromInquiry) {
+						continue
+					}
+					if e.State != apply.EvFetched {
+						t.Errorf("%s: evidence %s from %s is %s", name, e.Code, e.Inquiry, e.State)
+					}
+					fetched++
+				}
+				if c.FeeRials > 0 {
+					u, err := a.Apply.StartPayment(ctx, ali, c.Tracking)
+					if err != nil {
+						t.Errorf("%s: pay: %v", name, err)
+						continue
+					}
+					body, err := a.Sandbox.Settle(ctx, u[strings.LastIndex(u, "/")+1:], apply.PayPaid)
+					if err != nil {
+						t.Errorf("%s: the bank: %v", name, err)
+						continue
+					}
+					if err := a.Apply.PaymentCallback(ctx, http.Header{apply.SandboxSignature: {a.Sandbox.Sign(body)}}, body); err != nil {
+						t.Errorf("%s: the bank's callback: %v", name, err)
+						continue
+					}
+				}
+				officer := identity.Principal{Kind: "user", ID: 1_000_000, Name: "کارشناس", Agency: c.Agency, Roles: []identity.Role{identity.RoleOperator}}
+				if _, err := a.Apply.Transition(ctx, officer, c.Tracking, apply.InReview, "", ""); err != nil {
+					t.Errorf("%s: review: %v", name, err)
+					continue
+				}
+				done, err := a.Apply.Transition(ctx, officer, c.Tracking, apply.Approved, "", "")
+				if err != nil {
+					t.Errorf("%s: approve: %v", name, err)
+					continue
+				}
+				if done.State != apply.Approved && done.State != apply.Issued {
+					t.Errorf("%s: ends %s", name, done.State)
+				}
+				walked++
+			}
+			if walked < 200 || fetched < 350 {
+				t.Errorf("walked %d services with %d fetched evidence", walked, fetched)
+			}
+			t.Logf("%d services, %d pieces of evidence fetched, in %v", walked, fetched, time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
