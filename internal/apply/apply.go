@@ -147,6 +147,7 @@ const (
 	evOverdue         = "apply.case.overdue"
 	evEvidence        = "apply.evidence.fetched"
 	evEvidencePending = "apply.evidence.pending"
+	evEvidenceGaveUp  = "apply.evidence.gave_up"
 	evDraft           = "apply.draft.saved"
 	evPayStarted      = "apply.payment.started"
 	evPayConfirmed    = "apply.payment.confirmed"
