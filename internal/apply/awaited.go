@@ -51,3 +51,42 @@ func (a *Applications) awaited(ctx context.Context, c Case) ([]Awaited, error) {
 	}
 	return out, errs.Wrap(op, rows.Err())
 }
+
+// Backlog is, for one inquiry, how much once-only evidence of open cases
+// has not arrived: still being asked for, and given up on (the agency's
+// staff were told). It holds no personal data.
+type Backlog struct {
+	Inquiry  string `json:"inquiry"`
+	HeldBy   string `json:"held_by"`
+	Awaited  int    `json:"awaited"`
+	GivenUp  int    `json:"given_up"`
+	Attempts int    `json:"attempts"` // inquiries made for it so far, all failed
+}
+
+// EvidenceBacklog returns the once-only evidence of open cases that has not
+// arrived, by inquiry, the most given up first: what the exchange's
+// administrators must chase with the agencies. An inquiry that cannot even
+// be resolved never reaches the exchange's message log, so this is where
+// such failures are counted.
+func (a *Applications) EvidenceBacklog(ctx context.Context) ([]Backlog, error) {
+	const op = "apply.EvidenceBacklog"
+	rows, err := a.s.Read().QueryContext(ctx, `SELECT e.inquiry, e.held_by,
+		CAST(SUM(CASE WHEN e.next_at IS NULL THEN 0 ELSE 1 END) AS BIGINT), CAST(SUM(CASE WHEN e.next_at IS NULL THEN 1 ELSE 0 END) AS BIGINT),
+		CAST(SUM(e.attempts) AS BIGINT)
+		FROM apply_evidence e JOIN apply_cases c ON c.id = e.case_id
+		WHERE e.state = 'pending' AND c.state IN ('submitted', 'in_review', 'needs_info')
+		GROUP BY e.inquiry, e.held_by ORDER BY 4 DESC, 3 DESC, 1 LIMIT 500`)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Backlog
+	for rows.Next() {
+		var b Backlog
+		if err := rows.Scan(&b.Inquiry, &b.HeldBy, &b.Awaited, &b.GivenUp, &b.Attempts); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		out = append(out, b)
+	}
+	return out, errs.Wrap(op, rows.Err())
+}
