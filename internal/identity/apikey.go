@@ -54,7 +54,7 @@ type APIClient struct {
 // its SHA-256 digest in constant time.
 var (
 	keyPattern  = regexp.MustCompile(`^pjk_([a-z2-7]{8})_([a-z2-7]{32})$`)
-	agencyCode  = regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,23}$`)
+	agencyCode  = regexp.MustCompile(`^[A-Z][A-Z0-9_-]{1,23}$`) // as the catalogue writes them, such as FARAJA_PASS
 	b32         = base32.StdEncoding.WithPadding(base32.NoPadding)
 	errBadToken = errs.E("identity.Authenticate", errs.Unauthorized,
 		"the API key is missing, malformed, unknown or revoked", "کلید API وجود ندارد، نادرست است یا باطل شده است")
