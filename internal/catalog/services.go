@@ -273,16 +273,16 @@ func (c *Catalog) Publish(ctx context.Context, p identity.Principal, key int64) 
 	// The exchange is asked before the transaction, which must not wait on
 	// anything outside it; the transaction checks that the draft it
 	// publishes names nothing that was not asked about.
-	var known map[string]bool
-	if draft, err := queryService(ctx, c.s.Read(), op, serviceSelect+`s.draft_version WHERE s.id = $1`, key); err == nil {
-		if known, err = c.askInquiries(ctx, op, draft.Record); err != nil {
-			return Service{}, err
-		}
-	} else if !errs.Is(err, errs.NotFound) {
+	draft, err := queryService(ctx, c.s.Read(), op, serviceSelect+`s.draft_version WHERE s.id = $1`, key)
+	if err != nil && !errs.Is(err, errs.NotFound) {
 		return Service{}, errs.Wrap(op, err)
 	}
+	known, err := c.askInquiries(ctx, op, draft.Record) // no draft yet: nothing asked, so any inquiry is a conflict
+	if err != nil {
+		return Service{}, err
+	}
 	var svc Service
-	err := c.s.InTx(ctx, func(tx *store.Tx) error {
+	err = c.s.InTx(ctx, func(tx *store.Tx) error {
 		row, err := lockService(ctx, tx, op, key, "")
 		if err != nil {
 			return err
