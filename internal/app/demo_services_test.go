@@ -3,9 +3,11 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -104,18 +106,7 @@ func TestDemoInquiriesExist(t *testing.T) {
 // and keeps the draft; in the demo the same holds once the back offices
 // are registered.
 func TestPublishChecksTheExchange(t *testing.T) {
-	rec := func(inquiry string) catalog.Record {
-		r := catalog.Record{TitleFa: "گواهی آزمایشی عدم منع خروج", TitleEn: "Test exit certificate",
-			DescriptionFa: "متقاضی برخط درخواست می‌دهد و نبود منع خروج او از مرجع قضایی استعلام می‌شود تا گواهی بی‌نیاز از مراجعه صادر شود؛ این شرح برای آزمون نوشته شده است.",
-			Agency:        "NOCR", Audience: catalog.G2C, Nature: catalog.Sovereign, Scope: catalog.ScopeNational, Trigger: catalog.OnRequest,
-			Decision: catalog.DecideManual, Frequency: catalog.AsNeeded, ProcessingTime: catalog.Duration{Days: 5}, Channels: []catalog.Channel{catalog.ChannelWeb},
-			Stages:     catalog.Stages{Information: true, Request: true, Processing: true, Delivery: true},
-			Outputs:    []catalog.Output{{NameFa: "گواهی", NameEn: "Certificate", Kind: "decision"}},
-			LegalBasis: []catalog.LegalBasis{{TitleFa: "قانون گذرنامه"}},
-			Requirements: []catalog.Requirement{{Code: "travel", NameFa: "نبود منع خروج", Evidence: []catalog.Evidence{{Code: "exit_ban", NameFa: "ممنوع‌الخروجی",
-				Source: catalog.FromInquiry, HeldBy: "NOCR", Inquiry: inquiry}}}}}
-		return r
-	}
+	rec := testRecord
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			cfg := app.Defaults()
@@ -168,6 +159,68 @@ func TestPublishChecksTheExchange(t *testing.T) {
 			t.Fatalf("publishing a served inquiry: %v %+v", err, e.Fields)
 		}
 	})
+}
+
+// TestPublishRefusedOverTheAPI: an agency's back office publishing, through
+// the real HTTP API of a node outside the demo, a record whose evidence
+// names an inquiry the exchange does not have gets a 400
+// application/problem+json naming the inquiry in Persian and English, and
+// the draft it saved is still there, unchanged.
+func TestPublishRefusedOverTheAPI(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			srv := mustServe(t, d, func(c *app.Config) { c.Demo = false }, nil)
+			a, ctx := srv.App, srv.Ctx
+			if err := a.Catalog.PutAgency(ctx, identity.System, catalog.Agency{Code: "NOCR", NameFa: "سازمان ثبت احوال کشور",
+				Domain: catalog.DomainCivil, Connected: true}); err != nil {
+				t.Fatal(err)
+			}
+			_, key, err := a.Identity.IssueKey(ctx, identity.System, "NOCR", "back office")
+			if err != nil {
+				t.Fatal(err)
+			}
+			call := func(method, path string, body any) (int, string, []byte) {
+				t.Helper()
+				var rd io.Reader
+				if body != nil {
+					b, _ := json.Marshal(body)
+					rd = bytes.NewReader(b)
+				}
+				req, _ := http.NewRequest(method, srv.Base+path, rd)
+				req.Header.Set("Authorization", "Bearer "+key)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, resp.Header.Get("Content-Type"), b
+			}
+			rec := testRecord("NOCR/exit-ban")
+			code, _, body := call("POST", "/api/v1/agency/drafts", rec)
+			var d struct{ Draft int64 }
+			if code != 201 || json.Unmarshal(body, &d) != nil {
+				t.Fatalf("create draft: %d %s", code, body)
+			}
+			path := "/api/v1/agency/drafts/" + strconv.FormatInt(d.Draft, 10)
+			code, ct, body := call("POST", path+"/publish", nil)
+			var raw map[string]any
+			if code != 400 || !strings.HasPrefix(ct, "application/problem+json") || json.Unmarshal(body, &raw) != nil {
+				t.Fatalf("publish: %d %s %s", code, ct, body)
+			}
+			if en, fa := fmt.Sprint(raw["detail"]), fmt.Sprint(raw["detail_fa"]); !strings.Contains(en, "NOCR/exit-ban") || !strings.Contains(fa, "NOCR/exit-ban") ||
+				!strings.Contains(fa, "درگاه تبادل") || !strings.Contains(string(body), "requirements[0].evidence[0].inquiry") {
+				t.Errorf("the problem does not name the inquiry: %s", body)
+			}
+			if code, _, body := call("GET", path, nil); code != 200 || !strings.Contains(string(body), "NOCR/exit-ban") {
+				t.Errorf("the draft after the refusal: %d %s", code, body)
+			}
+			if list, err := a.Catalog.Published(ctx); err != nil || len(list) != 0 {
+				t.Errorf("published after the refusal: %d %v", len(list), err)
+			}
+		})
+	}
 }
 
 // TestEveryDemoServiceFinishes walks every published demo service that can
@@ -322,4 +375,19 @@ func staffCode(i int) string {
 			return code
 		}
 	}
+}
+
+// testRecord is a complete record of NOCR whose one evidence is the
+// inquiry given.
+func testRecord(inquiry string) catalog.Record {
+	r := catalog.Record{TitleFa: "گواهی آزمایشی عدم منع خروج", TitleEn: "Test exit certificate",
+		DescriptionFa: "متقاضی برخط درخواست می‌دهد و نبود منع خروج او از مرجع قضایی استعلام می‌شود تا گواهی بی‌نیاز از مراجعه صادر شود؛ این شرح برای آزمون نوشته شده است.",
+		Agency:        "NOCR", Audience: catalog.G2C, Nature: catalog.Sovereign, Scope: catalog.ScopeNational, Trigger: catalog.OnRequest,
+		Decision: catalog.DecideManual, Frequency: catalog.AsNeeded, ProcessingTime: catalog.Duration{Days: 5}, Channels: []catalog.Channel{catalog.ChannelWeb},
+		Stages:     catalog.Stages{Information: true, Request: true, Processing: true, Delivery: true},
+		Outputs:    []catalog.Output{{NameFa: "گواهی", NameEn: "Certificate", Kind: "decision"}},
+		LegalBasis: []catalog.LegalBasis{{TitleFa: "قانون گذرنامه"}},
+		Requirements: []catalog.Requirement{{Code: "travel", NameFa: "نبود منع خروج", Evidence: []catalog.Evidence{{Code: "exit_ban", NameFa: "ممنوع‌الخروجی",
+			Source: catalog.FromInquiry, HeldBy: "NOCR", Inquiry: inquiry}}}}}
+	return r
 }
