@@ -68,7 +68,7 @@ func (x *Exchange) HasInquiry(ctx context.Context, inquiry string) (bool, error)
 	case err != nil:
 		return false, err
 	}
-	_, ok := subjectPath(svc, "0000000000")
+	_, ok := subjectPath(svc, "0000000000") // any code: only the path's shape matters
 	return svc.Personal && ok, nil
 }
 
