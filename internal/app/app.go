@@ -107,6 +107,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Exchange = exchange.New(st, cfg.Instance)
+	a.checkInquiries()
 
 	cookies := identity.CookiesFor(cfg.BaseURL)
 	signIn, demoIdP, err := a.signIn(ctx, cookies)
@@ -262,12 +263,30 @@ func (a *App) notifier() *notify.Notifier {
 	return notify.New(a.Store, outbox, outbox).WithBaseURL(a.Config.BaseURL)
 }
 
+// checkInquiries makes the catalogue refuse to publish a record whose
+// evidence names an inquiry the exchange does not have (one invariant across
+// the two capabilities: evidence no agency can answer would leave every
+// application waiting). In the demo the check starts once StartDemoExchange
+// has registered the back offices.
+func (a *App) checkInquiries() {
+	if !a.Config.Demo || a.backOffices != nil {
+		a.Catalog.CheckInquiries(a.Exchange)
+	}
+}
+
 // LoadDemo loads the demo data once; it reports whether anything was loaded.
+// The demo records name the inquiries of the demo back offices, which
+// StartDemoExchange registers after the catalogue is loaded (and which a
+// node loading the demo catalogue for a benchmark never starts), so they
+// are published without asking the exchange; the demo's tests hold every
+// one of them to existing in the demo exchange instead.
 func (a *App) LoadDemo(ctx context.Context) (bool, error) {
+	a.Catalog.CheckInquiries(nil)
+	defer a.checkInquiries()
 	return demo.Load(ctx, a.Catalog)
 }
 
-// StartDemoExchange starts the six simulated agency back offices on
+// StartDemoExchange starts the simulated agency back offices on
 // loopback (office i on firstPort+i when free, else an ephemeral port; 0
 // for ephemeral ports) and registers the demo exchange against them: the
 // members, their data services and the rights each provider grants. Run and
@@ -288,6 +307,7 @@ func (a *App) StartDemoExchange(ctx context.Context, firstPort int) (*backoffice
 		a.Log.Warn("demo people not loaded", "err", err.Error())
 	}
 	a.backOffices = set
+	a.checkInquiries()
 	return set, nil
 }
 

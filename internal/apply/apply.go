@@ -149,6 +149,7 @@ const (
 	evOverride        = "apply.case.override" // an agency admin decided over open checks (checks.go)
 	evEvidence        = "apply.evidence.fetched"
 	evEvidencePending = "apply.evidence.pending"
+	evEvidenceGaveUp  = "apply.evidence.gave_up"
 	evDraft           = "apply.draft.saved"
 	evPayStarted      = "apply.payment.started"
 	evPayConfirmed    = "apply.payment.confirmed"

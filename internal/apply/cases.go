@@ -47,6 +47,7 @@ type Case struct {
 
 	// Filled by Case (one case), not by lists.
 	Evidence   []Evidence  `json:"evidence,omitempty"`
+	Awaited    []Awaited   `json:"awaited,omitempty"` // once-only evidence not yet arrived
 	Timeline   []Step      `json:"timeline,omitempty"`
 	Payments   []Payment   `json:"payments,omitempty"`
 	Feedback   *Feedback   `json:"feedback,omitempty"`
@@ -594,6 +595,9 @@ func (a *Applications) Case(ctx context.Context, p identity.Principal, tracking 
 	}
 	if err := rows.Err(); err != nil {
 		return Case{}, errs.Wrap(op, err)
+	}
+	if c.Awaited, err = a.awaited(ctx, c); err != nil {
+		return Case{}, err
 	}
 	if c.Timeline, err = a.timeline(ctx, c); err != nil {
 		return Case{}, err

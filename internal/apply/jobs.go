@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/panjare/panjare/internal/errs"
@@ -22,8 +23,10 @@ const (
 
 // Evidence that an agency could not give is asked for again after a
 // minute, then after twice as long each time, up to an hour, and at most
-// maxEvidenceAttempts times in all; after that it stays pending for staff
-// to see.
+// maxEvidenceAttempts times in all. After the last attempt it stays
+// pending and the case goes to the agency's staff: an
+// apply.evidence.gave_up event says why, and a case.evidence_failed notice
+// reaches the agency's inbox; the applicant's page says the same.
 const maxEvidenceAttempts = 12
 
 // evidenceBackoff is how long to wait after the attempts-th inquiry failed.
@@ -224,6 +227,13 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 		form.TitleFa = svc.Record.TitleFa
 	}
 	got := a.fetch(ctx, applicant, purposeOf(form, tracking), f)
+	gaveUp := got.state == EvPending && attempts+1 >= maxEvidenceAttempts
+	holder := f.Agency
+	if gaveUp {
+		if ag, err := a.cat.Agency(ctx, f.Agency); err == nil {
+			holder = ag.NameFa
+		}
+	}
 	err = a.s.InTx(ctx, func(tx *store.Tx) error {
 		var agency string
 		if err := tx.QueryRowContext(ctx, `SELECT agency FROM apply_cases WHERE id = $1`, caseID).Scan(&agency); err != nil {
@@ -254,7 +264,19 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 		}
 		err = tx.Append(ctx, store.Event{Kind: kind, Actor: "system", Agency: agency, Service: service, Subject: applicant},
 			map[string]any{"tracking": tracking, "code": code, "state": got.state, "message_id": got.messageID})
-		return err
+		if err != nil || !gaveUp {
+			return err
+		}
+		// The last attempt failed: the platform stops asking and hands the
+		// case to the agency's staff, saying why.
+		err = tx.Append(ctx, store.Event{Kind: evEvidenceGaveUp, Actor: "system", Agency: agency, Service: service, Subject: applicant},
+			map[string]any{"tracking": tracking, "code": code, "inquiry": f.Inquiry, "held_by": f.Agency, "attempts": attempts + 1,
+				"reason": "the holding agency did not answer the inquiry " + f.Inquiry + " after " + strconv.Itoa(attempts+1) + " attempts"})
+		if err != nil {
+			return err
+		}
+		return a.notice(ctx, tx, notify.AgencyPrefix+agency, "case.evidence_failed", tracking, form.TitleFa,
+			map[string]string{"evidence": f.NameFa, "holder": holder})
 	})
 	if errors.Is(err, store.ErrNothingToDo) {
 		return nil

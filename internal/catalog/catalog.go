@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjare/panjare/internal/errs"
@@ -63,6 +64,7 @@ type Catalog struct {
 
 	// onPublish runs inside every publication's transaction (OnPublish).
 	onPublish []PublishHook
+	inq atomic.Pointer[inquiries] // the exchange Publish asks (CheckInquiries), or nil
 }
 
 // PublishHook is what another capability does when a record is published,

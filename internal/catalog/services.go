@@ -265,11 +265,24 @@ func (c *Catalog) DraftFor(ctx context.Context, id string) (Service, error) {
 // publishes it: the identifier is assigned on first publication, the version
 // published before becomes superseded, and a review is scheduled a year
 // later. Errors: Invalid with every problem in Fields (the draft stays as it
-// was), Forbidden, NotFound, Conflict when there is no draft to publish.
+// was), among them each inquiry the exchange does not have when one is set
+// (CheckInquiries); Forbidden; NotFound; Conflict when there is no draft to
+// publish.
 func (c *Catalog) Publish(ctx context.Context, p identity.Principal, key int64) (Service, error) {
 	const op = "catalog.Publish"
+	// The exchange is asked before the transaction, which must not wait on
+	// anything outside it; the transaction checks that the draft it
+	// publishes names nothing that was not asked about.
+	draft, err := queryService(ctx, c.s.Read(), op, serviceSelect+`s.draft_version WHERE s.id = $1`, key)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return Service{}, errs.Wrap(op, err)
+	}
+	known, err := c.askInquiries(ctx, op, draft.Record) // no draft yet: nothing asked, so any inquiry is a conflict
+	if err != nil {
+		return Service{}, err
+	}
 	var svc Service
-	err := c.s.InTx(ctx, func(tx *store.Tx) error {
+	err = c.s.InTx(ctx, func(tx *store.Tx) error {
 		row, err := lockService(ctx, tx, op, key, "")
 		if err != nil {
 			return err
@@ -300,10 +313,18 @@ func (c *Catalog) Publish(ctx context.Context, p identity.Principal, key int64) 
 		if lookupErr != nil {
 			return lookupErr
 		}
+		absent, missing, err := missingInquiries(op, rec, known)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, absent...)
 		if len(problems) > 0 {
 			e := invalid(op, problems)
 			e.En = "the record is not ready to publish"
 			e.Fa = "شناسنامهٔ خدمت هنوز برای انتشار کامل نیست."
+			if len(missing) > 0 {
+				missingMessage(e, missing)
+			}
 			return e
 		}
 		domain, _, err := agencyDomain(ctx, tx, rec.Agency)

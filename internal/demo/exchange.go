@@ -11,9 +11,9 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 )
 
-// The demo exchange: the six back offices as members with one subsystem
-// each, their data services at the addresses where the back offices run,
-// the platform's once-only client, a few other agencies' systems and a bank,
+// The demo exchange: the back offices as members with one subsystem each,
+// their data services at the addresses where the back offices run, the
+// platform's once-only client, a few other agencies' systems and a bank,
 // and the access rights each provider grants them.
 
 // clientMember is a member that only asks: it offers no data service.
@@ -76,6 +76,7 @@ func LoadExchange(ctx context.Context, x *exchange.Exchange, offices *backoffice
 			if err := x.RegisterMember(ctx, identity.System, exchange.Member{Class: class, Code: code, NameFa: fa, NameEn: en}); err != nil {
 				return exchange.SubsystemID{}, err
 			}
+			have[class+"/"+code] = true // SSO both offers services and asks
 		}
 		id := exchange.SubsystemID{Instance: x.Instance(), Class: class, Member: code, Subsystem: subsystem}
 		if _, err := x.Subsystem(ctx, id); errs.Is(err, errs.NotFound) {

@@ -57,6 +57,22 @@ func (x *Exchange) ResolveInquiry(ctx context.Context, inquiry string) (DataServ
 	return DataService{}, errs.NotFoundf(op, "data service "+inquiry, "سرویس دادهٔ "+inquiry)
 }
 
+// HasInquiry reports whether a data service in this instance answers the
+// catalogue's inquiry "MEMBER/SERVICE" about one citizen, as Evidence needs.
+// A malformed reference is not an inquiry the exchange has. The catalogue
+// asks it before publishing a record (catalog.Inquiries).
+func (x *Exchange) HasInquiry(ctx context.Context, inquiry string) (bool, error) {
+	svc, err := x.ResolveInquiry(ctx, inquiry)
+	switch {
+	case errs.Is(err, errs.NotFound) || errs.Is(err, errs.Invalid):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	_, ok := subjectPath(svc, "0000000000") // any code: only the path's shape matters
+	return svc.Personal && ok, nil
+}
+
 // subjectPath returns the path that asks svc about subject: its GET
 // endpoint with exactly one {parameter}, filled with the national code.
 func subjectPath(svc DataService, subject string) (string, bool) {

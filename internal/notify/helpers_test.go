@@ -25,6 +25,8 @@ var sample = map[string]string{
 	"deadline":  "2026-11-20",
 	"amount":    "1250000",
 	"complaint": "C-4821-77",
+	"evidence":  "ممنوع‌الخروجی",
+	"holder":    "مرکز آمار و فناوری اطلاعات قوهٔ قضاییه",
 }
 
 // dataFor returns the sample values of the fields template key requires.
@@ -38,7 +40,7 @@ func dataFor(key string) map[string]string {
 
 // recipientFor returns a recipient the template is meant for.
 func recipientFor(key string) string {
-	if key == "case.overdue" {
+	if key == "case.overdue" || key == "case.evidence_failed" {
 		return "agency:NOCR"
 	}
 	return citizenA

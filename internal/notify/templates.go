@@ -119,6 +119,17 @@ var defs = map[string]def{
 		subject:          "گذشتن مهلت درخواست {{.tracking}}",
 		email:            "مهلت رسیدگی به درخواست {{.tracking}} («{{.service}}») {{jdate .deadline}} به پایان رسید.{{with .url}}\nپرونده: {{.}}{{end}}",
 	},
+	"case.evidence_failed": {
+		fields:           []string{"tracking", "service", "evidence", "holder"},
+		audienceIsAgency: true,
+		titleFa:          "مدرکی از دستگاه دیگر نرسید",
+		bodyFa:           "«{{.evidence}}» برای درخواست {{.tracking}} («{{.service}}») پس از چند بار استعلام از {{.holder}} نرسید و پنجره دیگر استعلام نمی‌کند. پرونده را بررسی کنید و در صورت نیاز آن را از متقاضی بخواهید.",
+		titleEn:          "Evidence from another agency did not arrive",
+		bodyEn:           "“{{.evidence}}” for application {{.tracking}} (“{{.service}}”) did not arrive from {{.holder}} after repeated inquiries, and the window has stopped asking. Please review the case and, if needed, ask the applicant for it.",
+		sms:              "مدرک درخواست {{.tracking}} از دستگاه دیگر نرسید؛ پرونده را ببینید.",
+		subject:          "نرسیدن مدرک درخواست {{.tracking}}",
+		email:            "«{{.evidence}}» برای درخواست {{.tracking}} («{{.service}}») پس از چند بار استعلام از {{.holder}} نرسید.{{with .url}}\nپرونده: {{.}}{{end}}",
+	},
 	"payment.confirmed": {
 		fields:  []string{"tracking", "amount"},
 		titleFa: "پرداخت شما تأیید شد",

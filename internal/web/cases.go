@@ -39,6 +39,10 @@ type caseView struct {
 	// Facts are what the document issued on approval certifies, with the
 	// values proposed, for the approval form (the agency's view only).
 	Facts []apply.FactValue
+
+	// AwaitedNext is, for evidence still awaited, when the window asks
+	// again (the applicant's page).
+	AwaitedNext map[string]string
 }
 
 type groundOption struct{ Code, Text string }
@@ -120,6 +124,7 @@ func (w *Web) myCase(rw http.ResponseWriter, r *http.Request) error {
 	}
 	v.New = r.URL.Query().Get("new") == "1"
 	v.Done = doneKey(r.URL.Query().Get("done"))
+	v.AwaitedNext = awaitedNext(langOf(r), v.Case.Awaited)
 	return w.render(rw, r, http.StatusOK, "case", translate(langOf(r), "case.title", v.Case.Tracking), "me", v)
 }
 
@@ -353,4 +358,21 @@ func (w *Web) agencyDecide(rw http.ResponseWriter, r *http.Request) error {
 	code, _ := apply.ParseTracking(tracking)
 	http.Redirect(rw, r, "/agency/cases/"+code+"?done="+done, http.StatusSeeOther)
 	return nil
+}
+
+// awaitedNext says, for each piece of awaited evidence, when the window asks
+// again: a date and time of day, since the first retries come minutes apart.
+func awaitedNext(l lang, list []apply.Awaited) map[string]string {
+	out := map[string]string{}
+	for _, w := range list {
+		if w.NextAt == nil {
+			continue
+		}
+		if l == fa {
+			out[w.Code] = persian.JalaliDateTime(*w.NextAt)
+		} else {
+			out[w.Code] = w.NextAt.In(persian.Location()).Format("2 January 2006, 15:04")
+		}
+	}
+	return out
 }

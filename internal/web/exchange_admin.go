@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/identity"
@@ -67,6 +68,11 @@ type adminExchangeView struct {
 	Windows    []trafficWindow
 	Members    []exchange.Member
 	Subsystems []subsystemRow
+
+	// Evidence is the once-only evidence of open cases that has not
+	// arrived, by inquiry; Awaited and GivenUp are its totals.
+	Evidence         []apply.Backlog
+	Awaited, GivenUp int
 }
 
 // ms formats a latency in milliseconds in l.
@@ -85,7 +91,9 @@ func trafficRows(l lang, list []exchange.Traffic) []trafficRow {
 // adminExchange is the platform admin's view of the exchange,
 // /admin/exchange: traffic over the last hour and day (counts, p50 and p95
 // latencies, errors per client, service and provider, from the message
-// log), and the registry: members, subsystems, services and rights.
+// log), the once-only evidence of open cases that has not arrived (which
+// the message log misses when an inquiry cannot even be resolved), and the
+// registry: members, subsystems, services and rights.
 func (w *Web) adminExchange(rw http.ResponseWriter, r *http.Request) error {
 	_, err := identity.Require(r.Context(), identity.RolePlatformAdmin)
 	switch {
@@ -117,6 +125,14 @@ func (w *Web) adminExchange(rw http.ResponseWriter, r *http.Request) error {
 				{translate(l, "adminx.byservice"), trafficRows(l, s.ByService)},
 				{translate(l, "adminx.byprovider"), trafficRows(l, s.ByProvider)},
 			}})
+	}
+	if w.ap != nil {
+		if v.Evidence, err = w.ap.EvidenceBacklog(ctx); err != nil {
+			return err
+		}
+		for _, b := range v.Evidence {
+			v.Awaited, v.GivenUp = v.Awaited+b.Awaited, v.GivenUp+b.GivenUp
+		}
 	}
 	if v.Members, err = w.x.Members(ctx); err != nil {
 		return err

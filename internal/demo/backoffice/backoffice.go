@@ -1,9 +1,11 @@
-// Package backoffice simulates the back-end systems of six agencies (the
-// civil registry, the police, the tax administration, health insurance,
-// higher education and traffic police), each its own HTTP server on
-// loopback, each serving real JSON data services, described in OpenAPI 3,
+// Package backoffice simulates the back-end systems of the agencies the demo
+// catalogue asks for evidence (the civil registry, the police, the tax
+// administration, the judiciary, conscription, the deeds registry, social
+// security, the municipality and some thirty more), each its own HTTP server
+// on loopback, each serving real JSON data services, described in OpenAPI 3,
 // about the deterministic demo population (NewPeople). The exchange gateway
-// forwards inquiries to them exactly as it would to a real agency.
+// forwards inquiries to them exactly as it would to a real agency. Every
+// inquiry a demo record names has a service here.
 //
 // The package owns nothing in the database and must never log a national
 // code or an answer. It trusts only the gateway: every request must carry
@@ -101,8 +103,19 @@ var (
 
 func arr(item map[string]any) map[string]any { return map[string]any{"type": "array", "items": item} }
 
-// Offices returns the six back offices over the population ps.
+// Offices returns the back offices over the population ps: the first six,
+// which the data tracker's documentation shows, then the others.
 func Offices(ps *People) []*Office {
+	offices := firstOffices(ps)
+	more := moreServices(ps)
+	for _, o := range offices {
+		o.Services = append(o.Services, more[o.Member]...)
+	}
+	return append(offices, otherOffices(ps)...)
+}
+
+// firstOffices are the six back offices the demo started with.
+func firstOffices(ps *People) []*Office {
 	idSchema := obj(map[string]any{"national_code": str, "first_name": str, "last_name": str, "father_name": str, "sex": str,
 		"birth_date": dateS, "birth_place": str, "alive": boolean, "death_date": dateS})
 	return []*Office{
@@ -293,7 +306,7 @@ type Running struct {
 // BackendURL returns the address the gateway forwards service code to.
 func (r *Running) BackendURL(code string) string { return r.URL + "/" + code }
 
-// Set is the six back offices, running.
+// Set is the back offices, running.
 type Set struct {
 	People  *People
 	Offices []*Running

@@ -94,7 +94,14 @@ func TestServersAnswerEveryService(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer set.Close(context.Background())
-	if len(set.Offices) != 6 {
+	members := map[string]bool{}
+	for _, o := range set.Offices {
+		if members[o.Member] {
+			t.Errorf("two offices of %s", o.Member)
+		}
+		members[o.Member] = true
+	}
+	if len(set.Offices) < 30 {
 		t.Fatalf("%d offices", len(set.Offices))
 	}
 	ali := CitizenAli
@@ -241,5 +248,95 @@ func TestCompanyIDsValid(t *testing.T) {
 		if _, err := identity.ParseLegalID(c.NationalID); err != nil {
 			t.Errorf("%s: %s: %v", c.Name, c.NationalID, err)
 		}
+	}
+}
+
+// TestEveryServiceAnswersEveryone: each personal service answers each demo
+// person with a JSON object about that person, the same twice, and every
+// property of the answer is in the service's published schema.
+func TestEveryServiceAnswersEveryone(t *testing.T) {
+	ps := NewPeople()
+	for _, o := range Offices(ps) {
+		for _, s := range o.Services {
+			if !s.Personal {
+				continue
+			}
+			props, _ := s.Schema["properties"].(map[string]any)
+			for _, p := range ps.All() {
+				v, err := s.get(p.NationalCode)
+				if err != nil {
+					t.Fatalf("%s/%s for %s: %v", o.Member, s.Code, p.NationalCode, err)
+				}
+				again, _ := s.get(p.NationalCode)
+				a, _ := json.Marshal(v)
+				b, _ := json.Marshal(again)
+				if string(a) != string(b) {
+					t.Errorf("%s/%s: two answers differ for the same person", o.Member, s.Code)
+				}
+				var got map[string]any
+				if err := json.Unmarshal(a, &got); err != nil {
+					t.Fatalf("%s/%s: not an object: %s", o.Member, s.Code, a)
+				}
+				if got["national_code"] != p.NationalCode {
+					t.Errorf("%s/%s: answer about %v, asked about %s", o.Member, s.Code, got["national_code"], p.NationalCode)
+				}
+				for k := range got {
+					if _, ok := props[k]; !ok {
+						t.Errorf("%s/%s: %q is not in the schema", o.Member, s.Code, k)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestOtherAgenciesTellTheSameStory: the new agencies agree with the civil
+// registry and the police: women have no military service, children no
+// passport consent of their own, the one effective conviction bars exit,
+// the heirs of the dead have estate returns, and bank and phone identifiers
+// carry valid check digits.
+func TestOtherAgenciesTellTheSameStory(t *testing.T) {
+	ps := NewPeople()
+	var banned, heirs, consents int
+	for _, p := range ps.All() {
+		st := serviceStatusOf(ps, p).(m)
+		if p.Sex == "female" && st["status"] != "not_subject" {
+			t.Errorf("%s: a woman with military status %v", p.NationalCode, st["status"])
+		}
+		if p.Sex == "male" && adult(p) && st["status"] == "not_subject" {
+			t.Errorf("%s: an adult man not subject to service", p.NationalCode)
+		}
+		if exitBanOf(ps, p).(m)["banned"] == true {
+			banned++
+			if c, ok := convicted[ps.index(p)]; !ok || !c.Effective {
+				t.Errorf("%s: banned without an effective conviction", p.NationalCode)
+			}
+		}
+		heirs += len(estateReturnsOf(ps, p).(m)["returns"].([]m))
+		if c := consentOf(ps, p).(m); c["needed"] == true {
+			consents++
+			if !adult(p) && c["by_national_code"] != p.Father {
+				t.Errorf("%s: a child's consent not by the father", p.NationalCode)
+			}
+		}
+		for _, a := range accountsOf(ps, p).(m)["accounts"].([]m) {
+			ib := a["iban"].(string)
+			num := ib[4:] + "1827" + ib[2:4]
+			rem := 0
+			for _, c := range num {
+				rem = (rem*10 + int(c-'0')) % 97
+			}
+			if len(ib) != 26 || rem != 1 {
+				t.Errorf("%s: IBAN %s fails its check", p.NationalCode, ib)
+			}
+		}
+		for _, h := range handsetsOf(ps, p).(m)["handsets"].([]m) {
+			if s := h["imei"].(string); len(s) != 15 || imei(s[:14]) != s {
+				t.Errorf("%s: IMEI %s fails its check", p.NationalCode, s)
+			}
+		}
+	}
+	if banned != 1 || heirs == 0 || consents == 0 {
+		t.Errorf("banned %d, estate returns %d, consents %d", banned, heirs, consents)
 	}
 }
