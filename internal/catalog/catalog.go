@@ -64,7 +64,7 @@ type Catalog struct {
 
 	// onPublish runs inside every publication's transaction (OnPublish).
 	onPublish []PublishHook
-	inq atomic.Pointer[inquiries] // the exchange Publish asks (CheckInquiries), or nil
+	inq       atomic.Pointer[inquiries] // the exchange Publish asks (CheckInquiries), or nil
 }
 
 // PublishHook is what another capability does when a record is published,
