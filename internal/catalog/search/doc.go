@@ -14,9 +14,8 @@
 // reading stands in for it. When fewer than three services match every
 // word, the services that match some of them follow, the most words first,
 // and Results.Partial says how many they are. bleve finds and scores the
-// matches; the filters,
-// the facet counts and the order are computed from the services kept here,
-// which is far cheaper than bleve's doc values.
+// matches; the filters, the facet counts and the order are computed from
+// the services kept here, which is far cheaper than bleve's doc values.
 //
 // It owns no table and no event: catalog feeds it (Put after a publication,
 // Delete after a retirement) and rebuilds it from the database at start-up,
