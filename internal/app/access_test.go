@@ -65,6 +65,7 @@ var accessMatrix = map[string]string{
 	"GET /.well-known/jwks.json":                          "aaaaaaaaaa",
 	"GET /about":                                          "aaaaaaaaaa",
 	"GET /admin/exchange":                                 "sffffffass",
+	"GET /admin/search-misses":                            "sffffffass",
 	"GET /agencies":                                       "aaaaaaaaaa",
 	"GET /agencies/{code}":                                "aaaaaaaaaa",
 	"GET /agency/cases":                                   "sffaaaffss",

@@ -27,6 +27,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /me/consents/{id}/withdraw", w.handle(w.withdrawConsent))
 	mux.Handle("GET /agency/exchange", w.handle(w.agencyExchange))
 	mux.Handle("GET /admin/exchange", w.handle(w.adminExchange))
+	mux.Handle("GET /admin/search-misses", w.handle(w.adminMisses))
 	// The citizen's inbox, and the demo outbox of SMS and email that were
 	// not really sent (inbox.go, outbox.go).
 	mux.Handle("GET /me/inbox", w.handle(w.inbox))
