@@ -138,3 +138,52 @@ func TestSkeleton(t *testing.T) {
 		t.Error("a Latin word is read as Persian")
 	}
 }
+
+// TestFinglishFollowsChanges checks that the Persian words Finglish can be
+// read as are those of the services indexed now (and of the synonym table):
+// a word goes with the last service that has it, and a glued pair is a
+// reading too.
+func TestFinglishFollowsChanges(t *testing.T) {
+	x, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	read := func(w string) []string {
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		return x.finglish(w)
+	}
+	put := func(id, title string) {
+		if err := x.Put(catalog.Service{ID: id, Status: catalog.Published, Record: catalog.Record{TitleFa: title}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("1", "تعاونی مسکن")
+	put("2", "تعاونی تولید")
+	if got := read("taavoni"); len(got) != 1 {
+		t.Fatalf("finglish(taavoni) = %v, want تعاونی", got)
+	}
+	if got := read("taavonimaskan"); len(got) != 1 {
+		t.Errorf("finglish(taavonimaskan) = %v, want the glued pair تعاونیمسکن", got)
+	}
+	if err := x.Delete("1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read("taavoni"); len(got) != 1 {
+		t.Errorf("after one of two services went: finglish(taavoni) = %v, want تعاونی still", got)
+	}
+	if got := read("taavonimaskan"); got != nil {
+		t.Errorf("after its service went: finglish(taavonimaskan) = %v, want nothing", got)
+	}
+	if err := x.Delete("2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read("taavoni"); got != nil {
+		t.Errorf("after every service went: finglish(taavoni) = %v, want nothing", got)
+	}
+	// A word of the synonym table can always be read.
+	if got := read("sherkat"); len(got) != 1 {
+		t.Errorf("finglish(sherkat) = %v, want شرکت from the synonym table", got)
+	}
+}
