@@ -81,7 +81,7 @@ func TestBrowserSearchForgives(t *testing.T) {
 	main := search("گذرنامه زیارتی")
 	// Only the Arbaeen pilgrimage has both words (زیارتی through its
 	// synonyms); the passport services follow it.
-	if !strings.Contains(main, "صدور گذرنامهٔ عادی") || !strings.Contains(main, "پس از آن‌ها خدماتی آمده‌اند که بخشی از واژه‌ها را دارند") {
+	if !strings.Contains(main, "صدور گذرنامهٔ عادی") || !strings.Contains(main, "۱ خدمت همهٔ واژه‌های شما را دارد؛ پس از آن خدماتی آمده‌اند") {
 		t.Errorf("«گذرنامه زیارتی»: no passport service, or no note that some results match only some words")
 	}
 	shoot(t, ctx, "search-partial.png")

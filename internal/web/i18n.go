@@ -240,6 +240,7 @@ var texts = map[string]text{
 	"search.none.filters":  {"پالایه‌ها را حذف کنید.", "remove the filters"},
 	"search.none.browse":   {"خدمات را بر پایهٔ حوزه یا رویداد زندگی مرور کنید.", "browse services by area or life event"},
 	"search.partial.all":   {"هیچ خدمتی همهٔ واژه‌های شما را ندارد؛ این خدمات بخشی از آن‌ها را دارند.", "No service has all the words you typed; these have some of them."},
+	"search.partial.one":   {"۱ خدمت همهٔ واژه‌های شما را دارد؛ پس از آن خدماتی آمده‌اند که بخشی از واژه‌ها را دارند.", "1 service has all the words you typed; after it come services that have some of them."},
 	"search.partial.some":  {"{1} خدمت همهٔ واژه‌های شما را دارد؛ پس از آن‌ها خدماتی آمده‌اند که بخشی از واژه‌ها را دارند.", "{1} services have all the words you typed; after them come services that have some of them."},
 
 	"misses.title":      {"جست‌وجوهای بی‌نتیجه", "Searches that found nothing"},
