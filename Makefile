@@ -34,6 +34,7 @@ lint:
 
 bench: assets
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/catalog/search/
+	$(GO) run ./bench/searchquality
 	$(GO) run ./bench/servicepage
 
 clean:

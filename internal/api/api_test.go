@@ -234,6 +234,12 @@ func TestAgencyPublishingFlow(t *testing.T) {
 		if _, ok := res["facets"].(map[string]any)["agency"]; !ok {
 			t.Fatalf("search has no agency facet: %v", res["facets"])
 		}
+		// A word no service has: the services with the other words, all
+		// of them partial matches.
+		code, _, res = e.do("GET", "/api/v1/services?q="+urlq("شناسنامه مریخی"), "", nil)
+		if code != 200 || res["total"] == nil || res["total"].(float64) < 1 || res["partial"] != res["total"] {
+			t.Fatalf("search with a word no service has: %d %v", code, res)
+		}
 
 		// The open-data export holds the published service.
 		req := httptest.NewRequest("GET", "/api/v1/catalog.jsonld", nil)

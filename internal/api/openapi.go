@@ -210,7 +210,8 @@ func schemas() map[string]any {
 		"Draft": map[string]any{"allOf": []any{ref("Service"), obj([]string{"draft"}, map[string]any{"draft": integer})}},
 		"Results": obj([]string{"items", "total"}, map[string]any{
 			"items": arr(ref("Service")), "total": integer, "page": integer, "pages": integer,
-			"facets": map[string]any{"type": "object", "additionalProperties": arr(obj(nil, map[string]any{"code": str(""), "count": integer}))},
+			"facets":  map[string]any{"type": "object", "additionalProperties": arr(obj(nil, map[string]any{"code": str(""), "count": integer}))},
+			"partial": map[string]any{"type": "integer", "description": "How many of total match only some of the words (offered when few match them all); they come last."},
 		}),
 		"Version":     obj(nil, map[string]any{"version": integer, "status": str(""), "actor": str(""), "created_at": str(""), "published_at": str(""), "note": str("")}),
 		"VersionList": obj([]string{"items"}, map[string]any{"items": arr(ref("Version"))}),

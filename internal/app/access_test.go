@@ -66,6 +66,7 @@ var accessMatrix = map[string]string{
 	"GET /about":                                          "aaaaaaaaaa",
 	"GET /admin/exchange":                                 "sffffffass",
 	"GET /admin/payments":                                 "sffffffass",
+	"GET /admin/search-misses":                            "sffffffass",
 	"GET /agencies":                                       "aaaaaaaaaa",
 	"GET /agencies/{code}":                                "aaaaaaaaaa",
 	"GET /agency/cases":                                   "sffaaaffss",

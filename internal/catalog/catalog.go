@@ -65,6 +65,7 @@ type Catalog struct {
 	// onPublish runs inside every publication's transaction (OnPublish).
 	onPublish []PublishHook
 	inq       atomic.Pointer[inquiries] // the exchange Publish asks (CheckInquiries), or nil
+	misses    missCounter               // searches that found nothing, not yet flushed (misses.go)
 }
 
 // PublishHook is what another capability does when a record is published,
@@ -116,7 +117,9 @@ func New(ctx context.Context, s *store.Store, idx Index) (*Catalog, error) {
 
 // Follow keeps this node's index in step with publications made on other
 // nodes: every interval it reads the catalog events it has not
-// seen and re-indexes the services they name. It returns when ctx is done.
+// seen and re-indexes the services they name. On the same ticks it writes
+// this node's counts of searches that found nothing (every 30 s, and once
+// more when it stops). It returns when ctx is done.
 func (c *Catalog) Follow(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = 2 * time.Second
@@ -127,8 +130,15 @@ func (c *Catalog) Follow(ctx context.Context, every time.Duration) {
 		if err := c.catchUp(ctx); err != nil && ctx.Err() == nil {
 			c.log.Warn("catalog: following events", "err", err)
 		}
+		c.flushMissesEvery(ctx)
 		select {
 		case <-ctx.Done():
+			// The last counts of searches that found nothing.
+			last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := c.FlushMisses(last); err != nil {
+				c.log.Warn("catalog: counting searches that found nothing", "err", err)
+			}
 			return
 		case <-t.C:
 		}

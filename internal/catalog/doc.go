@@ -16,7 +16,11 @@
 //     and the listing columns of that row describe it;
 //   - the search index holds exactly the published services: the node that
 //     publishes updates it after the commit, and other nodes catch up from
-//     the events (Follow).
+//     the events (Follow);
+//   - searches that find nothing are counted by normalised text and day only
+//     (catalog_search_misses, misses.go): never who searched, never a long
+//     number or an address, at most MissTextsPerDay texts a day for MissDays
+//     days.
 //
 // catalog owns the tables prefixed catalog_. Every change goes through a
 // method of Catalog that writes its rows and an event in one store

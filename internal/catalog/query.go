@@ -30,10 +30,15 @@ type FacetValue struct {
 
 // Results is one page of search results, with the facet counts of the whole
 // result set.
+//
+// When few services match every word of the text, the services that match
+// only some of them follow, the most words first: Partial of the Total are
+// such, and they come after the Total-Partial that match every word.
 type Results struct {
-	Items  []Service               `json:"items"`
-	Total  int                     `json:"total"`
-	Page   int                     `json:"page"`
-	Pages  int                     `json:"pages"`
-	Facets map[string][]FacetValue `json:"facets,omitempty"`
+	Items   []Service               `json:"items"`
+	Total   int                     `json:"total"`
+	Page    int                     `json:"page"`
+	Pages   int                     `json:"pages"`
+	Facets  map[string][]FacetValue `json:"facets,omitempty"`
+	Partial int                     `json:"partial,omitempty"`
 }

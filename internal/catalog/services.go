@@ -509,7 +509,8 @@ func (c *Catalog) History(ctx context.Context, id string) ([]Version, error) {
 const MaxQueryText = 200
 
 // Search validates q and runs it on the index. Unknown facet values simply
-// match nothing; the page is clamped to valid bounds. Errors: Invalid when
+// match nothing; the page is clamped to valid bounds. A search by text
+// alone that finds nothing is counted (misses.go). Errors: Invalid when
 // the text is too long, Unavailable when there is no index.
 func (c *Catalog) Search(ctx context.Context, q Query) (Results, error) {
 	const op = "catalog.Search"
@@ -532,6 +533,7 @@ func (c *Catalog) Search(ctx context.Context, q Query) (Results, error) {
 	if err != nil {
 		return Results{}, errs.Wrap(op, err)
 	}
+	c.noteMiss(q, res)
 	return res, nil
 }
 

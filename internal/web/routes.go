@@ -30,6 +30,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	// Payment reconciliation, for the platform admin (admin_payments.go).
 	mux.Handle("GET /admin/payments", w.handle(w.adminPayments))
 	mux.Handle("POST /admin/payments/reconcile", w.handle(w.reconcilePayments))
+	mux.Handle("GET /admin/search-misses", w.handle(w.adminMisses))
 	// The citizen's inbox, and the demo outbox of SMS and email that were
 	// not really sent (inbox.go, outbox.go).
 	mux.Handle("GET /me/inbox", w.handle(w.inbox))

@@ -265,6 +265,8 @@ type searchView struct {
 	Next     string
 	Pager    []pageLink
 	Filtered bool
+	Partial  int // of Total, how many match only some of the words
+	Full     int // of Total, how many match every word
 }
 
 // search is the search page, /services.
@@ -286,7 +288,8 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l := langOf(r)
-	v := searchView{Query: q, Total: res.Total, Page: res.Page, Pages: res.Pages, Items: rows(res.Items, ags.byCode)}
+	v := searchView{Query: q, Total: res.Total, Page: res.Page, Pages: res.Pages, Items: rows(res.Items, ags.byCode),
+		Partial: res.Partial, Full: res.Total - res.Partial}
 	base := q
 	base.Page = 0
 

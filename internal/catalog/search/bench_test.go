@@ -73,6 +73,10 @@ var benchQueries = []struct {
 	{"prefix", catalog.Query{Text: "بازن"}},
 	{"english", catalog.Query{Text: "passport renewal"}},
 	{"identifier", catalog.Query{Text: "۱۰۰۴۲۴۲"}},
+	{"finglish", catalog.Query{Text: "sanad malekiat"}},
+	{"finglish", catalog.Query{Text: "tamdid gozarname"}},
+	{"partial", catalog.Query{Text: "گذرنامه زیارتی"}},
+	{"partial", catalog.Query{Text: "مجوز کسب و کار خانگی"}},
 }
 
 // BenchmarkSearch measures the latency distribution of the mixed workload

@@ -5,13 +5,17 @@
 // and paging. It implements catalog.Index.
 //
 // How a query is answered: the text is folded and analysed like the
-// documents; every word must match, exactly in any field, with one wrong
+// documents; every word should match, exactly in any field, with one wrong
 // letter in a title or keyword (words of five letters or more), as the start
 // of a title or keyword word (the last word, which may be unfinished), glued
 // to its neighbour («گواهی نامه» and «گواهینامه»), or through a synonym
-// phrase of synonyms.go. bleve finds and scores the matches; the filters,
-// the facet counts and the order are computed from the services kept here,
-// which is far cheaper than bleve's doc values.
+// phrase of synonyms.go. A word in Latin letters that the index does not
+// know as English is read as Finglish (finglish.go): its likeliest Persian
+// reading stands in for it. When fewer than three services match every
+// word, the services that match some of them follow, the most words first,
+// and Results.Partial says how many they are. bleve finds and scores the
+// matches; the filters, the facet counts and the order are computed from
+// the services kept here, which is far cheaper than bleve's doc values.
 //
 // It owns no table and no event: catalog feeds it (Put after a publication,
 // Delete after a retirement) and rebuilds it from the database at start-up,

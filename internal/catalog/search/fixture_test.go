@@ -122,3 +122,10 @@ func ids(r catalog.Results) []string {
 	}
 	return out
 }
+
+// full returns the identifiers of the results on the page that match every
+// word of the query (those before the partial matches).
+func full(r catalog.Results) []string {
+	n := max(0, min(len(r.Items), r.Total-r.Partial-(r.Page-1)*len(r.Items)))
+	return ids(r)[:n]
+}

@@ -31,6 +31,8 @@ const (
 	prefixMinRunes = 2   // the last word matches as a prefix from this length
 	prefixMaxTerms = 12  // at most this many words it begins are tried
 	fuzzyFactor    = 0.3 // a fuzzy match weighs this much of an exact one
+	finglishFactor = 0.8 // a less likely reading of a Finglish word weighs this much
+	fewMatches     = 3   // fewer services than this with every word: add those with some
 	prefixFactor   = 0.6 // a prefix match weighs this much of an exact one
 	synonymFactor  = 0.8 // a synonym weighs this much of the word typed
 	idBoost        = 100
@@ -98,43 +100,80 @@ func (x *Index) Search(q catalog.Query) (catalog.Results, error) {
 		hitPool.Put(hp)
 	}()
 	hits := (*hp)[:0]
-	if text := x.textQuery(q.Text); text == nil {
+	partial := 0
+	if clauses, ok := x.textClauses(q.Text); !ok {
 		for _, e := range x.order {
 			if keep(e, q) {
 				hits = append(hits, hit{e: e})
 			}
 		}
 	} else {
-		err := x.match(text, func(id string, score float64) {
-			if e, ok := x.svcs[id]; ok && keep(e, q) {
-				hits = append(hits, hit{e, score})
-			}
-		})
-		if err != nil {
+		var err error
+		if hits, err = x.matchSorted(hits, allOf(clauses), q, nil); err != nil {
 			return catalog.Results{}, errs.Wrap(op, err)
 		}
-		slices.SortFunc(hits, func(a, b hit) int {
-			if c := cmp.Compare(b.score, a.score); c != 0 {
-				return c
+		// Few services have every word: add, after them, those that have
+		// some, the most words first (bleve's disjunction weighs a score
+		// by the share of its clauses that matched).
+		if len(hits) < fewMatches && len(clauses) > 1 {
+			full := len(hits)
+			seen := make(map[*entry]bool, full)
+			for _, h := range hits {
+				seen[h.e] = true
 			}
-			return byVolume(a.e, b.e)
-		})
+			if hits, err = x.matchSorted(hits, bleve.NewDisjunctionQuery(clauses...), q, seen); err != nil {
+				return catalog.Results{}, errs.Wrap(op, err)
+			}
+			partial = len(hits) - full
+		}
 	}
 	*hp = hits // keep the grown slice for the next search
 
 	from := min((page-1)*per, len(hits))
 	onPage := hits[from:min(from+per, len(hits))]
 	out := catalog.Results{
-		Items:  make([]catalog.Service, 0, len(onPage)),
-		Total:  len(hits),
-		Page:   page,
-		Pages:  (len(hits) + per - 1) / per,
-		Facets: x.facetCounts(hits),
+		Items:   make([]catalog.Service, 0, len(onPage)),
+		Total:   len(hits),
+		Page:    page,
+		Pages:   (len(hits) + per - 1) / per,
+		Facets:  x.facetCounts(hits),
+		Partial: partial,
 	}
 	for _, h := range onPage {
 		out.Items = append(out.Items, h.e.svc)
 	}
 	return out, nil
+}
+
+// matchSorted appends to hits the services that match text, pass the
+// filters of q and are not in skip, sorted best first, and returns hits.
+// The caller holds mu for reading.
+func (x *Index) matchSorted(hits []hit, text query.Query, q catalog.Query, skip map[*entry]bool) ([]hit, error) {
+	from := len(hits)
+	err := x.match(text, func(id string, score float64) {
+		if e, ok := x.svcs[id]; ok && !skip[e] && keep(e, q) {
+			hits = append(hits, hit{e, score})
+		}
+	})
+	slices.SortFunc(hits[from:], func(a, b hit) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return byVolume(a.e, b.e)
+	})
+	return hits, err
+}
+
+// allOf returns the query that matches what every clause matches.
+func allOf(clauses []query.Query) query.Query {
+	switch len(clauses) {
+	case 0:
+		// Only stop words: nothing in the index can match them.
+		return bleve.NewMatchNoneQuery()
+	case 1:
+		return clauses[0]
+	}
+	return bleve.NewConjunctionQuery(clauses...)
 }
 
 // keep reports whether e passes every filter of q.
@@ -239,17 +278,26 @@ func (x *Index) collect(idx bleve.Index, q query.Query, found func(id string, sc
 	}
 }
 
-// textQuery returns the query for the free text s, or nil when s has no
-// words at all (then everything matches). Every word that is not a stop word
-// must match (in some field, exactly, with a typo, as a prefix if it is the
-// last, glued to its neighbour, or through a synonym); a phrase of the
-// synonym table counts as one word.
-func (x *Index) textQuery(s string) query.Query {
+// textClauses returns one query for every word of the free text s that is
+// not a stop word (a phrase of the synonym table counts as one word), and
+// false when s has no words at all (then everything matches). A service
+// matches the word in some field, exactly, with a typo, as a prefix if it is
+// the last, glued to its neighbour, or through a synonym; a word in Latin
+// letters that the index does not know as English is also read as Finglish
+// (finglish.go), and its likeliest Persian reading stands in its place.
+func (x *Index) textClauses(s string) ([]query.Query, bool) {
 	words := x.words(s)
 	if len(words) == 0 {
-		return nil
+		return nil, false
 	}
-	var must []query.Query
+	also := make([][]string, len(words)) // other ways to read each word
+	for i, w := range words {
+		if fa := x.finglish(w); len(fa) > 0 {
+			also[i] = append([]string{w}, fa[1:]...)
+			words[i] = fa[0]
+		}
+	}
+	must := []query.Query{}
 	spans := x.syn.find(words)
 	for i := 0; i < len(words); {
 		if len(spans) > 0 && spans[0].from == i {
@@ -274,28 +322,26 @@ func (x *Index) textQuery(s string) query.Query {
 			i = sp.to
 			continue
 		}
-		if q := x.wordQuery(words, i); q != nil {
+		if q := x.wordQuery(words, i, also[i]); q != nil {
 			must = append(must, q)
 		}
 		i++
 	}
-	switch len(must) {
-	case 0:
-		// Only stop words: nothing in the index can match them.
-		return bleve.NewMatchNoneQuery()
-	case 1:
-		return must[0]
-	}
-	return bleve.NewConjunctionQuery(must...)
+	return must, true
 }
 
 // wordQuery returns the query for words[i] as typed, or nil for a stop word.
-func (x *Index) wordQuery(words []string, i int) query.Query {
+// also are other readings of the word (a Finglish word as typed, and its
+// less likely Persian readings), searched exactly.
+func (x *Index) wordQuery(words []string, i int, also []string) query.Query {
 	w := words[i]
 	if x.stop(w) {
 		return nil
 	}
 	alts := x.exact(w, 1, faFields)
+	for _, a := range also {
+		alts = append(alts, x.exact(a, finglishFactor, faFields)...)
+	}
 	n := utf8.RuneCountInString(w)
 	// A typo: a word of the titles and keywords one letter away. A word
 	// that is itself in them is taken as meant.

@@ -50,6 +50,9 @@ func TestFirst(t *testing.T) {
 		{"vehicle official", "نقل و انتقال خودرو", "1000007"},
 		{"business licence other name", "جواز کسب", "1000008"},
 		{"business licence english", "business license", "1000008"},
+		{"business licence colloquial", "مجوز کسب و کار", "1000008"},
+		{"business licence permit word", "مجوز کسب", "1000008"},
+		{"business licence shop", "جواز مغازه", "1000008"},
 		{"pension", "مستمری", "1000009"},
 		{"pension other word", "حقوق بازنشستگی", "1000009"},
 		{"pension english", "pension", "1000009"},
@@ -77,7 +80,9 @@ func TestFirst(t *testing.T) {
 }
 
 // TestSpellings checks that every way of writing a word finds exactly the
-// same services as its canonical spelling.
+// same services as its canonical spelling. (Services that match only some
+// of the words, offered when few match them all, are left out: «معرفی‌نامه»
+// is two words to the index and «معرفینامه» one.)
 func TestSpellings(t *testing.T) {
 	x := MustFixture(t)
 	for _, group := range [][]string{
@@ -98,8 +103,8 @@ func TestSpellings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(ids(got), ids(want)) {
-				t.Errorf("Search(%q) = %v, want %v as for %q", q, ids(got), ids(want), group[0])
+			if !slices.Equal(full(got), full(want)) {
+				t.Errorf("Search(%q) = %v, want %v as for %q", q, full(got), full(want), group[0])
 			}
 		}
 	}
@@ -421,15 +426,15 @@ func TestPutDelete(t *testing.T) {
 func TestSetAgencies(t *testing.T) {
 	x := MustFixture(t)
 	r, _ := x.Search(catalog.Query{Text: "سازمان بازنشستگی کشوری"})
-	if r.Total != 0 {
-		t.Fatalf("found %v before the rename", ids(r))
+	if len(full(r)) != 0 {
+		t.Fatalf("found %v before the rename", full(r))
 	}
 	if err := x.SetAgencies([]catalog.Agency{{Code: "SSO", NameFa: "سازمان بازنشستگی کشوری"}}); err != nil {
 		t.Fatal(err)
 	}
 	r, _ = x.Search(catalog.Query{Text: "سازمان بازنشستگی کشوری"})
-	if !slices.Equal(ids(r), []string{"1000009"}) {
-		t.Errorf("after the rename: %v, want [1000009]", ids(r))
+	if !slices.Equal(full(r), []string{"1000009"}) {
+		t.Errorf("after the rename: %v, want [1000009]", full(r))
 	}
 }
 

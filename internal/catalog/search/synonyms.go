@@ -30,7 +30,10 @@ var synonymTable = []synonymGroup{
 		From: []string{"vehicle ownership", "car ownership", "vehicle transfer"}},
 	{Same: []string{"خودرو", "ماشین", "اتومبیل"}, From: []string{"car", "vehicle"}},
 	{Same: []string{"پایان کار", "پروانه ساخت", "جواز ساخت"}, From: []string{"building permit", "construction permit"}},
-	{Same: []string{"جواز کسب", "پروانه کسب"}, From: []string{"business licence", "business license", "trade licence"}},
+	{Same: []string{"جواز کسب", "پروانه کسب"}, From: []string{"مجوز کسب", "مجوز کسب و کار", "جواز کسب و کار", "پروانه کسب و کار",
+		"مجوز کاسبی", "جواز کاسبی", "مجوز مغازه", "جواز مغازه", "مجوز صنفی", "پروانه صنفی", "business licence", "business license",
+		"business permit", "trade licence", "shop licence", "shop license"}},
+	{Same: []string{"مشاغل"}, From: []string{"مغازه", "کاسب", "کسبه", "کاسبی"}},
 	{Same: []string{"بیمه", "دفترچه بیمه", "بیمه درمانی"}, From: []string{"insurance", "health insurance", "دفترچه"}},
 	{Same: []string{"یارانه", "کالابرگ"}, From: []string{"subsidy", "سبسید", "یارانه نقدی"}},
 	{Same: []string{"بازنشستگی", "مستمری", "حقوق بازنشستگی"}, From: []string{"pension", "retirement", "بازنشسته"}},
@@ -56,8 +59,20 @@ var synonymTable = []synonymGroup{
 	{Same: []string{"ترخیص کالا", "گمرک"}, From: []string{"customs", "ترخیص"}},
 	{Same: []string{"شکایت", "دادخواست"}, From: []string{"complaint", "lawsuit", "شکواییه"}},
 	{Same: []string{"ابلاغیهٔ الکترونیکی", "ثنا"}, From: []string{"ابلاغیه الکترونیک", "ابلاغیه", "sana"}},
-	{Same: []string{"اجاره‌نامه", "قرارداد اجاره"}, From: []string{"rental agreement", "lease", "اجاره"}},
+	{Same: []string{"اجاره‌نامه", "قرارداد اجاره"}, From: []string{"rental agreement", "rent contract", "rental contract", "tenancy agreement", "lease", "rent", "اجاره", "اجاره خونه"}},
 	{Same: []string{"کارت بازرگانی"}, From: []string{"import licence", "trading card", "commercial card"}},
+	{Same: []string{"وام", "تسهیلات"}, From: []string{"loan", "قرض"}},
+	{Same: []string{"موتورسیکلت", "موتور سیکلت"}, From: []string{"موتور", "motorcycle", "motorbike"}},
+	{Same: []string{"گوشی", "تلفن همراه", "موبایل"}, From: []string{"mobile phone", "phone", "mobile", "گوشی موبایل"}},
+	{Same: []string{"سیم کارت"}, From: []string{"sim card", "sim"}},
+	{Same: []string{"کارت سوخت"}, From: []string{"کارت بنزین", "fuel card", "petrol card"}},
+	{Same: []string{"مهدکودک", "مهد کودک"}, From: []string{"مهد", "kindergarten", "nursery"}},
+	{Same: []string{"مهریه"}, From: []string{"مهر", "dowry", "mahr"}},
+	{Same: []string{"چک"}, From: []string{"cheque", "check"}},
+	{Same: []string{"خانه", "منزل", "ملک"}, From: []string{"خونه", "آپارتمان", "house", "home"}},
+	{Same: []string{"اربعین", "عتبات", "کربلا"}, From: []string{"زیارت", "زیارتی", "pilgrimage"}},
+	{Same: []string{"کنکور", "آزمون سراسری"}, From: []string{"entrance exam", "university entrance"}},
+	{Same: []string{"شکایت"}, From: []string{"شکایات", "اعتراض"}},
 }
 
 // maxPhrase is the longest phrase in words that the table is searched for.
@@ -74,18 +89,33 @@ type phrase struct {
 type synonyms struct {
 	byKey  map[string]phrase
 	groups [][][]string // per group, the analysed words of each phrase of Same
+
+	latin    map[string]bool // the table's words in Latin letters: English, never Finglish
+	readings readings        // the table's Persian words by skeleton, for Finglish
 }
 
 func newSynonyms(x *Index) *synonyms {
-	s := &synonyms{byKey: map[string]phrase{}, groups: make([][][]string, len(synonymTable))}
+	s := &synonyms{byKey: map[string]phrase{}, groups: make([][][]string, len(synonymTable)),
+		latin: map[string]bool{}, readings: readings{}}
+	learn := func(ws []string) {
+		for _, w := range ws {
+			if isLatin(w) {
+				s.latin[w] = true
+			} else if !x.stop(w) {
+				s.readings.add(w)
+			}
+		}
+	}
 	for g, grp := range synonymTable {
 		for _, p := range grp.Same {
 			w := x.words(p)
+			learn(w)
 			s.groups[g] = append(s.groups[g], w)
 			s.byKey[strings.Join(w, "")] = phrase{words: w, group: g}
 		}
 		for _, p := range grp.From {
 			w := x.words(p)
+			learn(w)
 			s.byKey[strings.Join(w, "")] = phrase{words: w, group: g}
 		}
 	}

@@ -21,10 +21,12 @@ type vocabulary struct {
 	near   map[string][]string // key → words
 	sorted []string            // the words in byte order, for prefixes
 	glued  map[string]int      // glued pair → how many services have it
+
+	readings readings // Persian words by skeleton, for Finglish (finglish.go)
 }
 
 func newVocabulary() vocabulary {
-	return vocabulary{count: map[string]int{}, near: map[string][]string{}, glued: map[string]int{}}
+	return vocabulary{count: map[string]int{}, near: map[string][]string{}, glued: map[string]int{}, readings: readings{}}
 }
 
 // has reports whether some service has the word t.
@@ -36,7 +38,9 @@ func (v *vocabulary) hasGlued(t string) bool { return v.count[t] > 0 || v.glued[
 // add counts one service's distinct words and glued pairs.
 func (v *vocabulary) add(words, glued []string) {
 	for _, t := range glued {
-		v.glued[t]++
+		if v.glued[t]++; v.glued[t] == 1 {
+			v.readings.add(t)
+		}
 	}
 	for _, t := range words {
 		if v.count[t] == 0 {
@@ -45,6 +49,7 @@ func (v *vocabulary) add(words, glued []string) {
 			}
 			i, _ := slices.BinarySearch(v.sorted, t)
 			v.sorted = slices.Insert(v.sorted, i, t)
+			v.readings.add(t)
 		}
 		v.count[t]++
 	}
@@ -55,6 +60,9 @@ func (v *vocabulary) remove(words, glued []string) {
 	for _, t := range glued {
 		if v.glued[t]--; v.glued[t] <= 0 {
 			delete(v.glued, t)
+			if v.count[t] == 0 {
+				v.readings.remove(t)
+			}
 		}
 	}
 	for _, t := range words {
@@ -63,6 +71,9 @@ func (v *vocabulary) remove(words, glued []string) {
 			continue
 		}
 		delete(v.count, t)
+		if v.glued[t] == 0 {
+			v.readings.remove(t)
+		}
 		if i, ok := slices.BinarySearch(v.sorted, t); ok {
 			v.sorted = slices.Delete(v.sorted, i, i+1)
 		}
