@@ -309,7 +309,7 @@ func (w *Web) write(rw http.ResponseWriter, r *http.Request, status int, body []
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", string(langOf(r)))
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Vary", "Cookie")
+	h.Add("Vary", "Cookie") // beside Accept-Encoding, which compression adds
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-cache")
 	}
@@ -463,9 +463,23 @@ func (w *Web) staticURL(name string) string {
 }
 
 // serveStatic serves the static folder. A request carrying the file's
-// current fingerprint is cached for a year; others for an hour.
+// current fingerprint is cached for a year; others for an hour, and then
+// revalidated by the fingerprint as the ETag.
 func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) error {
-	name := path.Clean(r.PathValue("path"))
+	return w.serveFile(rw, r, path.Clean(r.PathValue("path")))
+}
+
+// favicon answers the browsers that ask for /favicon.ico whatever the page
+// says, with the emblem.
+func (w *Web) favicon(rw http.ResponseWriter, r *http.Request) error {
+	return w.serveFile(rw, r, faviconFile)
+}
+
+// faviconFile is the static file served as the site's icon.
+const faviconFile = "img/emblem.svg"
+
+// serveFile serves one file of the static folder with its caching headers.
+func (w *Web) serveFile(rw http.ResponseWriter, r *http.Request, name string) error {
 	f, err := w.static.Open(name)
 	if err != nil {
 		return w.notFound(rw, r)
@@ -482,6 +496,9 @@ func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) error {
 		rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	default:
 		rw.Header().Set("Cache-Control", "public, max-age=3600")
+	}
+	if h, ok := w.hashes[name]; ok && !w.dev {
+		rw.Header().Set("ETag", `"`+h+`"`)
 	}
 	http.ServeFileFS(rw, r, w.static, name)
 	return nil
