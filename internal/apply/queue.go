@@ -504,6 +504,9 @@ type ConsoleFilter struct {
 	Service string // one service's cases
 	Mine    bool   // only cases assigned to the caller
 	Latest  bool   // latest deadline first instead of earliest
+	// Complaints selects the cases, in any state, with a complaint the
+	// agency has not answered yet: an issued case can still have one.
+	Complaints bool
 }
 
 // QueueItem is one case of the console's queue with who handles it.
@@ -511,6 +514,7 @@ type QueueItem struct {
 	Case
 	Assignee     int64  // 0: nobody yet
 	AssigneeName string // for display
+	Complaints   int    // complaints the agency has not answered yet
 }
 
 // QueueCounts are the figures shown beside the console's filters, over the
@@ -520,6 +524,9 @@ type QueueCounts struct {
 	Open    int // submitted, in review, needs information
 	Overdue int // open and flagged overdue
 	Mine    int // open and assigned to the caller
+	// Complaints counts the cases, in any state, with a complaint the
+	// agency has not answered yet.
+	Complaints int
 }
 
 // AgencyQueue returns the cases of p's agency that match f (at most 500)
@@ -538,11 +545,15 @@ func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f 
 	}
 	where := `WHERE c.agency = $1`
 	args := []any{p.Agency}
-	if f.State != "" {
+	switch {
+	case f.State != "":
 		args = append(args, f.State)
 		where += fmt.Sprintf(` AND c.state = $%d`, len(args))
-	} else {
+	case !f.Complaints:
 		where += ` AND c.state IN ('submitted', 'in_review', 'needs_info', 'approved')`
+	}
+	if f.Complaints {
+		where += ` AND ` + unansweredOf("c.id") + ` > 0`
 	}
 	if f.Overdue {
 		where += ` AND c.overdue_at IS NOT NULL`
@@ -560,7 +571,7 @@ func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f 
 		order = ` ORDER BY c.deadline DESC, c.id DESC`
 	}
 	cols := "c." + strings.ReplaceAll(strings.Join(strings.Fields(caseColumns), " "), ", ", ", c.")
-	rows, err := a.s.Read().QueryContext(ctx, `SELECT `+cols+`, COALESCE(g.assignee, 0), COALESCE(g.assignee_name, '')
+	rows, err := a.s.Read().QueryContext(ctx, `SELECT `+cols+`, COALESCE(g.assignee, 0), COALESCE(g.assignee_name, ''), `+unansweredOf("c.id")+`
 		FROM apply_cases c LEFT JOIN apply_assignments g ON g.case_id = c.id `+where+order+` LIMIT 500`, args...)
 	if err != nil {
 		return nil, counts, errs.Wrap(op, err)
@@ -568,7 +579,7 @@ func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f 
 	var out []QueueItem
 	for rows.Next() {
 		var it QueueItem
-		c, err := scanCase(withExtra{rows, []any{&it.Assignee, &it.AssigneeName}})
+		c, err := scanCase(withExtra{rows, []any{&it.Assignee, &it.AssigneeName, &it.Complaints}})
 		if err != nil {
 			rows.Close()
 			return nil, counts, errs.Wrap(op, err)
@@ -609,7 +620,21 @@ func (a *Applications) AgencyQueue(ctx context.Context, p identity.Principal, f 
 			}
 		}
 	}
-	return out, counts, crows.Err()
+	if err := crows.Err(); err != nil {
+		return nil, counts, errs.Wrap(op, err)
+	}
+	err = a.s.Read().QueryRowContext(ctx, `SELECT COUNT(DISTINCT q.case_id) FROM apply_complaints q
+		JOIN apply_cases c ON c.id = q.case_id WHERE c.agency = $1 AND q.state = '`+ComplaintReceived+`'`, p.Agency).Scan(&counts.Complaints)
+	if err != nil {
+		return nil, counts, errs.Wrap(op, err)
+	}
+	return out, counts, nil
+}
+
+// unansweredOf is the SQL count of the complaints of the case whose id is
+// the column col that the agency has not answered yet.
+func unansweredOf(col string) string {
+	return `(SELECT COUNT(*) FROM apply_complaints q WHERE q.case_id = ` + col + ` AND q.state = '` + ComplaintReceived + `')`
 }
 
 // Assignee returns who handles the case with id caseID (0 for nobody).

@@ -32,6 +32,13 @@ type caseView struct {
 	CanRate bool
 	Open    bool
 	Ratings []string // 1 to 5, for the feedback form
+	// EvidenceEn is the English name of each evidence code, from the
+	// service's record.
+	EvidenceEn map[string]string
+	// The agency's view only: the form's answers under their labels and
+	// what other agencies answered (case_content.go).
+	Fields  []fieldRow
+	Answers []answerView
 }
 
 type groundOption struct{ Code, Text string }
@@ -75,10 +82,20 @@ func (w *Web) caseFor(r *http.Request, p identity.Principal, tracking string, ag
 			}
 		}
 	}
-	if svc, err := w.cat.Service(r.Context(), c.Service); err == nil && svc.Record.Permit != nil {
-		for _, g := range svc.Record.Permit.RefusalGrounds {
-			v.Grounds = append(v.Grounds, groundOption{Code: g.Code, Text: pickText(l, g.TextFa, g.TextEn)})
+	if svc, err := w.cat.Service(r.Context(), c.Service); err == nil {
+		v.EvidenceEn = evidenceNames(svc.Record)
+		if svc.Record.Permit != nil {
+			for _, g := range svc.Record.Permit.RefusalGrounds {
+				v.Grounds = append(v.Grounds, groundOption{Code: g.Code, Text: pickText(l, g.TextFa, g.TextEn)})
+			}
 		}
+	}
+	if agency {
+		// A service no longer published has no form: its answers are then
+		// shown under their keys.
+		f, _ := w.ap.Form(r.Context(), c.Service, identity.Principal{})
+		v.Fields = formRows(l, f, c.Data)
+		v.Answers = answerViews(l, c, v.EvidenceEn, v.Sources)
 	}
 	for _, to := range apply.States {
 		if apply.Legal(c.State, to) && to != apply.Withdrawn {
@@ -106,7 +123,7 @@ func (w *Web) myCase(rw http.ResponseWriter, r *http.Request) error {
 	}
 	v.New = r.URL.Query().Get("new") == "1"
 	v.Done = doneKey(r.URL.Query().Get("done"))
-	return w.render(rw, r, http.StatusOK, "case", translate(langOf(r), "case.title", v.Case.Tracking), "me", v)
+	return w.render(rw, r, http.StatusOK, "case", translate(langOf(r), "case.title", codeText(langOf(r), v.Case.Tracking)), "me", v)
 }
 
 // doneKey maps ?done= to the message shown after an action.
@@ -284,7 +301,7 @@ func (w *Web) agencyCase(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Done = doneKey(r.URL.Query().Get("done"))
-	return w.render(rw, r, http.StatusOK, "agency_case", translate(langOf(r), "case.title", v.Case.Tracking), "agency", v)
+	return w.render(rw, r, http.StatusOK, "agency_case", translate(langOf(r), "case.title", codeText(langOf(r), v.Case.Tracking)), "agency", v)
 }
 
 // agencyDecide takes a transition, or answers a complaint, as the agency.

@@ -32,6 +32,8 @@ type caseSite struct {
 	xsite
 	s       *store.Store
 	service string
+	ap      *apply.Applications
+	sb      *apply.Sandbox
 }
 
 var (
@@ -90,18 +92,19 @@ func newCaseSite(t *testing.T, s *store.Store) *caseSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ap, err := apply.New(apply.Config{Store: s, Catalog: cat, Permits: pm, Notifier: notify.New(s, nil, nil), Payments: sb, BaseURL: "https://panjare.example"})
+	nt := notify.New(s, nil, nil)
+	ap, err := apply.New(apply.Config{Store: s, Catalog: cat, Permits: pm, Notifier: nt, Payments: sb, BaseURL: "https://panjare.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := New(Config{Catalog: cat, Log: log, Version: "test", Apply: ap})
+	w, err := New(Config{Catalog: cat, Log: log, Version: "test", Apply: ap, Notifier: nt})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	w.Register(mux)
-	cs := &caseSite{s: s, service: svc.ID}
+	cs := &caseSite{s: s, service: svc.ID, ap: ap, sb: sb}
 	cs.handler = httpx.Observe(httpx.SecureHeaders(http.NewCrossOriginProtection().Handler(mux)), httpx.NewMetrics(prometheus.NewRegistry()), log)
 	return cs
 }

@@ -242,12 +242,21 @@ type pageUser struct {
 	// ActingFor is the name of whom the person acts for (acting.go), shown
 	// in the header on every page; "" when acting for themselves.
 	ActingFor string
+	// Console is whether to link the agency console: the person is an
+	// agency's staff.
+	Console bool
 }
 
-// render writes the page name with data, in r's language, with status.
+// render writes the page name with data, in r's language, with status; a
+// page with a 4xx or 5xx status gets «خطا:» ("Error:") before its title.
 // The page is rendered into a pooled buffer first, so a template error
 // becomes an error page, never half a page.
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name, title, section string, data any) error {
+	if status >= 400 && name != "error" {
+		// A page shown again because of what was sent says so first, in
+		// the title that screen readers read on arrival.
+		title = translate(langOf(r), "error.prefix", title)
+	}
 	buf, err := w.execute(r, name, title, section, data)
 	if err != nil {
 		return err
@@ -275,7 +284,7 @@ func (w *Web) execute(r *http.Request, name, title, section string, data any) (*
 		SignIn: w.rp != nil,
 	}
 	if pr, ok := identity.FromContext(r.Context()); ok && pr.Kind == "user" {
-		p.User = &pageUser{Name: pr.Name, ActingFor: actingLabel(pr)}
+		p.User = &pageUser{Name: pr.Name, ActingFor: actingLabel(pr), Console: isStaff(pr)}
 		if w.notes != nil && pr.NationalCode != "" {
 			p.User.Inbox = true
 			// The count is a courtesy: a failure to read it must not cost
@@ -391,6 +400,10 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case status == http.StatusNotFound:
 		heading = translate(l, "error.title.404")
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		heading = translate(l, "error.title.403")
+	case status == http.StatusServiceUnavailable:
+		heading = translate(l, "error.title.503")
 	case status >= 500:
 		heading = translate(l, "error.title.500")
 	case status >= 400:
