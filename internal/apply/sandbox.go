@@ -223,13 +223,13 @@ func (sb *Sandbox) Handler() http.Handler {
 	return mux
 }
 
-// groupDigits writes n with thousands separators.
+// groupDigits writes n with the Persian thousands separator (٬).
 func groupDigits(n int64) string {
 	s := fmt.Sprint(n)
 	var b strings.Builder
 	for i, r := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(',')
+			b.WriteRune('٬')
 		}
 		b.WriteRune(r)
 	}
@@ -251,4 +251,6 @@ const sandboxPage = `<!DOCTYPE html>
 <form method="post"><input type="hidden" name="action" value="pay"><button class="button" id="pay" type="submit">پرداخت</button></form>
 <form method="post"><input type="hidden" name="action" value="cancel"><button class="button button--secondary" id="cancel" type="submit">انصراف</button></form>
 </div>{{else}}<div class="notice notice--done" role="status"><p class="notice__text" id="settled">این پرداخت انجام شده است.</p></div><p><a href="{{.Return}}">بازگشت به پنجره ملی خدمات</a></p>{{end}}
-</main></div></body></html>`
+</main></div>
+<footer class="footer"><div class="width-container"><p class="footer__note">بانک آزمایشی پنجرهٔ ملی خدمات؛ برای نمایش و آزمون.</p></div></footer>
+</body></html>`
