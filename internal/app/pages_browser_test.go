@@ -225,13 +225,14 @@ func TestBrowserPagesAccessible(t *testing.T) {
 
 	const persianMarkers = `getComputedStyle(document.querySelector("#timeline li")).listStyleType === "persian" ? "" : "timeline markers are " + getComputedStyle(document.querySelector("#timeline li")).listStyleType`
 	// The tracker's table fits the phone (its rows become cards), and the
-	// purpose's tracking code is in Persian digits, isolated.
+	// purpose's tracking code is in Persian digits, isolated, on one line.
 	const trackerFits = `(() => {
 		const t = document.querySelector("table.inquiries");
 		if (!t) return "no inquiry on the tracker";
 		if (t.getBoundingClientRect().width > innerWidth || t.scrollWidth > t.clientWidth + 1) return "the tracker's table is " + t.scrollWidth + " px wide";
 		const code = t.querySelector("bdi.code");
 		if (!code || !/^[۰-۹]{4}-[۰-۹]{4}-[۰-۹]{4}$/.test(code.textContent)) return "the purpose's tracking code is " + (code ? code.textContent : "not isolated");
+		if (code.getClientRects().length !== 1) return "the purpose's tracking code breaks across " + code.getClientRects().length + " lines";
 		return "";
 	})()`
 	// The clerk reads what the agencies answered, the applicant's code and
