@@ -4,6 +4,7 @@
 GO      ?= go
 VENDOR  := internal/web/static/vendor
 FONT    := $(VENDOR)/vazirmatn/Vazirmatn-Variable.woff2
+AXE     := test/vendor/axe-core/axe.min.js
 TESTFLAGS ?= -timeout 20m
 
 .PHONY: demo test assets build lint bench clean
@@ -16,11 +17,22 @@ test: assets
 
 # The Vazirmatn font comes from npm (package-lock.json pins it) and is copied
 # into the embedded static folder. Without it the portal falls back to system
-# fonts, so `go run ./cmd/panjare demo` works without npm too.
-assets: $(FONT)
+# fonts, so `go run ./cmd/panjare demo` works without npm too. axe-core, which
+# the browser tests run over every page, is copied into test/vendor (never
+# into the binary); without it those checks skip with a message.
+assets: $(FONT) $(AXE)
 
-$(FONT): package.json package-lock.json
+NPM_DONE := node_modules/.package-lock.json
+
+$(NPM_DONE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+
+$(AXE): $(NPM_DONE)
+	mkdir -p $(dir $(AXE))
+	cp node_modules/axe-core/axe.min.js $(AXE)
+	cp node_modules/axe-core/LICENSE $(dir $(AXE))LICENSE
+
+$(FONT): $(NPM_DONE)
 	mkdir -p $(VENDOR)/vazirmatn
 	cp 'node_modules/vazirmatn/fonts/webfonts/Vazirmatn[wght].woff2' $(FONT)
 	cp node_modules/vazirmatn/OFL.txt $(VENDOR)/vazirmatn/OFL.txt
@@ -38,4 +50,4 @@ bench: assets
 	$(GO) run ./bench/servicepage
 
 clean:
-	rm -rf bin node_modules $(VENDOR)/vazirmatn
+	rm -rf bin node_modules $(VENDOR)/vazirmatn test/vendor

@@ -64,6 +64,7 @@ var accessMatrix = map[string]string{
 	"DELETE /api/v1/agency/webhooks/{hook}":               "ssssssssan",
 	"GET /.well-known/jwks.json":                          "aaaaaaaaaa",
 	"GET /about":                                          "aaaaaaaaaa",
+	"GET /favicon.ico":                                    "aaaaaaaaaa",
 	"GET /admin/exchange":                                 "sffffffass",
 	"GET /admin/payments":                                 "sffffffass",
 	"GET /admin/search-misses":                            "sffffffass",

@@ -176,7 +176,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			"cross-origin request refused", "درخواست از مبدأ دیگر پذیرفته نشد"))
 	}))
 	sessions := a.Identity.Middleware(cookies, log)
-	a.Handler = httpx.Observe(httpx.SecureHeaders(csrf.Handler(sessions(mux))), httpx.NewMetrics(reg), log)
+	a.Handler = httpx.Observe(httpx.SecureHeaders(httpx.Compress(csrf.Handler(sessions(mux)))), httpx.NewMetrics(reg), log)
 	return a, nil
 }
 

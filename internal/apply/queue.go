@@ -506,6 +506,9 @@ type ConsoleFilter struct {
 	Latest  bool   // latest deadline first instead of earliest
 	Cursor  string // the Next of the previous page; "" for the first
 	Limit   int    // cases on a page, 1 to MaxPage (0: MaxPage)
+	// Complaints selects the cases, in any state, with a complaint the
+	// agency has not answered yet: an issued case can still have one.
+	Complaints bool
 }
 
 // QueuePage is one page of an agency's queue.
@@ -520,6 +523,7 @@ type QueueItem struct {
 	Case
 	Assignee     int64  // 0: nobody yet
 	AssigneeName string // for display
+	Complaints   int    // complaints the agency has not answered yet
 }
 
 // QueueCounts are the figures shown beside the console's filters, over the
@@ -529,6 +533,9 @@ type QueueCounts struct {
 	Open    int // submitted, in review, needs information
 	Overdue int // open and flagged overdue
 	Mine    int // open and assigned to the caller
+	// Complaints counts the cases, in any state, with a complaint the
+	// agency has not answered yet.
+	Complaints int
 }
 
 // AgencyQueue returns a page of the cases of p's agency that match f, the
@@ -556,11 +563,15 @@ func (a *Applications) agencyQueue(ctx context.Context, p identity.Principal, f 
 	}
 	where := `WHERE c.agency = $1`
 	args := []any{p.Agency}
-	if f.State != "" {
+	switch {
+	case f.State != "":
 		args = append(args, f.State)
 		where += fmt.Sprintf(` AND c.state = $%d`, len(args))
-	} else {
+	case !f.Complaints:
 		where += ` AND c.state IN ('submitted', 'in_review', 'needs_info', 'approved')`
+	}
+	if f.Complaints {
+		where += ` AND ` + unansweredOf("c.id") + ` > 0`
 	}
 	if f.Overdue {
 		where += ` AND c.overdue_at IS NOT NULL`
@@ -586,7 +597,7 @@ func (a *Applications) agencyQueue(ctx context.Context, p identity.Principal, f 
 		where += fmt.Sprintf(` AND (c.deadline %[1]s $%[2]d OR (c.deadline = $%[2]d AND c.id %[1]s $%[3]d))`, after, len(args)-1, len(args))
 	}
 	cols := "c." + strings.ReplaceAll(strings.Join(strings.Fields(caseColumns), " "), ", ", ", c.")
-	rows, err := a.s.Read().QueryContext(ctx, `SELECT `+cols+`, COALESCE(g.assignee, 0), COALESCE(g.assignee_name, '')
+	rows, err := a.s.Read().QueryContext(ctx, `SELECT `+cols+`, COALESCE(g.assignee, 0), COALESCE(g.assignee_name, ''), `+unansweredOf("c.id")+`
 		FROM apply_cases c LEFT JOIN apply_assignments g ON g.case_id = c.id `+where+order+fmt.Sprintf(` LIMIT %d`, limit+1), args...)
 	if err != nil {
 		return nil, "", counts, errs.Wrap(op, err)
@@ -594,7 +605,7 @@ func (a *Applications) agencyQueue(ctx context.Context, p identity.Principal, f 
 	var out []QueueItem
 	for rows.Next() {
 		var it QueueItem
-		c, err := scanCase(withExtra{rows, []any{&it.Assignee, &it.AssigneeName}})
+		c, err := scanCase(withExtra{rows, []any{&it.Assignee, &it.AssigneeName, &it.Complaints}})
 		if err != nil {
 			rows.Close()
 			return nil, "", counts, errs.Wrap(op, err)
@@ -641,7 +652,21 @@ func (a *Applications) agencyQueue(ctx context.Context, p identity.Principal, f 
 			}
 		}
 	}
-	return out, next, counts, crows.Err()
+	if err := crows.Err(); err != nil {
+		return nil, "", counts, errs.Wrap(op, err)
+	}
+	err = a.s.Read().QueryRowContext(ctx, `SELECT COUNT(DISTINCT q.case_id) FROM apply_complaints q
+		JOIN apply_cases c ON c.id = q.case_id WHERE c.agency = $1 AND q.state = '`+ComplaintReceived+`'`, p.Agency).Scan(&counts.Complaints)
+	if err != nil {
+		return nil, "", counts, errs.Wrap(op, err)
+	}
+	return out, next, counts, nil
+}
+
+// unansweredOf is the SQL count of the complaints of the case whose id is
+// the column col that the agency has not answered yet.
+func unansweredOf(col string) string {
+	return `(SELECT COUNT(*) FROM apply_complaints q WHERE q.case_id = ` + col + ` AND q.state = '` + ComplaintReceived + `')`
 }
 
 // Assignee returns who handles the case with id caseID (0 for nobody).

@@ -223,28 +223,34 @@ func (sb *Sandbox) Handler() http.Handler {
 	return mux
 }
 
-// groupDigits writes n with thousands separators.
+// groupDigits writes n with the Persian thousands separator (٬).
 func groupDigits(n int64) string {
 	s := fmt.Sprint(n)
 	var b strings.Builder
 	for i, r := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(',')
+			b.WriteRune('٬')
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
 }
 
-const sandboxPage = `<!doctype html>
+// sandboxPage is the bank's page. It is the portal's stylesheet with the
+// bank's own frame, so that nobody mistakes it for the portal itself.
+const sandboxPage = `<!DOCTYPE html>
 <html lang="fa" dir="rtl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>درگاه پرداخت آزمایشی</title><link rel="stylesheet" href="/static/css/panjare.css"></head>
-<body><main class="container" id="main">
+<title>درگاه پرداخت آزمایشی</title><link rel="stylesheet" href="/static/css/panjare.css"><link rel="icon" href="/favicon.ico"></head>
+<body>
+<header class="header header--bank"><div class="width-container header__inner"><span class="header__name">بانک آزمایشی · درگاه پرداخت</span></div></header>
+<div class="width-container"><main class="main" id="main">
 <h1 class="heading-xl">درگاه پرداخت آزمایشی</h1>
 <p class="lead">این درگاه شبیه‌سازی یک بانک است و پول واقعی جابه‌جا نمی‌شود.</p>
-<dl><dt>شناسهٔ پرداخت</dt><dd><bdi>{{.ID}}</bdi></dd><dt>مبلغ</dt><dd id="amount">{{.Amount}} ریال</dd></dl>
-{{if .Pending}}
+<dl class="summary"><div class="summary__row"><dt>شناسهٔ پرداخت</dt><dd><bdi dir="ltr" class="code">{{.ID}}</bdi></dd></div><div class="summary__row"><dt>مبلغ</dt><dd id="amount">{{.Amount}} ریال</dd></div></dl>
+{{if .Pending}}<div class="button-group">
 <form method="post"><input type="hidden" name="action" value="pay"><button class="button" id="pay" type="submit">پرداخت</button></form>
-<form method="post"><input type="hidden" name="action" value="cancel"><button class="button secondary" id="cancel" type="submit">انصراف</button></form>
-{{else}}<p id="settled">این پرداخت انجام شده است.</p><p><a href="{{.Return}}">بازگشت به پنجره ملی خدمات</a></p>{{end}}
-</main></body></html>`
+<form method="post"><input type="hidden" name="action" value="cancel"><button class="button button--secondary" id="cancel" type="submit">انصراف</button></form>
+</div>{{else}}<div class="notice notice--done" role="status"><p class="notice__text" id="settled">این پرداخت انجام شده است.</p></div><p><a href="{{.Return}}">بازگشت به پنجره ملی خدمات</a></p>{{end}}
+</main></div>
+<footer class="footer"><div class="width-container"><p class="footer__note">بانک آزمایشی پنجرهٔ ملی خدمات؛ برای نمایش و آزمون.</p></div></footer>
+</body></html>`

@@ -308,7 +308,14 @@ func WritePDF(w io.Writer, d Document, fonts *Fonts, verifyURL string) error {
 		row(pdfLabels.ValidUntil, pdfLabels.NoExpiry)
 	}
 	if d.CaseRef != "" {
-		row(pdfLabels.CaseRef, "\u2068"+d.CaseRef+"\u2069")
+		// A tracking code is digits in Persian text: Persian digits,
+		// isolated so that its groups keep their order. A reference with
+		// Latin letters stays as it is typed.
+		ref := d.CaseRef
+		if strings.Trim(ref, "0123456789۰۱۲۳۴۵۶۷۸۹- ") == "" {
+			ref = persian.Digits(ref)
+		}
+		row(pdfLabels.CaseRef, "\u2068"+ref+"\u2069")
 	}
 	// The id is Latin letters and digits inside Persian text: isolate it
 	// (FSI … PDI) so that bidi does not reorder its groups.

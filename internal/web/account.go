@@ -96,6 +96,10 @@ type meView struct {
 	Roles        []string
 	Agency       string // the agency's name, or its code
 	Sessions     []sessionView
+	// Console and PlatformAdmin link the pages of the person's work: the
+	// agency console for staff, the exchange admin for platform admins.
+	Console       bool
+	PlatformAdmin bool
 }
 
 type sessionView struct {
@@ -114,7 +118,7 @@ func (w *Web) me(rw http.ResponseWriter, r *http.Request) error {
 		http.Redirect(rw, r, identity.SignInURL(r), http.StatusSeeOther)
 		return nil
 	}
-	v := meView{Name: p.Name, NationalCode: identity.MaskNationalCode(p.NationalCode)}
+	v := meView{Name: p.Name, NationalCode: identity.MaskNationalCode(p.NationalCode), Console: isStaff(p), PlatformAdmin: p.Has(identity.RolePlatformAdmin)}
 	for _, role := range p.Roles {
 		v.Roles = append(v.Roles, "role."+string(role))
 	}

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/panjare/panjare/internal/apply"
@@ -31,9 +32,16 @@ type formField struct {
 type applyFormView struct {
 	Form    apply.Form
 	Fields  []formField
-	Errors  []string // every message, listed at the top
-	Saved   bool     // the draft was saved
-	MaxFile string   // the upload limit, for the hint
+	Errors  []formError // every message, listed at the top
+	Saved   bool        // the draft was saved
+	MaxFile string      // the upload limit, for the hint
+}
+
+// formError is one message of the error summary, linked to its field
+// (Field is the input's id) when the form has that field.
+type formError struct {
+	Field string
+	Text  string
 }
 
 // applyForm shows the application form of a service, filled from the
@@ -188,11 +196,15 @@ func (w *Web) submitApplication(rw http.ResponseWriter, r *http.Request) error {
 			msg = fe.En
 		}
 		msgs[fe.Field] = msg
-		v.Errors = append(v.Errors, msg)
+		item := formError{Text: msg}
+		if slices.ContainsFunc(f.Fields, func(fd apply.Field) bool { return fd.Name == fe.Field }) {
+			item.Field = fe.Field
+		}
+		v.Errors = append(v.Errors, item)
 	}
 	if len(e.Fields) == 0 {
 		fa, en2 := errs.Messages(err)
-		v.Errors = append(v.Errors, pickText(l, fa, en2))
+		v.Errors = append(v.Errors, formError{Text: pickText(l, fa, en2)})
 	}
 	for _, fd := range f.Fields {
 		v.Fields = append(v.Fields, formField{Field: fd, Value: text[fd.Name], Error: msgs[fd.Name]})
@@ -211,6 +223,12 @@ func staff(r *http.Request) (identity.Principal, error) {
 		return p, errs.E("web.staff", errs.Forbidden, "This page is for an agency's staff.", "این صفحه ویژهٔ کارکنان دستگاه است.")
 	}
 	return p, nil
+}
+
+// isStaff reports whether p works for an agency, as staff() requires: the
+// header and the account page then link the agency console.
+func isStaff(p identity.Principal) bool {
+	return p.Agency != "" && (p.Has(identity.RoleOperator) || p.Has(identity.RoleAgencyAdmin))
 }
 
 // formValue reads one posted text value, trimmed, from a small form.

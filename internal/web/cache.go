@@ -70,7 +70,7 @@ func (c *pageCache) put(k pageKey, page []byte) {
 
 // overview is what the home and agencies pages show about the whole
 // catalogue: the facet counts of every published service and the most used
-// services. It is computed from a search over everything, which costs a few
+// services for citizens and businesses. It is computed from a search over everything, which costs a few
 // milliseconds, so it is shared for a few seconds: these are counts and a
 // list of links, and a publication shows in them at most ttl later (the
 // service's own page and search results show it at once).
@@ -141,9 +141,18 @@ func loadOverview(cat *catalog.Catalog) func(context.Context, *overview) (*overv
 		if err != nil {
 			return nil, err
 		}
-		popular, err := cat.Popular(ctx, popularCount)
+		// The home page is for citizens and businesses: services that
+		// agencies offer one another are not among its most used, however
+		// many requests they serve.
+		most, err := cat.Popular(ctx, 5*popularCount)
 		if err != nil {
 			return nil, err
+		}
+		popular := make([]catalog.Service, 0, popularCount)
+		for _, s := range most {
+			if s.Record.Audience != catalog.G2G && len(popular) < popularCount {
+				popular = append(popular, s)
+			}
 		}
 		return &overview{all: all, popular: popular}, nil
 	}

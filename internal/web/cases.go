@@ -39,6 +39,13 @@ type caseView struct {
 	// Facts are what the document issued on approval certifies, with the
 	// values proposed, for the approval form (the agency's view only).
 	Facts []apply.FactValue
+	// EvidenceEn is the English name of each evidence code, from the
+	// service's record.
+	EvidenceEn map[string]string
+	// The agency's view only: the form's answers under their labels and
+	// what other agencies answered (case_content.go).
+	Fields  []fieldRow
+	Answers []answerView
 
 	// AwaitedNext is, for evidence still awaited, when the window asks
 	// again (the applicant's page).
@@ -90,13 +97,23 @@ func (w *Web) caseFor(r *http.Request, p identity.Principal, tracking string, ag
 			}
 		}
 	}
-	if svc, err := w.cat.Service(r.Context(), c.Service); err == nil && svc.Record.Permit != nil {
-		for _, g := range svc.Record.Permit.RefusalGrounds {
-			v.Grounds = append(v.Grounds, groundOption{Code: g.Code, Text: pickText(l, g.TextFa, g.TextEn)})
+	if svc, err := w.cat.Service(r.Context(), c.Service); err == nil {
+		v.EvidenceEn = evidenceNames(svc.Record)
+		if svc.Record.Permit != nil {
+			for _, g := range svc.Record.Permit.RefusalGrounds {
+				v.Grounds = append(v.Grounds, groundOption{Code: g.Code, Text: pickText(l, g.TextFa, g.TextEn)})
+			}
 		}
 	}
 	if svc, err := w.cat.Service(r.Context(), c.Service); err == nil && agency && c.Open() {
 		v.Facts = apply.ProposeFacts(c, svc.Record)
+	}
+	if agency {
+		// A service no longer published has no form: its answers are then
+		// shown under their keys.
+		f, _ := w.ap.Form(r.Context(), c.Service, identity.Principal{})
+		v.Fields = formRows(l, f, c.Data)
+		v.Answers = answerViews(l, c, v.EvidenceEn, v.Sources)
 	}
 	for _, to := range apply.States {
 		if apply.Legal(c.State, to) && to != apply.Withdrawn {
@@ -125,7 +142,7 @@ func (w *Web) myCase(rw http.ResponseWriter, r *http.Request) error {
 	v.New = r.URL.Query().Get("new") == "1"
 	v.Done = doneKey(r.URL.Query().Get("done"))
 	v.AwaitedNext = awaitedNext(langOf(r), v.Case.Awaited)
-	return w.render(rw, r, http.StatusOK, "case", translate(langOf(r), "case.title", v.Case.Tracking), "me", v)
+	return w.render(rw, r, http.StatusOK, "case", translate(langOf(r), "case.title", codeText(langOf(r), v.Case.Tracking)), "me", v)
 }
 
 // doneKey maps ?done= to the message shown after an action.

@@ -102,12 +102,13 @@ func newCaseSiteWith(t *testing.T, s *store.Store, adjust func(*catalog.Record))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ap, err := apply.New(apply.Config{Store: s, Catalog: cat, Permits: pm, Notifier: notify.New(s, nil, nil), Payments: sb, BaseURL: "https://panjare.example"})
+	nt := notify.New(s, nil, nil)
+	ap, err := apply.New(apply.Config{Store: s, Catalog: cat, Permits: pm, Notifier: nt, Payments: sb, BaseURL: "https://panjare.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := New(Config{Catalog: cat, Log: log, Version: "test", Apply: ap})
+	w, err := New(Config{Catalog: cat, Log: log, Version: "test", Apply: ap, Notifier: nt})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func (w *Web) renderAgencyCase(rw http.ResponseWriter, r *http.Request, p identi
 		fa, en := errs.Messages(refused)
 		v.Checks.Error = pickText(langOf(r), fa, en)
 	}
-	return w.render(rw, r, status, "agency_case", translate(langOf(r), "case.title", v.Case.Tracking), "agency", v)
+	return w.render(rw, r, status, "agency_case", translate(langOf(r), "case.title", codeText(langOf(r), v.Case.Tracking)), "agency", v)
 }
 
 // refusedHere reports whether err is one the case page shows in place (a

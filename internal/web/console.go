@@ -67,7 +67,7 @@ func (w *Web) console(rw http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := apply.ConsoleFilter{Overdue: q.Get("overdue") == "1", Mine: q.Get("mine") == "1", Latest: q.Get("sort") == "latest", Service: q.Get("service"),
-		Cursor: q.Get("cursor"), Limit: consolePage}
+		Cursor: q.Get("cursor"), Limit: consolePage, Complaints: q.Get("complaints") == "1"}
 	if s := q.Get("state"); s != "" {
 		st, ok := apply.ParseState(s)
 		if !ok {
@@ -152,7 +152,7 @@ func (w *Web) renderAssign(rw http.ResponseWriter, r *http.Request, p identity.P
 		return err
 	}
 	v := assignView{Case: c, Assignee: id, Name: name, Colleagues: cs, Error: msg}
-	return w.render(rw, r, status, "console_assign", translate(langOf(r), "console.assign.title", c.Tracking), "agency", v)
+	return w.render(rw, r, status, "console_assign", translate(langOf(r), "console.assign.title", codeText(langOf(r), c.Tracking)), "agency", v)
 }
 
 // assign gives a case to a colleague of the same agency.

@@ -55,7 +55,7 @@ func newSite(tb testing.TB, s *store.Store, load func(testing.TB, context.Contex
 	st.web = w
 	mux := http.NewServeMux()
 	w.Register(mux)
-	st.handler = httpx.Observe(httpx.SecureHeaders(http.NewCrossOriginProtection().Handler(mux)),
+	st.handler = httpx.Observe(httpx.SecureHeaders(httpx.Compress(http.NewCrossOriginProtection().Handler(mux))),
 		httpx.NewMetrics(prometheus.NewRegistry()), log)
 	return st
 }

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/persian"
@@ -36,6 +38,10 @@ func (w *Web) funcs(l lang) template.FuncMap {
 		"levelOf": func(code string) string { return levelText(l, code) },
 		"box":     func(text string, big bool) searchBox { return searchBox{Text: text, Big: big} },
 		"static":  w.staticURL,
+		"code":    func(v any) template.HTML { return codeHTML(l, v) },
+		"ctext":   func(v any) string { return codeText(l, v) },
+		"tcode":   func(key string, v any) template.HTML { return translateCode(l, key, v) },
+		"text":    func(s string) template.HTML { return textIn(l, s) },
 		"lang":    func() string { return string(l) },
 	}
 }
@@ -263,4 +269,66 @@ func pickText(l lang, faText, enText string) string {
 // that "1234567" or "NOCR" is not reordered inside right-to-left text.
 func bdi(v any) template.HTML {
 	return template.HTML("<bdi>" + template.HTMLEscapeString(fmt.Sprint(v)) + "</bdi>")
+}
+
+// Codes people read out (a tracking code 1405-0932-8471, a complaint code
+// C1234-5678) are groups of digits joined by hyphens. In right-to-left text
+// the bidirectional algorithm lays such groups out right to left, so an
+// unisolated «1405-0932-8471» shows as «8471-0932-1405»; and a browser may
+// break the line at a hyphen. So every code is isolated left to right, with
+// the digits of the page's language: in markup as <bdi dir="ltr"
+// class="code"> (which the stylesheet keeps on one line), in plain text
+// (a page title, a notice) between the Unicode isolates LRI and PDI.
+const (
+	lri = "\u2066" // LEFT-TO-RIGHT ISOLATE
+	pdi = "\u2069" // POP DIRECTIONAL ISOLATE
+)
+
+// codeRE finds tracking and complaint codes in running text.
+var codeRE = regexp.MustCompile(`\bC?[0-9]{4}-[0-9]{4}(?:-[0-9]{4})?\b`)
+
+// codeHTML shows a code isolated, on one line, in codeDigits.
+func codeHTML(l lang, v any) template.HTML {
+	return template.HTML(`<bdi dir="ltr" class="code">` + template.HTMLEscapeString(codeDigits(l, v)) + `</bdi>`)
+}
+
+// codeText is a code for plain text: isolated by LRI and PDI, in
+// codeDigits.
+func codeText(l lang, v any) string {
+	return lri + codeDigits(l, v) + pdi
+}
+
+// codeDigits writes a code of digits alone (a tracking code) in l's
+// digits; a code with Latin letters in it (a document id, a complaint code,
+// an agency's own reference) is kept as it is typed, since «D۷K۳» would be
+// neither Persian nor what people copy into a search box.
+func codeDigits(l lang, v any) string {
+	s := fmt.Sprint(v)
+	if strings.IndexFunc(s, func(r rune) bool { return r < 0x80 && unicode.IsLetter(r) }) >= 0 {
+		return s
+	}
+	return digitsIn(l, s)
+}
+
+// translateCode is the text of key in l with the code v in place of {1},
+// isolated as codeHTML does.
+func translateCode(l lang, key string, v any) template.HTML {
+	s := template.HTMLEscapeString(translate(l, key))
+	return template.HTML(strings.Replace(s, "{1}", string(codeHTML(l, v)), 1))
+}
+
+// textIn shows running text written elsewhere (a notice, the purpose an
+// agency gave for an inquiry) in l: its digits in l's digits and each code
+// in it isolated on one line.
+func textIn(l lang, s string) template.HTML {
+	var b strings.Builder
+	s = persian.ASCIIDigits(s)
+	last := 0
+	for _, m := range codeRE.FindAllStringIndex(s, -1) {
+		b.WriteString(template.HTMLEscapeString(digitsIn(l, s[last:m[0]])))
+		b.WriteString(string(codeHTML(l, s[m[0]:m[1]])))
+		last = m[1]
+	}
+	b.WriteString(template.HTMLEscapeString(digitsIn(l, s[last:])))
+	return template.HTML(b.String())
 }

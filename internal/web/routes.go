@@ -12,6 +12,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /agencies/{code}", w.handle(w.agency))
 	mux.Handle("GET /about", w.handle(w.about))
 	mux.Handle("GET /static/{path...}", w.handle(w.serveStatic))
+	mux.Handle("GET /favicon.ico", w.handle(w.favicon))
 	// Signing in and the person's own pages (account.go).
 	mux.Handle("GET /signin", w.handle(w.signin))
 	mux.Handle("GET /auth/callback", w.handle(w.callback))

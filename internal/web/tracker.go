@@ -1,8 +1,11 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/panjare/panjare/internal/errs"
@@ -24,12 +27,12 @@ type inquiryRow struct {
 	System   string // its information system
 	Service  string
 	Provider string
-	Purpose  string
-	Basis    string // the legal basis, or the consent's purpose
-	Consent  bool   // the basis is the citizen's consent
-	Outcome  string // translation key
-	Status   string // "green", "grey" or "" for the tag colour
-	Subject  string // masked; agency pages only
+	Purpose  template.HTML // purposeIn
+	Basis    string        // the legal basis, or the consent's purpose
+	Consent  bool          // the basis is the citizen's consent
+	Outcome  string        // translation key
+	Status   string        // "green", "grey" or "" for the tag colour
+	Subject  string        // masked; agency pages only
 }
 
 // inquiryTable is the data of the inquiry-table partial.
@@ -52,12 +55,32 @@ func dateTimeIn(l lang, t time.Time) string {
 	return t.In(persian.Location()).Format("2 January 2006, 15:04")
 }
 
+// purposeSlug matches a purpose sent as a code, such as tax-file-review.
+var purposeSlug = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$`)
+
+// purposeIn shows the purpose an agency stated for an inquiry in l. A
+// purpose the translation table knows by its code ("purpose.CODE") is
+// shown by its name; another code is shown as words, marked as the code the
+// agency sent; free text keeps its words, with l's digits and its tracking
+// codes isolated (textIn).
+func purposeIn(l lang, s string) template.HTML {
+	if !purposeSlug.MatchString(s) {
+		return textIn(l, s)
+	}
+	if _, ok := texts["purpose."+s]; ok {
+		return template.HTML(template.HTMLEscapeString(translate(l, "purpose."+s)))
+	}
+	words := strings.NewReplacer("-", " ", "_", " ").Replace(s)
+	return template.HTML(`<span lang="en" dir="ltr">` + template.HTMLEscapeString(words) + `</span> <span class="hint">` +
+		template.HTMLEscapeString(translate(l, "purpose.unnamed")) + `</span>`)
+}
+
 // inquiryRows turns tracked inquiries into rows in language l.
 func inquiryRows(l lang, list []exchange.TrackedInquiry, masked bool) []inquiryRow {
 	rows := make([]inquiryRow, 0, len(list))
 	for _, t := range list {
 		row := inquiryRow{When: dateTimeIn(l, t.At), Client: pickText(l, t.ClientMemberFa, t.ClientMemberEn), System: t.ClientSystemFa,
-			Service: pickText(l, t.ServiceFa, t.ServiceEn), Provider: pickText(l, t.ProviderFa, t.ProviderEn), Purpose: t.Purpose,
+			Service: pickText(l, t.ServiceFa, t.ServiceEn), Provider: pickText(l, t.ProviderFa, t.ProviderEn), Purpose: purposeIn(l, t.Purpose),
 			Basis: t.LegalBasis, Outcome: "tracker.outcome." + t.Outcome}
 		if t.ConsentID != 0 {
 			row.Consent, row.Basis = true, t.ConsentPurpose

@@ -242,12 +242,21 @@ type pageUser struct {
 	// ActingFor is the name of whom the person acts for (acting.go), shown
 	// in the header on every page; "" when acting for themselves.
 	ActingFor string
+	// Console is whether to link the agency console: the person is an
+	// agency's staff.
+	Console bool
 }
 
-// render writes the page name with data, in r's language, with status.
+// render writes the page name with data, in r's language, with status; a
+// page with a 4xx or 5xx status gets «خطا:» ("Error:") before its title.
 // The page is rendered into a pooled buffer first, so a template error
 // becomes an error page, never half a page.
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name, title, section string, data any) error {
+	if status >= 400 && name != "error" {
+		// A page shown again because of what was sent says so first, in
+		// the title that screen readers read on arrival.
+		title = translate(langOf(r), "error.prefix", title)
+	}
 	buf, err := w.execute(r, name, title, section, data)
 	if err != nil {
 		return err
@@ -275,7 +284,7 @@ func (w *Web) execute(r *http.Request, name, title, section string, data any) (*
 		SignIn: w.rp != nil,
 	}
 	if pr, ok := identity.FromContext(r.Context()); ok && pr.Kind == "user" {
-		p.User = &pageUser{Name: pr.Name, ActingFor: actingLabel(pr)}
+		p.User = &pageUser{Name: pr.Name, ActingFor: actingLabel(pr), Console: isStaff(pr)}
 		if w.notes != nil && pr.NationalCode != "" {
 			p.User.Inbox = true
 			// The count is a courtesy: a failure to read it must not cost
@@ -309,7 +318,7 @@ func (w *Web) write(rw http.ResponseWriter, r *http.Request, status int, body []
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", string(langOf(r)))
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Vary", "Cookie")
+	h.Add("Vary", "Cookie") // beside Accept-Encoding, which compression adds
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-cache")
 	}
@@ -391,6 +400,10 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case status == http.StatusNotFound:
 		heading = translate(l, "error.title.404")
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		heading = translate(l, "error.title.403")
+	case status == http.StatusServiceUnavailable:
+		heading = translate(l, "error.title.503")
 	case status >= 500:
 		heading = translate(l, "error.title.500")
 	case status >= 400:
@@ -463,9 +476,23 @@ func (w *Web) staticURL(name string) string {
 }
 
 // serveStatic serves the static folder. A request carrying the file's
-// current fingerprint is cached for a year; others for an hour.
+// current fingerprint is cached for a year; others for an hour, and then
+// revalidated by the fingerprint as the ETag.
 func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) error {
-	name := path.Clean(r.PathValue("path"))
+	return w.serveFile(rw, r, path.Clean(r.PathValue("path")))
+}
+
+// favicon answers the browsers that ask for /favicon.ico whatever the page
+// says, with the emblem.
+func (w *Web) favicon(rw http.ResponseWriter, r *http.Request) error {
+	return w.serveFile(rw, r, faviconFile)
+}
+
+// faviconFile is the static file served as the site's icon.
+const faviconFile = "img/emblem.svg"
+
+// serveFile serves one file of the static folder with its caching headers.
+func (w *Web) serveFile(rw http.ResponseWriter, r *http.Request, name string) error {
 	f, err := w.static.Open(name)
 	if err != nil {
 		return w.notFound(rw, r)
@@ -482,6 +509,9 @@ func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) error {
 		rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	default:
 		rw.Header().Set("Cache-Control", "public, max-age=3600")
+	}
+	if h, ok := w.hashes[name]; ok && !w.dev {
+		rw.Header().Set("ETag", `"`+h+`"`)
 	}
 	http.ServeFileFS(rw, r, w.static, name)
 	return nil
