@@ -360,6 +360,9 @@ func (a *App) ListenExchange(ctx context.Context) (mtls, local net.Listener, err
 func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	if a.Config.Jobs {
 		if err := a.Store.StartJobs(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped (Ctrl-C, SIGTERM) while starting: a clean stop
+			}
 			return err
 		}
 	}
