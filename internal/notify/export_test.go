@@ -13,3 +13,8 @@ func Render(key string, data map[string]string, baseURL string) (sms, subject, e
 	r, err := render(key, data, baseURL)
 	return r.SMS, r.Subject, r.Email, r.TitleFa, r.BodyFa, r.TitleEn, r.BodyEn, err
 }
+
+// SetReportForTest shortens the wait for delivery reports.
+func (n *Notifier) SetReportForTest(after, window time.Duration) {
+	n.reportAfter, n.reportWindow = after, window
+}

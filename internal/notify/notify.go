@@ -51,15 +51,28 @@ type Notice struct {
 
 // Message is one message of an inbox.
 type Message struct {
-	ID        int64      `json:"id"`
-	Template  string     `json:"template"`
-	TitleFa   string     `json:"title_fa"`
-	BodyFa    string     `json:"body_fa"`
-	TitleEn   string     `json:"title_en"`
-	BodyEn    string     `json:"body_en"`
-	Link      string     `json:"link,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	ReadAt    *time.Time `json:"read_at,omitempty"`
+	ID         int64            `json:"id"`
+	Template   string           `json:"template"`
+	TitleFa    string           `json:"title_fa"`
+	BodyFa     string           `json:"body_fa"`
+	TitleEn    string           `json:"title_en"`
+	BodyEn     string           `json:"body_en"`
+	Link       string           `json:"link,omitempty"`
+	CreatedAt  time.Time        `json:"created_at"`
+	ReadAt     *time.Time       `json:"read_at,omitempty"`
+	Deliveries []DeliveryStatus `json:"deliveries"` // the SMS and email sent besides, oldest first
+}
+
+// DeliveryStatus is what the recipient is shown of one SMS or email of a
+// message: never the destination, nor the provider's own words.
+type DeliveryStatus struct {
+	Channel    string     `json:"channel"`               // sms | email
+	Status     string     `json:"status"`                // queued | retrying | sent | delivered | failed
+	Attempts   int        `json:"attempts"`              // sends tried so far
+	ErrorClass string     `json:"error_class,omitempty"` // why the last try failed (see ErrorClass)
+	Provider   string     `json:"provider"`              // "outbox" in the demo: nothing was sent
+	UpdatedAt  time.Time  `json:"updated_at"`
+	SentAt     *time.Time `json:"sent_at,omitempty"`
 }
 
 // Unread reports whether the message has not been read yet.
@@ -74,6 +87,9 @@ type Notifier struct {
 	baseURL     string        // makes links absolute in email
 	retryBase   time.Duration // first retry delay; doubles each attempt
 	maxAttempts int
+
+	reportAfter  time.Duration // first ask for a delivery report this long after sending
+	reportWindow time.Duration // stop asking this long after sending
 }
 
 // WithBaseURL sets the portal's public URL, which makes the links of notices
@@ -99,7 +115,8 @@ func (n *Notifier) Outbox() *Outbox {
 // Either may be nil: notices that ask for that channel are then refused
 // (errs.Unavailable). The demo passes NewOutbox(s) for both.
 func New(s *store.Store, sms, email Provider) *Notifier {
-	return &Notifier{s: s, sms: sms, email: email, retryBase: 30 * time.Second, maxAttempts: 8}
+	return &Notifier{s: s, sms: sms, email: email, retryBase: 30 * time.Second, maxAttempts: 8,
+		reportAfter: time.Minute, reportWindow: 24 * time.Hour}
 }
 
 // deliverArgs is the River job that sends one SMS or email. It carries only
@@ -224,9 +241,58 @@ func (n *Notifier) Inbox(ctx context.Context, to string) ([]Message, error) {
 			t := read.Time.UTC()
 			m.ReadAt = &t
 		}
+		m.Deliveries = []DeliveryStatus{}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := n.addDeliveries(ctx, to, out); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+// addDeliveries fills the delivery status of msgs, the newest of to's inbox.
+func (n *Notifier) addDeliveries(ctx context.Context, to string, msgs []Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Message, len(msgs))
+	for i := range msgs {
+		byID[msgs[i].ID] = &msgs[i]
+	}
+	rows, err := n.s.Read().QueryContext(ctx, `SELECT d.notice_id, d.channel, d.status, d.attempts, d.error_class, d.provider,
+		d.updated_at, d.sent_at, d.delivered_at
+		FROM notify_deliveries d JOIN notify_inbox i ON i.id = d.notice_id
+		WHERE i.recipient = $1 AND d.notice_id >= $2 ORDER BY d.id`, to, msgs[len(msgs)-1].ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var d DeliveryStatus
+		var sent, delivered sql.NullTime
+		if err := rows.Scan(&id, &d.Channel, &d.Status, &d.Attempts, &d.ErrorClass, &d.Provider, &d.UpdatedAt, &sent, &delivered); err != nil {
+			return err
+		}
+		d.UpdatedAt = d.UpdatedAt.UTC()
+		if sent.Valid {
+			t := sent.Time.UTC()
+			d.SentAt = &t
+		}
+		switch {
+		case delivered.Valid:
+			d.Status = "delivered"
+		case d.Status == "queued" && d.Attempts > 0:
+			d.Status = "retrying"
+		}
+		if m := byID[id]; m != nil {
+			m.Deliveries = append(m.Deliveries, d)
+		}
+	}
+	return rows.Err()
 }
 
 // Unread returns how many of to's messages are unread.

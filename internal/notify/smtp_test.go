@@ -1,0 +1,335 @@
+package notify_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/mail"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/store"
+	"github.com/panjare/panjare/internal/store/storetest"
+)
+
+// mailpit is a real SMTP server (github.com/axllent/mailpit) run as a child
+// process, with its HTTP API to read what it received and its "chaos"
+// settings to refuse.
+type mailpit struct {
+	smtp, api string
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startMailpit starts mailpit for the test, or skips it when the binary is
+// absent: PANJARE_MAILPIT names it, else mailpit is looked up in PATH.
+func startMailpit(t *testing.T) *mailpit {
+	t.Helper()
+	bin := os.Getenv("PANJARE_MAILPIT")
+	if bin == "" {
+		var err error
+		if bin, err = exec.LookPath("mailpit"); err != nil {
+			t.Skip("mailpit is not installed: `go install github.com/axllent/mailpit@v1.33.1` (as .ci/run does) or set PANJARE_MAILPIT to run the SMTP tests")
+		}
+	}
+	mp := &mailpit{smtp: freeAddr(t), api: freeAddr(t)}
+	cmd := exec.Command(bin, "--smtp", mp.smtp, "--listen", mp.api, "--database", filepath.Join(t.TempDir(), "mailpit.db"),
+		"--disable-version-check", "--enable-chaos", "--smtp-disable-rdns", "--quiet")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting mailpit: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	waitFor(t, "mailpit to be ready", func() bool {
+		res, err := http.Get("http://" + mp.api + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
+	return mp
+}
+
+// chaos makes mailpit answer RCPT with code, or accept again with code 0.
+func (mp *mailpit) chaos(t *testing.T, code int) {
+	t.Helper()
+	prob := 100
+	if code == 0 {
+		code, prob = 451, 0
+	}
+	body := fmt.Sprintf(`{"Recipient":{"ErrorCode":%d,"Probability":%d}}`, code, prob)
+	req, _ := http.NewRequest("PUT", "http://"+mp.api+"/api/v1/chaos", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("mailpit chaos: %v %v", res, err)
+	}
+	res.Body.Close()
+}
+
+// raw returns the source of every message mailpit received, oldest first.
+func (mp *mailpit) raw(t *testing.T) [][]byte {
+	t.Helper()
+	var list struct {
+		Messages []struct{ ID string }
+	}
+	get := func(path string) []byte {
+		res, err := http.Get("http://" + mp.api + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return b
+	}
+	if err := json.Unmarshal(get("/api/v1/messages"), &list); err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for i := len(list.Messages) - 1; i >= 0; i-- {
+		out = append(out, get("/api/v1/message/"+list.Messages[i].ID+"/raw"))
+	}
+	return out
+}
+
+func newSMTP(t *testing.T, addr string) *notify.SMTP {
+	t.Helper()
+	p, err := notify.NewSMTP(notify.SMTPConfig{Addr: addr, From: "پنجرهٔ ملی خدمات <no-reply@panjare.example.ir>",
+		ReplyTo: "پشتیبانی <help@panjare.example.ir>", TLS: "none", Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// parts returns the decoded parts of a multipart/alternative message by
+// content type.
+func parts(t *testing.T, msg *mail.Message) map[string]string {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("Content-Type %q: %v", msg.Header.Get("Content-Type"), err)
+	}
+	out := map[string]string{}
+	r := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := r.NextPart() // decodes quoted-printable
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(p)
+		out[p.Header.Get("Content-Type")] = string(b)
+	}
+}
+
+func TestSMTPSendsPersianMultipart(t *testing.T) {
+	mp := startMailpit(t)
+	p := newSMTP(t, mp.smtp)
+	subject := "تأیید درخواست ۱۴۰۵-۷K۳M-۹Q"
+	body := "درخواست «صدور پروانهٔ کسب» تأیید شد.\nپیگیری: https://panjare.example.ir/me/cases/1405-7K3M-9Q\n\nپنجرهٔ ملی خدمات دولت هوشمند"
+	if err := p.Send(context.Background(), notify.Outgoing{Channel: "email", To: address, Subject: subject, Body: body, NoticeID: 77}); err != nil {
+		t.Fatal(err)
+	}
+	got := mp.raw(t)
+	if len(got) != 1 {
+		t.Fatalf("mailpit received %d messages", len(got))
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(got[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := new(mime.WordDecoder)
+	if s, _ := dec.DecodeHeader(msg.Header.Get("Subject")); s != subject {
+		t.Errorf("Subject %q, want %q", s, subject)
+	}
+	if from, err := msg.Header.AddressList("From"); err != nil || from[0].Name != "پنجرهٔ ملی خدمات" || from[0].Address != "no-reply@panjare.example.ir" {
+		t.Errorf("From %v %v", from, err)
+	}
+	if rt, err := msg.Header.AddressList("Reply-To"); err != nil || rt[0].Address != "help@panjare.example.ir" {
+		t.Errorf("Reply-To %v %v", rt, err)
+	}
+	if to, err := msg.Header.AddressList("To"); err != nil || to[0].Address != address {
+		t.Errorf("To %v %v", to, err)
+	}
+	if id := msg.Header.Get("Message-ID"); id != "<notice-77.email@panjare.example.ir>" {
+		t.Errorf("Message-ID %q", id)
+	}
+	if msg.Header.Get("MIME-Version") != "1.0" || msg.Header.Get("Content-Language") != "fa" {
+		t.Errorf("headers %v", msg.Header)
+	}
+	if _, err := msg.Header.Date(); err != nil {
+		t.Errorf("Date: %v", err)
+	}
+	ps := parts(t, msg)
+	if text := strings.ReplaceAll(ps["text/plain; charset=UTF-8"], "\r\n", "\n"); text != body {
+		t.Errorf("text part %q, want %q", text, body)
+	}
+	html := ps["text/html; charset=UTF-8"]
+	for _, want := range []string{`<html lang="fa" dir="rtl">`, `dir="rtl"`, "درخواست «صدور پروانهٔ کسب» تأیید شد.<br>",
+		`<a href="https://panjare.example.ir/me/cases/1405-7K3M-9Q" dir="ltr">`, "<title>" + subject + "</title>", "<p>پنجرهٔ ملی خدمات دولت هوشمند</p>"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("html part lacks %q:\n%s", want, html)
+		}
+	}
+	// An address with markup in the body is escaped, not rendered.
+	if err := p.Send(context.Background(), notify.Outgoing{Channel: "email", To: address, Subject: "x", Body: "<script>alert(1)</script>", NoticeID: 78}); err != nil {
+		t.Fatal(err)
+	}
+	got = mp.raw(t)
+	msg, _ = mail.ReadMessage(bytes.NewReader(got[1]))
+	if html := parts(t, msg)["text/html; charset=UTF-8"]; strings.Contains(html, "<script>") {
+		t.Errorf("html part renders markup: %s", html)
+	}
+}
+
+func TestSMTPFailuresAreClassed(t *testing.T) {
+	ctx := context.Background()
+	m := notify.Outgoing{Channel: "email", To: address, Subject: "موضوع", Body: "متن", NoticeID: 5}
+
+	// Nothing listens.
+	addr := freeAddr(t)
+	if err := newSMTP(t, addr).Send(ctx, m); notify.ErrorClass(err) != notify.ClassUnreachable || notify.IsPermanent(err) {
+		t.Errorf("closed port: %v (%s)", err, notify.ErrorClass(err))
+	}
+	// A server that accepts and never greets; one that greets with
+	// something that is not SMTP.
+	for _, c := range []struct {
+		greet string
+		class string
+	}{{"", notify.ClassTimeout}, {"HTTP/1.1 400 Bad Request\r\n\r\n", notify.ClassMalformed}} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				conn, err := l.Accept()
+				if err != nil {
+					return
+				}
+				conn.Write([]byte(c.greet))
+				time.AfterFunc(5*time.Second, func() { conn.Close() })
+			}
+		}()
+		p, _ := notify.NewSMTP(notify.SMTPConfig{Addr: l.Addr().String(), From: "no-reply@panjare.example.ir", TLS: "none", Timeout: 300 * time.Millisecond})
+		err = p.Send(ctx, m)
+		l.Close()
+		if notify.ErrorClass(err) != c.class || notify.IsPermanent(err) {
+			t.Errorf("greeting %q: %v (%s), want %s", c.greet, err, notify.ErrorClass(err), c.class)
+		}
+	}
+
+	mp := startMailpit(t)
+	p := newSMTP(t, mp.smtp)
+	mp.chaos(t, 451)
+	if err := p.Send(ctx, m); notify.ErrorClass(err) != notify.ClassRefused || notify.IsPermanent(err) || !strings.Contains(err.Error(), "451") {
+		t.Errorf("451: %v (%s)", err, notify.ErrorClass(err))
+	}
+	mp.chaos(t, 550)
+	if err := p.Send(ctx, m); notify.ErrorClass(err) != notify.ClassRejected || !notify.IsPermanent(err) {
+		t.Errorf("550: %v (%s)", err, notify.ErrorClass(err))
+	}
+	if n := len(mp.raw(t)); n != 0 {
+		t.Errorf("mailpit kept %d refused messages", n)
+	}
+}
+
+func TestSMTPConfig(t *testing.T) {
+	for _, c := range []notify.SMTPConfig{
+		{From: "a@example.ir"},
+		{Addr: "mail.example.ir", From: "a@example.ir"},
+		{Addr: "mail.example.ir:587", From: "not an address"},
+		{Addr: "mail.example.ir:587", From: "a@example.ir", TLS: "none"},
+		{Addr: "mail.example.ir:587", From: "a@example.ir", TLS: "ssl3"},
+		{Addr: "mail.example.ir:587", From: "a@example.ir", Username: "panjare"},
+		{Addr: "mail.example.ir:587", From: "a@example.ir", ReplyTo: "@"},
+	} {
+		if _, err := notify.NewSMTP(c); err == nil {
+			t.Errorf("NewSMTP(%+v) took it", c)
+		}
+	}
+	for _, c := range []notify.SMTPConfig{
+		{Addr: "mail.example.ir:587", From: "پنجره <a@example.ir>"},
+		{Addr: "127.0.0.1:1025", From: "a@example.ir", TLS: "none"},
+		{Addr: "mail.example.ir:465", From: "a@example.ir", TLS: "tls", Username: "u", Password: "p"},
+	} {
+		if _, err := notify.NewSMTP(c); err != nil {
+			t.Errorf("NewSMTP(%+v): %v", c, err)
+		}
+	}
+}
+
+func TestEmailThroughSMTPIsRetriedUntilTheRelayTakesIt(t *testing.T) {
+	mp := startMailpit(t)
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		before := len(mp.raw(t))
+		n := notify.New(s, nil, newSMTP(t, mp.smtp)).WithBaseURL("https://panjare.example.ir")
+		n.SetRetryForTest(50*time.Millisecond, 8)
+		n.RegisterWorkers()
+		mp.chaos(t, 451)
+		startJobs(t, s)
+		data := dataFor("case.approved")
+		data["link"] = "/me/cases/1405-7K3M-9Q"
+		mustSend(t, s, n, notify.Notice{To: citizenA, Template: "case.approved", Data: data, Email: true, Address: address})
+		m := latest(t, n, citizenA)
+		// The relay refuses for now: the inbox says it is being retried,
+		// and why.
+		waitFor(t, "a refused attempt", func() bool {
+			d := latest(t, n, citizenA).Deliveries
+			return len(d) == 1 && d[0].Status == "retrying" && d[0].ErrorClass == notify.ClassRefused && d[0].Attempts >= 1
+		})
+		mp.chaos(t, 0)
+		ds := waitDeliveries(t, n, m.ID)
+		if len(ds) != 1 || ds[0].Status != "sent" || ds[0].Attempts < 2 || ds[0].Provider != "smtp" {
+			t.Fatalf("delivery %+v", ds)
+		}
+		got := mp.raw(t)[before:]
+		if len(got) != 1 {
+			t.Fatalf("mailpit received %d messages, want 1", len(got))
+		}
+		msg, _ := mail.ReadMessage(bytes.NewReader(got[0]))
+		if !strings.Contains(parts(t, msg)["text/plain; charset=UTF-8"], "https://panjare.example.ir/me/cases/1405-7K3M-9Q") {
+			t.Errorf("the email lacks the absolute link")
+		}
+		if d := latest(t, n, citizenA).Deliveries; len(d) != 1 || d[0].Status != "sent" || d[0].ErrorClass != "" {
+			t.Errorf("inbox deliveries %+v", d)
+		}
+
+		// Refused for good: failed at once, with the class.
+		mp.chaos(t, 550)
+		mustSend(t, s, n, notify.Notice{To: citizenB, Template: "case.approved", Data: data, Email: true, Address: "nobody@example.ir"})
+		mb := latest(t, n, citizenB)
+		ds = waitDeliveries(t, n, mb.ID)
+		mp.chaos(t, 0)
+		if len(ds) != 1 || ds[0].Status != "failed" || ds[0].Attempts != 1 || ds[0].ErrorClass != notify.ClassRejected || strings.Contains(ds[0].LastError, "nobody@") {
+			t.Errorf("refused delivery %+v", ds)
+		}
+	}, notify.Migrations())
+}
