@@ -3,118 +3,20 @@ package notify_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net"
-	"net/http"
 	"net/mail"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/notify/notifytest"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
-
-// mailpit is a real SMTP server (github.com/axllent/mailpit) run as a child
-// process, with its HTTP API to read what it received and its "chaos"
-// settings to refuse.
-type mailpit struct {
-	smtp, api string
-}
-
-// freeAddr returns a loopback address with a port free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startMailpit starts mailpit for the test, or skips it when the binary is
-// absent: PANJARE_MAILPIT names it, else mailpit is looked up in PATH.
-func startMailpit(t *testing.T) *mailpit {
-	t.Helper()
-	bin := os.Getenv("PANJARE_MAILPIT")
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("mailpit"); err != nil {
-			t.Skip("mailpit is not installed: `go install github.com/axllent/mailpit@v1.33.1` (as .ci/run does) or set PANJARE_MAILPIT to run the SMTP tests")
-		}
-	}
-	mp := &mailpit{smtp: freeAddr(t), api: freeAddr(t)}
-	cmd := exec.Command(bin, "--smtp", mp.smtp, "--listen", mp.api, "--database", filepath.Join(t.TempDir(), "mailpit.db"),
-		"--disable-version-check", "--enable-chaos", "--smtp-disable-rdns", "--quiet")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting mailpit: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	waitFor(t, "mailpit to be ready", func() bool {
-		res, err := http.Get("http://" + mp.api + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == 200
-	})
-	return mp
-}
-
-// chaos makes mailpit answer RCPT with code, or accept again with code 0.
-func (mp *mailpit) chaos(t *testing.T, code int) {
-	t.Helper()
-	prob := 100
-	if code == 0 {
-		code, prob = 451, 0
-	}
-	body := fmt.Sprintf(`{"Recipient":{"ErrorCode":%d,"Probability":%d}}`, code, prob)
-	req, _ := http.NewRequest("PUT", "http://"+mp.api+"/api/v1/chaos", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("mailpit chaos: %v %v", res, err)
-	}
-	res.Body.Close()
-}
-
-// raw returns the source of every message mailpit received, oldest first.
-func (mp *mailpit) raw(t *testing.T) [][]byte {
-	t.Helper()
-	var list struct {
-		Messages []struct{ ID string }
-	}
-	get := func(path string) []byte {
-		res, err := http.Get("http://" + mp.api + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return b
-	}
-	if err := json.Unmarshal(get("/api/v1/messages"), &list); err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for i := len(list.Messages) - 1; i >= 0; i-- {
-		out = append(out, get("/api/v1/message/"+list.Messages[i].ID+"/raw"))
-	}
-	return out
-}
 
 func newSMTP(t *testing.T, addr string) *notify.SMTP {
 	t.Helper()
@@ -150,14 +52,14 @@ func parts(t *testing.T, msg *mail.Message) map[string]string {
 }
 
 func TestSMTPSendsPersianMultipart(t *testing.T) {
-	mp := startMailpit(t)
-	p := newSMTP(t, mp.smtp)
+	mp := notifytest.StartMailpit(t)
+	p := newSMTP(t, mp.SMTP)
 	subject := "تأیید درخواست ۱۴۰۵-۷K۳M-۹Q"
 	body := "درخواست «صدور پروانهٔ کسب» تأیید شد.\nپیگیری: https://panjare.example.ir/me/cases/1405-7K3M-9Q\n\nپنجرهٔ ملی خدمات دولت هوشمند"
 	if err := p.Send(context.Background(), notify.Outgoing{Channel: "email", To: address, Subject: subject, Body: body, NoticeID: 77}); err != nil {
 		t.Fatal(err)
 	}
-	got := mp.raw(t)
+	got := mp.Raw(t)
 	if len(got) != 1 {
 		t.Fatalf("mailpit received %d messages", len(got))
 	}
@@ -202,7 +104,7 @@ func TestSMTPSendsPersianMultipart(t *testing.T) {
 	if err := p.Send(context.Background(), notify.Outgoing{Channel: "email", To: address, Subject: "x", Body: "<script>alert(1)</script>", NoticeID: 78}); err != nil {
 		t.Fatal(err)
 	}
-	got = mp.raw(t)
+	got = mp.Raw(t)
 	msg, _ = mail.ReadMessage(bytes.NewReader(got[1]))
 	if html := parts(t, msg)["text/html; charset=UTF-8"]; strings.Contains(html, "<script>") {
 		t.Errorf("html part renders markup: %s", html)
@@ -214,7 +116,7 @@ func TestSMTPFailuresAreClassed(t *testing.T) {
 	m := notify.Outgoing{Channel: "email", To: address, Subject: "موضوع", Body: "متن", NoticeID: 5}
 
 	// Nothing listens.
-	addr := freeAddr(t)
+	addr := notifytest.FreeAddr(t)
 	if err := newSMTP(t, addr).Send(ctx, m); notify.ErrorClass(err) != notify.ClassUnreachable || notify.IsPermanent(err) {
 		t.Errorf("closed port: %v (%s)", err, notify.ErrorClass(err))
 	}
@@ -246,17 +148,17 @@ func TestSMTPFailuresAreClassed(t *testing.T) {
 		}
 	}
 
-	mp := startMailpit(t)
-	p := newSMTP(t, mp.smtp)
-	mp.chaos(t, 451)
+	mp := notifytest.StartMailpit(t)
+	p := newSMTP(t, mp.SMTP)
+	mp.Chaos(t, 451)
 	if err := p.Send(ctx, m); notify.ErrorClass(err) != notify.ClassRefused || notify.IsPermanent(err) || !strings.Contains(err.Error(), "451") {
 		t.Errorf("451: %v (%s)", err, notify.ErrorClass(err))
 	}
-	mp.chaos(t, 550)
+	mp.Chaos(t, 550)
 	if err := p.Send(ctx, m); notify.ErrorClass(err) != notify.ClassRejected || !notify.IsPermanent(err) {
 		t.Errorf("550: %v (%s)", err, notify.ErrorClass(err))
 	}
-	if n := len(mp.raw(t)); n != 0 {
+	if n := len(mp.Raw(t)); n != 0 {
 		t.Errorf("mailpit kept %d refused messages", n)
 	}
 }
@@ -287,13 +189,13 @@ func TestSMTPConfig(t *testing.T) {
 }
 
 func TestEmailThroughSMTPIsRetriedUntilTheRelayTakesIt(t *testing.T) {
-	mp := startMailpit(t)
+	mp := notifytest.StartMailpit(t)
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
-		before := len(mp.raw(t))
-		n := notify.New(s, nil, newSMTP(t, mp.smtp)).WithBaseURL("https://panjare.example.ir")
+		before := len(mp.Raw(t))
+		n := notify.New(s, nil, newSMTP(t, mp.SMTP)).WithBaseURL("https://panjare.example.ir")
 		n.SetRetryForTest(50*time.Millisecond, 8)
 		n.RegisterWorkers()
-		mp.chaos(t, 451)
+		mp.Chaos(t, 451)
 		startJobs(t, s)
 		data := dataFor("case.approved")
 		data["link"] = "/me/cases/1405-7K3M-9Q"
@@ -305,12 +207,12 @@ func TestEmailThroughSMTPIsRetriedUntilTheRelayTakesIt(t *testing.T) {
 			d := latest(t, n, citizenA).Deliveries
 			return len(d) == 1 && d[0].Status == "retrying" && d[0].ErrorClass == notify.ClassRefused && d[0].Attempts >= 1
 		})
-		mp.chaos(t, 0)
+		mp.Chaos(t, 0)
 		ds := waitDeliveries(t, n, m.ID)
 		if len(ds) != 1 || ds[0].Status != "sent" || ds[0].Attempts < 2 || ds[0].Provider != "smtp" {
 			t.Fatalf("delivery %+v", ds)
 		}
-		got := mp.raw(t)[before:]
+		got := mp.Raw(t)[before:]
 		if len(got) != 1 {
 			t.Fatalf("mailpit received %d messages, want 1", len(got))
 		}
@@ -323,11 +225,11 @@ func TestEmailThroughSMTPIsRetriedUntilTheRelayTakesIt(t *testing.T) {
 		}
 
 		// Refused for good: failed at once, with the class.
-		mp.chaos(t, 550)
+		mp.Chaos(t, 550)
 		mustSend(t, s, n, notify.Notice{To: citizenB, Template: "case.approved", Data: data, Email: true, Address: "nobody@example.ir"})
 		mb := latest(t, n, citizenB)
 		ds = waitDeliveries(t, n, mb.ID)
-		mp.chaos(t, 0)
+		mp.Chaos(t, 0)
 		if len(ds) != 1 || ds[0].Status != "failed" || ds[0].Attempts != 1 || ds[0].ErrorClass != notify.ClassRejected || strings.Contains(ds[0].LastError, "nobody@") {
 			t.Errorf("refused delivery %+v", ds)
 		}
