@@ -232,11 +232,21 @@ func schemas() map[string]any {
 			"outcome": enum("answered", "no_record", "refused", "failed"), "status": integer,
 			"error": str("The gateway's error code when it refused or failed."),
 		}),
-		"Message": obj([]string{"id", "template", "title_fa", "body_fa", "title_en", "body_en", "created_at"}, map[string]any{
+		"Message": obj([]string{"id", "template", "title_fa", "body_fa", "title_en", "body_en", "created_at", "deliveries"}, map[string]any{
 			"id": integer, "template": str("The notice's template, e.g. case.approved."),
 			"title_fa": str(""), "body_fa": str(""), "title_en": str(""), "body_en": str(""),
 			"link":       str("A path on the portal or an https URL about the notice."),
 			"created_at": str("When, RFC 3339."), "read_at": str("When it was marked as read, RFC 3339; absent while unread."),
+			"deliveries": arr(ref("Delivery")),
+		}),
+		"Delivery": obj([]string{"channel", "status", "attempts", "provider", "updated_at"}, map[string]any{
+			"channel":     enum("sms", "email"),
+			"status":      enum("queued", "retrying", "sent", "delivered", "failed"),
+			"attempts":    integer,
+			"error_class": enum("timeout", "unreachable", "refused", "rejected", "malformed", "auth", "undelivered", "other"),
+			"provider":    str("kavenegar, smtp, or outbox: the demo outbox, which sends nothing."),
+			"updated_at":  str("When the status last changed, RFC 3339."),
+			"sent_at":     str("When the provider took it, RFC 3339; absent until then."),
 		}),
 		"MessageList": obj([]string{"items", "unread"}, map[string]any{"items": arr(ref("Message")), "unread": integer}),
 		"InquiryList": obj([]string{"items"}, map[string]any{"items": arr(ref("Inquiry")),

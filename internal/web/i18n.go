@@ -442,6 +442,25 @@ var texts = map[string]text{
 	"outbox.message":       {"متن", "Message"},
 	"outbox.none":          {"هنوز چیزی در صندوق ارسال نیست.", "Nothing has been sent yet."},
 
+	// The delivery status of a message's SMS and email (inbox.go).
+	"delivery.label":             {"ارسال این پیام", "Delivery of this message"},
+	"delivery.sms":               {"پیامک", "SMS"},
+	"delivery.email":             {"رایانامه", "Email"},
+	"delivery.queued":            {"{1}: در نوبت ارسال", "{1}: waiting to be sent"},
+	"delivery.retrying":          {"{1}: {2} تلاش ناموفق ({3})؛ دوباره فرستاده می‌شود", "{1}: not sent yet ({3}; tries so far: {2}); it will be tried again"},
+	"delivery.sent":              {"{1}: فرستاده شد", "{1}: sent"},
+	"delivery.delivered":         {"{1}: به دست شما رسید", "{1}: delivered to you"},
+	"delivery.failed":            {"{1}: پس از {2} تلاش فرستاده نشد ({3})", "{1}: not sent ({3}; tries: {2})"},
+	"delivery.outbox":            {"{1}: در این نسخهٔ نمایشی واقعاً فرستاده نمی‌شود", "{1}: not really sent in this demo"},
+	"delivery.class.timeout":     {"سامانهٔ ارسال به‌موقع پاسخ نداد", "the provider did not answer in time"},
+	"delivery.class.unreachable": {"سامانهٔ ارسال در دسترس نبود", "the provider could not be reached"},
+	"delivery.class.refused":     {"سامانهٔ ارسال فعلاً نپذیرفت", "the provider refused for now"},
+	"delivery.class.rejected":    {"سامانهٔ ارسال شماره یا نشانی یا پیام را نپذیرفت", "the provider refused the number, address or message"},
+	"delivery.class.malformed":   {"پاسخ سامانهٔ ارسال خوانا نبود", "the provider's answer could not be read"},
+	"delivery.class.auth":        {"تنظیمات ارسال نیاز به اصلاح دارد", "the sending settings need fixing"},
+	"delivery.class.undelivered": {"اپراتور آن را به گوشی نرساند", "the operator could not deliver it"},
+	"delivery.class.other":       {"خطای دیگری رخ داد", "another error occurred"},
+
 	// Acting for another (acting.go).
 	"me.data.acting":                {"برای فرزند زیر ۱۸ سال یا شرکتی که نمایندهٔ آن هستید اقدام کنید.", "act for a child under 18 or a company you represent."},
 	"acting.header":                 {"در حال اقدام برای: {1}", "Acting for: {1}"},
