@@ -111,6 +111,12 @@ func (n *Notifier) Outbox() *Outbox {
 	return nil
 }
 
+// Sends reports whether n has a provider for channel: a caller sets SMS
+// or Email on a notice only then, since SendTx refuses a channel without one.
+func (n *Notifier) Sends(channel string) bool {
+	return n.providerFor(channel) != nil
+}
+
 // New returns a notifier that sends SMS through sms and email through email.
 // Either may be nil: notices that ask for that channel are then refused
 // (errs.Unavailable). The demo passes NewOutbox(s) for both.

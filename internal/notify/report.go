@@ -126,8 +126,11 @@ func (w *reportWorker) Work(ctx context.Context, j *river.Job[reportArgs]) error
 
 // providerFor returns the provider of channel, or nil.
 func (n *Notifier) providerFor(channel string) Provider {
-	if channel == ChannelEmail {
+	switch channel {
+	case ChannelEmail:
 		return n.email
+	case ChannelSMS:
+		return n.sms
 	}
-	return n.sms
+	return nil
 }
