@@ -54,3 +54,25 @@ func TestApplicantNoticesGoBySMS(t *testing.T) {
 		}
 	}, sets...)
 }
+
+// TestPhoneIsNormalised: the mobile number is taken in the forms people
+// write it and kept as 09xxxxxxxxx; anything else is refused on the field.
+func TestPhoneIsNormalised(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s, fixtureOpts{sms: true})
+		for _, in := range []string{"+98 912 123 4567", "۰۰۹۸۹۱۲۱۲۳۴۵۶۷", "0912-123-4567"} {
+			c, err := f.app.Submit(ctx, ali, f.plain, map[string]string{"phone": in, "decl_story": "کالای معیوب"}, nil)
+			if err != nil {
+				t.Fatalf("%q: %v %+v", in, err, fieldsOf(err))
+			}
+			if c.Data["phone"] != "09121234567" {
+				t.Errorf("%q kept as %q", in, c.Data["phone"])
+			}
+		}
+		_, err := f.app.Submit(ctx, ali, f.plain, map[string]string{"phone": "021 8877 6655", "decl_story": "کالای معیوب"}, nil)
+		if fe := fieldsOf(err); len(fe) != 1 || fe[0].Field != "phone" {
+			t.Errorf("a landline: %v %+v", err, fe)
+		}
+	}, sets...)
+}
