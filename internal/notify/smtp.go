@@ -182,7 +182,11 @@ func smtpError(step string, err error) error {
 	err = fmt.Errorf("smtp %s: %w", step, err)
 	var te *textproto.Error
 	var pe textproto.ProtocolError
+	var ce *tls.CertificateVerificationError
 	switch {
+	case errors.As(err, &ce):
+		// The relay's certificate is not trusted: a setting to fix.
+		return Fail(ClassAuth, err)
 	case errors.As(err, &te):
 		switch {
 		case te.Code == 530 || te.Code == 534 || te.Code == 535 || te.Code == 538 || step == "auth" || step == "mail" && te.Code >= 500:

@@ -235,3 +235,40 @@ func TestEmailThroughSMTPIsRetriedUntilTheRelayTakesIt(t *testing.T) {
 		}
 	}, notify.Migrations())
 }
+
+// TestSMTPOverTLSWithAuthentication: the default, STARTTLS with a password,
+// and TLS from the first byte, against mailpit with a certificate; a relay
+// whose certificate is not trusted is refused before the password is sent.
+func TestSMTPOverTLSWithAuthentication(t *testing.T) {
+	certFile, keyFile, pool := notifytest.Cert(t)
+	ctx := context.Background()
+	m := notify.Outgoing{Channel: "email", To: address, Subject: "آزمون", Body: "متن آزمون", NoticeID: 9}
+	for _, c := range []struct {
+		mode string
+		flag string
+	}{{"starttls", "--smtp-require-starttls"}, {"tls", "--smtp-require-tls"}} {
+		mp := notifytest.StartMailpit(t, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, c.flag, "--smtp-auth-accept-any")
+		p, err := notify.NewSMTP(notify.SMTPConfig{Addr: mp.SMTP, From: "no-reply@panjare.example.ir", TLS: c.mode,
+			Username: "panjare", Password: "relay-secret", RootCAs: pool, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Send(ctx, m); err != nil {
+			t.Fatalf("%s: %v", c.mode, err)
+		}
+		if got := mp.Raw(t); len(got) != 1 {
+			t.Errorf("%s: mailpit received %d messages", c.mode, len(got))
+		}
+		untrusted, _ := notify.NewSMTP(notify.SMTPConfig{Addr: mp.SMTP, From: "no-reply@panjare.example.ir", TLS: c.mode,
+			Username: "panjare", Password: "relay-secret", Timeout: 5 * time.Second})
+		if err := untrusted.Send(ctx, m); notify.ErrorClass(err) != notify.ClassAuth || notify.IsPermanent(err) || strings.Contains(err.Error(), "relay-secret") {
+			t.Errorf("%s with an untrusted certificate: %v", c.mode, err)
+		}
+	}
+	// A relay that offers no STARTTLS is refused when it is required.
+	plain := notifytest.StartMailpit(t)
+	p, _ := notify.NewSMTP(notify.SMTPConfig{Addr: plain.SMTP, From: "no-reply@panjare.example.ir", Timeout: 5 * time.Second})
+	if err := p.Send(ctx, m); notify.ErrorClass(err) != notify.ClassAuth || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Errorf("no STARTTLS: %v (%s)", err, notify.ErrorClass(err))
+	}
+}
