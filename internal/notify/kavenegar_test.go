@@ -46,6 +46,8 @@ func TestKavenegarErrorReplies(t *testing.T) {
 		{"not JSON", notifytest.RawReply(200, "<html>maintenance</html>"), notify.ClassMalformed, false},
 		{"no return", notifytest.RawReply(200, `{"entries":[]}`), notify.ClassMalformed, false},
 		{"no entries", notifytest.RawReply(200, `{"return":{"status":200,"message":"تایید شد"},"entries":[]}`), notify.ClassMalformed, false},
+		{"blocked by the recipient", notifytest.RawReply(200, `{"return":{"status":200,"message":"تایید شد"},"entries":[{"messageid":8792343,"status":14,"statustext":"بلاک شده"}]}`),
+			notify.ClassRejected, true},
 		{"timeout", notifytest.SlowReply(time.Second), notify.ClassTimeout, false},
 	} {
 		k.Fail(c.fault)
@@ -172,6 +174,8 @@ func TestSMSThroughKavenegarIsRetriedAndReported(t *testing.T) {
 		if d := latest(t, n, citizenA).Deliveries; len(d) != 1 || d[0].Status != "sent" || d[0].Channel != "sms" {
 			t.Errorf("inbox deliveries %+v", d)
 		}
+		// A status reply that cannot be read is asked again.
+		k.Fail(notifytest.RawReply(200, "<html>"))
 		k.SetStatus(10)
 		waitFor(t, "the delivery report", func() bool {
 			d := latest(t, n, citizenA).Deliveries
