@@ -11,12 +11,14 @@ import (
 
 // inboxRow is one message of the inbox page, in the page's language.
 type inboxRow struct {
-	ID         int64
-	Title      string
-	Body       string
-	Link       string
-	When       string
-	Unread     bool
+	ID     int64
+	Title  string
+	Body   string
+	Link   string
+	When   string
+	Unread bool
+
+	// Deliveries says what became of the message's SMS and email.
 	Deliveries []deliveryRow
 }
 
