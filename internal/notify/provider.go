@@ -24,15 +24,16 @@ type Outgoing struct {
 	NoticeID int64 // the inbox message it belongs to; with Channel, an idempotency key for the provider
 }
 
-// Provider sends SMS or email. A real deployment plugs in its SMS gateway or
-// mail relay by implementing it and passing it to New (see internal/app).
+// Provider sends SMS or email: Kavenegar, SMTP, or the demo Outbox; another
+// gateway implements it and is passed to New (see internal/app).
 //
 // Send is called by a River job and may be called again for the same
 // NoticeID and Channel after a crash or a lost answer: providers that can
 // should use them as an idempotency key. An error wrapped with Permanent
 // (an invalid or unreachable number, a rejected address) stops the delivery;
-// any other error is retried with backoff. Errors are stored after
-// redaction, but providers should still not put the destination in them.
+// any other error is retried with backoff. Wrap errors with Fail to give
+// their class, which the inbox shows. Errors are stored after redaction,
+// but providers should still not put the destination, nor a secret, in them.
 type Provider interface {
 	Name() string
 	Send(ctx context.Context, m Outgoing) error
