@@ -3,6 +3,7 @@ package notifytest
 import (
 	"encoding/json"
 	"fmt"
+	"go/build"
 	"io"
 	"net"
 	"net/http"
@@ -33,16 +34,24 @@ func FreeAddr(t testing.TB) string {
 }
 
 // StartMailpit starts mailpit for the test, or skips it when the binary is
-// absent: PANJARE_MAILPIT names it, else mailpit is looked up in PATH.
-// flags are added to its command line.
+// absent: PANJARE_MAILPIT names it, else mailpit is looked up in PATH and
+// in GOPATH/bin. flags are added to its command line.
 func StartMailpit(t testing.TB, flags ...string) *Mailpit {
 	t.Helper()
 	bin := os.Getenv("PANJARE_MAILPIT")
 	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("mailpit"); err != nil {
-			t.Skip("mailpit is not installed: `go install github.com/axllent/mailpit@v1.33.1` (as .ci/run does) or set PANJARE_MAILPIT to run the SMTP tests")
+		bin, _ = exec.LookPath("mailpit")
+	}
+	if bin == "" {
+		// Where `go install` puts it.
+		if p := filepath.Join(build.Default.GOPATH, "bin", "mailpit"); build.Default.GOPATH != "" {
+			if _, err := os.Stat(p); err == nil {
+				bin = p
+			}
 		}
+	}
+	if bin == "" {
+		t.Skip("mailpit is not installed: `go install github.com/axllent/mailpit@v1.33.1` (as .ci/run does) or set PANJARE_MAILPIT to run the SMTP tests")
 	}
 	mp := &Mailpit{SMTP: FreeAddr(t), api: FreeAddr(t)}
 	args := []string{"--smtp", mp.SMTP, "--listen", mp.api, "--database", filepath.Join(t.TempDir(), "mailpit.db"),
