@@ -47,6 +47,12 @@ type Notice struct {
 	Email    bool              // also send an email to Address
 	Phone    string            // Iranian mobile number (personal data: never logged)
 	Address  string            // email address (personal data: never logged)
+	// AsChosen makes SMS and Email follow the person's choice (Choose)
+	// when they have made one: SMS to Phone only if they chose SMS and a
+	// Phone is given, email to their confirmed address only if they chose
+	// email; a channel without a provider is then left out rather than
+	// refused. Without a choice, SMS and Email are as set.
+	AsChosen bool
 }
 
 // Message is one message of an inbox.
@@ -153,6 +159,11 @@ func (n *Notifier) SendTx(ctx context.Context, tx *store.Tx, notice Notice) erro
 			return errs.E(op, errs.Invalid, "notice "+notice.Template+" is for a person, not an agency", "پیام «"+notice.Template+"» برای شخص است، نه دستگاه")
 		}
 		return errs.E(op, errs.Invalid, "notice "+notice.Template+" is for an agency, not a person", "پیام «"+notice.Template+"» برای دستگاه است، نه شخص")
+	}
+	if notice.AsChosen && !strings.HasPrefix(to, AgencyPrefix) {
+		if err := n.applyChoice(ctx, tx, to, &notice); err != nil {
+			return err
+		}
 	}
 	var phone, address string
 	if notice.SMS {
