@@ -583,7 +583,7 @@ func (a *Applications) noticeTo(ctx context.Context, tx *store.Tx, to, phone, te
 	for k, v := range extra {
 		data[k] = v
 	}
-	n := notify.Notice{To: to, Template: template, Data: data}
+	n := notify.Notice{To: to, Template: template, Data: data, AsChosen: true}
 	if phone != "" && a.nt.Sends(notify.ChannelSMS) {
 		if p, err := notify.ParseMobile(phone); err == nil {
 			n.SMS, n.Phone = true, p

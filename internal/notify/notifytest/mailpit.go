@@ -121,3 +121,59 @@ func (mp *Mailpit) Raw(t testing.TB) [][]byte {
 	}
 	return out
 }
+
+// Mail is one message mailpit received, as its API reads it.
+type Mail struct {
+	To      []string // the recipients' addresses
+	Subject string
+	Text    string // the plain text part
+}
+
+// Messages returns what mailpit received, oldest first.
+func (mp *Mailpit) Messages(t testing.TB) []Mail {
+	t.Helper()
+	var list struct {
+		Messages []struct{ ID string }
+	}
+	get := func(path string, v any) {
+		res, err := http.Get("http://" + mp.api + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+			t.Fatalf("mailpit %s: %v", path, err)
+		}
+	}
+	get("/api/v1/messages", &list)
+	var out []Mail
+	for i := len(list.Messages) - 1; i >= 0; i-- {
+		var m struct {
+			To      []struct{ Address string }
+			Subject string
+			Text    string
+		}
+		get("/api/v1/message/"+list.Messages[i].ID, &m)
+		mail := Mail{Subject: m.Subject, Text: m.Text}
+		for _, a := range m.To {
+			mail.To = append(mail.To, a.Address)
+		}
+		out = append(out, mail)
+	}
+	return out
+}
+
+// WaitFor waits up to 20 seconds for a message to addr whose text contains
+// want, and returns it.
+func (mp *Mailpit) WaitFor(t testing.TB, addr, want string) Mail {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, m := range mp.Messages(t) {
+			if len(m.To) == 1 && m.To[0] == addr && strings.Contains(m.Text, want) {
+				return m
+			}
+		}
+	}
+	t.Fatalf("no email to %s containing %q arrived", addr, want)
+	return Mail{}
+}
