@@ -68,7 +68,7 @@ type fixture struct {
 }
 
 type fixtureOpts struct {
-	gateway bool // fetch evidence through the real gateway from the demo back offices
+	gateway bool            // fetch evidence through the real gateway from the demo back offices
 	sms     bool            // give the notifier the demo outbox as its SMS provider
 	email   notify.Provider // and this email provider (with sms)
 }
