@@ -13,8 +13,12 @@
 // with the class of their failure, and ask a Reporter whether the message
 // arrived.
 //
+// Each person chooses their channels besides the inbox and gives an email
+// address, used only once they open the link sent to it (choice.go); a
+// notice with AsChosen follows that choice.
+//
 // Phone numbers and email addresses are personal data. notify keeps them
-// only in notify_deliveries (and the demo outbox): never in job arguments,
+// only in notify_deliveries, notify_choices (and the demo outbox): never in job arguments,
 // events or logs. Events carry the template and ids, never rendered text.
 // notify must never decide what to say on its own: the caller chooses the
 // template and the facts; notify only renders and delivers them.
