@@ -18,8 +18,8 @@
 // notice with AsChosen follows that choice.
 //
 // Phone numbers and email addresses are personal data. notify keeps them
-// only in notify_deliveries, notify_choices (and the demo outbox): never in job arguments,
-// events or logs. Events carry the template and ids, never rendered text.
+// only in notify_deliveries, notify_choices and the demo outbox: never in
+// job arguments, events or logs. Events carry the template and ids, never rendered text.
 // notify must never decide what to say on its own: the caller chooses the
 // template and the facts; notify only renders and delivers them.
 package notify
