@@ -27,6 +27,12 @@ import (
 // ConfirmTTL is how long a link confirming an email address is valid.
 const ConfirmTTL = 24 * time.Hour
 
+// resendAfter is how soon after one confirmation link another may be
+// sent for the same person: saving the page again while a link is on its
+// way keeps that link, and no account can make Panjare mail strangers
+// more often than this.
+const resendAfter = 2 * time.Minute
+
 // ConfirmPath is the portal's page a confirmation link opens, with the
 // token as ?token=.
 const ConfirmPath = "/me/notifications/confirm"
@@ -82,6 +88,8 @@ func (n *Notifier) Choice(ctx context.Context, p identity.Principal) (Choice, er
 // Choose records p's choice and appends notify.choice.changed. A new
 // address is sent a link (ConfirmPath) valid for ConfirmTTL, through the
 // notice email.confirm, and is used only once ConfirmEmail has seen it.
+// Saving again while that link is new keeps it; another address within
+// resendAfter of it is errs.RateLimited.
 // Errors: errs.Invalid for an address that does not parse, errs.Forbidden
 // for someone without a national code, errs.Unavailable when email is
 // chosen or an address given and the notifier sends no email.
@@ -104,15 +112,17 @@ func (n *Notifier) Choose(ctx context.Context, p identity.Principal, req ChoiceR
 	token := newToken()
 	err = n.s.InTx(ctx, func(tx *store.Tx) error {
 		var old struct {
-			address, pending string
-			confirmed        sql.NullTime
+			address, pending, hash string
+			confirmed, expires     sql.NullTime
 		}
-		err := tx.QueryRowContext(ctx, `SELECT address, confirmed_at, pending_address FROM notify_choices WHERE person = $1`, person).
-			Scan(&old.address, &old.confirmed, &old.pending)
+		err := tx.QueryRowContext(ctx, `SELECT address, confirmed_at, pending_address, pending_token, pending_expires_at
+			FROM notify_choices WHERE person = $1`, person).
+			Scan(&old.address, &old.confirmed, &old.pending, &old.hash, &old.expires)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		now := tx.Store().Now()
+		justSent := old.pending != "" && old.expires.Valid && now.Before(old.expires.Time.Add(resendAfter-ConfirmTTL))
 		// address, confirmed, pending and the token's hash and expiry are
 		// the row's new values.
 		address, confirmed := old.address, old.confirmed
@@ -124,6 +134,12 @@ func (n *Notifier) Choose(ctx context.Context, p identity.Principal, req ChoiceR
 			payload["address"] = "none"
 		case addr == old.address && old.confirmed.Valid:
 			payload["address"] = "confirmed"
+		case addr == old.pending && justSent:
+			pending, hash, expires = old.pending, old.hash, old.expires
+			payload["address"] = "pending"
+		case justSent:
+			return errs.E(op, errs.RateLimited, "A confirmation link was sent a moment ago. Wait two minutes before giving another address.",
+				"پیوند تأییدی همین حالا فرستاده شد. پیش از دادن نشانی دیگر، دو دقیقه صبر کنید.")
 		default:
 			pending, hash, expires = addr, hashToken(token), sql.NullTime{Time: now.Add(ConfirmTTL), Valid: true}
 			payload["address"], payload["pending_hash"] = "pending", AddressHash(addr)

@@ -45,6 +45,17 @@ func confirmLink(t *testing.T, n *notify.Notifier, addr string) string {
 	return ""
 }
 
+// countTo counts the entries to addr.
+func countTo(es []notify.OutboxEntry, addr string) int {
+	c := 0
+	for _, e := range es {
+		if e.To == addr {
+			c++
+		}
+	}
+	return c
+}
+
 // channelsOf returns the channels of the newest message of sara's inbox.
 func channelsOf(t *testing.T, n *notify.Notifier) []string {
 	t.Helper()
@@ -147,6 +158,18 @@ func TestNoticesFollowTheChoice(t *testing.T) {
 		if c, _ := n.Choice(ctx, sara); c.Address != address || c.Pending != "sara@example.com" {
 			t.Errorf("changing the address: %+v", c)
 		}
+		// Saving again while the link is new keeps it; another address must
+		// wait, so that no one can make Panjare mail strangers.
+		if c, err := n.Choose(ctx, sara, notify.ChoiceRequest{SMS: true, Email: true, Address: "sara@example.com"}); err != nil || c.Pending != "sara@example.com" || !c.SMS {
+			t.Errorf("saving again: %+v %v", c, err)
+		}
+		if _, err := n.Choose(ctx, sara, notify.ChoiceRequest{Email: true, Address: "other@example.com"}); !errs.Is(err, errs.RateLimited) {
+			t.Errorf("another address at once: %v", err)
+		}
+		confirmLink(t, n, "sara@example.com")
+		if es, _ := outbox.List(ctx, 0); countTo(es, "sara@example.com") != 1 || countTo(es, "other@example.com") != 0 {
+			t.Errorf("links sent: %+v", es)
+		}
 		if err := n.ExpireConfirmationForTest(citizenA); err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +203,7 @@ func TestNoticesFollowTheChoice(t *testing.T) {
 				t.Errorf("event %s carries the address: %s", e.Kind, e.Payload)
 			}
 		}
-		if kinds["notify.choice.changed"] != 4 || kinds["notify.email.confirmed"] != 1 {
+		if kinds["notify.choice.changed"] != 5 || kinds["notify.email.confirmed"] != 1 {
 			t.Errorf("events %v", kinds)
 		}
 	}, notify.Migrations())

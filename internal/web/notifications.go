@@ -49,8 +49,8 @@ func (w *Web) noticesData(r *http.Request, p identity.Principal) (*noticesView, 
 }
 
 // saveNotices records the citizen's channels and address. An address that
-// does not parse shows the page again, with what was typed and why, and
-// changes nothing.
+// does not parse, or another address given just after one, shows the page
+// again with what was typed and why, and changes nothing.
 func (w *Web) saveNotices(rw http.ResponseWriter, r *http.Request) error {
 	p, err := identity.Require(r.Context())
 	if err != nil || w.id == nil {
@@ -67,7 +67,7 @@ func (w *Web) saveNotices(rw http.ResponseWriter, r *http.Request) error {
 	req := notify.ChoiceRequest{SMS: r.PostForm.Get("sms") == "on", Email: r.PostForm.Get("email") == "on",
 		Address: strings.TrimSpace(r.PostForm.Get("address"))}
 	if _, err := w.notes.Choose(r.Context(), p, req); err != nil {
-		if !errs.Is(err, errs.Invalid) {
+		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.RateLimited) {
 			return err
 		}
 		v, verr := w.meData(r, p)
@@ -77,7 +77,7 @@ func (w *Web) saveNotices(rw http.ResponseWriter, r *http.Request) error {
 		v.Notices.SMS, v.Notices.Email, v.Notices.Address = req.SMS, req.Email, req.Address
 		fa, en := errs.Messages(err)
 		v.Notices.Error = pickText(langOf(r), fa, en)
-		return w.renderMe(rw, r, http.StatusBadRequest, v)
+		return w.renderMe(rw, r, errs.StatusOf(errs.KindOf(err)), v)
 	}
 	rw.Header().Set("Cache-Control", "no-store")
 	http.Redirect(rw, r, "/me?saved=1#notifications", http.StatusSeeOther)
