@@ -84,9 +84,9 @@ func (a *API) routes() []route {
 			responses: map[int]string{200: "NotificationChoice", 401: "Problem", 403: "Problem", 503: "Problem"},
 			handler:   a.myNotifications},
 		{method: "PUT", pattern: "/api/v1/me/notifications", op: "setMyNotifications", tag: "me", session: true,
-			summary:   "Choose the channels and the email address. A new address is sent a link, valid for 24 hours, and is used only once it is opened in the portal; until then the confirmed one stays. An empty address removes it. A malformed address is refused on the field email and nothing is stored.",
+			summary:   "Choose the channels and the email address. A new address is sent a link, valid for 24 hours, and is used only once it is opened in the portal; until then the confirmed one stays. An empty address removes it. A malformed address is refused on the field email, and another address within two minutes of a link is 429; nothing is stored then.",
 			body:      "NotificationChoiceRequest",
-			responses: map[int]string{200: "NotificationChoice", 400: "Problem", 401: "Problem", 403: "Problem", 413: "Problem", 503: "Problem"},
+			responses: map[int]string{200: "NotificationChoice", 400: "Problem", 401: "Problem", 403: "Problem", 413: "Problem", 429: "Problem", 503: "Problem"},
 			handler:   a.setMyNotifications},
 
 		{method: "POST", pattern: "/api/v1/agency/drafts", op: "createDraft", tag: "agency",
