@@ -49,6 +49,7 @@ func TestBrowserChooseEmail(t *testing.T) {
 	step("choose email", chromedp.Click(chromedp.CSS("#notice-sms")), chromedp.Click(chromedp.CSS("#notice-email")),
 		chromedp.SendKeys(chromedp.CSS("#notice-address"), addr),
 		chromedp.Click(chromedp.CSS("#notice-save")), chromedp.WaitVisible(chromedp.CSS("#notice-pending")))
+	shootApp(t, ctx, "notifications-me.png")
 
 	link := regexp.MustCompile(`https?://\S+` + regexp.QuoteMeta(notify.ConfirmPath) + `\?token=[A-Za-z0-9_-]+`).
 		FindString(mp.WaitFor(t, addr, notify.ConfirmPath).Text)
