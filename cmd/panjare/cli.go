@@ -146,6 +146,16 @@ func configFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", cfg.OIDCClientID, "the portal's client id at the identity provider")
 	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", cfg.OIDCClientSecret, "the portal's client secret at the identity provider (prefer PANJARE_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&cfg.OIDCNationalCodeClaim, "oidc-national-code-claim", cfg.OIDCNationalCodeClaim, "the ID token claim that holds the national code (default national_code)")
+	fs.StringVar(&cfg.SMSProvider, "sms-provider", cfg.SMSProvider, "SMS provider: outbox (sends nothing; the default) or kavenegar")
+	fs.StringVar(&cfg.KavenegarAPIKey, "kavenegar-api-key", cfg.KavenegarAPIKey, "Kavenegar API key (prefer PANJARE_KAVENEGAR_API_KEY)")
+	fs.StringVar(&cfg.KavenegarSender, "kavenegar-sender", cfg.KavenegarSender, "Kavenegar sender line, such as 10004346 (default: the account's)")
+	fs.StringVar(&cfg.KavenegarBaseURL, "kavenegar-url", cfg.KavenegarBaseURL, "Kavenegar API base URL (default https://api.kavenegar.com)")
+	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", cfg.SMTPAddr, "mail relay host:port for email (empty: email goes to the demo outbox)")
+	fs.StringVar(&cfg.SMTPUsername, "smtp-username", cfg.SMTPUsername, "mail relay user name (empty: no authentication)")
+	fs.StringVar(&cfg.SMTPPassword, "smtp-password", cfg.SMTPPassword, "mail relay password (prefer PANJARE_SMTP_PASSWORD)")
+	fs.StringVar(&cfg.SMTPFrom, "smtp-from", cfg.SMTPFrom, "the From of email, such as 'پنجره ملی <no-reply@example.ir>'")
+	fs.StringVar(&cfg.SMTPReplyTo, "smtp-reply-to", cfg.SMTPReplyTo, "the Reply-To of email (optional)")
+	fs.StringVar(&cfg.SMTPTLS, "smtp-tls", cfg.SMTPTLS, "starttls (default), tls (port 465) or none (a relay on loopback only)")
 }
 
 // parse parses args and then, for every flag not given on the command line,

@@ -98,6 +98,7 @@ var accessMatrix = map[string]string{
 	"GET /api/v1/me/cases/{tracking}":                     "sannnnnnss",
 	"GET /api/v1/me/documents":                            "saaaaaaass",
 	"GET /api/v1/me/inbox":                                "saaaaaaass",
+	"GET /api/v1/me/notifications":                        "saaaaaaass",
 	"GET /api/v1/me/inquiries":                            "saaaaaaass",
 	"GET /api/v1/openapi.json":                            "aaaaaaaaaa",
 	"GET /api/v1/regions":                                 "aaaaaaaaaa",
@@ -120,6 +121,7 @@ var accessMatrix = map[string]string{
 	"GET /me/data":                                        "saaaaaaass",
 	"GET /me/documents":                                   "saaaaaaass",
 	"GET /me/inbox":                                       "saaaaaaass",
+	"GET /me/notifications/confirm":                       "aaaaaaaaaa",
 	"GET /services":                                       "aaaaaaaaaa",
 	"GET /services/{id}":                                  "aaaaaaaaaa",
 	"GET /signin":                                         "saaaaaaass",
@@ -164,10 +166,13 @@ var accessMatrix = map[string]string{
 	"POST /me/consents":                                   "saaaaaaass",
 	"POST /me/consents/{id}/withdraw":                     "snnnnnnnss",
 	"POST /me/inbox/{id}/read":                            "sannnnnnss",
+	"POST /me/notifications":                              "saaaaaaass",
+	"POST /me/notifications/confirm":                      "aaaaaaaaaa",
 	"POST /me/sessions/revoke":                            "saaaaaaass",
 	"POST /signout":                                       "aaaaaaaaaa",
 	"POST /verify":                                        "aaaaaaaaaa",
 	"PUT /api/v1/agency/drafts/{draft}":                   "ssssssssaa",
+	"PUT /api/v1/me/notifications":                        "saaaaaaass",
 	"PUT /api/v1/services/{id}/draft":                     "saaaaaaass",
 }
 
@@ -489,6 +494,7 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 	for _, forged := range []struct{ path, body, ctype string }{
 		{"/me/cases/" + tracking + "/complain", url.Values{"text": {"شکایت جعلی"}}.Encode(), "application/x-www-form-urlencoded"},
 		{"/me/sessions/revoke", "", "application/x-www-form-urlencoded"},
+		{"/me/notifications", url.Values{"email": {"on"}, "address": {"forged@example.ir"}}.Encode(), "application/x-www-form-urlencoded"},
 		{"/api/v1/services/" + svc.ID + "/applications", `{"data":{"phone":"09121234567"}}`, "application/json"},
 	} {
 		hdr := http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}, "Content-Type": {forged.ctype}}

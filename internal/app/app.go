@@ -129,7 +129,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		body, _, err := a.Gateway.Evidence(ctx, subject, inquiry, purpose)
 		return body, err
 	}))
-	a.Notifier = a.notifier()
+	if a.Notifier, err = a.notifier(); err != nil {
+		return fail(err)
+	}
 	a.Notifier.RegisterWorkers()
 	if err := a.applications(ctx); err != nil {
 		return fail(err)
@@ -247,20 +249,42 @@ func (a *App) signIn(ctx context.Context, cookies identity.Cookies) (*identity.R
 	return r, demo, err
 }
 
-// notifier builds the notifier. SMS and email go through notify.Provider:
-// a deployment plugs in its SMS gateway or mail relay by implementing Name
-// and Send (returning notify.Permanent for a number or address that can never
-// work, any other error to be retried) and passing it to notify.New here in
-// place of the outbox. None is built in yet, so every node uses the demo
-// outbox, which sends nothing and shows the messages on /dev/outbox: to
-// anyone in the demo, to platform admins only elsewhere. Outside the demo
-// that is said loudly at start-up.
-func (a *App) notifier() *notify.Notifier {
+// notifier builds the notifier. SMS goes through Kavenegar with
+// --sms-provider kavenegar, email through the mail relay at --smtp-addr;
+// a channel without one goes to the demo outbox, which sends nothing and
+// shows the messages on /dev/outbox: to anyone in the demo, to platform
+// admins only elsewhere. Outside the demo that is said loudly at start-up.
+// Config.Validate has checked the settings.
+func (a *App) notifier() (*notify.Notifier, error) {
 	outbox := notify.NewOutbox(a.Store)
-	if !a.Config.Demo {
-		a.Log.Warn("no SMS or email provider is configured: notices reach the in-app inbox only, and SMS and email go to the demo outbox (/dev/outbox, platform admins) without being sent")
+	var sms, email notify.Provider = outbox, outbox
+	k, err := a.Config.SMS()
+	if err != nil {
+		return nil, err
 	}
-	return notify.New(a.Store, outbox, outbox).WithBaseURL(a.Config.BaseURL)
+	if k != nil {
+		sms = k
+	}
+	m, err := a.Config.Email()
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		email = m
+	}
+	a.Log.Info("notices are delivered", "sms", sms.Name(), "email", email.Name())
+	if !a.Config.Demo {
+		for _, c := range []struct {
+			channel string
+			p       notify.Provider
+		}{{"sms", sms}, {"email", email}} {
+			if c.p == outbox {
+				a.Log.Warn("no provider is configured for this channel: its messages go to the demo outbox (/dev/outbox, platform admins) without being sent",
+					"channel", c.channel)
+			}
+		}
+	}
+	return notify.New(a.Store, sms, email).WithBaseURL(a.Config.BaseURL), nil
 }
 
 // checkInquiries makes the catalogue refuse to publish a record whose

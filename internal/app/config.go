@@ -10,6 +10,7 @@ import (
 
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/exchange"
+	"github.com/panjare/panjare/internal/notify"
 )
 
 // Config is everything a Panjare process needs to start. cmd/panjare fills
@@ -50,6 +51,51 @@ type Config struct {
 	OIDCClientID          string
 	OIDCClientSecret      string // personal to this deployment: never logged
 	OIDCNationalCodeClaim string // the ID token claim with the national code; "national_code" when empty
+
+	// SMS and email. SMSProvider is "outbox" (the default: the demo
+	// outbox, which sends nothing) or "kavenegar". Email goes through the
+	// mail relay at SMTPAddr when it is set, else to the demo outbox.
+	SMSProvider      string
+	KavenegarAPIKey  string // personal to this deployment: never logged (Kavenegar puts it in the URL path)
+	KavenegarSender  string // the sender line; empty: the account's default
+	KavenegarBaseURL string // https://api.kavenegar.com when empty
+	SMTPAddr         string // host:port of the mail relay
+	SMTPUsername     string
+	SMTPPassword     string // personal to this deployment: never logged
+	SMTPFrom         string // the From address, with an optional name
+	SMTPReplyTo      string
+	SMTPTLS          string // starttls (default), tls, or none (loopback relays only)
+}
+
+// SMS returns the configured SMS provider, nil for the demo outbox.
+func (c *Config) SMS() (*notify.Kavenegar, error) {
+	switch c.SMSProvider {
+	case "", "outbox":
+		return nil, nil
+	case "kavenegar":
+		k, err := notify.NewKavenegar(notify.KavenegarConfig{APIKey: c.KavenegarAPIKey, Sender: c.KavenegarSender, BaseURL: c.KavenegarBaseURL})
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		return k, nil
+	}
+	return nil, fmt.Errorf("config: --sms-provider %q: want outbox or kavenegar", c.SMSProvider)
+}
+
+// Email returns the configured mail relay, nil for the demo outbox.
+func (c *Config) Email() (*notify.SMTP, error) {
+	if c.SMTPAddr == "" {
+		if c.SMTPUsername != "" || c.SMTPPassword != "" || c.SMTPFrom != "" {
+			return nil, errors.New("config: the SMTP settings need --smtp-addr")
+		}
+		return nil, nil
+	}
+	s, err := notify.NewSMTP(notify.SMTPConfig{Addr: c.SMTPAddr, Username: c.SMTPUsername, Password: c.SMTPPassword,
+		From: c.SMTPFrom, ReplyTo: c.SMTPReplyTo, TLS: c.SMTPTLS})
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return s, nil
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -115,6 +161,12 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return errors.New("config: --log-level must be debug, info, warn or error")
+	}
+	if _, err := c.SMS(); err != nil {
+		return err
+	}
+	if _, err := c.Email(); err != nil {
+		return err
 	}
 	return nil
 }

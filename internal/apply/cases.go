@@ -466,7 +466,7 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 		// No job is enqueued: the deadline sweep finds the case by its
 		// deadline column, and the evidence sweep finds pending evidence
 		// by its next_at (see jobs.go).
-		return a.notice(ctx, tx, p.Subject(), "case.submitted", tracking, f.TitleFa, map[string]string{"deadline": deadline.Format(time.RFC3339)})
+		return a.noticeTo(ctx, tx, p.Subject(), data["phone"], "case.submitted", tracking, f.TitleFa, map[string]string{"deadline": deadline.Format(time.RFC3339)})
 	})
 	if trackingTaken(err) {
 		return Case{}, errTrackingTaken
@@ -549,8 +549,31 @@ func noFreeTracking() error {
 
 // notice sends a notice in tx when a notifier is configured. Every notice
 // about a case carries its tracking code, service title and a link to the
-// case's page (the applicant's or the agency's).
+// case's page (the applicant's or the agency's). A notice to the applicant
+// also goes by SMS to the mobile number their application gave "for
+// tracking text messages", read from the case.
 func (a *Applications) notice(ctx context.Context, tx *store.Tx, to, template, tracking, title string, extra map[string]string) error {
+	if a.nt == nil {
+		return nil
+	}
+	phone := ""
+	if !strings.HasPrefix(to, notify.AgencyPrefix) && a.nt.Sends(notify.ChannelSMS) {
+		var data []byte
+		if err := tx.QueryRowContext(ctx, `SELECT data FROM apply_cases WHERE tracking = $1`, tracking).Scan(&data); err != nil {
+			return errs.Wrap("apply.notice", err)
+		}
+		var fields map[string]string
+		_ = json.Unmarshal(data, &fields)
+		phone = fields["phone"]
+	}
+	return a.noticeTo(ctx, tx, to, phone, template, tracking, title, extra)
+}
+
+// noticeTo is notice with the applicant's mobile number given: Submit's,
+// whose case row is written only at the commit. A number that does not
+// parse (a case from before the form checked it) sends no SMS rather than
+// failing the change it reports.
+func (a *Applications) noticeTo(ctx context.Context, tx *store.Tx, to, phone, template, tracking, title string, extra map[string]string) error {
 	if a.nt == nil {
 		return nil
 	}
@@ -561,7 +584,13 @@ func (a *Applications) notice(ctx context.Context, tx *store.Tx, to, template, t
 	for k, v := range extra {
 		data[k] = v
 	}
-	return a.nt.SendTx(ctx, tx, notify.Notice{To: to, Template: template, Data: data})
+	n := notify.Notice{To: to, Template: template, Data: data, AsChosen: true}
+	if phone != "" && a.nt.Sends(notify.ChannelSMS) {
+		if p, err := notify.ParseMobile(phone); err == nil {
+			n.SMS, n.Phone = true, p
+		}
+	}
+	return a.nt.SendTx(ctx, tx, n)
 }
 
 // Case returns the case with tracking code tracking, with its evidence,

@@ -13,6 +13,7 @@ import (
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/persian"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -259,6 +260,12 @@ func clean(data map[string]string) map[string]string {
 	out := make(map[string]string, len(data))
 	for k, v := range data {
 		out[k] = strings.TrimSpace(persian.ASCIIDigits(strings.NewReplacer("ي", "ی", "ك", "ک").Replace(v)))
+	}
+	// A mobile number in any form people write it (+98 912 …, 0098…,
+	// 0912-…) is kept as 09xxxxxxxxx, which the form's pattern checks and
+	// the SMS gateway takes.
+	if p, err := notify.ParseMobile(out["phone"]); err == nil {
+		out["phone"] = p
 	}
 	return out
 }

@@ -68,7 +68,9 @@ type fixture struct {
 }
 
 type fixtureOpts struct {
-	gateway bool // fetch evidence through the real gateway from the demo back offices
+	gateway bool            // fetch evidence through the real gateway from the demo back offices
+	sms     bool            // give the notifier the demo outbox as its SMS provider
+	email   notify.Provider // and this email provider (with sms)
 }
 
 func mustFixture(t *testing.T, s *store.Store, o fixtureOpts) *fixture {
@@ -94,6 +96,9 @@ func mustFixture(t *testing.T, s *store.Store, o fixtureOpts) *fixture {
 		t.Fatal(err)
 	}
 	f.notes = notify.New(s, nil, nil)
+	if o.sms {
+		f.notes = notify.New(s, notify.NewOutbox(s), o.email).WithBaseURL("https://panjare.example")
+	}
 	f.sandbox, err = apply.NewSandbox(s, "http://127.0.0.1:1", bytes.Repeat([]byte("k"), 32))
 	if err != nil {
 		t.Fatal(err)

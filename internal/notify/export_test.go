@@ -13,3 +13,15 @@ func Render(key string, data map[string]string, baseURL string) (sms, subject, e
 	r, err := render(key, data, baseURL)
 	return r.SMS, r.Subject, r.Email, r.TitleFa, r.BodyFa, r.TitleEn, r.BodyEn, err
 }
+
+// SetReportForTest shortens the wait for delivery reports.
+func (n *Notifier) SetReportForTest(after, window time.Duration) {
+	n.reportAfter, n.reportWindow = after, window
+}
+
+// ExpireConfirmationForTest makes person's pending confirmation link one
+// that has just expired.
+func (n *Notifier) ExpireConfirmationForTest(person string) error {
+	_, err := n.s.DB().Exec(`UPDATE notify_choices SET pending_expires_at = $1 WHERE person = $2`, n.s.Now().Add(-time.Second), person)
+	return err
+}

@@ -47,19 +47,38 @@ type Notice struct {
 	Email    bool              // also send an email to Address
 	Phone    string            // Iranian mobile number (personal data: never logged)
 	Address  string            // email address (personal data: never logged)
+	// AsChosen makes SMS and Email follow the person's choice (Choose)
+	// when they have made one: SMS to Phone only if they chose SMS and a
+	// Phone is given, email to their confirmed address only if they chose
+	// email; a channel without a provider is then left out rather than
+	// refused. Without a choice, SMS and Email are as set.
+	AsChosen bool
 }
 
 // Message is one message of an inbox.
 type Message struct {
-	ID        int64      `json:"id"`
-	Template  string     `json:"template"`
-	TitleFa   string     `json:"title_fa"`
-	BodyFa    string     `json:"body_fa"`
-	TitleEn   string     `json:"title_en"`
-	BodyEn    string     `json:"body_en"`
-	Link      string     `json:"link,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	ReadAt    *time.Time `json:"read_at,omitempty"`
+	ID         int64            `json:"id"`
+	Template   string           `json:"template"`
+	TitleFa    string           `json:"title_fa"`
+	BodyFa     string           `json:"body_fa"`
+	TitleEn    string           `json:"title_en"`
+	BodyEn     string           `json:"body_en"`
+	Link       string           `json:"link,omitempty"`
+	CreatedAt  time.Time        `json:"created_at"`
+	ReadAt     *time.Time       `json:"read_at,omitempty"`
+	Deliveries []DeliveryStatus `json:"deliveries"` // the SMS and email sent besides, oldest first
+}
+
+// DeliveryStatus is what the recipient is shown of one SMS or email of a
+// message: never the destination, nor the provider's own words.
+type DeliveryStatus struct {
+	Channel    string     `json:"channel"`               // sms | email
+	Status     string     `json:"status"`                // queued | retrying | sent | delivered | failed
+	Attempts   int        `json:"attempts"`              // sends tried so far
+	ErrorClass string     `json:"error_class,omitempty"` // why the last try failed (see ErrorClass)
+	Provider   string     `json:"provider"`              // "outbox" in the demo: nothing was sent
+	UpdatedAt  time.Time  `json:"updated_at"`
+	SentAt     *time.Time `json:"sent_at,omitempty"`
 }
 
 // Unread reports whether the message has not been read yet.
@@ -74,6 +93,9 @@ type Notifier struct {
 	baseURL     string        // makes links absolute in email
 	retryBase   time.Duration // first retry delay; doubles each attempt
 	maxAttempts int
+
+	reportAfter  time.Duration // first ask for a delivery report this long after sending
+	reportWindow time.Duration // stop asking this long after sending
 }
 
 // WithBaseURL sets the portal's public URL, which makes the links of notices
@@ -95,11 +117,18 @@ func (n *Notifier) Outbox() *Outbox {
 	return nil
 }
 
+// Sends reports whether n has a provider for channel: a caller sets SMS
+// or Email on a notice only then, since SendTx refuses a channel without one.
+func (n *Notifier) Sends(channel string) bool {
+	return n.providerFor(channel) != nil
+}
+
 // New returns a notifier that sends SMS through sms and email through email.
 // Either may be nil: notices that ask for that channel are then refused
 // (errs.Unavailable). The demo passes NewOutbox(s) for both.
 func New(s *store.Store, sms, email Provider) *Notifier {
-	return &Notifier{s: s, sms: sms, email: email, retryBase: 30 * time.Second, maxAttempts: 8}
+	return &Notifier{s: s, sms: sms, email: email, retryBase: 30 * time.Second, maxAttempts: 8,
+		reportAfter: time.Minute, reportWindow: 24 * time.Hour}
 }
 
 // deliverArgs is the River job that sends one SMS or email. It carries only
@@ -130,6 +159,11 @@ func (n *Notifier) SendTx(ctx context.Context, tx *store.Tx, notice Notice) erro
 			return errs.E(op, errs.Invalid, "notice "+notice.Template+" is for a person, not an agency", "پیام «"+notice.Template+"» برای شخص است، نه دستگاه")
 		}
 		return errs.E(op, errs.Invalid, "notice "+notice.Template+" is for an agency, not a person", "پیام «"+notice.Template+"» برای دستگاه است، نه شخص")
+	}
+	if notice.AsChosen && !strings.HasPrefix(to, AgencyPrefix) {
+		if err := n.applyChoice(ctx, tx, to, &notice); err != nil {
+			return err
+		}
 	}
 	var phone, address string
 	if notice.SMS {
@@ -236,15 +270,62 @@ func (n *Notifier) InboxPage(ctx context.Context, to string, beforeID int64, lim
 			t := read.Time.UTC()
 			m.ReadAt = &t
 		}
+		m.Deliveries = []DeliveryStatus{}
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
-	if len(out) <= limit {
-		return out, 0, nil
+	next := int64(0)
+	if len(out) > limit {
+		out, next = out[:limit], out[limit-1].ID
 	}
-	return out[:limit], out[limit-1].ID, nil
+	if err := n.addDeliveries(ctx, to, out); err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, next, nil
+}
+
+// addDeliveries fills the delivery status of msgs, the newest of to's inbox.
+func (n *Notifier) addDeliveries(ctx context.Context, to string, msgs []Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Message, len(msgs))
+	for i := range msgs {
+		byID[msgs[i].ID] = &msgs[i]
+	}
+	rows, err := n.s.Read().QueryContext(ctx, `SELECT d.notice_id, d.channel, d.status, d.attempts, d.error_class, d.provider,
+		d.updated_at, d.sent_at, d.delivered_at
+		FROM notify_deliveries d JOIN notify_inbox i ON i.id = d.notice_id
+		WHERE i.recipient = $1 AND d.notice_id >= $2 ORDER BY d.id`, to, msgs[len(msgs)-1].ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var d DeliveryStatus
+		var sent, delivered sql.NullTime
+		if err := rows.Scan(&id, &d.Channel, &d.Status, &d.Attempts, &d.ErrorClass, &d.Provider, &d.UpdatedAt, &sent, &delivered); err != nil {
+			return err
+		}
+		d.UpdatedAt = d.UpdatedAt.UTC()
+		if sent.Valid {
+			t := sent.Time.UTC()
+			d.SentAt = &t
+		}
+		switch {
+		case delivered.Valid:
+			d.Status = "delivered"
+		case d.Status == "queued" && d.Attempts > 0:
+			d.Status = "retrying"
+		}
+		if m := byID[id]; m != nil {
+			m.Deliveries = append(m.Deliveries, d)
+		}
+	}
+	return rows.Err()
 }
 
 // Unread returns how many of to's messages are unread.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -23,15 +24,16 @@ type Outgoing struct {
 	NoticeID int64 // the inbox message it belongs to; with Channel, an idempotency key for the provider
 }
 
-// Provider sends SMS or email. A real deployment plugs in its SMS gateway or
-// mail relay by implementing it and passing it to New (see internal/app).
+// Provider sends SMS or email: Kavenegar, SMTP, or the demo Outbox; another
+// gateway implements it and is passed to New (see internal/app).
 //
 // Send is called by a River job and may be called again for the same
 // NoticeID and Channel after a crash or a lost answer: providers that can
 // should use them as an idempotency key. An error wrapped with Permanent
 // (an invalid or unreachable number, a rejected address) stops the delivery;
-// any other error is retried with backoff. Errors are stored after
-// redaction, but providers should still not put the destination in them.
+// any other error is retried with backoff. Wrap errors with Fail to give
+// their class, which the inbox shows. Errors are stored after redaction,
+// but providers should still not put the destination, nor a secret, in them.
 type Provider interface {
 	Name() string
 	Send(ctx context.Context, m Outgoing) error
@@ -49,27 +51,78 @@ func Permanent(err error) error { return permanentError{err} }
 // IsPermanent reports whether err was wrapped with Permanent.
 func IsPermanent(err error) bool { return errors.As(err, new(permanentError)) }
 
+// The classes of a failed send, which the inbox shows to the citizen in
+// their words and operators filter on. They are stable keys: add, never
+// rename.
+const (
+	ClassTimeout     = "timeout"     // the provider did not answer in time
+	ClassUnreachable = "unreachable" // no connection to the provider
+	ClassRefused     = "refused"     // the provider refused for now (busy, out of credit, rate limit)
+	ClassRejected    = "rejected"    // the provider refused this message or destination for good
+	ClassMalformed   = "malformed"   // the provider's reply could not be read
+	ClassAuth        = "auth"        // the provider refused our credentials or sender line
+	ClassUndelivered = "undelivered" // accepted, then reported as not delivered
+	ClassOther       = "other"
+)
+
+// classError gives a provider's error its class.
+type classError struct {
+	class string
+	err   error
+}
+
+func (e classError) Error() string { return e.err.Error() }
+func (e classError) Unwrap() error { return e.err }
+
+// Fail wraps err with its class (one of the Class constants). Wrap the
+// result with Permanent when retrying cannot help.
+func Fail(class string, err error) error { return classError{class, err} }
+
+// ErrorClass returns the class of a send's error: the one given with Fail,
+// else timeout for a deadline or a network timeout, unreachable for a
+// failed dial, other for the rest.
+func ErrorClass(err error) string {
+	if err == nil {
+		return ""
+	}
+	if ce := (classError{}); errors.As(err, &ce) {
+		return ce.class
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return ClassTimeout
+	}
+	if oe := (*net.OpError)(nil); errors.As(err, &oe) && oe.Op == "dial" {
+		return ClassUnreachable
+	}
+	return ClassOther
+}
+
 // RegisterWorkers adds the delivery worker to the store's River workers. Call
 // it before store.StartJobs.
 func (n *Notifier) RegisterWorkers() {
 	river.AddWorker(n.s.Workers(), &deliverWorker{n: n})
+	river.AddWorker(n.s.Workers(), &reportWorker{n: n})
 }
 
 // Delivery is the state of one SMS or email, for operators and tests. It
 // holds no destination.
 type Delivery struct {
-	ID        int64
-	NoticeID  int64
-	Channel   string
-	Provider  string
-	Status    string // queued | sent | failed
-	Attempts  int
-	LastError string // redacted
+	ID          int64
+	NoticeID    int64
+	Channel     string
+	Provider    string
+	Status      string // queued | sent | failed
+	Attempts    int
+	LastError   string // redacted
+	ErrorClass  string // the class of LastError (see ErrorClass)
+	Report      string // the provider's last delivery report
+	DeliveredAt *time.Time
 }
 
 // Deliveries returns the deliveries of notice id, oldest first.
 func (n *Notifier) Deliveries(ctx context.Context, noticeID int64) ([]Delivery, error) {
-	rows, err := n.s.Read().QueryContext(ctx, `SELECT id, notice_id, channel, provider, status, attempts, last_error
+	rows, err := n.s.Read().QueryContext(ctx, `SELECT id, notice_id, channel, provider, status, attempts, last_error, error_class, report, delivered_at
 		FROM notify_deliveries WHERE notice_id = $1 ORDER BY id`, noticeID)
 	if err != nil {
 		return nil, fmt.Errorf("notify.Deliveries: %w", err)
@@ -78,8 +131,13 @@ func (n *Notifier) Deliveries(ctx context.Context, noticeID int64) ([]Delivery, 
 	var out []Delivery
 	for rows.Next() {
 		var d Delivery
-		if err := rows.Scan(&d.ID, &d.NoticeID, &d.Channel, &d.Provider, &d.Status, &d.Attempts, &d.LastError); err != nil {
+		var delivered sql.NullTime
+		if err := rows.Scan(&d.ID, &d.NoticeID, &d.Channel, &d.Provider, &d.Status, &d.Attempts, &d.LastError, &d.ErrorClass, &d.Report, &delivered); err != nil {
 			return nil, fmt.Errorf("notify.Deliveries: %w", err)
+		}
+		if delivered.Valid {
+			t := delivered.Time.UTC()
+			d.DeliveredAt = &t
 		}
 		out = append(out, d)
 	}
@@ -127,10 +185,7 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 	if status != "queued" {
 		return nil
 	}
-	p := n.sms
-	if m.Channel == ChannelEmail {
-		p = n.email
-	}
+	p := n.providerFor(m.Channel)
 	if p == nil {
 		return river.JobCancel(fmt.Errorf("notify.deliver %d: no provider for %s", j.Args.DeliveryID, m.Channel))
 	}
@@ -143,7 +198,7 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 	case final:
 		status, kind = "failed", "notify.delivery.failed"
 	}
-	lastErr := ""
+	lastErr, class := "", ErrorClass(sendErr)
 	if sendErr != nil {
 		lastErr = Redact(sendErr.Error())
 	}
@@ -153,10 +208,18 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 		if status == "sent" {
 			sentAt = now
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE notify_deliveries SET status = $1, attempts = $2, last_error = $3, provider = $4,
-			updated_at = $5, sent_at = $6 WHERE id = $7 AND status = 'queued'`,
-			status, j.Attempt, lastErr, p.Name(), now, sentAt, j.Args.DeliveryID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE notify_deliveries SET status = $1, attempts = $2, last_error = $3, error_class = $4, provider = $5,
+			updated_at = $6, sent_at = $7 WHERE id = $8 AND status = 'queued'`,
+			status, j.Attempt, lastErr, class, p.Name(), now, sentAt, j.Args.DeliveryID); err != nil {
 			return err
+		}
+		// A provider that reports delivery is asked later whether the
+		// message arrived.
+		if _, ok := p.(Reporter); ok && status == "sent" {
+			if err := tx.Enqueue(ctx, reportArgs{DeliveryID: j.Args.DeliveryID},
+				&river.InsertOpts{ScheduledAt: time.Now().Add(n.reportAfter), MaxAttempts: 10}); err != nil {
+				return err
+			}
 		}
 		ev := store.Event{Kind: kind, Actor: "system"}
 		if a, ok := strings.CutPrefix(recipient, AgencyPrefix); ok {
@@ -167,7 +230,7 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 		payload := map[string]any{"delivery_id": j.Args.DeliveryID, "notice_id": m.NoticeID, "channel": m.Channel,
 			"provider": p.Name(), "attempt": j.Attempt}
 		if lastErr != "" {
-			payload["error"] = lastErr
+			payload["error"], payload["class"] = lastErr, class
 		}
 		err := tx.Append(ctx, ev, payload)
 		return err

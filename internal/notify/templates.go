@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -27,6 +28,10 @@ type def struct {
 	subject, email   string // email, Persian
 	linkRequired     bool
 	audienceIsAgency bool // sent to "agency:CODE"
+	// mailOnly names a required Data field, a path on the portal, that
+	// only the email may show, as the absolute "mail_url": a link that
+	// proves the mailbox is the person's must not reach the inbox.
+	mailOnly string
 }
 
 // emailFooter ends every email.
@@ -159,6 +164,18 @@ var defs = map[string]def{
 		sms:     "به شکایت {{.complaint}} پاسخ داده شد؛ پنجرهٔ ملی را ببینید.",
 		subject: "پاسخ شکایت {{.complaint}}",
 		email:   "به شکایت {{.complaint}} پاسخ داده شد.{{with .url}}\nپاسخ: {{.}}{{end}}",
+	},
+	"email.confirm": {
+		// Sent by email only, to an address the person has just given
+		// (Choose); the inbox says a link was sent, never the link.
+		fields:   []string{"confirm"},
+		mailOnly: "confirm",
+		titleFa:  "پیوند تأیید نشانی رایانامه فرستاده شد",
+		bodyFa:   "پیوندی برای تأیید نشانی رایانامهٔ تازهٔ شما به همان نشانی فرستاده شد. تا آن را باز نکنید، پیامی به این نشانی فرستاده نمی‌شود.",
+		titleEn:  "A link to confirm your email address was sent",
+		bodyEn:   "A link to confirm your new email address was sent to it. No notice goes to that address until you open the link.",
+		subject:  "تأیید نشانی رایانامه در پنجرهٔ ملی",
+		email:    "برای اینکه پیام‌های پنجرهٔ ملی به این نشانی فرستاده شود، پیوند زیر را باز کنید و «تأیید» را بزنید:\n{{.mail_url}}\nاین پیوند ۲۴ ساعت اعتبار دارد. اگر شما این نشانی را وارد نکرده‌اید، این پیام را نادیده بگیرید.",
 	},
 	"document.revoked": {
 		fields:  []string{"document", "service", "reason"},
@@ -320,15 +337,28 @@ func render(key string, data map[string]string, baseURL string) (rendered, error
 		d[k] = strings.TrimSpace(v)
 	}
 	d["url"] = abs
+	// The inbox and the SMS are rendered without the mail-only field.
+	pub := d
+	if p.mailOnly != "" {
+		mail, err := absoluteLink(d[p.mailOnly], baseURL)
+		if err != nil || !strings.HasPrefix(d[p.mailOnly], "/") {
+			return rendered{}, &errs.Error{Op: op, Kind: errs.Invalid, En: "the link of the email must be a path",
+				Fa: "پیوند رایانامه باید مسیری در پنجره باشد", Fields: []errs.FieldError{{Field: "data." + p.mailOnly, En: "invalid", Fa: "نادرست"}}}
+		}
+		pub = maps.Clone(d)
+		delete(pub, p.mailOnly)
+		d["mail_url"] = mail
+	}
 	var r rendered
 	r.Link = link
 	for _, t := range []struct {
-		dst *string
-		t   *template.Template
-	}{{&r.TitleFa, p.titleFa}, {&r.BodyFa, p.bodyFa}, {&r.TitleEn, p.titleEn}, {&r.BodyEn, p.bodyEn},
-		{&r.SMS, p.sms}, {&r.Subject, p.subject}, {&r.Email, p.email}} {
+		dst  *string
+		t    *template.Template
+		data map[string]string
+	}{{&r.TitleFa, p.titleFa, pub}, {&r.BodyFa, p.bodyFa, pub}, {&r.TitleEn, p.titleEn, pub}, {&r.BodyEn, p.bodyEn, pub},
+		{&r.SMS, p.sms, pub}, {&r.Subject, p.subject, d}, {&r.Email, p.email, d}} {
 		var b bytes.Buffer
-		if err := t.t.Execute(&b, d); err != nil {
+		if err := t.t.Execute(&b, t.data); err != nil {
 			return rendered{}, &errs.Error{Op: op, Kind: errs.Invalid, En: fmt.Sprintf("notice %s: a field is missing or malformed", key),
 				Fa: fmt.Sprintf("یکی از داده‌های پیام «%s» نیست یا نادرست است", key), Err: err}
 		}

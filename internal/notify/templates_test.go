@@ -18,7 +18,8 @@ var journey = []string{"case.submitted", "case.in_review", "case.needs_info", "c
 	"complaint.answered", "document.revoked"}
 
 func TestTemplatesRender(t *testing.T) {
-	if got := notify.Templates(); len(got) != len(journey) {
+	// email.confirm is sent by email only (TestConfirmTemplate).
+	if got := notify.Templates(); len(got) != len(journey)+1 {
 		t.Errorf("templates %v, want %v", got, journey)
 	}
 	for _, key := range journey {
@@ -185,4 +186,24 @@ func TestSendTxRefusesBadNotices(t *testing.T) {
 		notice.SMS = false
 		mustSend(t, s, inboxOnly, notice)
 	}, notify.Migrations())
+}
+
+// TestConfirmTemplate: the link that proves the mailbox is the person's is
+// in the email only, absolute; the inbox says it was sent.
+func TestConfirmTemplate(t *testing.T) {
+	data := map[string]string{"confirm": notify.ConfirmPath + "?token=SECRET", "link": "/me"}
+	_, subject, email, titleFa, bodyFa, titleEn, bodyEn, err := notify.Render("email.confirm", data, "https://panjare.example.ir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(email, "https://panjare.example.ir"+notify.ConfirmPath+"?token=SECRET") || subject == "" {
+		t.Errorf("email %q", email)
+	}
+	if strings.Contains(titleFa+bodyFa+titleEn+bodyEn, "SECRET") || bodyFa == "" || bodyEn == "" {
+		t.Errorf("the inbox shows the link: %q %q", bodyFa, bodyEn)
+	}
+	data["confirm"] = "https://evil.example/x"
+	if _, _, _, _, _, _, _, err := notify.Render("email.confirm", data, ""); !errs.Is(err, errs.Invalid) {
+		t.Errorf("a link off the portal: %v", err)
+	}
 }

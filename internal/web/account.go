@@ -100,6 +100,7 @@ type meView struct {
 	// agency console for staff, the exchange admin for platform admins.
 	Console       bool
 	PlatformAdmin bool
+	Notices       *noticesView // nil without a notifier (notifications.go)
 }
 
 type sessionView struct {
@@ -108,16 +109,25 @@ type sessionView struct {
 }
 
 // me shows the signed-in person who they are to the portal: their name,
-// their national code (masked), their roles and agency, and their open
-// sessions, with a button to sign out everywhere.
+// their national code (masked), their roles and agency, how notices reach
+// them, and their open sessions, with a button to sign out everywhere.
 func (w *Web) me(rw http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	p, err := identity.Require(ctx)
+	p, err := identity.Require(r.Context())
 	if err != nil || w.id == nil {
 		rw.Header().Set("Cache-Control", "no-store")
 		http.Redirect(rw, r, identity.SignInURL(r), http.StatusSeeOther)
 		return nil
 	}
+	v, err := w.meData(r, p)
+	if err != nil {
+		return err
+	}
+	return w.renderMe(rw, r, http.StatusOK, v)
+}
+
+// meData reads what the profile page shows of p.
+func (w *Web) meData(r *http.Request, p identity.Principal) (meView, error) {
+	ctx := r.Context()
 	v := meView{Name: p.Name, NationalCode: identity.MaskNationalCode(p.NationalCode), Console: isStaff(p), PlatformAdmin: p.Has(identity.RolePlatformAdmin)}
 	for _, role := range p.Roles {
 		v.Roles = append(v.Roles, "role."+string(role))
@@ -132,12 +142,20 @@ func (w *Web) me(rw http.ResponseWriter, r *http.Request) error {
 	}
 	sessions, err := w.id.Sessions(ctx, p.ID)
 	if err != nil {
-		return err
+		return v, err
 	}
 	cur, _ := identity.SessionFromContext(ctx)
 	for _, s := range sessions {
 		v.Sessions = append(v.Sessions, sessionView{Session: s, Current: s.ID == cur.ID})
 	}
+	if v.Notices, err = w.noticesData(r, p); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// renderMe renders the profile page.
+func (w *Web) renderMe(rw http.ResponseWriter, r *http.Request, status int, v meView) error {
 	rw.Header().Set("Cache-Control", "no-store")
-	return w.render(rw, r, http.StatusOK, "me", translate(langOf(r), "me.title"), "me", v)
+	return w.render(rw, r, status, "me", translate(langOf(r), "me.title"), "me", v)
 }

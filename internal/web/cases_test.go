@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -200,6 +201,13 @@ func TestApplicationPages(t *testing.T) {
 		for _, id := range []string{"phone", "decl_shop_name", "file_lease"} {
 			if len(all(form.doc, func(n *html.Node) bool { return attr(n, "id") == id })) != 1 {
 				t.Errorf("no field %s", id)
+			}
+		}
+		// +98 912 123 4567 and 0098 912 123 4567 can be typed; the server
+		// normalises them to 11 digits.
+		if phone := all(form.doc, func(n *html.Node) bool { return attr(n, "id") == "phone" }); len(phone) == 1 {
+			if m, _ := strconv.Atoi(attr(phone[0], "maxlength")); m < len("0098 912 123 4567") {
+				t.Errorf("the phone field's maxlength %q is too short for +98 and 0098 forms", attr(phone[0], "maxlength"))
 			}
 		}
 

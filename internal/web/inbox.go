@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/persian"
 )
 
@@ -16,6 +17,30 @@ type inboxRow struct {
 	Link   string
 	When   string
 	Unread bool
+
+	// Deliveries says what became of the message's SMS and email.
+	Deliveries []deliveryRow
+}
+
+// deliveryRow is the status of one SMS or email of a message.
+type deliveryRow struct {
+	Channel, Status string // for tests and styles
+	Text            string
+}
+
+// deliveryText says where one SMS or email of a message stands: waiting,
+// being retried or failed after how many tries and why, sent, delivered;
+// or, from the demo outbox, that it is not really sent.
+func deliveryText(l lang, d notify.DeliveryStatus) string {
+	channel := translate(l, "delivery."+d.Channel)
+	if d.Provider == "outbox" && d.Status != "failed" {
+		return translate(l, "delivery.outbox", channel)
+	}
+	class := ""
+	if d.ErrorClass != "" {
+		class = translate(l, "delivery.class."+d.ErrorClass)
+	}
+	return translate(l, "delivery."+d.Status, channel, numIn(l, int64(d.Attempts)), class)
 }
 
 // inboxView is the data of /me/inbox.
@@ -55,8 +80,12 @@ func (w *Web) inbox(rw http.ResponseWriter, r *http.Request) error {
 		v.Next = "/me/inbox?before=" + strconv.FormatInt(next, 10)
 	}
 	for _, m := range list {
-		v.Messages = append(v.Messages, inboxRow{ID: m.ID, Title: pickText(l, m.TitleFa, m.TitleEn), Body: pickText(l, m.BodyFa, m.BodyEn),
-			Link: m.Link, When: dateTimeIn(l, m.CreatedAt), Unread: m.Unread()})
+		row := inboxRow{ID: m.ID, Title: pickText(l, m.TitleFa, m.TitleEn), Body: pickText(l, m.BodyFa, m.BodyEn),
+			Link: m.Link, When: dateTimeIn(l, m.CreatedAt), Unread: m.Unread()}
+		for _, d := range m.Deliveries {
+			row.Deliveries = append(row.Deliveries, deliveryRow{Channel: d.Channel, Status: d.Status, Text: deliveryText(l, d)})
+		}
+		v.Messages = append(v.Messages, row)
 	}
 	return w.render(rw, r, http.StatusOK, "inbox", translate(l, "inbox.title"), "inbox", v)
 }

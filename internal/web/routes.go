@@ -19,6 +19,11 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /signout", w.handle(w.signout))
 	mux.Handle("GET /me", w.handle(w.me))
 	mux.Handle("POST /me/sessions/revoke", w.handle(w.signoutAll))
+	// How notices reach the citizen, and the page an email confirmation
+	// link opens (notifications.go).
+	mux.Handle("POST /me/notifications", w.handle(w.saveNotices))
+	mux.Handle("GET /me/notifications/confirm", w.handle(w.confirmEmailPage))
+	mux.Handle("POST /me/notifications/confirm", w.handle(w.confirmEmailPost))
 	// The citizen's data tracker and consents, and the exchange pages for
 	// agency staff and the platform admin (tracker.go, consent.go,
 	// exchange_admin.go).

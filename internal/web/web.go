@@ -123,7 +123,7 @@ type Web struct {
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
-var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "agency_reps", "verify", "document", "documents", "admin_search_misses"}
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "agency_reps", "verify", "document", "documents", "admin_search_misses", "notify_confirm"}
 
 // New parses the templates and fingerprints the static files.
 func New(cfg Config) (*Web, error) {
