@@ -281,15 +281,15 @@ func TestExpiredUnknownAndWallet(t *testing.T) {
 		// Each holder's wallet holds their documents only.
 		mine := f.mustIssue(t, mimtOperator, f.licenceRequest(holderA))
 		theirs := f.mustIssue(t, judOperator, permit.IssueRequest{Service: f.cert, Holder: holderB, HolderName: "علی رضایی"})
-		a, err := f.p.Wallet(ctx, holderA)
+		a, _, err := f.p.Wallet(ctx, holderA, "", 0)
 		if err != nil || len(a) != 2 || a[0].ID != mine.ID || a[1].ID != expired.ID || a[1].Status != permit.StatusExpired {
 			t.Fatalf("wallet A = %+v, %v", a, err)
 		}
-		b, err := f.p.Wallet(ctx, persian.Digits(holderB))
+		b, _, err := f.p.Wallet(ctx, persian.Digits(holderB), "", 0)
 		if err != nil || len(b) != 1 || b[0].ID != theirs.ID {
 			t.Fatalf("wallet B = %+v, %v", b, err)
 		}
-		if none, err := f.p.Wallet(ctx, ""); err != nil || len(none) != 0 {
+		if none, _, err := f.p.Wallet(ctx, "", "", 0); err != nil || len(none) != 0 {
 			t.Errorf("wallet of nobody = %+v, %v", none, err)
 		}
 	}, sets()...)

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,4 +118,29 @@ func TestConsolePages(t *testing.T) {
 			}
 		}
 	}, identity.Migrations(), catalog.Migrations(), exchange.Migrations(), permit.Migrations(), notify.Migrations(), apply.Migrations())
+}
+
+// TestWalletPage: a wallet longer than a page is walked to the end through
+// the next-page link, each document once (the wallet once stopped at 1000).
+func TestWalletPage(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ds := newDocSite(t, s)
+		n := permit.WalletPage + 2
+		for i := 1; i < n; i++ { // the site issued the first
+			if _, err := ds.p.Issue(context.Background(), identity.System, permit.IssueRequest{Service: ds.doc.Service, Holder: codeA,
+				HolderName: "زهرا کریمی", Fields: map[string]string{"نام واحد صنفی": "نانوایی برکت"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		holder := &identity.Principal{Kind: "user", ID: 1, NationalCode: codeA, Roles: []identity.Role{identity.RoleCitizen}}
+		ids, pages := walk(t, &ds.xsite, holder, "/me/documents", "id")
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !strings.HasPrefix(id, "doc-") })
+		once(t, "documents", ids, n)
+		if pages != 2 {
+			t.Errorf("documents in %d pages, want 2", pages)
+		}
+		if res := ds.as(t, holder, "GET", "/me/documents?cursor=forged", nil); res.status != http.StatusBadRequest {
+			t.Errorf("a forged cursor: %d, want 400", res.status)
+		}
+	}, identity.Migrations(), catalog.Migrations(), permit.Migrations())
 }
