@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,4 +38,23 @@ func ParseCursor(op, s string) (time.Time, string, error) {
 		return time.Time{}, "", bad
 	}
 	return at.UTC(), id, nil
+}
+
+// IDCursor encodes the id of a page's last row, for lists sorted by id.
+func IDCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("id," + strconv.FormatInt(id, 10)))
+}
+
+// ParseIDCursor reads a cursor IDCursor made; anything else is
+// errs.Invalid, with op as the operation.
+func ParseIDCursor(op, s string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		if ids, ok := strings.CutPrefix(string(b), "id,"); ok {
+			if id, err := strconv.ParseInt(ids, 10, 64); err == nil && id > 0 {
+				return id, nil
+			}
+		}
+	}
+	return 0, errs.E(op, errs.Invalid, "the cursor is not one this list gave", "نشانگر صفحه (cursor) از این فهرست نیست")
 }

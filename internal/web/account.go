@@ -96,6 +96,7 @@ type meView struct {
 	Roles        []string
 	Agency       string // the agency's name, or its code
 	Sessions     []sessionView
+	Next         string // the next page of sessions, "" on the last
 }
 
 type sessionView struct {
@@ -126,9 +127,12 @@ func (w *Web) me(rw http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	sessions, err := w.id.Sessions(ctx, p.ID)
+	sessions, next, err := w.id.Sessions(ctx, p.ID, r.URL.Query().Get("cursor"), identity.DefaultPage)
 	if err != nil {
 		return err
+	}
+	if next != "" {
+		v.Next = "/me?cursor=" + url.QueryEscape(next)
 	}
 	cur, _ := identity.SessionFromContext(ctx)
 	for _, s := range sessions {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -143,4 +144,71 @@ func TestWalletPage(t *testing.T) {
 			t.Errorf("a forged cursor: %d, want 400", res.status)
 		}
 	}, identity.Migrations(), catalog.Migrations(), permit.Migrations())
+}
+
+// walkID is walk on the portal with real sessions, as the holder of token.
+func walkID(t *testing.T, x *idsite, token, first, key string) (rows []string, pages int) {
+	t.Helper()
+	for next := first; next != ""; pages++ {
+		if pages > 20 {
+			t.Fatal("the pages never end")
+		}
+		res := x.send(t, token, "GET", next, nil, false)
+		if res.status != http.StatusOK {
+			t.Fatalf("%s: %d", next, res.status)
+		}
+		for _, n := range all(res.doc, func(n *html.Node) bool { return attr(n, key) != "" }) {
+			rows = append(rows, attr(n, key))
+		}
+		next = ""
+		if l := byID(res.doc, "next-page"); len(l) == 1 {
+			next = attr(l[0], "href")
+		}
+	}
+	return rows, pages
+}
+
+// TestRepresentativesAndSessionsPages: an agency's representations and a
+// person's open sessions, longer than a page, are walked to the end through
+// the next-page link, each once (they once stopped at 500 and 100).
+func TestRepresentativesAndSessionsPages(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			x := newIDSite(t, d, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+			ctx := context.Background()
+			if _, err := x.id.AddStaff(ctx, identity.System, "4188558164", "NOCR", identity.RoleAgencyAdmin); err != nil {
+				t.Fatal(err)
+			}
+			n := identity.DefaultPage + 2
+			var token string
+			for i := 0; i < n; i++ {
+				token = x.signIn(t, "4188558164", "اکبر کریمی")
+			}
+			rows, pages := walkID(t, x, token, "/me", "data-session")
+			once(t, "sessions", rows, n)
+			if pages != 2 {
+				t.Errorf("sessions in %d pages, want 2", pages)
+			}
+
+			admin := identity.Principal{Kind: "user", ID: 1, Agency: "NOCR", Roles: []identity.Role{identity.RoleAgencyAdmin}}
+			for i := 0; i < n; i++ {
+				ten := fmt.Sprintf("1038028%03d", i)
+				if _, err := x.id.RegisterRepresentative(ctx, admin, "0067749828", ten+string(identity.LegalIDCheckDigit(ten)), "شرکت نمونه", time.Time{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rows, pages = walkID(t, x, token, "/agency/representatives", "id")
+			rows = slices.DeleteFunc(rows, func(id string) bool { // the rows are rep-<id>
+				n, ok := strings.CutPrefix(id, "rep-")
+				return !ok || strings.Trim(n, "0123456789") != ""
+			})
+			once(t, "representations", rows, n)
+			if pages != 2 {
+				t.Errorf("representations in %d pages, want 2", pages)
+			}
+			if res := x.send(t, token, "GET", "/agency/representatives?cursor=forged", nil, false); res.status != http.StatusBadRequest {
+				t.Errorf("a forged cursor: %d, want 400", res.status)
+			}
+		})
+	}
 }
