@@ -11,6 +11,7 @@ import (
 
 	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
@@ -208,6 +209,49 @@ func TestRepresentativesAndSessionsPages(t *testing.T) {
 			}
 			if res := x.send(t, token, "GET", "/agency/representatives?cursor=forged", nil, false); res.status != http.StatusBadRequest {
 				t.Errorf("a forged cursor: %d, want 400", res.status)
+			}
+		})
+	}
+}
+
+// TestAgencyExchangePages: the inquiries an agency answered, longer than a
+// page, are walked to the end from the agency page's link, each once; the
+// first page of both tables stays on /agency/exchange.
+func TestAgencyExchangePages(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			xs := newXSite(t, d)
+			ctx := context.Background()
+			n := trackerPage + 2
+			for i := 0; i < n; i++ {
+				if _, _, err := xs.g.Evidence(ctx, backoffice.CitizenAli, "NOCR/person-identity", "درخواست گذرنامه"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			staff := &identity.Principal{Kind: "user", ID: 9, Agency: "NOCR", Roles: []identity.Role{identity.RoleOperator}}
+			res := xs.as(t, staff, http.MethodGet, "/agency/exchange", nil)
+			more := byID(res.doc, "served-next")
+			if res.status != http.StatusOK || len(more) != 1 || len(byID(res.doc, "made-next")) != 0 {
+				t.Fatalf("agency page: %d, %d links to more answered", res.status, len(more))
+			}
+			first := all(res.doc, func(n *html.Node) bool { return attr(n, "data-inquiry") != "" })
+			rows, pages := walk(t, xs, staff, attr(more[0], "href"), "data-inquiry")
+			for _, n := range first {
+				rows = append(rows, attr(n, "data-inquiry"))
+			}
+			once(t, "answered", rows, n)
+			if pages != 1 || len(first) != trackerPage {
+				t.Errorf("%d on the first page and %d pages after, want %d and 1", len(first), pages, trackerPage)
+			}
+			rows, pages = walk(t, xs, staff, "/agency/exchange?side=served", "data-inquiry")
+			once(t, "answered", rows, n)
+			if pages != 2 {
+				t.Errorf("answered in %d pages, want 2", pages)
+			}
+			for _, bad := range []string{"/agency/exchange?side=other", "/agency/exchange?side=made&before=x"} {
+				if res := xs.as(t, staff, http.MethodGet, bad, nil); res.status != http.StatusBadRequest {
+					t.Errorf("%s: %d, want 400", bad, res.status)
+				}
 			}
 		})
 	}
