@@ -256,3 +256,27 @@ func TestAgencyExchangePages(t *testing.T) {
 		})
 	}
 }
+
+// TestOutboxPages: the demo outbox, longer than a page, is walked to the
+// end through the next-page link, each entry once (it once stopped at 200).
+func TestOutboxPages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		outbox := notify.NewOutbox(s)
+		n := outboxPage + 3
+		for i := 1; i <= n; i++ {
+			if err := outbox.Send(ctx, notify.Outgoing{Channel: "sms", To: "09121234567", Body: "درخواست 1405-AB12 تأیید شد.", NoticeID: int64(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		xs := newInboxSite(t, s, notify.New(s, outbox, outbox), true)
+		rows, pages := walk(t, xs, nil, "/dev/outbox", "data-notice")
+		once(t, "outbox", rows, n)
+		if pages != 2 {
+			t.Errorf("outbox in %d pages, want 2", pages)
+		}
+		if res := xs.as(t, nil, "GET", "/dev/outbox?cursor=forged", nil); res.status != http.StatusBadRequest {
+			t.Errorf("a forged cursor: %d, want 400", res.status)
+		}
+	}, identity.Migrations(), catalog.Migrations(), notify.Migrations())
+}
