@@ -199,11 +199,7 @@ func TestRepresentativesAndSessionsPages(t *testing.T) {
 				}
 			}
 			rows, pages = walkID(t, x, token, "/agency/representatives", "id")
-			rows = slices.DeleteFunc(rows, func(id string) bool { // the rows are rep-<id>
-				n, ok := strings.CutPrefix(id, "rep-")
-				return !ok || strings.Trim(n, "0123456789") != ""
-			})
-			once(t, "representations", rows, n)
+			once(t, "representations", numbered(rows, "rep-"), n)
 			if pages != 2 {
 				t.Errorf("representations in %d pages, want 2", pages)
 			}
@@ -279,4 +275,41 @@ func TestOutboxPages(t *testing.T) {
 			t.Errorf("a forged cursor: %d, want 400", res.status)
 		}
 	}, identity.Migrations(), catalog.Migrations(), notify.Migrations())
+}
+
+// numbered keeps the ids of the form prefix<digits> among ids.
+func numbered(ids []string, prefix string) []string {
+	return slices.DeleteFunc(ids, func(id string) bool {
+		n, ok := strings.CutPrefix(id, prefix)
+		return !ok || n == "" || strings.Trim(n, "0123456789") != ""
+	})
+}
+
+// TestAgencyKeysPages: an agency's API clients, more than a page, are
+// walked to the end through the next-page link, each once.
+func TestAgencyKeysPages(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			x := newIDSite(t, d, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+			ctx := context.Background()
+			if _, err := x.id.AddStaff(ctx, identity.System, "4188558164", "NOCR", identity.RoleAgencyAdmin); err != nil {
+				t.Fatal(err)
+			}
+			token := x.signIn(t, "4188558164", "اکبر کریمی")
+			n := identity.DefaultPage + 2
+			for i := 0; i < n; i++ {
+				if _, _, err := x.id.IssueKey(ctx, identity.System, "NOCR", fmt.Sprintf("سامانهٔ %d", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rows, pages := walkID(t, x, token, "/agency/keys", "id")
+			once(t, "keys", numbered(rows, "key-"), n)
+			if pages != 2 {
+				t.Errorf("keys in %d pages, want 2", pages)
+			}
+			if res := x.send(t, token, "GET", "/agency/keys?cursor=forged", nil, false); res.status != http.StatusBadRequest {
+				t.Errorf("a forged cursor: %d, want 400", res.status)
+			}
+		})
+	}
 }
