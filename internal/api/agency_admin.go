@@ -78,13 +78,19 @@ func (a *API) listStaff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := a.cfg.Identity.StaffList(r.Context(), code)
+	limit, err := queryInt(r, "limit", identity.DefaultPage, identity.MaxPage)
+	if err != nil {
+		return err
+	}
+	list, next, err := a.cfg.Identity.StaffPage(r.Context(), code, r.URL.Query().Get("cursor"), int(limit))
 	if err != nil {
 		return err
 	}
 	out := struct {
-		Items []staffJSON `json:"items"`
-	}{Items: []staffJSON{}}
+		Items   []staffJSON `json:"items"`
+		Next    string      `json:"next,omitempty"`
+		NextURL string      `json:"next_url,omitempty"`
+	}{Items: []staffJSON{}, Next: next, NextURL: nextURL(w, r, next)}
 	for _, s := range list {
 		out.Items = append(out.Items, staffJSON{NationalCode: s.NationalCode, Name: s.Name, Role: s.Role, Since: s.CreatedAt})
 	}
@@ -257,8 +263,10 @@ func (a *API) agencyAdminRoutes() []route {
 	}
 	return []route{
 		{method: "GET", pattern: "/api/v1/admin/agencies/{code}/staff", op: "listAgencyStaff", tag: "agency admin", session: true,
-			summary: "The agency's staff: operators and administrators.", params: []param{code},
-			responses: with(map[int]string{200: "StaffList"}), handler: a.listStaff},
+			summary: "The agency's staff: operators and administrators, by national code, a page at a time (follow next_url or the Link header to the end).",
+			params: []param{code, {name: "limit", in: "query", schema: "integer", desc: "How many, 1 to 500 (default 50)."},
+				{name: "cursor", in: "query", schema: "string", desc: "The next of the previous page; absent for the first page."}},
+			responses: with(map[int]string{200: "StaffList", 400: "Problem"}), handler: a.listStaff},
 		{method: "POST", pattern: "/api/v1/admin/agencies/{code}/staff", op: "addAgencyStaff", tag: "agency admin", session: true,
 			summary: "Give a person (by national code) an operator or administrator role in the agency.", params: []param{code}, body: "StaffRequest",
 			responses: with(map[int]string{201: "Staff", 400: "Problem", 409: "Problem"}), handler: a.addStaff},
@@ -296,7 +304,9 @@ func agencyAdminSchemas() map[string]any {
 	return map[string]any{
 		"Staff": obj([]string{"national_code", "name", "role", "since"}, map[string]any{
 			"national_code": str("The staff member's national code."), "name": str("Their name, once they have signed in."), "role": role, "since": dt}),
-		"StaffList":    obj([]string{"items"}, map[string]any{"items": arr(ref("Staff"))}),
+		"StaffList": obj([]string{"items"}, map[string]any{"items": arr(ref("Staff")),
+			"next":     str("The cursor of the next page; absent on the last page."),
+			"next_url": str("The address of the next page; absent on the last page.")}),
 		"StaffRequest": obj([]string{"national_code", "role"}, map[string]any{"national_code": str("10 digits; Persian digits accepted."), "role": role}),
 		"APIClient":    client,
 		"APIClientList": obj([]string{"items"}, map[string]any{"items": arr(ref("APIClient")),

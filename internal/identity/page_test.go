@@ -111,3 +111,67 @@ func TestIdentityListsPage(t *testing.T) {
 		}
 	})
 }
+
+// codeOf completes nine digits with their national-code check digit.
+func codeOf(nine string) string {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		sum += int(nine[i]-'0') * (10 - i)
+	}
+	r := sum % 11
+	if r >= 2 {
+		r = 11 - r
+	}
+	return nine + string(rune('0'+r))
+}
+
+// TestStaffPages: an agency's staff roles, more than a page, are walked to
+// the end by national code and role, each once and only the agency's.
+func TestStaffPages(t *testing.T) {
+	runClock(t, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		id := identity.New(s)
+		const n = 5
+		for i := 0; i < n; i++ {
+			code := codeOf(fmt.Sprintf("1234560%02d", i))
+			for _, role := range []identity.Role{identity.RoleOperator, identity.RoleAgencyAdmin} { // two rows share a code
+				if _, err := id.AddStaff(ctx, identity.System, code, "NOCR", role); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := id.AddStaff(ctx, identity.System, codeOf("765432100"), "INTA", identity.RoleOperator); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		cursor, pages := "", 0
+		for {
+			page, next, err := id.StaffPage(ctx, "NOCR", cursor, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			for _, st := range page {
+				if st.Agency != "NOCR" {
+					t.Errorf("%s of %s listed", st.NationalCode, st.Agency)
+				}
+				got = append(got, st.NationalCode+" "+string(st.Role))
+			}
+			if next == "" || pages > 10 {
+				break
+			}
+			cursor = next
+		}
+		if len(got) != 2*n || pages != 4 {
+			t.Errorf("%d roles in %d pages, want %d in 4", len(got), pages, 2*n)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i] <= got[i-1] {
+				t.Errorf("not in order or twice: %q after %q", got[i], got[i-1])
+			}
+		}
+		if _, _, err := id.StaffPage(ctx, "NOCR", "forged", 3); !errs.Is(err, errs.Invalid) {
+			t.Errorf("a forged cursor: %v", err)
+		}
+	})
+}

@@ -64,13 +64,17 @@ type agencyStaffView struct {
 	Error              string
 	Code, Role         string // the form as sent, when it failed
 	Done               string // translation key of what was just done
+	Next               string // the next page of staff, "" on the last
 }
 
 func (w *Web) staffView(r *http.Request, p identity.Principal) (agencyStaffView, error) {
 	v := agencyStaffView{Agency: p.Agency, AgencyName: w.agencyName(r, p.Agency), Role: string(identity.RoleOperator)}
-	list, err := w.id.StaffList(r.Context(), p.Agency)
+	list, next, err := w.id.StaffPage(r.Context(), p.Agency, r.URL.Query().Get("cursor"), identity.DefaultPage)
 	if err != nil {
 		return v, err
+	}
+	if next != "" {
+		v.Next = "/agency/staff?cursor=" + url.QueryEscape(next)
 	}
 	for _, s := range list {
 		v.Staff = append(v.Staff, staffRow{Name: s.Name, NationalCode: s.NationalCode, Role: "role." + string(s.Role), RoleValue: string(s.Role),

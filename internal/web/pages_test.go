@@ -285,9 +285,23 @@ func numbered(ids []string, prefix string) []string {
 	})
 }
 
-// TestAgencyKeysPages: an agency's API clients, more than a page, are
-// walked to the end through the next-page link, each once.
-func TestAgencyKeysPages(t *testing.T) {
+// nationalCodeOf completes nine digits with their check digit.
+func nationalCodeOf(nine string) string {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		sum += int(nine[i]-'0') * (10 - i)
+	}
+	r := sum % 11
+	if r >= 2 {
+		r = 11 - r
+	}
+	return nine + string(rune('0'+r))
+}
+
+// TestAgencyKeysAndStaffPages: an agency's API clients and its staff, more
+// than a page each, are walked to the end through the next-page link, each
+// once.
+func TestAgencyKeysAndStaffPages(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			x := newIDSite(t, d, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
@@ -306,6 +320,21 @@ func TestAgencyKeysPages(t *testing.T) {
 			once(t, "keys", numbered(rows, "key-"), n)
 			if pages != 2 {
 				t.Errorf("keys in %d pages, want 2", pages)
+			}
+
+			for i := 1; i < n; i++ { // the admin is the first
+				code := nationalCodeOf(fmt.Sprintf("1234560%02d", i))
+				if _, err := x.id.AddStaff(ctx, identity.System, code, "NOCR", identity.RoleOperator); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rows, pages = walkID(t, x, token, "/agency/staff", "data-staff")
+			once(t, "staff", rows, n)
+			if pages != 2 {
+				t.Errorf("staff in %d pages, want 2", pages)
+			}
+			if res := x.send(t, token, "GET", "/agency/staff?cursor=forged", nil, false); res.status != http.StatusBadRequest {
+				t.Errorf("a forged staff cursor: %d, want 400", res.status)
 			}
 			if res := x.send(t, token, "GET", "/agency/keys?cursor=forged", nil, false); res.status != http.StatusBadRequest {
 				t.Errorf("a forged cursor: %d, want 400", res.status)

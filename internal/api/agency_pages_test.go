@@ -17,10 +17,10 @@ import (
 	"github.com/panjare/panjare/internal/store/storetest"
 )
 
-// TestAgencyKeysPages: an agency's API clients, more than a page, are
-// walked to the end through next_url, newest first, each once and only
-// the agency's; a forged cursor is a 400.
-func TestAgencyKeysPages(t *testing.T) {
+// TestAgencyKeysAndStaffPages: an agency's API clients and staff, more
+// than a page each, are walked to the end through next_url, each once and
+// only the agency's; a forged cursor is a 400.
+func TestAgencyKeysAndStaffPages(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		idx, err := search.New()
@@ -96,6 +96,40 @@ func TestAgencyKeysPages(t *testing.T) {
 		}
 		if rec := get("/api/v1/admin/agencies/NOCR/keys?cursor=forged"); rec.Code != http.StatusBadRequest {
 			t.Errorf("a forged cursor: %d, want 400", rec.Code)
+		}
+
+		// The staff: the admin and four operators, by national code.
+		for _, code := range []string{"0067749828", "0499370899", "0033005877", "1873116721"} {
+			if _, err := id.AddStaff(ctx, identity.System, code, "NOCR", identity.RoleOperator); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var codes []string
+		next, pages = "/api/v1/admin/agencies/NOCR/staff?limit=2", 0
+		for next != "" {
+			rec := get(next)
+			var page struct {
+				Items []struct {
+					NationalCode string `json:"national_code"`
+				} `json:"items"`
+				NextURL string `json:"next_url"`
+			}
+			if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &page) != nil {
+				t.Fatalf("page %s: %d %s", next, rec.Code, rec.Body.String())
+			}
+			for _, st := range page.Items {
+				if len(codes) > 0 && st.NationalCode <= codes[len(codes)-1] {
+					t.Errorf("%s after %s", st.NationalCode, codes[len(codes)-1])
+				}
+				codes = append(codes, st.NationalCode)
+			}
+			next, pages = page.NextURL, pages+1
+			if pages > 10 {
+				t.Fatal("the pages never end")
+			}
+		}
+		if len(codes) != 5 || pages != 3 {
+			t.Errorf("%d staff in %d pages, want 5 in 3", len(codes), pages)
 		}
 	}, identity.Migrations(), catalog.Migrations())
 }
