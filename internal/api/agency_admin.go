@@ -78,13 +78,19 @@ func (a *API) listStaff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := a.cfg.Identity.StaffList(r.Context(), code)
+	limit, err := queryInt(r, "limit", identity.DefaultPage, identity.MaxPage)
+	if err != nil {
+		return err
+	}
+	list, next, err := a.cfg.Identity.StaffPage(r.Context(), code, r.URL.Query().Get("cursor"), int(limit))
 	if err != nil {
 		return err
 	}
 	out := struct {
-		Items []staffJSON `json:"items"`
-	}{Items: []staffJSON{}}
+		Items   []staffJSON `json:"items"`
+		Next    string      `json:"next,omitempty"`
+		NextURL string      `json:"next_url,omitempty"`
+	}{Items: []staffJSON{}, Next: next, NextURL: nextURL(w, r, next)}
 	for _, s := range list {
 		out.Items = append(out.Items, staffJSON{NationalCode: s.NationalCode, Name: s.Name, Role: s.Role, Since: s.CreatedAt})
 	}
@@ -138,7 +144,11 @@ func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := a.cfg.Identity.APIClients(r.Context(), code)
+	limit, err := queryInt(r, "limit", identity.DefaultPage, identity.MaxPage)
+	if err != nil {
+		return err
+	}
+	list, next, err := a.cfg.Identity.APIClientsPage(r.Context(), code, r.URL.Query().Get("cursor"), int(limit))
 	if err != nil {
 		return err
 	}
@@ -147,8 +157,10 @@ func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
 	}
 	noStore(w)
 	return httpx.WriteJSON(w, http.StatusOK, struct {
-		Items []identity.APIClient `json:"items"`
-	}{list})
+		Items   []identity.APIClient `json:"items"`
+		Next    string               `json:"next,omitempty"`
+		NextURL string               `json:"next_url,omitempty"`
+	}{list, next, nextURL(w, r, next)})
 }
 
 // issueKey issues a key for the agency.
@@ -251,8 +263,10 @@ func (a *API) agencyAdminRoutes() []route {
 	}
 	return []route{
 		{method: "GET", pattern: "/api/v1/admin/agencies/{code}/staff", op: "listAgencyStaff", tag: "agency admin", session: true,
-			summary: "The agency's staff: operators and administrators.", params: []param{code},
-			responses: with(map[int]string{200: "StaffList"}), handler: a.listStaff},
+			summary: "The agency's staff: operators and administrators, by national code, a page at a time (follow next_url or the Link header to the end).",
+			params: []param{code, {name: "limit", in: "query", schema: "integer", desc: "How many, 1 to 500 (default 50)."},
+				{name: "cursor", in: "query", schema: "string", desc: "The next of the previous page; absent for the first page."}},
+			responses: with(map[int]string{200: "StaffList", 400: "Problem"}), handler: a.listStaff},
 		{method: "POST", pattern: "/api/v1/admin/agencies/{code}/staff", op: "addAgencyStaff", tag: "agency admin", session: true,
 			summary: "Give a person (by national code) an operator or administrator role in the agency.", params: []param{code}, body: "StaffRequest",
 			responses: with(map[int]string{201: "Staff", 400: "Problem", 409: "Problem"}), handler: a.addStaff},
@@ -260,8 +274,10 @@ func (a *API) agencyAdminRoutes() []route {
 			summary: "Take a role away from one of the agency's staff; their sessions end at once.", params: []param{code}, body: "StaffRequest",
 			responses: with(map[int]string{204: "", 400: "Problem"}), handler: a.removeStaff},
 		{method: "GET", pattern: "/api/v1/admin/agencies/{code}/keys", op: "listAgencyKeys", tag: "agency admin", session: true,
-			summary: "The agency's API clients; keys themselves are never shown again.", params: []param{code},
-			responses: with(map[int]string{200: "APIClientList"}), handler: a.listKeys},
+			summary: "The agency's API clients, newest first, a page at a time (follow next_url or the Link header to the end); keys themselves are never shown again.",
+			params: []param{code, {name: "limit", in: "query", schema: "integer", desc: "How many, 1 to 500 (default 50)."},
+				{name: "cursor", in: "query", schema: "string", desc: "The next of the previous page; absent for the first page."}},
+			responses: with(map[int]string{200: "APIClientList", 400: "Problem"}), handler: a.listKeys},
 		{method: "POST", pattern: "/api/v1/admin/agencies/{code}/keys", op: "issueAgencyKey", tag: "agency admin", session: true,
 			summary: "Issue an API key for the agency; the key is in this answer only.", params: []param{code}, body: "KeyRequest",
 			responses: with(map[int]string{201: "IssuedKey", 400: "Problem"}), handler: a.issueKey},
@@ -288,11 +304,15 @@ func agencyAdminSchemas() map[string]any {
 	return map[string]any{
 		"Staff": obj([]string{"national_code", "name", "role", "since"}, map[string]any{
 			"national_code": str("The staff member's national code."), "name": str("Their name, once they have signed in."), "role": role, "since": dt}),
-		"StaffList":     obj([]string{"items"}, map[string]any{"items": arr(ref("Staff"))}),
-		"StaffRequest":  obj([]string{"national_code", "role"}, map[string]any{"national_code": str("10 digits; Persian digits accepted."), "role": role}),
-		"APIClient":     client,
-		"APIClientList": obj([]string{"items"}, map[string]any{"items": arr(ref("APIClient"))}),
-		"KeyRequest":    obj([]string{"name"}, map[string]any{"name": str("The back-office system's name, at most 200 bytes.")}),
+		"StaffList": obj([]string{"items"}, map[string]any{"items": arr(ref("Staff")),
+			"next":     str("The cursor of the next page; absent on the last page."),
+			"next_url": str("The address of the next page; absent on the last page.")}),
+		"StaffRequest": obj([]string{"national_code", "role"}, map[string]any{"national_code": str("10 digits; Persian digits accepted."), "role": role}),
+		"APIClient":    client,
+		"APIClientList": obj([]string{"items"}, map[string]any{"items": arr(ref("APIClient")),
+			"next":     str("The cursor of the next page; absent on the last page."),
+			"next_url": str("The address of the next page; absent on the last page.")}),
+		"KeyRequest": obj([]string{"name"}, map[string]any{"name": str("The back-office system's name, at most 200 bytes.")}),
 		"RotateRequest": obj(nil, map[string]any{"overlap_hours": map[string]any{"type": "integer", "minimum": 0, "maximum": 720,
 			"description": "How long the old key keeps working; 24 when absent."}}),
 		"IssuedKey": obj([]string{"client", "key"}, map[string]any{"client": ref("APIClient"),

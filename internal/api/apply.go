@@ -52,13 +52,21 @@ var pageParams = []param{
 // nextPage sets the next page's cursor and address on out, and the Link
 // header of the answer.
 func nextPage(w http.ResponseWriter, r *http.Request, out *caseList, next string) {
+	out.Next, out.NextURL = next, nextURL(w, r, next)
+}
+
+// nextURL returns the address of the page after r's, whose cursor is next,
+// and sets it as the answer's Link header; "" when next is "" (the last
+// page).
+func nextURL(w http.ResponseWriter, r *http.Request, next string) string {
 	if next == "" {
-		return
+		return ""
 	}
 	q := r.URL.Query()
 	q.Set("cursor", next)
-	out.Next, out.NextURL = next, r.URL.Path+"?"+q.Encode()
-	w.Header().Set("Link", "<"+out.NextURL+`>; rel="next"`)
+	u := r.URL.Path + "?" + q.Encode()
+	w.Header().Set("Link", "<"+u+`>; rel="next"`)
+	return u
 }
 
 func (a *API) applyRoutes() []route {

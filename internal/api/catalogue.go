@@ -84,6 +84,10 @@ func (a *API) getHistory(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": h})
 }
 
+// listAgencies answers every agency at once, unpaged: the list is the
+// government's own organisation chart, a few hundred rows that only a
+// catalogue edit changes, and clients use it whole (to name the agency of
+// each service), so a cursor would only add round trips.
 func (a *API) listAgencies(w http.ResponseWriter, r *http.Request) error {
 	list, err := a.cfg.Catalog.Agencies(r.Context())
 	if err != nil {

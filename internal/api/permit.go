@@ -158,9 +158,12 @@ func (a *API) rotateSigningKey(w http.ResponseWriter, r *http.Request, p identit
 	return httpx.WriteJSON(w, http.StatusOK, rotatedKey{Kid: kid})
 }
 
-// documentList is the wallet's answer.
+// documentList is a page of the wallet: next is the cursor of the next
+// page and next_url its address, both absent on the last page.
 type documentList struct {
-	Items []permit.Document `json:"items"`
+	Items   []permit.Document `json:"items"`
+	Next    string            `json:"next,omitempty"`
+	NextURL string            `json:"next_url,omitempty"`
 }
 
 // myDocuments is the wallet as JSON: every document issued to the citizen
@@ -178,16 +181,21 @@ func (a *API) myDocuments(w http.ResponseWriter, r *http.Request) error {
 	if a.cfg.Permits == nil {
 		return errNoPermits
 	}
-	list, err := a.cfg.Permits.Wallet(r.Context(), p.Subject())
+	limit, err := queryInt(r, "limit", permit.WalletPage, permit.MaxWalletPage)
+	if err != nil {
+		return err
+	}
+	list, next, err := a.cfg.Permits.Wallet(r.Context(), p.Subject(), r.URL.Query().Get("cursor"), int(limit))
 	if err != nil {
 		return err
 	}
 	if list == nil {
 		list = []permit.Document{}
 	}
+	out := documentList{Items: list, Next: next, NextURL: nextURL(w, r, next)}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Vary", "Cookie")
-	return httpx.WriteJSON(w, http.StatusOK, documentList{Items: list})
+	return httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // permitSchemas are the OpenAPI schemas of these endpoints.
@@ -227,8 +235,10 @@ func permitSchemas() map[string]any {
 		"RevokeRequest": obj([]string{"reason"}, map[string]any{"reason": str("Why the document is revoked; shown to the holder only, never on verification.")}),
 		"Document": withProps(doc, map[string]any{"holder": str("The holder's national code or company id."), "revoke_reason": str("Why it was revoked; only the holder sees it."),
 			"case_ref": str("The application's tracking code."), "kid": str(""), "jws": str("The signed document, as its QR code carries it.")}),
-		"RotatedKey":   obj([]string{"kid"}, map[string]any{"kid": str("The new key's id in the JWKS.")}),
-		"DocumentList": obj([]string{"items"}, map[string]any{"items": arr(ref("Document"))}),
+		"RotatedKey": obj([]string{"kid"}, map[string]any{"kid": str("The new key's id in the JWKS.")}),
+		"DocumentList": obj([]string{"items"}, map[string]any{"items": arr(ref("Document")),
+			"next":     str("The cursor of the next page; absent on the last page."),
+			"next_url": str("The address of the next page; absent on the last page.")}),
 		"JWKS": obj([]string{"keys"}, map[string]any{"keys": arr(obj([]string{"kty", "crv", "x", "kid", "use", "alg", "agency"}, map[string]any{
 			"kty": enum("OKP"), "crv": enum("Ed25519"), "x": str("The public key, base64url."), "kid": str(""), "use": enum("sig"),
 			"alg": enum("EdDSA"), "agency": str("The agency whose documents the key signs."), "retired_at": str("When it stopped signing; it still verifies."),
@@ -264,8 +274,10 @@ func (a *API) permitRoutes() []route {
 			responses:     map[int]string{200: "RotatedKey", 401: "Problem", 403: "Problem", 503: "Problem"},
 			agencyHandler: a.rotateSigningKey},
 		{method: "GET", pattern: "/api/v1/me/documents", op: "listMyDocuments", tag: "me", session: true,
-			summary:   "The wallet: every document issued to the signed-in citizen (or to whom they act for), newest first, with its status.",
-			responses: map[int]string{200: "DocumentList", 401: "Problem", 403: "Problem", 503: "Problem"},
+			summary: "The wallet: every document issued to the signed-in citizen (or to whom they act for), newest first, with its status, a page at a time: follow next_url (or the Link header) to the end.",
+			params: []param{{name: "limit", in: "query", schema: "integer", desc: "How many, 1 to 500 (default 50)."},
+				{name: "cursor", in: "query", schema: "string", desc: "The next of the previous page; absent for the first page."}},
+			responses: map[int]string{200: "DocumentList", 400: "Problem", 401: "Problem", 403: "Problem", 503: "Problem"},
 			handler:   a.myDocuments},
 	}
 }

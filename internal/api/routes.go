@@ -51,7 +51,7 @@ func (a *API) routes() []route {
 			summary: "Every version of a service's record.", params: []param{id},
 			responses: map[int]string{200: "VersionList", 400: "Problem", 404: "Problem"}, handler: a.getHistory},
 		{method: "GET", pattern: "/api/v1/agencies", op: "listAgencies", tag: "catalogue",
-			summary:   "Every agency.",
+			summary:   "Every agency, in one answer: the list is the government's organisation chart (a few hundred agencies), so it is not paged.",
 			responses: map[int]string{200: "AgencyList"}, handler: a.listAgencies},
 		{method: "GET", pattern: "/api/v1/agencies/{code}", op: "getAgency", tag: "catalogue",
 			summary:   "One agency with its service figures.",

@@ -181,7 +181,7 @@ func TestCitizenSignIn(t *testing.T) {
 				t.Fatalf("sign out everywhere: %d %s", code, u)
 			}
 			op, _ := a.Identity.PersonByNationalCode(ctx, "0499370899")
-			if open, _ := a.Identity.Sessions(ctx, op.ID); len(open) != 0 {
+			if open, _, _ := a.Identity.Sessions(ctx, op.ID, "", 0); len(open) != 0 {
 				t.Fatalf("sessions after signing out everywhere: %d", len(open))
 			}
 

@@ -40,7 +40,7 @@ func TestApplicantNoticesGoBySMS(t *testing.T) {
 		outbox := f.notes.Outbox()
 		var sent []notify.OutboxEntry
 		for deadline := time.Now().Add(20 * time.Second); len(sent) < 2; time.Sleep(20 * time.Millisecond) {
-			if sent, err = outbox.List(ctx, 0); err != nil {
+			if sent, _, err = outbox.List(ctx, "", 0); err != nil {
 				t.Fatal(err)
 			}
 			if time.Now().After(deadline) {

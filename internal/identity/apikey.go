@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io/fs"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,6 +148,43 @@ func (id *Identity) APIClients(ctx context.Context, agency string) ([]APIClient,
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// APIClientsPage lists a page of an agency's API clients, newest first: at
+// most limit (1 to MaxPage; 0 for DefaultPage) after cursor ("" for the
+// first page), and the cursor of the next page, "" on the last. A cursor
+// that was not made here is errs.Invalid.
+func (id *Identity) APIClientsPage(ctx context.Context, agency, cursor string, limit int) ([]APIClient, string, error) {
+	const op = "identity.APIClientsPage"
+	limit = pageLimit(limit)
+	before := int64(1<<63 - 1)
+	if cursor != "" {
+		var err error
+		if before, err = store.ParseIDCursor(op, cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	rows, err := id.s.Read().QueryContext(ctx, `SELECT `+clientColumns+`
+		FROM identity_api_clients WHERE agency = $1 AND id < $2 ORDER BY id DESC LIMIT `+strconv.Itoa(limit+1), agency, before)
+	if err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	var out []APIClient
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, "", errs.Wrap(op, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	return out[:limit], store.IDCursor(out[limit-1].ID), nil
 }
 
 // Authenticate returns the principal of an API key, or an Unauthorized error

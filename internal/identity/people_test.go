@@ -136,7 +136,7 @@ func TestStaffAndSessions(t *testing.T) {
 				t.Errorf("expired session accepted: %v", err)
 			}
 		}
-		if open, _ := id.Sessions(ctx, p.ID); len(open) != 0 {
+		if open, _, _ := id.Sessions(ctx, p.ID, "", 0); len(open) != 0 {
 			t.Errorf("Sessions lists %d expired or ended sessions", len(open))
 		}
 		// Rows of sessions that ended over a month ago go at the next sign-in.

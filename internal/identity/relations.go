@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -451,16 +452,29 @@ type Representation struct {
 	PersonName   string
 }
 
-// RepresentationsBy lists the company representations an agency's admins
-// registered, newest first, open and ended.
-func (id *Identity) RepresentationsBy(ctx context.Context, agency string) ([]Representation, error) {
+// RepresentationsBy lists a page of the company representations an
+// agency's admins registered, newest first, open and ended: at most limit
+// (1 to MaxPage; 0 for DefaultPage) after cursor ("" for the first page),
+// and the cursor of the next page, "" on the last. A cursor that was not
+// made here is errs.Invalid.
+func (id *Identity) RepresentationsBy(ctx context.Context, agency, cursor string, limit int) ([]Representation, string, error) {
 	const op = "identity.RepresentationsBy"
+	limit = pageLimit(limit)
+	where, args := `WHERE r.kind = $1 AND r.source = $2`, []any{RelRepresentative, "agency_admin:" + agency}
+	if cursor != "" {
+		before, err := store.ParseIDCursor(op, cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += ` AND r.id < $3`
+		args = append(args, before)
+	}
 	rows, err := id.s.Read().QueryContext(ctx, `SELECT r.id, r.person_id, r.kind, r.other, r.other_name, r.other_born_at, r.source,
 		r.verified_at, r.valid_until, r.revoked_at, p.national_code, p.name
 		FROM identity_relations r JOIN identity_people p ON p.id = r.person_id
-		WHERE r.kind = $1 AND r.source = $2 ORDER BY r.id DESC LIMIT 500`, RelRepresentative, "agency_admin:"+agency)
+		`+where+` ORDER BY r.id DESC LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {
-		return nil, errs.Wrap(op, err)
+		return nil, "", errs.Wrap(op, err)
 	}
 	defer rows.Close()
 	var out []Representation
@@ -469,11 +483,17 @@ func (id *Identity) RepresentationsBy(ctx context.Context, agency string) ([]Rep
 		var born, until, revoked sql.NullTime
 		if err := rows.Scan(&r.ID, &r.PersonID, &r.Kind, &r.Other, &r.OtherName, &born, &r.Source, &r.VerifiedAt, &until, &revoked,
 			&r.NationalCode, &r.PersonName); err != nil {
-			return nil, errs.Wrap(op, err)
+			return nil, "", errs.Wrap(op, err)
 		}
 		r.VerifiedAt = r.VerifiedAt.UTC()
 		r.OtherBorn, r.ValidUntil, r.RevokedAt = timePtr(born), timePtr(until), timePtr(revoked)
 		out = append(out, r)
 	}
-	return out, errs.Wrap(op, rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	return out[:limit], store.IDCursor(out[limit-1].ID), nil
 }

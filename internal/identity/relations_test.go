@@ -281,10 +281,10 @@ func TestActingForACompany(t *testing.T) {
 		if got, _, err := id.SessionPrincipal(ctx, token); err != nil || got.Subject() != "10380284790" || got.ActingKind != identity.RelRepresentative {
 			t.Fatalf("acting: %+v, %v", got, err)
 		}
-		if list, err := id.RepresentationsBy(ctx, "NOCR"); err != nil || len(list) != 1 || list[0].NationalCode != "0067749828" || list[0].ID != r.ID {
+		if list, _, err := id.RepresentationsBy(ctx, "NOCR", "", 0); err != nil || len(list) != 1 || list[0].NationalCode != "0067749828" || list[0].ID != r.ID {
 			t.Fatalf("RepresentationsBy(NOCR) = %+v, %v", list, err)
 		}
-		if list, err := id.RepresentationsBy(ctx, "INTA"); err != nil || len(list) != 0 {
+		if list, _, err := id.RepresentationsBy(ctx, "INTA", "", 0); err != nil || len(list) != 0 {
 			t.Fatalf("RepresentationsBy(INTA) = %+v, %v", list, err)
 		}
 		// Another agency's admin cannot revoke it; its registrar can, and

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,26 +194,45 @@ func (id *Identity) RevokeSessions(ctx context.Context, by Principal, person int
 	return int(n), nil
 }
 
-// Sessions lists the person's sessions that are still open, newest first.
-func (id *Identity) Sessions(ctx context.Context, person int64) ([]Session, error) {
+// Sessions lists a page of the person's sessions that are still open,
+// newest first: at most limit (1 to MaxPage; 0 for DefaultPage) after
+// cursor ("" for the first page), and the cursor of the next page, "" on
+// the last. A cursor that was not made here is errs.Invalid.
+func (id *Identity) Sessions(ctx context.Context, person int64, cursor string, limit int) ([]Session, string, error) {
+	const op = "identity.Sessions"
+	limit = pageLimit(limit)
 	now := id.s.Now()
+	where, args := `WHERE person_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3`, []any{person, now, now.Add(-SessionIdle)}
+	if cursor != "" {
+		before, err := store.ParseIDCursor(op, cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += ` AND id < $4`
+		args = append(args, before)
+	}
 	rows, err := id.s.Read().QueryContext(ctx, `SELECT id, person_id, created_at, last_seen_at, expires_at, user_agent
-		FROM identity_sessions WHERE person_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
-		ORDER BY id DESC LIMIT 100`, person, now, now.Add(-SessionIdle))
+		FROM identity_sessions `+where+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {
-		return nil, errs.Wrap("identity.Sessions", err)
+		return nil, "", errs.Wrap(op, err)
 	}
 	defer rows.Close()
 	var out []Session
 	for rows.Next() {
 		var s Session
 		if err := rows.Scan(&s.ID, &s.PersonID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.UserAgent); err != nil {
-			return nil, errs.Wrap("identity.Sessions", err)
+			return nil, "", errs.Wrap(op, err)
 		}
 		s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
 		out = append(out, s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	return out[:limit], store.IDCursor(out[limit-1].ID), nil
 }
 
 // summariseUA reduces a User-Agent header to a browser and a platform, so

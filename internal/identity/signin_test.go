@@ -197,7 +197,7 @@ func TestSignIn(t *testing.T) {
 		if err != nil || person.Name == "" {
 			t.Fatalf("person = %+v, %v", person, err)
 		}
-		sessions, err := h.id.Sessions(ctx, person.ID)
+		sessions, _, err := h.id.Sessions(ctx, person.ID, "", 0)
 		if err != nil || len(sessions) != 1 || sessions[0].UserAgent != "Go client" {
 			t.Fatalf("sessions = %+v, %v", sessions, err)
 		}
@@ -226,7 +226,7 @@ func TestSignIn(t *testing.T) {
 		if p := h2.signIn("0067749828", "/whoami"); !strings.Contains(p.body, fmt.Sprintf("user|%d|", person.ID)) {
 			t.Fatalf("second sign-in: %q", p.body)
 		}
-		if ss, _ := h.id.Sessions(ctx, person.ID); len(ss) != 2 {
+		if ss, _, _ := h.id.Sessions(ctx, person.ID, "", 0); len(ss) != 2 {
 			t.Fatalf("sessions after a second sign-in = %d", len(ss))
 		}
 

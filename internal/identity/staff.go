@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"time"
 
 	"github.com/panjare/panjare/internal/agencycode"
@@ -137,6 +138,39 @@ func (id *Identity) StaffList(ctx context.Context, agency string) ([]Staff, erro
 		return nil, errs.Wrap("identity.StaffList", err)
 	}
 	return scanStaff(rows)
+}
+
+// StaffPage lists a page of an agency's staff roles, by national code and
+// role: at most limit (1 to MaxPage; 0 for DefaultPage) after cursor (""
+// for the first page), and the cursor of the next page, "" on the last. A
+// cursor that was not made here is errs.Invalid.
+func (id *Identity) StaffPage(ctx context.Context, agency, cursor string, limit int) ([]Staff, string, error) {
+	const op = "identity.StaffPage"
+	limit = pageLimit(limit)
+	where, args := `WHERE s.agency = $1`, []any{agency}
+	if cursor != "" {
+		code, role, err := parseStaffCursor(op, cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += ` AND (p.national_code > $2 OR (p.national_code = $2 AND s.role > $3))`
+		args = append(args, code, role)
+	}
+	rows, err := id.s.Read().QueryContext(ctx, `SELECT s.person_id, p.national_code, p.name, s.agency, s.role, s.created_at
+		FROM identity_staff s JOIN identity_people p ON p.id = s.person_id
+		`+where+` ORDER BY p.national_code, s.role LIMIT `+strconv.Itoa(limit+1), args...)
+	if err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	list, err := scanStaff(rows)
+	if err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	if len(list) <= limit {
+		return list, "", nil
+	}
+	last := list[limit-1]
+	return list[:limit], staffCursor(last.NationalCode, last.Role), nil
 }
 
 type querier interface {

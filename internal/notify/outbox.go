@@ -65,26 +65,42 @@ type OutboxEntry struct {
 	CreatedAt time.Time
 }
 
-// List returns the newest entries of the outbox, newest first (at most limit,
-// default 100).
-func (o *Outbox) List(ctx context.Context, limit int) ([]OutboxEntry, error) {
+// List returns a page of the outbox, newest first: at most limit (1 to
+// 1000; 0 for 100) after cursor ("" for the first page), and the cursor of
+// the next page, "" on the last. A cursor that was not made here is
+// errs.Invalid.
+func (o *Outbox) List(ctx context.Context, cursor string, limit int) ([]OutboxEntry, string, error) {
+	const op = "notify.Outbox.List"
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
+	before := int64(1<<63 - 1)
+	if cursor != "" {
+		var err error
+		if before, err = store.ParseIDCursor(op, cursor); err != nil {
+			return nil, "", err
+		}
+	}
 	rows, err := o.s.Read().QueryContext(ctx, `SELECT id, notice_id, channel, destination, subject, body, created_at
-		FROM notify_outbox ORDER BY id DESC LIMIT $1`, limit)
+		FROM notify_outbox WHERE id < $1 ORDER BY id DESC LIMIT $2`, before, limit+1)
 	if err != nil {
-		return nil, fmt.Errorf("notify.Outbox.List: %w", err)
+		return nil, "", fmt.Errorf("%s: %w", op, err)
 	}
 	defer rows.Close()
 	out := []OutboxEntry{}
 	for rows.Next() {
 		var e OutboxEntry
 		if err := rows.Scan(&e.ID, &e.NoticeID, &e.Channel, &e.To, &e.Subject, &e.Body, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("notify.Outbox.List: %w", err)
+			return nil, "", fmt.Errorf("%s: %w", op, err)
 		}
 		e.CreatedAt = e.CreatedAt.UTC()
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", op, err)
+	}
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	return out[:limit], store.IDCursor(out[limit-1].ID), nil
 }

@@ -105,7 +105,7 @@ func TestSendTxWritesInboxEventAndDeliveries(t *testing.T) {
 		if len(ds) != 2 || ds[0].Status != "sent" || ds[1].Status != "sent" || ds[0].Channel != "sms" || ds[1].Channel != "email" {
 			t.Fatalf("deliveries %+v", ds)
 		}
-		got, err := outbox.List(ctx, 0)
+		got, _, err := outbox.List(ctx, "", 0)
 		if err != nil || len(got) != 2 {
 			t.Fatalf("outbox %+v %v", got, err)
 		}
@@ -122,7 +122,7 @@ func TestSendTxWritesInboxEventAndDeliveries(t *testing.T) {
 		if err := outbox.Send(ctx, notify.Outgoing{Channel: "sms", To: phone, Body: "x", NoticeID: m.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := outbox.List(ctx, 0); len(got) != 2 {
+		if got, _, _ := outbox.List(ctx, "", 0); len(got) != 2 {
 			t.Errorf("outbox after a repeated send: %d entries", len(got))
 		}
 		// No notify event anywhere carries the destination.

@@ -332,38 +332,74 @@ func (p *Permits) Document(ctx context.Context, id string) (Document, error) {
 	return d, nil
 }
 
-// maxWallet bounds one wallet read; a company with more documents than this
-// sees the newest.
-const maxWallet = 1000
+// WalletPage is how many documents a page of the wallet holds when the
+// caller does not say; MaxWalletPage is the most it holds.
+const (
+	WalletPage    = 50
+	MaxWalletPage = 500
+)
 
-// Wallet returns the documents whose holder is holder (a national code or
-// company id), newest first, at most maxWallet of them. The caller must have
-// checked that the person asking is the holder or acts for them.
-func (p *Permits) Wallet(ctx context.Context, holder string) ([]Document, error) {
+// Wallet returns a page of the documents whose holder is holder (a
+// national code or company id), newest first: at most limit (1 to
+// MaxWalletPage; 0 for WalletPage) after cursor ("" for the first page),
+// and the cursor of the next page, "" on the last. A cursor that was not
+// made here is errs.Invalid. The caller must have checked that the person
+// asking is the holder or acts for them.
+func (p *Permits) Wallet(ctx context.Context, holder, cursor string, limit int) ([]Document, string, error) {
 	const op = "permit.Wallet"
 	holder = persian.NormalizeNationalCode(holder)
 	if holder == "" {
-		return nil, nil
+		return nil, "", nil
+	}
+	if limit <= 0 {
+		limit = WalletPage
+	}
+	limit = min(limit, MaxWalletPage)
+	where, args := `WHERE holder = $1`, []any{holder}
+	if cursor != "" {
+		at, id, err := store.ParseCursor(op, cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += ` AND (issued_at < $2 OR (issued_at = $2 AND id < $3))`
+		args = append(args, at, id)
 	}
 	rows, err := p.s.Read().QueryContext(ctx,
-		`SELECT `+documentColumns+` FROM permit_documents WHERE holder = $1 ORDER BY issued_at DESC, id LIMIT `+strconv.Itoa(maxWallet), holder)
+		`SELECT issued_at, `+documentColumns+` FROM permit_documents `+where+` ORDER BY issued_at DESC, id DESC LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {
-		return nil, errs.Wrap(op, err)
+		return nil, "", errs.Wrap(op, err)
 	}
 	defer rows.Close()
 	var out []Document
+	var issued time.Time // the row's own time: the claims keep only its second
+	var next string
 	for rows.Next() {
-		d, err := p.scanDocument(rows)
+		d, err := p.scanDocument(scanAfter{rows, &issued})
 		if err != nil {
-			return nil, errs.Wrap(op, err)
+			return nil, "", errs.Wrap(op, err)
 		}
 		out = append(out, d)
+		if len(out) == limit {
+			next = store.Cursor(issued, d.ID)
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(op, err)
+		return nil, "", errs.Wrap(op, err)
 	}
-	return out, nil
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	return out[:limit], next, nil
 }
+
+// scanAfter scans the row's first column into first and the rest as the
+// caller asks.
+type scanAfter struct {
+	rows  *sql.Rows
+	first any
+}
+
+func (s scanAfter) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.first}, dest...)...) }
 
 // CanRevoke reports whether pr may revoke documents of agency: the agency's
 // operators and admins, and its API clients. No one else, not even a

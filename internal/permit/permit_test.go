@@ -130,7 +130,7 @@ func TestIssueVerifyRevoke(t *testing.T) {
 		if d, err := f.p.Document(ctx, doc.ID); err != nil || d.RevokeReason != "واحد صنفی تعطیل شد" {
 			t.Errorf("Document after revocation: reason %q, %v", d.RevokeReason, err)
 		}
-		if w, err := f.p.Wallet(ctx, holderA); err != nil || len(w) == 0 || w[0].RevokeReason != "واحد صنفی تعطیل شد" {
+		if w, _, err := f.p.Wallet(ctx, holderA, "", 0); err != nil || len(w) == 0 || w[0].RevokeReason != "واحد صنفی تعطیل شد" {
 			t.Errorf("the wallet after revocation lacks the reason: %v", err)
 		}
 		// The signature alone still checks out offline: revocation needs
@@ -358,15 +358,15 @@ func TestExpiredUnknownAndWallet(t *testing.T) {
 		// Each holder's wallet holds their documents only.
 		mine := f.mustIssue(t, mimtOperator, f.licenceRequest(holderA))
 		theirs := f.mustIssue(t, judOperator, permit.IssueRequest{Service: f.cert, Holder: holderB, HolderName: "علی رضایی"})
-		a, err := f.p.Wallet(ctx, holderA)
+		a, _, err := f.p.Wallet(ctx, holderA, "", 0)
 		if err != nil || len(a) != 2 || a[0].ID != mine.ID || a[1].ID != expired.ID || a[1].Status != permit.StatusExpired {
 			t.Fatalf("wallet A = %+v, %v", a, err)
 		}
-		b, err := f.p.Wallet(ctx, persian.Digits(holderB))
+		b, _, err := f.p.Wallet(ctx, persian.Digits(holderB), "", 0)
 		if err != nil || len(b) != 1 || b[0].ID != theirs.ID {
 			t.Fatalf("wallet B = %+v, %v", b, err)
 		}
-		if none, err := f.p.Wallet(ctx, ""); err != nil || len(none) != 0 {
+		if none, _, err := f.p.Wallet(ctx, "", "", 0); err != nil || len(none) != 0 {
 			t.Errorf("wallet of nobody = %+v, %v", none, err)
 		}
 	}, sets()...)

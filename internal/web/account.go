@@ -101,6 +101,7 @@ type meView struct {
 	Console       bool
 	PlatformAdmin bool
 	Notices       *noticesView // nil without a notifier (notifications.go)
+	Next          string       // the next page of sessions, "" on the last
 }
 
 type sessionView struct {
@@ -140,9 +141,12 @@ func (w *Web) meData(r *http.Request, p identity.Principal) (meView, error) {
 			}
 		}
 	}
-	sessions, err := w.id.Sessions(ctx, p.ID)
+	sessions, next, err := w.id.Sessions(ctx, p.ID, r.URL.Query().Get("cursor"), identity.DefaultPage)
 	if err != nil {
 		return v, err
+	}
+	if next != "" {
+		v.Next = "/me?cursor=" + url.QueryEscape(next)
 	}
 	cur, _ := identity.SessionFromContext(ctx)
 	for _, s := range sessions {

@@ -421,7 +421,7 @@ func TestAgencyRepresentatives(t *testing.T) {
 				t.Fatalf("citizen: %d", res.status)
 			}
 			reps := func() int {
-				list, err := x.id.RepresentationsBy(ctx, "NOCR")
+				list, _, err := x.id.RepresentationsBy(ctx, "NOCR", "", 0)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -63,13 +64,17 @@ type agencyStaffView struct {
 	Error              string
 	Code, Role         string // the form as sent, when it failed
 	Done               string // translation key of what was just done
+	Next               string // the next page of staff, "" on the last
 }
 
 func (w *Web) staffView(r *http.Request, p identity.Principal) (agencyStaffView, error) {
 	v := agencyStaffView{Agency: p.Agency, AgencyName: w.agencyName(r, p.Agency), Role: string(identity.RoleOperator)}
-	list, err := w.id.StaffList(r.Context(), p.Agency)
+	list, next, err := w.id.StaffPage(r.Context(), p.Agency, r.URL.Query().Get("cursor"), identity.DefaultPage)
 	if err != nil {
 		return v, err
+	}
+	if next != "" {
+		v.Next = "/agency/staff?cursor=" + url.QueryEscape(next)
 	}
 	for _, s := range list {
 		v.Staff = append(v.Staff, staffRow{Name: s.Name, NationalCode: s.NationalCode, Role: "role." + string(s.Role), RoleValue: string(s.Role),
@@ -177,18 +182,21 @@ type agencyKeysView struct {
 	OldValidUntil      *time.Time // after a rotation: until when the old key still works
 	Error              string
 	Done               string
-	DefaultOverlap     int // hours
+	DefaultOverlap     int    // hours
+	Next               string // the next page of keys, "" on the last
 }
 
 func (w *Web) keysView(r *http.Request, p identity.Principal) (agencyKeysView, error) {
 	v := agencyKeysView{Agency: p.Agency, AgencyName: w.agencyName(r, p.Agency), DefaultOverlap: int(identity.DefaultOverlap / time.Hour)}
-	list, err := w.id.APIClients(r.Context(), p.Agency)
+	list, next, err := w.id.APIClientsPage(r.Context(), p.Agency, r.URL.Query().Get("cursor"), identity.DefaultPage)
 	if err != nil {
 		return v, err
 	}
+	if next != "" {
+		v.Next = "/agency/keys?cursor=" + url.QueryEscape(next)
+	}
 	now := w.id.Now()
-	for i := len(list) - 1; i >= 0; i-- { // newest first
-		c := list[i]
+	for _, c := range list { // newest first
 		st := "active"
 		switch {
 		case c.RevokedAt != nil && c.RevokedAt.After(now):

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -33,13 +34,17 @@ type agencyRepsView struct {
 	Done               string
 	Code, CompanyID    string // the form as sent, when it failed
 	CompanyName, Until string
+	Next               string // the next page of representations, "" on the last
 }
 
 func (w *Web) repsView(r *http.Request, p identity.Principal) (agencyRepsView, error) {
 	v := agencyRepsView{Agency: p.Agency, AgencyName: w.agencyName(r, p.Agency)}
-	list, err := w.id.RepresentationsBy(r.Context(), p.Agency)
+	list, next, err := w.id.RepresentationsBy(r.Context(), p.Agency, r.URL.Query().Get("cursor"), identity.DefaultPage)
 	if err != nil {
 		return v, err
+	}
+	if next != "" {
+		v.Next = "/agency/representatives?cursor=" + url.QueryEscape(next)
 	}
 	now := w.id.Now()
 	for _, x := range list {

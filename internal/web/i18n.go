@@ -205,6 +205,8 @@ var texts = map[string]text{
 	"agencyx.made":              {"استعلام‌های دستگاه از دیگران", "Inquiries made"},
 	"agencyx.served":            {"استعلام‌های پاسخ‌داده", "Inquiries answered"},
 	"agencyx.none":              {"استعلامی نیست.", "No inquiries."},
+	"agencyx.more":              {"استعلام‌های قدیمی‌تر", "Older inquiries"},
+	"agencyx.back":              {"بازگشت به هر دو فهرست", "Back to both lists"},
 	"adminpay.title":            {"تطبیق پرداخت‌ها", "Payment reconciliation"},
 	"adminpay.lead":             {"هر ده دقیقه سوابق درگاه پرداخت با پرداخت‌های سامانه مقایسه می‌شود. هر مغایرت یک بار در این فهرست ثبت می‌شود؛ پرداختی که پاسخ درگاهش نرسیده بود از روی سابقهٔ درگاه تسویه می‌شود.", "Every ten minutes the payment provider's records are compared with the platform's payments. Each difference is listed here once; a payment whose callback never came is settled from the provider's record."},
 	"adminpay.run":              {"تطبیق همین حالا", "Reconcile now"},

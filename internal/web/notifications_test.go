@@ -110,7 +110,7 @@ func TestNoticesSection(t *testing.T) {
 		var token string
 		re := regexp.MustCompile(regexp.QuoteMeta(notify.ConfirmPath) + `\?token=([A-Za-z0-9_-]+)`)
 		for deadline := time.Now().Add(20 * time.Second); token == ""; time.Sleep(20 * time.Millisecond) {
-			es, _ := outbox.List(ctx, 0)
+			es, _, _ := outbox.List(ctx, "", 0)
 			for _, e := range es {
 				if m := re.FindStringSubmatch(e.Body); m != nil && e.To == "sara@example.ir" {
 					token = m[1]

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/panjare/panjare/internal/identity"
@@ -20,7 +21,11 @@ type outboxRow struct {
 // outboxView is the data of /dev/outbox.
 type outboxView struct {
 	Entries []outboxRow
+	Next    string // the next page's address, "" on the last
 }
+
+// outboxPage is how many entries the outbox page shows at a time.
+const outboxPage = 200
 
 // outbox shows the demo outbox, /dev/outbox: the SMS and email that would
 // have been sent. It exists only when the demo outbox is the provider; then
@@ -37,12 +42,15 @@ func (w *Web) outbox(rw http.ResponseWriter, r *http.Request) error {
 			return w.notFound(rw, r)
 		}
 	}
-	list, err := w.notes.Outbox().List(r.Context(), 200)
+	list, next, err := w.notes.Outbox().List(r.Context(), r.URL.Query().Get("cursor"), outboxPage)
 	if err != nil {
 		return err
 	}
 	l := langOf(r)
 	v := outboxView{}
+	if next != "" {
+		v.Next = "/dev/outbox?cursor=" + url.QueryEscape(next)
+	}
 	for _, e := range list {
 		v.Entries = append(v.Entries, outboxRow{NoticeID: e.NoticeID, Channel: e.Channel, To: e.To, Subject: e.Subject,
 			Lines: strings.Split(e.Body, "\n"), When: dateTimeIn(l, e.CreatedAt)})

@@ -307,6 +307,7 @@ func (w *Web) revokeDocument(rw http.ResponseWriter, r *http.Request) error {
 // documentsView is the data of /me/documents.
 type documentsView struct {
 	Docs []*docView
+	Next string // the next page's address, "" on the last
 }
 
 // myDocuments is the citizen's wallet, /me/documents: every document issued
@@ -319,11 +320,14 @@ func (w *Web) myDocuments(rw http.ResponseWriter, r *http.Request) error {
 	if w.docs.p == nil {
 		return errNoPermits
 	}
-	list, err := w.docs.p.Wallet(r.Context(), p.Subject())
+	list, next, err := w.docs.p.Wallet(r.Context(), p.Subject(), r.URL.Query().Get("cursor"), permit.WalletPage)
 	if err != nil {
 		return err
 	}
 	v := documentsView{}
+	if next != "" {
+		v.Next = "/me/documents?cursor=" + url.QueryEscape(next)
+	}
 	for _, d := range list {
 		v.Docs = append(v.Docs, newDocView(d, false))
 	}

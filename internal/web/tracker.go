@@ -22,6 +22,7 @@ const trackerPage = 50
 
 // inquiryRow is one inquiry as the tracker and the agency page show it.
 type inquiryRow struct {
+	ID       int64  // the message log's id
 	When     string // Jalali date and time in the page's language
 	Client   string // the asking agency's name
 	System   string // its information system
@@ -79,7 +80,7 @@ func purposeIn(l lang, s string) template.HTML {
 func inquiryRows(l lang, list []exchange.TrackedInquiry, masked bool) []inquiryRow {
 	rows := make([]inquiryRow, 0, len(list))
 	for _, t := range list {
-		row := inquiryRow{When: dateTimeIn(l, t.At), Client: pickText(l, t.ClientMemberFa, t.ClientMemberEn), System: t.ClientSystemFa,
+		row := inquiryRow{ID: t.ID, When: dateTimeIn(l, t.At), Client: pickText(l, t.ClientMemberFa, t.ClientMemberEn), System: t.ClientSystemFa,
 			Service: pickText(l, t.ServiceFa, t.ServiceEn), Provider: pickText(l, t.ProviderFa, t.ProviderEn), Purpose: purposeIn(l, t.Purpose),
 			Basis: t.LegalBasis, Outcome: "tracker.outcome." + t.Outcome}
 		if t.ConsentID != 0 {
@@ -167,8 +168,28 @@ func (w *Web) tracker(rw http.ResponseWriter, r *http.Request) error {
 // agencyExchangeView is the data of /agency/exchange.
 type agencyExchangeView struct {
 	Agency string
+	Side   string // "made" or "served" when one table is paged through; "" for both
 	Made   inquiryTable
 	Served inquiryTable
+	// MadeNext and ServedNext link to each table's next page, "" on its
+	// last; Next is the one table's next page when Side is set.
+	MadeNext, ServedNext, Next string
+}
+
+// agencyInquiries reads a page of the inquiries the agency made or served,
+// older than the inquiry before (0: the newest), and the link to the next
+// page of that table, "" on its last.
+func (w *Web) agencyInquiries(r *http.Request, agency string, served bool, before int64) ([]exchange.TrackedInquiry, string, error) {
+	list, err := w.gw.AgencyInquiries(r.Context(), agency, served, trackerPage+1, before)
+	if err != nil || len(list) <= trackerPage {
+		return list, "", err
+	}
+	list = list[:trackerPage]
+	side := "made"
+	if served {
+		side = "served"
+	}
+	return list, "/agency/exchange?side=" + side + "&before=" + strconv.FormatInt(list[trackerPage-1].ID, 10), nil
 }
 
 // agencyExchange shows agency staff the inquiries their agency made and
@@ -190,17 +211,33 @@ func (w *Web) agencyExchange(rw http.ResponseWriter, r *http.Request) error {
 		return errNoExchange
 	}
 	ctx := r.Context()
-	made, err := w.gw.AgencyInquiries(ctx, p.Agency, false, trackerPage, 0)
-	if err != nil {
-		return err
-	}
-	served, err := w.gw.AgencyInquiries(ctx, p.Agency, true, trackerPage, 0)
-	if err != nil {
-		return err
-	}
 	l := langOf(r)
-	v := agencyExchangeView{Agency: p.Agency, Made: inquiryTable{inquiryRows(l, made, true), true},
-		Served: inquiryTable{inquiryRows(l, served, true), true}}
+	v := agencyExchangeView{Agency: p.Agency, Side: r.URL.Query().Get("side")}
+	before, err := pageBefore(r)
+	if err != nil {
+		return err
+	}
+	switch v.Side {
+	case "": // the first page of both
+		made, next, err := w.agencyInquiries(r, p.Agency, false, 0)
+		if err != nil {
+			return err
+		}
+		v.Made, v.MadeNext = inquiryTable{inquiryRows(l, made, true), true}, next
+		served, next, err := w.agencyInquiries(r, p.Agency, true, 0)
+		if err != nil {
+			return err
+		}
+		v.Served, v.ServedNext = inquiryTable{inquiryRows(l, served, true), true}, next
+	case "made", "served":
+		list, next, err := w.agencyInquiries(r, p.Agency, v.Side == "served", before)
+		if err != nil {
+			return err
+		}
+		v.Made, v.Next = inquiryTable{inquiryRows(l, list, true), true}, next
+	default:
+		return badRequest("web.agencyExchange", "tracker.bad.before")
+	}
 	if ags, err := w.agencyC.get(ctx); err == nil {
 		if a, ok := ags.byCode[p.Agency]; ok {
 			v.Agency = pickText(l, a.NameFa, a.NameEn)
