@@ -33,8 +33,8 @@ const phoneWidth = 390
 // agency's operator and admin, and a platform admin; and the error pages
 // (404, 403, a form sent back with mistakes) and the sandbox bank's page.
 // On each page: axe-core finds no serious or critical violation, and the
-// page does not scroll sideways. It runs on SQLite only: what it checks is
-// the rendered pages, which the engine does not change.
+// page does not scroll sideways. It runs on both engines: the pages show
+// what each engine stored.
 func TestBrowserPagesAccessible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -43,13 +43,19 @@ func TestBrowserPagesAccessible(t *testing.T) {
 	if err != nil {
 		t.Skipf("accessibility test skipped: axe-core is not installed at %s (run `make assets`; `make test` does)", axePath)
 	}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) { browserPagesAccessible(t, d, axe) })
+	}
+}
+
+func browserPagesAccessible(t *testing.T, d store.Dialect, axe []byte) {
 	ctx := mustChromium(t, phoneWidth, 844, 6*time.Minute)
 	// A headless window is never narrower than 500 px: the phone's width
 	// is emulated.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(phoneWidth, 844)); err != nil {
 		t.Fatal(err)
 	}
-	srv, set := mustServeDemo(t, store.SQLite)
+	srv, set := mustServeDemo(t, d)
 	ctx0, a := srv.Ctx, srv.App
 	svc := journeyService(t, ctx0, a, set)
 	agency := svc.Record.Agency
