@@ -19,7 +19,13 @@ func TestBrowserInboxDeliveryStatus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	srv := mustServe(t, store.SQLite, nil, nil)
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) { browserInboxDeliveryStatus(t, d) })
+	}
+}
+
+func browserInboxDeliveryStatus(t *testing.T, d store.Dialect) {
+	srv := mustServe(t, d, nil, nil)
 	a := srv.App
 	const code = "0067749828"
 	err := a.Store.InTx(srv.Ctx, func(tx *store.Tx) error {

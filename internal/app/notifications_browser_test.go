@@ -24,8 +24,14 @@ func TestBrowserChooseEmail(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) { browserChooseEmail(t, d) })
+	}
+}
+
+func browserChooseEmail(t *testing.T, d store.Dialect) {
 	mp := notifytest.StartMailpit(t)
-	srv := mustServe(t, store.SQLite, func(c *app.Config) {
+	srv := mustServe(t, d, func(c *app.Config) {
 		c.SMTPAddr, c.SMTPTLS, c.SMTPFrom = mp.SMTP, "none", "no-reply@panjare.example.ir"
 	}, nil)
 	const code, addr = "0067749828", "maryam.ahmadi@example.ir"
