@@ -25,8 +25,8 @@ func printDemoPeople(w io.Writer, a *app.App) {
     %s  %s: citizen; represents %s
     %s  %s: NOCR agency admin, /agency/staff  /agency/keys  /agency/representatives
     %s  %s: NOCR agency operator, /agency/console
-    %s  %s: platform admin, /admin/exchange  /admin/payments
-    %s  %s: overseer
+    %s  %s: platform admin, /admin/exchange  /admin/payments  /admin/search-misses
+    %s  %s: overseer (the role exists; its dashboards do not yet)
 
 `, backoffice.CitizenMaryam, ps.Get(backoffice.CitizenMaryam).FullName(),
 		backoffice.CitizenAli, ps.Get(backoffice.CitizenAli).FullName(), c.Name,
