@@ -113,13 +113,15 @@ func pageBefore(r *http.Request) (int64, error) {
 	return n, nil
 }
 
-// nextPage returns the link to the inquiries older than the last shown,
-// when a full page was shown.
-func nextPage(path string, list []exchange.TrackedInquiry) string {
-	if len(list) < trackerPage {
-		return ""
+// nextPage cuts list, read with one row more than a page, to a page, and
+// returns it with the link to the inquiries older than its last: none when
+// that extra row did not come, so the last page never links to an empty one.
+func nextPage(path string, list []exchange.TrackedInquiry) ([]exchange.TrackedInquiry, string) {
+	if len(list) <= trackerPage {
+		return list, ""
 	}
-	return path + "?before=" + strconv.FormatInt(list[len(list)-1].ID, 10)
+	list = list[:trackerPage]
+	return list, path + "?before=" + strconv.FormatInt(list[len(list)-1].ID, 10)
 }
 
 // citizen returns the signed-in person with a national code. Otherwise it
@@ -155,12 +157,13 @@ func (w *Web) tracker(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := w.gw.InquiriesAbout(r.Context(), p.NationalCode, trackerPage, before)
+	list, err := w.gw.InquiriesAbout(r.Context(), p.NationalCode, trackerPage+1, before)
 	if err != nil {
 		return err
 	}
 	l := langOf(r)
-	v := trackerView{Table: inquiryTable{Rows: inquiryRows(l, list, false)}, Next: nextPage("/me/data", list)}
+	list, next := nextPage("/me/data", list)
+	v := trackerView{Table: inquiryTable{Rows: inquiryRows(l, list, false)}, Next: next}
 	rw.Header().Set("Cache-Control", "no-store")
 	return w.render(rw, r, http.StatusOK, "tracker", translate(l, "tracker.title"), "me", v)
 }
