@@ -95,6 +95,24 @@ func (p *Permits) createKey(ctx context.Context, tx *store.Tx, pr identity.Princ
 	return err == nil, err
 }
 
+// activeKeyAgencies returns the agencies that have an active key.
+func activeKeyAgencies(ctx context.Context, tx *store.Tx) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT agency FROM permit_keys WHERE active`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		out[a] = true
+	}
+	return out, rows.Err()
+}
+
 func readActiveKey(ctx context.Context, tx *store.Tx, agency string) (string, ed25519.PrivateKey, error) {
 	var kid, seed string
 	err := tx.QueryRowContext(ctx, `SELECT kid, private_key FROM permit_keys WHERE agency = $1 AND active`, agency).Scan(&kid, &seed)
@@ -147,12 +165,14 @@ func (p *Permits) EnsureKeys(ctx context.Context) (int, error) {
 	var created int
 	err = p.s.InTx(ctx, func(tx *store.Tx) error {
 		created = 0
+		// One read of who has a key, not one per agency: this runs at
+		// every start-up.
+		keyed, err := activeKeyAgencies(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, a := range agencies {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM permit_keys WHERE agency = $1 AND active`, a).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
+			if keyed[a] {
 				continue
 			}
 			ok, err := p.createKey(ctx, tx, identity.System, a)
