@@ -342,40 +342,28 @@ func decisionFacts(form url.Values) map[string]string {
 
 // agencyDecide takes a transition, or answers a complaint, as the agency.
 func (w *Web) agencyDecide(rw http.ResponseWriter, r *http.Request) error {
-	p, err := staff(r)
+	p, err := w.agencyCaseForm(rw, r, "web.agencyDecide")
 	if err != nil {
 		return err
-	}
-	if w.ap == nil {
-		return errNoApply
-	}
-	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return badRequest("web.agencyDecide", "apply.bad.form")
 	}
 	tracking := r.PathValue("tracking")
-	done := "decided"
 	if code := r.PostForm.Get("complaint"); code != "" {
 		err = w.ap.AnswerComplaint(r.Context(), p, tracking, code, r.PostForm.Get("answer"))
-		done = "replied"
-	} else {
-		to, ok := apply.ParseState(r.PostForm.Get("to"))
-		if !ok {
-			return badRequest("web.agencyDecide", "cases.bad.state")
-		}
-		_, err = w.ap.Decide(r.Context(), p, tracking, apply.Decision{To: to, Reason: r.PostForm.Get("reason"),
-			Ground: r.PostForm.Get("ground"), Facts: decisionFacts(r.PostForm)})
-		if errs.Is(err, errs.Conflict) { // refused, open checks among the reasons: shown beside them
-			return w.renderAgencyCase(rw, r, p, http.StatusConflict, err)
-		}
+		return w.agencyCaseDone(rw, r, p, err, never, "replied")
 	}
-	if err != nil {
-		return err
+	to, ok := apply.ParseState(r.PostForm.Get("to"))
+	if !ok {
+		return badRequest("web.agencyDecide", "cases.bad.state")
 	}
-	code, _ := apply.ParseTracking(tracking)
-	http.Redirect(rw, r, "/agency/cases/"+code+"?done="+done, http.StatusSeeOther)
-	return nil
+	_, err = w.ap.Decide(r.Context(), p, tracking, apply.Decision{To: to, Reason: r.PostForm.Get("reason"),
+		Ground: r.PostForm.Get("ground"), Facts: decisionFacts(r.PostForm)})
+	// Refused with checks open among the reasons: shown beside them.
+	return w.agencyCaseDone(rw, r, p, err, isConflict, "decided")
 }
+
+func never(error) bool { return false }
+
+func isConflict(err error) bool { return errs.Is(err, errs.Conflict) }
 
 // awaitedNext says, for each piece of awaited evidence, when the window asks
 // again: a date and time of day, since the first retries come minutes apart.

@@ -56,44 +56,55 @@ func refusedHere(err error) bool {
 	return errs.Is(err, errs.Conflict) || errs.Is(err, errs.Invalid)
 }
 
-// recordVisit records the applicant's in-person visit, with what was checked.
-func (w *Web) recordVisit(rw http.ResponseWriter, r *http.Request) error {
+// agencyCaseForm starts every form posted from the agency's case page:
+// staff only, a bounded body, parsed.
+func (w *Web) agencyCaseForm(rw http.ResponseWriter, r *http.Request, op string) (identity.Principal, error) {
 	p, err := staff(r)
 	if err != nil {
-		return err
+		return p, err
 	}
 	if w.ap == nil {
-		return errNoApply
+		return p, errNoApply
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		return badRequest("web.recordVisit", "apply.bad.form")
+		return p, badRequest(op, "apply.bad.form")
 	}
-	_, err = w.ap.RecordVisit(r.Context(), p, r.PathValue("tracking"), r.PostForm.Get("note"), r.PostForm["checked"])
-	if refusedHere(err) {
+	return p, nil
+}
+
+// agencyCaseDone ends a form posted from the agency's case page: a refusal
+// that shown reports as the page's own is shown on the page, beside the
+// checks, with its status; any other error goes to the error page; success
+// returns to the case with the message done.
+func (w *Web) agencyCaseDone(rw http.ResponseWriter, r *http.Request, p identity.Principal, err error, shown func(error) bool, done string) error {
+	if err != nil && shown(err) {
 		return w.renderAgencyCase(rw, r, p, errs.StatusOf(errs.KindOf(err)), err)
 	}
 	if err != nil {
 		return err
 	}
 	code, _ := apply.ParseTracking(r.PathValue("tracking"))
-	http.Redirect(rw, r, "/agency/cases/"+code+"?done=visited", http.StatusSeeOther)
+	http.Redirect(rw, r, "/agency/cases/"+code+"?done="+done, http.StatusSeeOther)
 	return nil
+}
+
+// recordVisit records the applicant's in-person visit, with what was checked.
+func (w *Web) recordVisit(rw http.ResponseWriter, r *http.Request) error {
+	p, err := w.agencyCaseForm(rw, r, "web.recordVisit")
+	if err != nil {
+		return err
+	}
+	_, err = w.ap.RecordVisit(r.Context(), p, r.PathValue("tracking"), r.PostForm.Get("note"), r.PostForm["checked"])
+	return w.agencyCaseDone(rw, r, p, err, refusedHere, "visited")
 }
 
 // overrideChecks approves or issues over open checks (agency admins), with
 // the reason written in the form.
 func (w *Web) overrideChecks(rw http.ResponseWriter, r *http.Request) error {
-	p, err := staff(r)
+	p, err := w.agencyCaseForm(rw, r, "web.overrideChecks")
 	if err != nil {
 		return err
-	}
-	if w.ap == nil {
-		return errNoApply
-	}
-	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return badRequest("web.overrideChecks", "apply.bad.form")
 	}
 	to, ok := apply.ParseState(r.PostForm.Get("to"))
 	if !ok {
@@ -101,13 +112,5 @@ func (w *Web) overrideChecks(rw http.ResponseWriter, r *http.Request) error {
 	}
 	_, err = w.ap.Override(r.Context(), p, r.PathValue("tracking"), apply.Decision{To: to, Reason: r.PostForm.Get("reason"),
 		Facts: decisionFacts(r.PostForm)}, r.PostForm.Get("override"))
-	if refusedHere(err) {
-		return w.renderAgencyCase(rw, r, p, errs.StatusOf(errs.KindOf(err)), err)
-	}
-	if err != nil {
-		return err
-	}
-	code, _ := apply.ParseTracking(r.PathValue("tracking"))
-	http.Redirect(rw, r, "/agency/cases/"+code+"?done=decided", http.StatusSeeOther)
-	return nil
+	return w.agencyCaseDone(rw, r, p, err, refusedHere, "decided")
 }
