@@ -321,9 +321,15 @@ func agencyAdminSchemas() map[string]any {
 	}
 }
 
-// mergeSchemas returns base with more's schemas added.
+// mergeSchemas returns base with more's schemas added; a name in both is a
+// mistake that would publish one schema under the other's name, so it panics.
 func mergeSchemas(base, more map[string]any) map[string]any {
 	for k, v := range more {
+		if _, dup := base[k]; dup {
+			// Two schemas of one name: the document would silently
+			// describe one as the other.
+			panic("api: two OpenAPI schemas are named " + k)
+		}
 		base[k] = v
 	}
 	return base

@@ -242,9 +242,9 @@ func schemas() map[string]any {
 			"title_fa": str(""), "body_fa": str(""), "title_en": str(""), "body_en": str(""),
 			"link":       str("A path on the portal or an https URL about the notice."),
 			"created_at": str("When, RFC 3339."), "read_at": str("When it was marked as read, RFC 3339; absent while unread."),
-			"deliveries": arr(ref("Delivery")),
+			"deliveries": arr(ref("NoticeDelivery")),
 		}),
-		"Delivery": obj([]string{"channel", "status", "attempts", "provider", "updated_at"}, map[string]any{
+		"NoticeDelivery": obj([]string{"channel", "status", "attempts", "provider", "updated_at"}, map[string]any{
 			"channel":     enum("sms", "email"),
 			"status":      enum("queued", "retrying", "sent", "delivered", "failed"),
 			"attempts":    integer,
