@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/panjare/panjare/internal/apply"
@@ -117,7 +119,7 @@ func answerFacts(l lang, label string, raw bool, v any, depth int, out []answerR
 			out = append(out, row)
 			depth++
 		}
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			kl, kraw := answerLabel(l, k)
 			out = answerFacts(l, kl, kraw, x[k], depth, out)
 		}
@@ -149,15 +151,6 @@ func answerFacts(l lang, label string, raw bool, v any, depth int, out []answerR
 		row.Value = digitsIn(l, x)
 	}
 	return append(out, row)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // answerLabel names a key of an answer in l: from the translation table

@@ -104,9 +104,9 @@ func (w *Web) caseFor(r *http.Request, p identity.Principal, tracking string, ag
 				v.Grounds = append(v.Grounds, groundOption{Code: g.Code, Text: pickText(l, g.TextFa, g.TextEn)})
 			}
 		}
-	}
-	if svc, err := w.cat.Service(r.Context(), c.Service); err == nil && agency && c.Open() {
-		v.Facts = apply.ProposeFacts(c, svc.Record)
+		if agency && c.Open() {
+			v.Facts = apply.ProposeFacts(c, svc.Record)
+		}
 	}
 	if agency {
 		// A service no longer published has no form: its answers are then
@@ -285,7 +285,7 @@ func (w *Web) agencyCases(rw http.ResponseWriter, r *http.Request) error {
 		return errNoApply
 	}
 	q := r.URL.Query()
-	f := apply.QueueFilter{Overdue: q.Get("overdue") == "1"}
+	f := apply.ConsoleFilter{Overdue: q.Get("overdue") == "1", Cursor: q.Get("cursor"), Limit: apply.DefaultPage}
 	if s := q.Get("state"); s != "" {
 		st, ok := apply.ParseState(s)
 		if !ok {
@@ -293,7 +293,7 @@ func (w *Web) agencyCases(rw http.ResponseWriter, r *http.Request) error {
 		}
 		f.State = st
 	}
-	page, err := w.ap.AgencyQueue(r.Context(), p, apply.ConsoleFilter{State: f.State, Overdue: f.Overdue, Cursor: q.Get("cursor"), Limit: apply.DefaultPage})
+	page, err := w.ap.AgencyQueue(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
@@ -370,13 +370,8 @@ func isConflict(err error) bool { return errs.Is(err, errs.Conflict) }
 func awaitedNext(l lang, list []apply.Awaited) map[string]string {
 	out := map[string]string{}
 	for _, w := range list {
-		if w.NextAt == nil {
-			continue
-		}
-		if l == fa {
-			out[w.Code] = persian.JalaliDateTime(*w.NextAt)
-		} else {
-			out[w.Code] = w.NextAt.In(persian.Location()).Format("2 January 2006, 15:04")
+		if w.NextAt != nil {
+			out[w.Code] = dateTimeIn(l, *w.NextAt)
 		}
 	}
 	return out

@@ -39,7 +39,6 @@ func (w *Web) funcs(l lang) template.FuncMap {
 		"box":     func(text string, big bool) searchBox { return searchBox{Text: text, Big: big} },
 		"static":  w.staticURL,
 		"code":    func(v any) template.HTML { return codeHTML(l, v) },
-		"ctext":   func(v any) string { return codeText(l, v) },
 		"tcode":   func(key string, v any) template.HTML { return translateCode(l, key, v) },
 		"text":    func(s string) template.HTML { return textIn(l, s) },
 		"lang":    func() string { return string(l) },

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/panjare/panjare/internal/catalog"
-	"github.com/panjare/panjare/internal/errs"
-	"github.com/panjare/panjare/internal/identity"
 )
 
 // missPeriods are the periods /admin/search-misses offers, in days.
@@ -43,14 +41,9 @@ type adminMissesView struct {
 // often without a result, with a link that runs each search again.
 func (w *Web) adminMisses(rw http.ResponseWriter, r *http.Request) error {
 	const op = "web.adminMisses"
-	p, err := identity.Require(r.Context(), identity.RolePlatformAdmin)
-	switch {
-	case errs.Is(err, errs.Unauthorized):
-		rw.Header().Set("Cache-Control", "no-store")
-		http.Redirect(rw, r, identity.SignInURL(r), http.StatusSeeOther)
-		return nil
-	case err != nil:
-		return errs.E(op, errs.Forbidden, "This page is for the platform's administrators.", "این صفحه ویژهٔ مدیران سامانه است.")
+	p, done, err := platformAdminPage(rw, r, op)
+	if done || err != nil {
+		return err
 	}
 	days := 7
 	if s := r.URL.Query().Get("days"); s != "" {
