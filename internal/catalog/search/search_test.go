@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -139,6 +140,27 @@ func TestSynonymTable(t *testing.T) {
 			}
 		}
 		x.Close()
+	}
+}
+
+// TestSynonymTableOneGroupEach checks that no phrase of the synonym table,
+// as analysed, stands in two groups: the later one would silently replace
+// the earlier (a second «شکایت» group once cut it off from «دادخواست»).
+func TestSynonymTableOneGroupEach(t *testing.T) {
+	x, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	seen := map[string]int{}
+	for g, grp := range synonymTable {
+		for _, p := range append(slices.Clone(grp.Same), grp.From...) {
+			key := strings.Join(x.words(p), "")
+			if prev, ok := seen[key]; ok && prev != g {
+				t.Errorf("%q is in group %d and in group %d", p, prev, g)
+			}
+			seen[key] = g
+		}
 	}
 }
 

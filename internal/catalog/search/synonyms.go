@@ -57,7 +57,7 @@ var synonymTable = []synonymGroup{
 	{Same: []string{"پلاک خودرو", "شماره‌گذاری خودرو"}, From: []string{"پلاک", "number plate", "license plate"}},
 	{Same: []string{"خلافی خودرو", "جریمه رانندگی"}, From: []string{"خلافی", "جریمه", "traffic fine"}},
 	{Same: []string{"ترخیص کالا", "گمرک"}, From: []string{"customs", "ترخیص"}},
-	{Same: []string{"شکایت", "دادخواست"}, From: []string{"complaint", "lawsuit", "شکواییه"}},
+	{Same: []string{"شکایت", "دادخواست"}, From: []string{"complaint", "lawsuit", "شکواییه", "شکایات", "اعتراض"}},
 	{Same: []string{"ابلاغیهٔ الکترونیکی", "ثنا"}, From: []string{"ابلاغیه الکترونیک", "ابلاغیه", "sana"}},
 	{Same: []string{"اجاره‌نامه", "قرارداد اجاره"}, From: []string{"rental agreement", "rent contract", "rental contract", "tenancy agreement", "lease", "rent", "اجاره", "اجاره خونه"}},
 	{Same: []string{"کارت بازرگانی"}, From: []string{"import licence", "trading card", "commercial card"}},
@@ -72,7 +72,6 @@ var synonymTable = []synonymGroup{
 	{Same: []string{"خانه", "منزل", "ملک"}, From: []string{"خونه", "آپارتمان", "house", "home"}},
 	{Same: []string{"اربعین", "عتبات", "کربلا"}, From: []string{"زیارت", "زیارتی", "pilgrimage"}},
 	{Same: []string{"کنکور", "آزمون سراسری"}, From: []string{"entrance exam", "university entrance"}},
-	{Same: []string{"شکایت"}, From: []string{"شکایات", "اعتراض"}},
 }
 
 // maxPhrase is the longest phrase in words that the table is searched for.
