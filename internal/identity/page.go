@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 
-	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/store"
 )
 
 // Lists that can grow without bound (an agency's representations, a
@@ -14,19 +14,11 @@ import (
 // MaxPage is the most rows one page of an identity list holds;
 // DefaultPage is a page's size when none is asked.
 const (
-	MaxPage     = 500
-	DefaultPage = 50
+	MaxPage     = store.MaxPage
+	DefaultPage = store.DefaultPage
 )
 
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return DefaultPage
-	case n > MaxPage:
-		return MaxPage
-	}
-	return n
-}
+func pageLimit(n int) int { return store.PageLimit(n) }
 
 // staffCursor encodes the sort key of a staff role: the national code and
 // the role.
@@ -35,7 +27,7 @@ func staffCursor(code string, role Role) string {
 }
 
 func parseStaffCursor(op, s string) (string, string, error) {
-	bad := errs.E(op, errs.Invalid, "the cursor is not one this list gave", "نشانگر صفحه (cursor) از این فهرست نیست")
+	bad := store.BadCursor(op)
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return "", "", bad

@@ -335,8 +335,8 @@ func (p *Permits) Document(ctx context.Context, id string) (Document, error) {
 // WalletPage is how many documents a page of the wallet holds when the
 // caller does not say; MaxWalletPage is the most it holds.
 const (
-	WalletPage    = 50
-	MaxWalletPage = 500
+	WalletPage    = store.DefaultPage
+	MaxWalletPage = store.MaxPage
 )
 
 // Wallet returns a page of the documents whose holder is holder (a
@@ -351,10 +351,7 @@ func (p *Permits) Wallet(ctx context.Context, holder, cursor string, limit int) 
 	if holder == "" {
 		return nil, "", nil
 	}
-	if limit <= 0 {
-		limit = WalletPage
-	}
-	limit = min(limit, MaxWalletPage)
+	limit = store.PageLimit(limit)
 	where, args := `WHERE holder = $1`, []any{holder}
 	if cursor != "" {
 		at, id, err := store.ParseCursor(op, cursor)

@@ -16,6 +16,30 @@ import (
 // only says where to start: the list's own WHERE still decides whose rows
 // are read, so a cursor cannot show anything its bearer could not see.
 
+// MaxPage is the most rows one page of a list holds; DefaultPage is a
+// page's size when none is asked.
+const (
+	MaxPage     = 500
+	DefaultPage = 50
+)
+
+// PageLimit is the page size for n asked: DefaultPage for none, at most
+// MaxPage.
+func PageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultPage
+	case n > MaxPage:
+		return MaxPage
+	}
+	return n
+}
+
+// BadCursor is the error for a cursor that no list of this kind gave.
+func BadCursor(op string) error {
+	return errs.E(op, errs.Invalid, "the cursor is not one this list gave", "نشانگر صفحه (cursor) از این فهرست نیست")
+}
+
 // Cursor encodes the sort key of a page's last row.
 func Cursor(at time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "," + id))
@@ -24,7 +48,7 @@ func Cursor(at time.Time, id string) string {
 // ParseCursor reads a cursor Cursor made; anything else is errs.Invalid,
 // with op as the operation.
 func ParseCursor(op, s string) (time.Time, string, error) {
-	bad := errs.E(op, errs.Invalid, "the cursor is not one this list gave", "نشانگر صفحه (cursor) از این فهرست نیست")
+	bad := BadCursor(op)
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return time.Time{}, "", bad
@@ -56,5 +80,5 @@ func ParseIDCursor(op, s string) (int64, error) {
 			}
 		}
 	}
-	return 0, errs.E(op, errs.Invalid, "the cursor is not one this list gave", "نشانگر صفحه (cursor) از این فهرست نیست")
+	return 0, BadCursor(op)
 }
