@@ -59,11 +59,16 @@ func nextPage(w http.ResponseWriter, r *http.Request, out *caseList, next string
 // and sets it as the answer's Link header; "" when next is "" (the last
 // page).
 func nextURL(w http.ResponseWriter, r *http.Request, next string) string {
+	return nextURLBy(w, r, "cursor", next)
+}
+
+// nextURLBy is nextURL for a list whose page parameter is param.
+func nextURLBy(w http.ResponseWriter, r *http.Request, param, next string) string {
 	if next == "" {
 		return ""
 	}
 	q := r.URL.Query()
-	q.Set("cursor", next)
+	q.Set(param, next)
 	u := r.URL.Path + "?" + q.Encode()
 	w.Header().Set("Link", "<"+u+`>; rel="next"`)
 	return u

@@ -381,13 +381,7 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request, p identity.
 	if err != nil {
 		return err
 	}
-	out := deliveryList{Items: ds}
-	if next != "" {
-		q := r.URL.Query()
-		q.Set("cursor", next)
-		out.Next, out.NextURL = next, r.URL.Path+"?"+q.Encode()
-		w.Header().Set("Link", "<"+out.NextURL+`>; rel="next"`)
-	}
+	out := deliveryList{Items: ds, Next: next, NextURL: nextURL(w, r, next)}
 	w.Header().Set("Cache-Control", "no-store")
 	return httpx.WriteJSON(w, http.StatusOK, out)
 }

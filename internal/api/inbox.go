@@ -52,10 +52,7 @@ func (a *API) myInbox(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if next != 0 {
-		q := r.URL.Query()
-		q.Set("before", strconv.FormatInt(next, 10))
-		out.NextURL = r.URL.Path + "?" + q.Encode()
-		w.Header().Set("Link", "<"+out.NextURL+`>; rel="next"`)
+		out.NextURL = nextURLBy(w, r, "before", strconv.FormatInt(next, 10))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Vary", "Cookie")
