@@ -882,16 +882,16 @@ func (a *Applications) Decide(ctx context.Context, p identity.Principal, trackin
 				return err
 			}
 		}
+		if len(d.Facts) > 0 && (to != Approved || !hasDocument(rec)) {
+			return errs.E(op, errs.Invalid, "facts are given only with an approval that issues a document",
+				"موارد سند تنها با تأیید درخواستی داده می‌شود که سند صادر می‌کند")
+		}
 		if to != Rejected {
 			ground = ""
 		}
 		now := a.clock()
 		if err := a.move(ctx, tx, p, c, to, reason, ground, decided, now); err != nil {
 			return err
-		}
-		if len(d.Facts) > 0 && (to != Approved || !hasDocument(rec)) {
-			return errs.E(op, errs.Invalid, "facts are given only with an approval that issues a document",
-				"موارد سند تنها با تأیید درخواستی داده می‌شود که سند صادر می‌کند")
 		}
 		final, extra := to, map[string]string{"reason": reason}
 		if to == Approved && hasDocument(rec) {

@@ -292,9 +292,6 @@ func (a *Applications) guard(ctx context.Context, tx *store.Tx, op string, p ide
 	if override == "" {
 		return openChecksError(op, ch.Open)
 	}
-	if p.Agency != c.Agency {
-		return caseNotFound(op)
-	}
 	open := make([]string, 0, len(ch.Open))
 	for _, o := range ch.Open {
 		open = append(open, strings.TrimSuffix(o.Kind+":"+o.Code, ":"))
