@@ -12,6 +12,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/panjare/panjare/internal/agencycode"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/persian"
@@ -394,9 +395,7 @@ func parseRecipient(to string) (string, error) {
 	const op = "notify.recipient"
 	to = strings.TrimSpace(to)
 	if code, ok := strings.CutPrefix(to, AgencyPrefix); ok {
-		if code == "" || strings.ContainsFunc(code, func(r rune) bool {
-			return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
-		}) {
+		if !agencycode.Valid(code) {
 			return "", errs.E(op, errs.Invalid, "the agency code of the recipient is not valid", "کد دستگاه گیرنده درست نیست")
 		}
 		return to, nil
