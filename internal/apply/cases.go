@@ -547,32 +547,13 @@ func noFreeTracking() error {
 	return errs.E("apply.Submit", errs.Unavailable, "no free tracking code was found; please submit again", "کد رهگیری آزادی پیدا نشد؛ لطفاً دوباره ثبت کنید")
 }
 
-// notice sends a notice in tx when a notifier is configured. Every notice
-// about a case carries its tracking code, service title and a link to the
-// case's page (the applicant's or the agency's). A notice to the applicant
-// also goes by SMS to the mobile number their application gave "for
-// tracking text messages", read from the case.
-func (a *Applications) notice(ctx context.Context, tx *store.Tx, to, template, tracking, title string, extra map[string]string) error {
-	if a.nt == nil {
-		return nil
-	}
-	phone := ""
-	if !strings.HasPrefix(to, notify.AgencyPrefix) && a.nt.Sends(notify.ChannelSMS) {
-		var data []byte
-		if err := tx.QueryRowContext(ctx, `SELECT data FROM apply_cases WHERE tracking = $1`, tracking).Scan(&data); err != nil {
-			return errs.Wrap("apply.notice", err)
-		}
-		var fields map[string]string
-		_ = json.Unmarshal(data, &fields)
-		phone = fields["phone"]
-	}
-	return a.noticeTo(ctx, tx, to, phone, template, tracking, title, extra)
-}
-
-// noticeTo is notice with the applicant's mobile number given: Submit's,
-// whose case row is written only at the commit. A number that does not
-// parse (a case from before the form checked it) sends no SMS rather than
-// failing the change it reports.
+// noticeTo sends a notice in tx when a notifier is configured. Every
+// notice about a case carries its tracking code, service title and a link
+// to the case's page (the applicant's or the agency's). A notice to the
+// applicant also goes by SMS to phone, the mobile number their application
+// gave "for tracking text messages" (the case's data; "" for an agency). A
+// number that does not parse (a case from before the form checked it)
+// sends no SMS rather than failing the change it reports.
 func (a *Applications) noticeTo(ctx context.Context, tx *store.Tx, to, phone, template, tracking, title string, extra map[string]string) error {
 	if a.nt == nil {
 		return nil
@@ -940,7 +921,7 @@ func (a *Applications) Decide(ctx context.Context, p identity.Principal, trackin
 		if notify.Fields(template) == nil {
 			return nil
 		}
-		return a.notice(ctx, tx, c.Applicant, template, c.Tracking, rec.TitleFa, extra)
+		return a.noticeTo(ctx, tx, c.Applicant, c.Data["phone"], template, c.Tracking, rec.TitleFa, extra)
 	})
 	if err != nil {
 		return Case{}, err

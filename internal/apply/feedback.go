@@ -130,7 +130,7 @@ func (a *Applications) Complain(ctx context.Context, p identity.Principal, track
 			map[string]any{"tracking": c.Tracking, "complaint": out.Code}); err != nil {
 			return err
 		}
-		return a.notice(ctx, tx, c.Applicant, "complaint.received", c.Tracking, c.TitleFa, map[string]string{"complaint": out.Code})
+		return a.noticeTo(ctx, tx, c.Applicant, c.Data["phone"], "complaint.received", c.Tracking, c.TitleFa, map[string]string{"complaint": out.Code})
 	})
 	return out, err
 }
@@ -192,7 +192,7 @@ func (a *Applications) moveComplaint(ctx context.Context, op string, p identity.
 			return err
 		}
 		if to == ComplaintAnswered {
-			return a.notice(ctx, tx, c.Applicant, "complaint.answered", c.Tracking, c.TitleFa, map[string]string{"complaint": code})
+			return a.noticeTo(ctx, tx, c.Applicant, c.Data["phone"], "complaint.answered", c.Tracking, c.TitleFa, map[string]string{"complaint": code})
 		}
 		return nil
 	})

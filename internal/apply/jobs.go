@@ -191,7 +191,7 @@ func (a *Applications) FlagOverdue(ctx context.Context) (int, error) {
 				map[string]any{"tracking": c.Tracking, "state": c.State, "deadline": c.Deadline}); err != nil {
 				return err
 			}
-			return a.notice(ctx, tx, notify.AgencyPrefix+c.Agency, "case.overdue", c.Tracking, c.TitleFa, map[string]string{"deadline": c.Deadline.Format(time.RFC3339)})
+			return a.noticeTo(ctx, tx, notify.AgencyPrefix+c.Agency, "", "case.overdue", c.Tracking, c.TitleFa, map[string]string{"deadline": c.Deadline.Format(time.RFC3339)})
 		})
 		switch {
 		case err == nil:
@@ -275,7 +275,7 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 		if err != nil {
 			return err
 		}
-		return a.notice(ctx, tx, notify.AgencyPrefix+agency, "case.evidence_failed", tracking, form.TitleFa,
+		return a.noticeTo(ctx, tx, notify.AgencyPrefix+agency, "", "case.evidence_failed", tracking, form.TitleFa,
 			map[string]string{"evidence": f.NameFa, "holder": holder})
 	})
 	if errors.Is(err, store.ErrNothingToDo) {

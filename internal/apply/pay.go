@@ -197,7 +197,7 @@ func (a *Applications) settle(ctx context.Context, tx *store.Tx, op, actor, id, 
 		return err
 	}
 	if state == PayPaid {
-		return a.notice(ctx, tx, c.Applicant, "payment.confirmed", c.Tracking, c.TitleFa, map[string]string{"amount": strconv.FormatInt(amount, 10)})
+		return a.noticeTo(ctx, tx, c.Applicant, c.Data["phone"], "payment.confirmed", c.Tracking, c.TitleFa, map[string]string{"amount": strconv.FormatInt(amount, 10)})
 	}
 	return nil
 }
