@@ -27,29 +27,15 @@ type Awaited struct {
 // maxEvidenceAttempts and handed the case to the agency's staff.
 func (w Awaited) GaveUp() bool { return w.NextAt == nil }
 
-// awaited reads c's pending once-only evidence.
-func (a *Applications) awaited(ctx context.Context, c Case) ([]Awaited, error) {
-	const op = "apply.Case"
-	rows, err := a.s.Read().QueryContext(ctx, `SELECT code, name_fa, held_by, inquiry, attempts, next_at
-		FROM apply_evidence WHERE case_id = $1 AND state = 'pending' ORDER BY code`, c.ID)
-	if err != nil {
-		return nil, errs.Wrap(op, err)
+// awaitedOf is pending evidence e of case c as its applicant sees it; next
+// is when the platform asks again (NULL once it stopped).
+func awaitedOf(c Case, e Evidence, next sql.NullTime) Awaited {
+	w := Awaited{Code: e.Code, NameFa: e.NameFa, HeldBy: e.HeldBy, Inquiry: e.Inquiry, Since: c.SubmittedAt, Attempts: e.Attempts}
+	if next.Valid {
+		t := next.Time.UTC()
+		w.NextAt = &t
 	}
-	defer rows.Close()
-	var out []Awaited
-	for rows.Next() {
-		w := Awaited{Since: c.SubmittedAt}
-		var next sql.NullTime
-		if err := rows.Scan(&w.Code, &w.NameFa, &w.HeldBy, &w.Inquiry, &w.Attempts, &next); err != nil {
-			return nil, errs.Wrap(op, err)
-		}
-		if next.Valid {
-			t := next.Time.UTC()
-			w.NextAt = &t
-		}
-		out = append(out, w)
-	}
-	return out, errs.Wrap(op, rows.Err())
+	return w
 }
 
 // Backlog is, for one inquiry, how much once-only evidence of open cases

@@ -584,7 +584,7 @@ func (a *Applications) Case(ctx context.Context, p identity.Principal, tracking 
 	if err != nil {
 		return Case{}, err
 	}
-	rows, err := db.QueryContext(ctx, `SELECT code, name_fa, source, held_by, inquiry, state, message_id, digest, answer, upload_id, attempts
+	rows, err := db.QueryContext(ctx, `SELECT code, name_fa, source, held_by, inquiry, state, message_id, digest, answer, upload_id, attempts, next_at
 		FROM apply_evidence WHERE case_id = $1 ORDER BY source, code`, c.ID)
 	if err != nil {
 		return Case{}, errs.Wrap(op, err)
@@ -594,7 +594,8 @@ func (a *Applications) Case(ctx context.Context, p identity.Principal, tracking 
 		var e Evidence
 		var answer string
 		var upload sql.NullInt64
-		if err := rows.Scan(&e.Code, &e.NameFa, &e.Source, &e.HeldBy, &e.Inquiry, &e.State, &e.MessageID, &e.Digest, &answer, &upload, &e.Attempts); err != nil {
+		var next sql.NullTime
+		if err := rows.Scan(&e.Code, &e.NameFa, &e.Source, &e.HeldBy, &e.Inquiry, &e.State, &e.MessageID, &e.Digest, &answer, &upload, &e.Attempts, &next); err != nil {
 			return Case{}, errs.Wrap(op, err)
 		}
 		if answer != "" {
@@ -602,13 +603,14 @@ func (a *Applications) Case(ctx context.Context, p identity.Principal, tracking 
 		}
 		e.UploadID = upload.Int64
 		c.Evidence = append(c.Evidence, e)
+		if e.State == EvPending {
+			c.Awaited = append(c.Awaited, awaitedOf(c, e, next))
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return Case{}, errs.Wrap(op, err)
 	}
-	if c.Awaited, err = a.awaited(ctx, c); err != nil {
-		return Case{}, err
-	}
+	slices.SortFunc(c.Awaited, func(x, y Awaited) int { return strings.Compare(x.Code, y.Code) })
 	if c.Timeline, err = a.timeline(ctx, c); err != nil {
 		return Case{}, err
 	}
