@@ -145,9 +145,7 @@ func (w *Web) meData(r *http.Request, p identity.Principal) (meView, error) {
 	if err != nil {
 		return v, err
 	}
-	if next != "" {
-		v.Next = "/me?cursor=" + url.QueryEscape(next)
-	}
+	v.Next = cursorLink("/me", next)
 	cur, _ := identity.SessionFromContext(ctx)
 	for _, s := range sessions {
 		v.Sessions = append(v.Sessions, sessionView{Session: s, Current: s.ID == cur.ID})

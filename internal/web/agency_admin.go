@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -73,9 +72,7 @@ func (w *Web) staffView(r *http.Request, p identity.Principal) (agencyStaffView,
 	if err != nil {
 		return v, err
 	}
-	if next != "" {
-		v.Next = "/agency/staff?cursor=" + url.QueryEscape(next)
-	}
+	v.Next = cursorLink("/agency/staff", next)
 	for _, s := range list {
 		v.Staff = append(v.Staff, staffRow{Name: s.Name, NationalCode: s.NationalCode, Role: "role." + string(s.Role), RoleValue: string(s.Role),
 			Since: s.CreatedAt, Self: s.PersonID == p.ID})
@@ -192,9 +189,7 @@ func (w *Web) keysView(r *http.Request, p identity.Principal) (agencyKeysView, e
 	if err != nil {
 		return v, err
 	}
-	if next != "" {
-		v.Next = "/agency/keys?cursor=" + url.QueryEscape(next)
-	}
+	v.Next = cursorLink("/agency/keys", next)
 	now := w.id.Now()
 	for _, c := range list { // newest first
 		st := "active"

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -43,9 +42,7 @@ func (w *Web) repsView(r *http.Request, p identity.Principal) (agencyRepsView, e
 	if err != nil {
 		return v, err
 	}
-	if next != "" {
-		v.Next = "/agency/representatives?cursor=" + url.QueryEscape(next)
-	}
+	v.Next = cursorLink("/agency/representatives", next)
 	now := w.id.Now()
 	for _, x := range list {
 		st := "active"

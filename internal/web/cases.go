@@ -68,9 +68,7 @@ func (w *Web) myCases(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := casesView{Cases: list}
-	if next != "" {
-		v.Next = "/me/cases?cursor=" + url.QueryEscape(next)
-	}
+	v.Next = cursorLink("/me/cases", next)
 	return w.render(rw, r, http.StatusOK, "cases", translate(langOf(r), "cases.title"), "me", v)
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 
@@ -209,9 +208,7 @@ func (w *Web) renderWebhooks(rw http.ResponseWriter, r *http.Request, p identity
 	if err != nil {
 		return err
 	}
-	if next != "" {
-		v.Next = "/agency/webhooks?cursor=" + url.QueryEscape(next)
-	}
+	v.Next = cursorLink("/agency/webhooks", next)
 	v.Agency, v.Hooks, v.Deliveries, v.Kinds = p.Agency, hooks, ds, apply.FeedKinds
 	v.CanManage = p.Has(identity.RoleAgencyAdmin)
 	return w.render(rw, r, status, "webhooks", translate(langOf(r), "webhooks.title"), "agency", v)

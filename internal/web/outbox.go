@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/panjare/panjare/internal/identity"
@@ -48,9 +47,7 @@ func (w *Web) outbox(rw http.ResponseWriter, r *http.Request) error {
 	}
 	l := langOf(r)
 	v := outboxView{}
-	if next != "" {
-		v.Next = "/dev/outbox?cursor=" + url.QueryEscape(next)
-	}
+	v.Next = cursorLink("/dev/outbox", next)
 	for _, e := range list {
 		v.Entries = append(v.Entries, outboxRow{NoticeID: e.NoticeID, Channel: e.Channel, To: e.To, Subject: e.Subject,
 			Lines: strings.Split(e.Body, "\n"), When: dateTimeIn(l, e.CreatedAt)})

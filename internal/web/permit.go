@@ -325,9 +325,7 @@ func (w *Web) myDocuments(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := documentsView{}
-	if next != "" {
-		v.Next = "/me/documents?cursor=" + url.QueryEscape(next)
-	}
+	v.Next = cursorLink("/me/documents", next)
 	for _, d := range list {
 		v.Docs = append(v.Docs, newDocView(d, false))
 	}

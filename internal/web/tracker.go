@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -111,6 +112,15 @@ func pageBefore(r *http.Request) (int64, error) {
 		return 0, badRequest("web.tracker", "tracker.bad.before")
 	}
 	return n, nil
+}
+
+// cursorLink is the link to the page of path after the one whose cursor is
+// next; "" on the last page.
+func cursorLink(path, next string) string {
+	if next == "" {
+		return ""
+	}
+	return path + "?cursor=" + url.QueryEscape(next)
 }
 
 // nextPage cuts list, read with one row more than a page, to a page, and
