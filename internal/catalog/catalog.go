@@ -65,6 +65,8 @@ type Catalog struct {
 	// onPublish runs inside every publication's transaction (OnPublish).
 	onPublish []PublishHook
 	inq       atomic.Pointer[inquiries] // the exchange Publish asks (CheckInquiries), or nil
+	mach      atomic.Pointer[machinery] // what is built, for true levels (UseMachinery), or nil
+	lv        levels                    // serialises Recompute (truelevels.go)
 	misses    missCounter               // searches that found nothing, not yet flushed (misses.go)
 }
 
@@ -131,6 +133,7 @@ func (c *Catalog) Follow(ctx context.Context, every time.Duration) {
 			c.log.Warn("catalog: following events", "err", err)
 		}
 		c.flushMissesEvery(ctx)
+		c.recomputeEveryMinute(ctx)
 		select {
 		case <-ctx.Done():
 			// The last counts of searches that found nothing.
@@ -261,4 +264,5 @@ const (
 	evPublished   = "catalog.service.published"
 	evRetired     = "catalog.service.retired"
 	evReviewDue   = "catalog.service.review_due"
+	// evLevelChanged: see truelevels.go.
 )

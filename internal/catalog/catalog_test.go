@@ -217,6 +217,9 @@ func TestRegions(t *testing.T) {
 
 func TestServiceLifecycle(t *testing.T) {
 	run(t, func(t *testing.T, ctx context.Context, s *store.Store, c *Catalog, idx *recordingIndex) {
+		// The service's first identifier, once published, has a ruleset
+		// and an offer subscription: it reaches what it declares.
+		c.UseMachinery(&fakeMachinery{b: Built{Rules: map[string]bool{"1000015": true}, Triggers: map[string]string{"1000015": TriggerOffer}}})
 		rec := smartRecord()
 		rec.TitleFa = "صدور گواهي عدم سوء پيشينه" // Arabic yeh, cleaned on save
 		d, err := c.SaveDraft(ctx, jud, 0, rec)
@@ -224,7 +227,7 @@ func TestServiceLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		if d.Key == 0 || d.ID != "" || d.Version != 1 || d.Status != Draft || d.Domain != DomainJudicial ||
-			d.Record.TitleFa != "صدور گواهی عدم سوء پیشینه" || d.Level != L3 {
+			d.Record.TitleFa != "صدور گواهی عدم سوء پیشینه" || d.Level != L2 || d.Declared != L3 || !d.IsPlanned() {
 			t.Fatalf("draft = %+v", d)
 		}
 		if _, ok := idx.has(""); ok || len(idx.put) != 0 {
@@ -254,7 +257,7 @@ func TestServiceLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d2.Version != 2 || d2.ID != v1.ID || d2.Status != Draft || d2.Level != L4 {
+		if d2.Version != 2 || d2.ID != v1.ID || d2.Status != Draft || d2.Level != L4 || d2.Declared != L4 {
 			t.Fatalf("second draft = %+v", d2)
 		}
 		rec2.CostRials = 600000
@@ -497,10 +500,32 @@ func TestStatsAndPopular(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := AgencyStats{Agency: "JUD", Services: 3, Permits: 1, PerLevel: [6]int{0, 1, 1, 1, 0, 0},
+		// Nothing decides the smart record yet: it counts at L2, and its
+		// declared L3 only as planned.
+		want := AgencyStats{Agency: "JUD", Services: 3, Permits: 1, PerLevel: [6]int{0, 1, 2, 0, 0, 0},
+			Electronic: 2.0 / 3, Smart: 0, Planned: 1, PlannedAt: [6]int{0, 0, 0, 1, 0, 0}, Quality: 100, Retired: 1}
+		if !reflect.DeepEqual(st, want) {
+			t.Fatalf("stats = %+v\nwant    %+v", st, want)
+		}
+		// Once a ruleset decides it, it is L3 and smart.
+		c.UseMachinery(&fakeMachinery{b: Built{Rules: map[string]bool{ids[0]: true}}})
+		if err := c.Recompute(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st, err = c.AgencyStats(ctx, "JUD"); err != nil {
+			t.Fatal(err)
+		}
+		want = AgencyStats{Agency: "JUD", Services: 3, Permits: 1, PerLevel: [6]int{0, 1, 1, 1, 0, 0},
 			Electronic: 2.0 / 3, Smart: 1.0 / 3, Quality: 100, Retired: 1}
 		if !reflect.DeepEqual(st, want) {
 			t.Fatalf("stats = %+v\nwant    %+v", st, want)
+		}
+		all, err := c.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all.Agency != "" || all.Services != 4 || all.PerLevel != [6]int{0, 1, 2, 1, 0, 0} || all.Smart != 0.25 {
+			t.Fatalf("catalogue stats = %+v", all)
 		}
 		_, err = c.AgencyStats(ctx, "NONE")
 		wantKind(t, err, errs.NotFound)

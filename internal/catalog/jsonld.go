@@ -30,7 +30,7 @@ const (
 // document: an @graph of the competent agencies (cv:PublicOrganisation) and
 // the services (cpsv:PublicService) with their requirements, evidence,
 // outputs, cost, legal resources, channels and events. What CPSV-AP has no
-// term for (level, visits, stages) is under the panjare: prefix, at
+// term for (true level, planned level, visits, stages) is under the panjare: prefix, at
 // baseURL/ns#. Node identifiers are URLs under baseURL. Drafts never appear.
 func (c *Catalog) WriteJSONLD(ctx context.Context, w io.Writer, baseURL string) error {
 	const op = "catalog.WriteJSONLD"
@@ -145,6 +145,11 @@ func serviceNode(base string, s Service) map[string]any {
 			"cv:hasValue": map[string]any{"@value": r.CostRials, "@type": "xsd:double"},
 			"cv:currency": ref(currencyIRR),
 		},
+	}
+	if s.IsPlanned() {
+		// The level is the true one; what the record declares and the
+		// platform has not built is planned, said apart.
+		n["panjare:plannedLevel"] = s.Declared.String()
 	}
 	if !r.ProcessingTime.IsZero() {
 		n["cv:processingTime"] = map[string]string{"@value": r.ProcessingTime.String(), "@type": "xsd:duration"}

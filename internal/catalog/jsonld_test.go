@@ -82,12 +82,28 @@ func TestWriteJSONLD(t *testing.T) {
 				t.Errorf("service node lacks %s", key)
 			}
 		}
-		if service["panjare:level"] != "L3" || service["dct:type"].(map[string]any)["@id"] != "panjare:permit" {
-			t.Fatalf("level or type = %v, %v", service["panjare:level"], service["dct:type"])
+		// No ruleset decides it: the export says the true level and the
+		// planned one apart.
+		if service["panjare:level"] != "L2" || service["panjare:plannedLevel"] != "L3" ||
+			service["dct:type"].(map[string]any)["@id"] != "panjare:permit" {
+			t.Fatalf("level, planned level or type = %v, %v, %v", service["panjare:level"], service["panjare:plannedLevel"], service["dct:type"])
 		}
 		// NOCR and POST publish nothing, so they are not in the export.
 		if strings.Contains(buf.String(), "/agencies/POST\"") {
 			t.Fatal("an agency without published services is exported")
+		}
+		// Once a ruleset decides it, the export says L3 and nothing planned.
+		c.UseMachinery(&fakeMachinery{b: Built{Rules: map[string]bool{svc.ID: true}}})
+		if err := c.Recompute(ctx, svc.ID); err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		if err := c.WriteJSONLD(ctx, &buf, "https://panjare.example/"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), `"panjare:level": "L3"`) && !strings.Contains(buf.String(), `"panjare:level":"L3"`) ||
+			strings.Contains(buf.String(), "plannedLevel") {
+			t.Fatalf("after activation the export is\n%s", buf.String())
 		}
 	})
 }

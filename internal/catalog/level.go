@@ -1,5 +1,7 @@
 package catalog
 
+import "context"
+
 // Level is how far a service has come (DESIGN.md, "Service levels"):
 //
 //	L0 information only
@@ -106,4 +108,94 @@ func ComputeLevel(rec Record) (Level, []Reason) {
 			En: "the service starts only on request; link it to a life or business event so that it is offered proactively",
 		}}
 	}
+}
+
+// Built is what the platform has actually built for services: the machinery
+// that makes a level true, as opposed to what a record declares. The app
+// assembles it from the exchange's registry, the rules engine and the
+// proactive subscriptions (Machinery).
+type Built struct {
+	// Inquiries: inquiry name ("MEMBER/SERVICE") -> whether the exchange
+	// answers it. A name absent from a non-nil map does not exist. nil
+	// means the exchange is not known to this catalogue (a catalogue
+	// assembled without it, in tests of the catalogue alone): inquiries are
+	// then not checked.
+	Inquiries map[string]bool
+	// Rules: service identifier -> an active ruleset decides it.
+	Rules map[string]bool
+	// Triggers: service identifier -> the mode of the active life-event
+	// subscription that starts it, TriggerOffer or TriggerNoStop.
+	Triggers map[string]string
+}
+
+// The modes of a life-event subscription (Built.Triggers).
+const (
+	TriggerOffer  = "offer"  // the person is offered the service and consents (L4)
+	TriggerNoStop = "nostop" // the service is started and decided without the person acting (L5)
+)
+
+// Machinery tells the catalogue what is built. Built is called outside any
+// catalogue transaction; it may ask other capabilities.
+type Machinery interface {
+	Built(ctx context.Context) (Built, error)
+}
+
+// TrueLevel returns the level service id really has, given what is built:
+// the level its record declares (ComputeLevel), lowered to what the
+// machinery supports, and the reasons it is lower, one for each piece that
+// is declared and not built:
+//
+//	L2 only if every inquiry the record names exists in the exchange;
+//	L3 only while an active ruleset decides the service;
+//	L4 only while an active life-event subscription starts it (offer or no-stop);
+//	L5 only while an active no-stop subscription starts it.
+//
+// The true level is never above the declared one. A service whose declared
+// level is above its true level is planned (Service.IsPlanned): shown as
+// such, counted in no share.
+func TrueLevel(id string, rec Record, b Built) (level, declared Level, why []Reason) {
+	declared, _ = ComputeLevel(rec)
+	level = declared
+	lower := func(to Level, r Reason) {
+		level = min(level, to)
+		why = append(why, r)
+	}
+	if declared >= L2 && b.Inquiries != nil {
+		names, _ := inquiriesOf(rec)
+		for _, name := range names {
+			if !b.Inquiries[name] {
+				lower(L1, Reason{
+					Fa: "استعلام «" + name + "» در درگاه تبادل وجود ندارد.",
+					En: "inquiry " + name + " does not exist in the exchange",
+				})
+			}
+		}
+	}
+	if declared >= L3 && !b.Rules[id] {
+		lower(L2, Reason{
+			Fa: "هنوز هیچ مجموعه‌قاعدهٔ فعالی دربارهٔ درخواست‌های این خدمت تصمیم نمی‌گیرد.",
+			En: "no active ruleset decides this service yet",
+		})
+	}
+	trigger := b.Triggers[id]
+	switch {
+	case declared >= L4 && trigger != TriggerOffer && trigger != TriggerNoStop:
+		if declared == L5 {
+			lower(L3, Reason{
+				Fa: "هنوز هیچ اشتراک فعال بدون‌توقفی این خدمت را با رخداد زندگی آغاز نمی‌کند.",
+				En: "no active no-stop subscription starts this service on a life event yet",
+			})
+		} else {
+			lower(L3, Reason{
+				Fa: "هنوز هیچ اشتراک فعالی این خدمت را با رخداد زندگی پیشنهاد نمی‌دهد.",
+				En: "no active subscription offers this service on a life event yet",
+			})
+		}
+	case declared == L5 && trigger != TriggerNoStop:
+		lower(L4, Reason{
+			Fa: "اشتراک فعال این خدمت فقط پیشنهاد می‌دهد؛ هنوز هیچ اشتراک بدون‌توقفی آن را بی‌درخواست آغاز نمی‌کند.",
+			En: "the active subscription only offers this service; no no-stop subscription starts it without a request yet",
+		})
+	}
+	return level, declared, why
 }

@@ -24,19 +24,26 @@ type querier interface {
 // serviceSelect reads a service row joined with one of its versions; callers
 // add the join condition on v.version and a WHERE clause.
 const serviceSelect = `SELECT s.id, s.identifier, s.domain, s.created_at, s.retired_at,
+	s.level, s.declared, s.level_why, s.published_version,
 	v.version, v.status, v.record, v.updated_at, v.published_at
 	FROM catalog_services s JOIN catalog_service_versions v ON v.service_id = s.id AND v.version = `
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-// scanService reads one row of serviceSelect and computes the level and
-// quality from the record.
+// scanService reads one row of serviceSelect and computes the quality from
+// the record. The true level is the stored one when the row's version is
+// the one the listing columns describe (the published version, or the only
+// draft of a service never published); otherwise (an open draft of a
+// published service) Level and Declared are the declared level until the
+// caller computes the true one (Catalog.trueNow).
 func scanService(r rowScanner) (Service, error) {
 	var svc Service
 	var ident sql.NullString
-	var domain, status, record string
+	var domain, status, record, why string
 	var retired, published sql.NullTime
+	var level, declared, publishedVersion int
 	err := r.Scan(&svc.Key, &ident, &domain, &svc.CreatedAt, &retired,
+		&level, &declared, &why, &publishedVersion,
 		&svc.Version, &status, &record, &svc.UpdatedAt, &published)
 	if err != nil {
 		return Service{}, err
@@ -57,8 +64,19 @@ func scanService(r rowScanner) (Service, error) {
 		t := retired.Time.UTC()
 		svc.RetiredAt = &t
 	}
-	svc.Level, _ = ComputeLevel(svc.Record)
 	svc.Quality = ComputeQuality(svc.Record)
+	if svc.Version == publishedVersion || publishedVersion == 0 {
+		svc.stored = true
+		svc.Level, svc.Declared = Level(level), Level(declared)
+		if why != "" && why != "[]" {
+			if err := json.Unmarshal([]byte(why), &svc.Planned); err != nil {
+				return Service{}, fmt.Errorf("service %d: level reasons: %w", svc.Key, err)
+			}
+		}
+		return svc, nil
+	}
+	svc.Declared, _ = ComputeLevel(svc.Record)
+	svc.Level = svc.Declared
 	return svc, nil
 }
 
@@ -150,7 +168,17 @@ func (c *Catalog) SaveDraft(ctx context.Context, p identity.Principal, key int64
 	if err != nil {
 		return Service{}, errs.Wrap(op, err)
 	}
-	level, _ := ComputeLevel(rec)
+	// A draft never published has no identifier, so no ruleset or
+	// subscription can name it: its true level is at most L2.
+	b, err := c.built(ctx, rec)
+	if err != nil {
+		return Service{}, errs.Wrap(op, err)
+	}
+	level, declared, why := TrueLevel("", rec, b)
+	whyJSON, err := json.Marshal(reasonsOrEmpty(why))
+	if err != nil {
+		return Service{}, errs.Wrap(op, err)
+	}
 	quality := ComputeQuality(rec).Score
 	var svc Service
 	err = c.s.InTx(ctx, func(tx *store.Tx) error {
@@ -166,9 +194,9 @@ func (c *Catalog) SaveDraft(ctx context.Context, p identity.Principal, key int64
 		var ident string
 		if key == 0 {
 			err := tx.QueryRowContext(ctx, `INSERT INTO catalog_services
-				(agency, status, title_fa, title_en, domain, level, quality, audience, permit, annual_volume, draft_version, created_at, updated_at)
-				VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id`,
-				rec.Agency, rec.TitleFa, rec.TitleEn, string(domain), int(level), quality, string(rec.Audience),
+				(agency, status, title_fa, title_en, domain, level, declared, level_why, quality, audience, permit, annual_volume, draft_version, created_at, updated_at)
+				VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING id`,
+				rec.Agency, rec.TitleFa, rec.TitleEn, string(domain), int(level), int(declared), string(whyJSON), quality, string(rec.Audience),
 				rec.IsPermit(), rec.AnnualVolume, now).Scan(&key)
 			if err != nil {
 				return err
@@ -209,9 +237,10 @@ func (c *Catalog) SaveDraft(ctx context.Context, p identity.Principal, key int64
 			// published; afterwards they describe the published version.
 			if row.status == Draft {
 				_, err = tx.ExecContext(ctx, `UPDATE catalog_services SET agency = $1, title_fa = $2, title_en = $3, domain = $4,
-					level = $5, quality = $6, audience = $7, permit = $8, annual_volume = $9, draft_version = $10, updated_at = $11
-					WHERE id = $12`, rec.Agency, rec.TitleFa, rec.TitleEn, string(domain), int(level), quality, string(rec.Audience),
-					rec.IsPermit(), rec.AnnualVolume, version, now, key)
+					level = $5, declared = $6, level_why = $7, quality = $8, audience = $9, permit = $10, annual_volume = $11,
+					draft_version = $12, updated_at = $13
+					WHERE id = $14`, rec.Agency, rec.TitleFa, rec.TitleEn, string(domain), int(level), int(declared), string(whyJSON),
+					quality, string(rec.Audience), rec.IsPermit(), rec.AnnualVolume, version, now, key)
 			} else {
 				_, err = tx.ExecContext(ctx, `UPDATE catalog_services SET draft_version = $1, updated_at = $2 WHERE id = $3`, version, now, key)
 			}
@@ -229,6 +258,9 @@ func (c *Catalog) SaveDraft(ctx context.Context, p identity.Principal, key int64
 	if err != nil {
 		return Service{}, errs.Wrap(op+" "+strconv.FormatInt(key, 10), err)
 	}
+	if err := c.trueNow(ctx, &svc); err != nil {
+		return Service{}, errs.Wrap(op, err)
+	}
 	return svc, nil
 }
 
@@ -238,6 +270,9 @@ func (c *Catalog) SaveDraft(ctx context.Context, p identity.Principal, key int64
 func (c *Catalog) Draft(ctx context.Context, key int64) (Service, error) {
 	const op = "catalog.Draft"
 	svc, err := queryService(ctx, c.s.Read(), op, serviceSelect+`s.draft_version WHERE s.id = $1 AND s.draft_version > 0`, key)
+	if err == nil {
+		err = c.trueNow(ctx, &svc)
+	}
 	if err != nil {
 		return Service{}, errs.Wrap(op+" "+strconv.FormatInt(key, 10), err)
 	}
@@ -255,6 +290,9 @@ func (c *Catalog) DraftFor(ctx context.Context, id string) (Service, error) {
 	}
 	svc, err := queryService(ctx, c.s.Read(), op,
 		serviceSelect+`(CASE WHEN s.draft_version > 0 THEN s.draft_version ELSE s.published_version END) WHERE s.identifier = $1`, id)
+	if err == nil {
+		err = c.trueNow(ctx, &svc)
+	}
 	if err != nil {
 		return Service{}, errs.Wrap(op+" "+id, err)
 	}
@@ -280,6 +318,10 @@ func (c *Catalog) Publish(ctx context.Context, p identity.Principal, key int64) 
 	known, err := c.askInquiries(ctx, op, draft.Record) // no draft yet: nothing asked, so any inquiry is a conflict
 	if err != nil {
 		return Service{}, err
+	}
+	built, err := c.built(ctx, draft.Record)
+	if err != nil {
+		return Service{}, errs.Wrap(op, err)
 	}
 	var svc Service
 	err = c.s.InTx(ctx, func(tx *store.Tx) error {
@@ -354,17 +396,24 @@ func (c *Catalog) Publish(ctx context.Context, p identity.Principal, key int64) 
 			WHERE service_id = $2 AND version = $3`, now, key, version); err != nil {
 			return err
 		}
-		level, _ := ComputeLevel(rec)
+		// The true level, from what is built: publishing a record that
+		// declares more than that changes no share.
+		level, declared, why := TrueLevel(ident, rec, built)
+		whyJSON, err := json.Marshal(reasonsOrEmpty(why))
+		if err != nil {
+			return err
+		}
 		quality := ComputeQuality(rec)
 		if _, err := tx.ExecContext(ctx, `UPDATE catalog_services SET identifier = $1, agency = $2, status = 'published',
-			title_fa = $3, title_en = $4, domain = $5, level = $6, quality = $7, audience = $8, permit = $9, annual_volume = $10,
-			published_version = $11, draft_version = 0, needs_review = $12, updated_at = $13, published_at = $13, retired_at = NULL
-			WHERE id = $14`, ident, rec.Agency, rec.TitleFa, rec.TitleEn, string(domain), int(level), quality.Score,
-			string(rec.Audience), rec.IsPermit(), rec.AnnualVolume, version, false, now, key); err != nil {
+			title_fa = $3, title_en = $4, domain = $5, level = $6, declared = $7, level_why = $8, quality = $9, audience = $10,
+			permit = $11, annual_volume = $12, published_version = $13, draft_version = 0, needs_review = $14, updated_at = $15,
+			published_at = $15, retired_at = NULL
+			WHERE id = $16`, ident, rec.Agency, rec.TitleFa, rec.TitleEn, string(domain), int(level), int(declared), string(whyJSON),
+			quality.Score, string(rec.Audience), rec.IsPermit(), rec.AnnualVolume, version, false, now, key); err != nil {
 			return err
 		}
 		if err := tx.Append(ctx, store.Event{Kind: evPublished, Actor: p.Actor(), Agency: rec.Agency, Service: ident},
-			map[string]any{"key": key, "version": version, "level": level.String(), "quality": quality.Score}); err != nil {
+			map[string]any{"key": key, "version": version, "level": level.String(), "declared": declared.String(), "quality": quality.Score}); err != nil {
 			return err
 		}
 		if err := enqueueReview(ctx, tx, key, version, now.Add(ReviewAfter)); err != nil {

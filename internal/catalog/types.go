@@ -343,20 +343,32 @@ const (
 // Service is one service as the registry knows it: its identity, the record
 // of the version shown, and what the platform computed from it.
 type Service struct {
-	Key     int64   `json:"-"`            // internal key, stable from the first draft
-	ID      string  `json:"id,omitempty"` // the service identifier, from first publication
-	Version int     `json:"version"`
-	Status  Status  `json:"status"`
-	Record  Record  `json:"record"`
-	Level   Level   `json:"level"`
-	Quality Quality `json:"quality"`
-	Domain  Domain  `json:"domain"` // the competent agency's domain
+	Key     int64  `json:"-"`            // internal key, stable from the first draft
+	ID      string `json:"id,omitempty"` // the service identifier, from first publication
+	Version int    `json:"version"`
+	Status  Status `json:"status"`
+	Record  Record `json:"record"`
+	// Level is the true level: what the platform's machinery supports
+	// (TrueLevel). Only true levels count in any share.
+	Level Level `json:"level"`
+	// Declared is the level the record declares (ComputeLevel). Above
+	// Level, the service is planned at that level, for the reasons in
+	// Planned.
+	Declared Level    `json:"declared"`
+	Planned  []Reason `json:"planned,omitempty"`
+	Quality  Quality  `json:"quality"`
+	stored   bool     // Level, Declared and Planned were read from the listing columns
+	Domain   Domain   `json:"domain"` // the competent agency's domain
 
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
 	RetiredAt   *time.Time `json:"retired_at,omitempty"`
 }
+
+// IsPlanned reports whether the record declares a level the machinery does
+// not support yet (shown as planned, counted in no share).
+func (s *Service) IsPlanned() bool { return s.Declared > s.Level }
 
 // Version is one entry in a service's history.
 type Version struct {
