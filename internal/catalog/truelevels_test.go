@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -144,7 +145,9 @@ func TestRecompute(t *testing.T) {
 		}
 		check(L3, false)
 		evs := events(t, ctx, s, evLevelChanged)
-		if len(evs) != 1 || evs[0].Service != svc.ID || !strings.Contains(string(evs[0].Payload), `"level":"L3"`) {
+		var payload struct{ Level, Was, Declared string }
+		if len(evs) != 1 || evs[0].Service != svc.ID || json.Unmarshal(evs[0].Payload, &payload) != nil ||
+			payload != (struct{ Level, Was, Declared string }{"L3", "L2", "L3"}) {
 			t.Fatalf("events = %+v", evs)
 		}
 		// Nothing changed: nothing written.
