@@ -120,12 +120,12 @@ func (p *Proactive) Handle(ctx context.Context, ev Event) error {
 		if !match {
 			continue
 		}
-		field := eventPath.FindStringSubmatch(s.Applicant)
-		if field == nil {
+		persons, err := p.applicants(ctx, s, facts)
+		if err != nil {
+			retry = append(retry, err)
 			continue
 		}
-		person := persian.NormalizeNationalCode(value(facts[field[1]]))
-		if person == "" || persian.CheckNationalCode(person) != nil {
+		if len(persons) == 0 {
 			p.log.Warn("a matching event names no valid person for the subscription", "subscription", s.ID, "event", ev.ID)
 			continue
 		}
@@ -137,20 +137,56 @@ func (p *Proactive) Handle(ctx context.Context, ev Event) error {
 				}
 			}
 		}
-		switch s.Mode {
-		case Offer:
-			err = p.offer(ctx, s, ev, person, data)
-		case NoStop:
-			err = p.noStop(ctx, s, ev, person, data)
-		}
-		if err != nil {
-			retry = append(retry, err)
+		for _, person := range persons {
+			switch s.Mode {
+			case Offer:
+				err = p.offer(ctx, s, ev, person, data)
+			case NoStop:
+				err = p.noStop(ctx, s, ev, person, data)
+			}
+			if err != nil {
+				retry = append(retry, err)
+			}
 		}
 	}
 	if len(retry) > 0 {
 		return errs.Wrap(op, errors.Join(retry...))
 	}
 	return nil
+}
+
+// applicants returns whom subscription s starts its service for on an
+// event with facts: the person in one field, or the heirs of that person.
+func (p *Proactive) applicants(ctx context.Context, s Subscription, facts map[string]any) ([]string, error) {
+	expr, heirs := s.Applicant, false
+	if m := heirsOf.FindStringSubmatch(expr); m != nil {
+		expr, heirs = "event."+m[1], true
+	}
+	field := eventPath.FindStringSubmatch(expr)
+	if field == nil {
+		return nil, nil
+	}
+	person := persian.NormalizeNationalCode(value(facts[field[1]]))
+	if person == "" || persian.CheckNationalCode(person) != nil {
+		return nil, nil
+	}
+	if !heirs {
+		return []string{person}, nil
+	}
+	if p.cfg.Heirs == nil {
+		return nil, nil
+	}
+	var out []string
+	hs, err := p.cfg.Heirs(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		if h = persian.NormalizeNationalCode(h); h != "" && persian.CheckNationalCode(h) == nil {
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
 // title returns the service's titles, or its id.
@@ -357,7 +393,7 @@ func (p *Proactive) Mine(ctx context.Context, pr identity.Principal) ([]Action, 
 // whom, and what the person has to give (nothing, for most).
 type OfferView struct {
 	Action
-	Form apply.Form `json:"form"`
+	Form apply.Form        `json:"form"`
 	Data map[string]string `json:"data,omitempty"` // the form values taken from the event
 }
 
@@ -556,4 +592,3 @@ func (p *Proactive) SetOptOut(ctx context.Context, pr identity.Principal, servic
 	}
 	return nil
 }
-

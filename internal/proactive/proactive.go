@@ -61,7 +61,9 @@ type Subscription struct {
 	Mode      Mode   `json:"mode"`
 	// Applicant is the event field holding the national code of whom the
 	// service is for, as a CEL selection: "event.national_code" (the
-	// default) or "event.mother_national_code".
+	// default) or "event.mother_national_code"; or heirs(event.x), the
+	// living spouse and children of the person in x, each of whom the
+	// service is started for.
 	Applicant string `json:"applicant"`
 	// Data fills the application's form fields from the event's facts:
 	// form field name -> "event.<field>".
@@ -136,6 +138,10 @@ type Config struct {
 	// Form returns the application form of a service for a person, to show
 	// on an offer what will be asked of whom (apply.Form).
 	Form func(ctx context.Context, service string, p identity.Principal) (apply.Form, error)
+	// Heirs returns the living spouse and children of a person from the
+	// civil registry's family record, for subscriptions whose applicant is
+	// heirs(event.national_code); nil refuses such subscriptions' events.
+	Heirs func(ctx context.Context, person string) ([]string, error)
 	// Phone returns a person's mobile number for SMS notices, "" if none is
 	// known; nil sends notices by the person's choice of email only.
 	Phone func(ctx context.Context, person string) string

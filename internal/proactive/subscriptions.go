@@ -30,6 +30,7 @@ const DefaultApplicant = "event.national_code"
 
 var (
 	eventPath = regexp.MustCompile(`^\s*event\.([a-z][a-z0-9_]{0,63})\s*$`)
+	heirsOf   = regexp.MustCompile(`^\s*heirs\(\s*event\.([a-z][a-z0-9_]{0,63})\s*\)\s*$`)
 	fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 )
 
@@ -132,7 +133,11 @@ func (p *Proactive) compile(ctx context.Context, op string, d *SubscriptionDraft
 		d.Applicant = DefaultApplicant
 	}
 	d.Applicant = strings.TrimSpace(d.Applicant)
-	if _, pr := checkPath("applicant", d.Applicant, props); pr != nil {
+	applicant := d.Applicant
+	if m := heirsOf.FindStringSubmatch(applicant); m != nil {
+		applicant = "event." + m[1] // heirs(event.x): the living spouse and children of the person in x
+	}
+	if _, pr := checkPath("applicant", applicant, props); pr != nil {
 		ps = append(ps, *pr)
 	}
 	for field, expr := range d.Data {
@@ -459,4 +464,3 @@ func (p *Proactive) Listen(ctx context.Context) error {
 	}
 	return nil
 }
-
