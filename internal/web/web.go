@@ -42,6 +42,7 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/proactive"
 )
 
 //go:embed templates
@@ -88,6 +89,12 @@ type Config struct {
 	// QR codes and PDFs, and the citizen's wallet; when nil those pages
 	// answer 503.
 	Permits *permit.Permits
+	// Proactive serves offers, the citizen's no-stop services and
+	// opt-outs, and the agency's subscriptions to life events (offers.go);
+	// when nil those pages answer 503. LifeEvents, set in the demo only,
+	// serves the demo page that publishes life events.
+	Proactive  *proactive.Proactive
+	LifeEvents LifeEventDemo
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -120,6 +127,9 @@ type Web struct {
 	outboxOpen bool
 
 	docs documents // signed documents (permit.go)
+
+	pro        *proactive.Proactive
+	lifeEvents LifeEventDemo
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
@@ -131,7 +141,8 @@ func New(cfg Config) (*Web, error) {
 		return nil, errs.E("web.New", errs.Internal, "web: a catalog is required", "")
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
-		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen}
+		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen,
+		pro: cfg.Proactive, lifeEvents: cfg.LifeEvents}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -197,7 +208,7 @@ func (w *Web) parse(tfs fs.FS) (map[lang]map[string]*template.Template, error) {
 			return nil, err
 		}
 		pages := map[string]*template.Template{}
-		for _, name := range append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...) {
+		for _, name := range append(append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...), offersPages...) {
 			t, err := base.Clone()
 			if err != nil {
 				return nil, err
