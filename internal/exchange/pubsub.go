@@ -426,6 +426,9 @@ func (ps *PubSub) createType(ctx context.Context, actor string, t EventType, ens
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_pubsub_types (event_type, schema, created_by, created_at) VALUES ($1, $2, $3, $4)`,
 			t.Name, canon.String(), actor, now); err != nil {
+			if isUniqueViolation(err) && ensure {
+				return store.ErrNothingToDo // another node seeded it meanwhile
+			}
 			if isUniqueViolation(err) {
 				return errs.E(CodeEventTypeExists, errs.Conflict, "the room already has the event type "+t.Name, "اتاق نوع رویداد "+t.Name+" را از پیش دارد")
 			}
