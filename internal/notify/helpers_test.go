@@ -43,7 +43,7 @@ func dataFor(key string) map[string]string {
 
 // recipientFor returns a recipient the template is meant for.
 func recipientFor(key string) string {
-	if key == "case.overdue" || key == "case.evidence_failed" {
+	if key == "case.overdue" || key == "case.evidence_failed" || key == "case.objected" {
 		return "agency:NOCR"
 	}
 	return citizenA

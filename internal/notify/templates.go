@@ -124,6 +124,17 @@ var defs = map[string]def{
 		subject:          "گذشتن مهلت درخواست {{.tracking}}",
 		email:            "مهلت رسیدگی به درخواست {{.tracking}} («{{.service}}») {{jdate .deadline}} به پایان رسید.{{with .url}}\nپرونده: {{.}}{{end}}",
 	},
+	"case.objected": {
+		fields:           []string{"tracking", "service"},
+		audienceIsAgency: true,
+		titleFa:          "اعتراض به تصمیم خودکار",
+		bodyFa:           "متقاضی به رد خودکار درخواست {{.tracking}} («{{.service}}») اعتراض کرده است. کارشناسی که در نوشتن یا تأیید قواعد نقش نداشته است باید به آن رسیدگی کند.",
+		titleEn:          "An automatic decision was objected to",
+		bodyEn:           "The applicant objected to the automatic refusal of application {{.tracking}} (“{{.service}}”). A clerk who did not write or approve the rules must decide it.",
+		sms:              "به رد خودکار درخواست {{.tracking}} اعتراض شد؛ پرونده را ببینید.",
+		subject:          "اعتراض به درخواست {{.tracking}}",
+		email:            "متقاضی به رد خودکار درخواست {{.tracking}} («{{.service}}») اعتراض کرده است.{{with .url}}\nپرونده: {{.}}{{end}}",
+	},
 	"case.evidence_failed": {
 		fields:           []string{"tracking", "service", "evidence", "holder"},
 		audienceIsAgency: true,
