@@ -115,7 +115,9 @@ func ruleDefs() []demoRuleset {
 		}
 		return ev("national_code", nc, "relatives", rs)
 	}
-	marital := func(status, fa string) map[string]any { return ev("national_code", nc, "status", status, "status_fa", fa) }
+	marital := func(status, fa string) map[string]any {
+		return ev("national_code", nc, "status", status, "status_fa", fa)
+	}
 	homes := func(owns, state bool) map[string]any {
 		return ev("national_code", nc, "owns_home", owns, "state_housing", state)
 	}
