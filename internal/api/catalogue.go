@@ -112,6 +112,15 @@ func (a *API) getAgency(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"agency": ag, "stats": stats})
 }
 
+// getStats answers the whole catalogue's figures, of true levels.
+func (a *API) getStats(w http.ResponseWriter, r *http.Request) error {
+	stats, err := a.cfg.Catalog.Stats(r.Context())
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, stats)
+}
+
 func (a *API) listRegions(w http.ResponseWriter, r *http.Request) error {
 	list, err := a.cfg.Catalog.Regions(r.Context())
 	if err != nil {

@@ -109,6 +109,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Exchange = exchange.New(st, cfg.Instance)
 	a.checkInquiries()
+	// Levels are true: until the rules engine and the proactive services
+	// are handed in (TrueLevels again), nothing decides or starts a service.
+	if err := a.TrueLevels(ctx, nil, nil); err != nil {
+		return fail(err)
+	}
 
 	cookies := identity.CookiesFor(cfg.BaseURL)
 	signIn, demoIdP, err := a.signIn(ctx, cookies)
@@ -342,6 +347,13 @@ func (a *App) StartDemoExchange(ctx context.Context, firstPort int) (*backoffice
 	}
 	a.backOffices = set
 	a.checkInquiries()
+	// The demo catalogue was published before its inquiries existed:
+	// check them now.
+	if err := a.Catalog.Recompute(ctx); err != nil {
+		set.Close(ctx)
+		a.backOffices = nil
+		return nil, fmt.Errorf("recomputing true levels: %w", err)
+	}
 	return set, nil
 }
 

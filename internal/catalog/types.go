@@ -383,7 +383,7 @@ type Service struct {
 
 // IsPlanned reports whether the record declares a level the machinery does
 // not support yet (shown as planned, counted in no share).
-func (s *Service) IsPlanned() bool { return s.Declared > s.Level }
+func (s Service) IsPlanned() bool { return s.Declared > s.Level }
 
 // Version is one entry in a service's history.
 type Version struct {

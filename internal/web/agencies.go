@@ -51,10 +51,11 @@ func (w *Web) agencies(rw http.ResponseWriter, r *http.Request) error {
 
 // levelCount is the number of an agency's services at one level.
 type levelCount struct {
-	Code  string
-	Label catalog.Label
-	Count int
-	Share int // whole percent of the agency's services, for the bar
+	Code    string
+	Label   catalog.Label
+	Count   int
+	Share   int // whole percent of the agency's services, for the bar
+	Planned int // services declared at this level and not built (counted in no share)
 }
 
 // agencyView is the data of an agency's page.
@@ -117,7 +118,7 @@ func (w *Web) agency(rw http.ResponseWriter, r *http.Request) error {
 		if st.Services > 0 {
 			share = percent(float64(n) / float64(st.Services))
 		}
-		v.Levels = append(v.Levels, levelCount{Code: lb.Code, Label: lb, Count: n, Share: share})
+		v.Levels = append(v.Levels, levelCount{Code: lb.Code, Label: lb, Count: n, Share: share, Planned: st.PlannedAt[i]})
 		if catalog.Level(i).FullyElectronic() {
 			v.ElecCount += n
 		}

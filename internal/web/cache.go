@@ -77,6 +77,7 @@ func (c *pageCache) put(k pageKey, page []byte) {
 type overview struct {
 	all     catalog.Results // a search with no filter: totals and facets
 	popular []catalog.Service
+	stats   catalog.AgencyStats // the whole catalogue's (planned services)
 }
 
 // refreshed holds a value that load computes, recomputed by one request at a
@@ -154,7 +155,11 @@ func loadOverview(cat *catalog.Catalog) func(context.Context, *overview) (*overv
 				popular = append(popular, s)
 			}
 		}
-		return &overview{all: all, popular: popular}, nil
+		stats, err := cat.Stats(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &overview{all: all, popular: popular, stats: stats}, nil
 	}
 }
 

@@ -16,7 +16,10 @@ type countedLabel struct {
 type homeView struct {
 	Services   int
 	Agencies   int
-	Electronic float64 // share of services fully electronic, 0..1
+	Electronic float64 // share of services fully electronic (true levels), 0..1
+	Smart      float64 // share of services smart (true levels), 0..1
+	SmartCount int
+	Planned    int // services declared above their true level, counted in no share
 	Domains    []countedLabel
 	Events     []countedLabel
 	Popular    []serviceRow
@@ -41,15 +44,21 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) error {
 			v.Agencies++
 		}
 	}
+	// The level facet counts true levels (catalog.TrueLevel).
 	electronic := 0
 	for _, fv := range all.Facets[catalog.FacetLevel] {
 		if fv.Code >= "L2" {
 			electronic += fv.Count
 		}
+		if fv.Code >= "L3" {
+			v.SmartCount += fv.Count
+		}
 	}
 	if all.Total > 0 {
 		v.Electronic = float64(electronic) / float64(all.Total)
+		v.Smart = float64(v.SmartCount) / float64(all.Total)
 	}
+	v.Planned = ov.stats.Planned
 	v.Domains = counted(catalog.Domains, all.Facets[catalog.FacetDomain])
 	v.Events = counted(catalog.LifeEvents, all.Facets[catalog.FacetEvent])
 	return w.render(rw, r, http.StatusOK, "home", "", "home", v)
