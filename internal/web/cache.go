@@ -31,6 +31,7 @@ type pageKey struct {
 	id       string
 	version  int
 	status   string
+	levels   string // the true and declared levels and why they differ: they change without a new version
 	agencies uint64 // generation of the agency names
 }
 

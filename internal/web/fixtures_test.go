@@ -187,4 +187,16 @@ func loadFixtures(tb testing.TB, ctx context.Context, c *catalog.Catalog, st *si
 	if err := c.Retire(ctx, admin, st.retired, "replaced by the national smart card"); err != nil {
 		tb.Fatalf("retire: %v", err)
 	}
+	// The certificate is decided by an active ruleset, as the rules engine
+	// would tell the catalogue: it is L3 for real. (Levels are true: what a
+	// record declares and nothing builds is only planned.)
+	c.UseMachinery(fixtureMachinery{catalog.Built{Rules: map[string]bool{st.certificate: true}}})
+	if err := c.Recompute(ctx); err != nil {
+		tb.Fatal(err)
+	}
 }
+
+// fixtureMachinery is what the fixtures have built.
+type fixtureMachinery struct{ b catalog.Built }
+
+func (m fixtureMachinery) Built(context.Context) (catalog.Built, error) { return m.b, nil }

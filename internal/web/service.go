@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -69,7 +70,7 @@ func (w *Web) service(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l := langOf(r)
-	key := pageKey{path: r.URL.Path, lang: l, id: svc.ID, version: svc.Version, status: string(svc.Status), agencies: ags.gen}
+	key := pageKey{path: r.URL.Path, lang: l, id: svc.ID, version: svc.Version, status: string(svc.Status), levels: levelsKey(svc), agencies: ags.gen}
 	// A signed-in person's page carries their name in the header: it is
 	// rendered for them alone and never cached.
 	_, signedIn := identity.FromContext(ctx)
@@ -149,4 +150,18 @@ func agencyOr(byCode map[string]catalog.Agency, code string) catalog.Agency {
 		return a
 	}
 	return catalog.Agency{Code: code, NameFa: code, NameEn: code}
+}
+
+// levelsKey says a service's true and declared levels and the reasons they
+// differ, for the page cache: a ruleset activated or retired changes them
+// without a new version of the record.
+func levelsKey(svc catalog.Service) string {
+	var b strings.Builder
+	b.WriteString(svc.Level.String())
+	b.WriteString(svc.Declared.String())
+	for _, r := range svc.Planned {
+		b.WriteString("|")
+		b.WriteString(r.En)
+	}
+	return b.String()
 }
