@@ -94,7 +94,7 @@ var texts = map[string]text{
 	"footer.about":     {"دربارهٔ سطح خدمات", "About service levels"},
 	"footer.opendata":  {"دادهٔ باز فهرست خدمات (JSON-LD)", "Open data: the service catalogue (JSON-LD)"},
 	"footer.api":       {"راهنمای واسط برنامه‌نویسی", "API documentation"},
-	"footer.note":      {"فهرست خدمات، سطح هر خدمت و آمار دستگاه‌ها از شناسنامهٔ ثبت‌شدهٔ خدمات محاسبه می‌شود.", "The catalogue, each service's level and the agencies' figures are computed from the published service records."},
+	"footer.note":      {"فهرست خدمات از شناسنامهٔ ثبت‌شدهٔ خدمات است؛ سطح هر خدمت و آمار دستگاه‌ها از سازوکاری که واقعاً ساخته شده محاسبه می‌شود، نه از اعلام دستگاه.", "The catalogue comes from the published service records; each service's level and the agencies' figures are computed from the machinery really built, not from what agencies declare."},
 	"footer.version":   {"نسخهٔ نرم‌افزار:", "Software version:"},
 
 	// Signing in and the profile (account.go).
@@ -480,6 +480,7 @@ var texts = map[string]text{
 	"about.computed":  {"سطح چگونه تعیین می‌شود", "How the level is set"},
 	"about.computed1": {"هیچ‌کس سطح خدمت را دستی وارد نمی‌کند. سامانه آن را از شناسنامهٔ منتشرشدهٔ خدمت محاسبه می‌کند: از اینکه کدام مراحل برخط است، چند بار مراجعهٔ حضوری لازم است، مدارک چگونه فراهم می‌شود و تصمیم را چه کسی می‌گیرد.", "Nobody types a service's level in. The platform computes it from the published service record: which stages are online, how many visits are needed, how documents are obtained and who decides."},
 	"about.computed2": {"اگر حتی یک مدرک را که دستگاه دیگری در اختیار دارد از شما بخواهند، خدمت تمام‌الکترونیک شمرده نمی‌شود؛ باید از همان دستگاه استعلام شود.", "If you are asked for even one document that another agency already holds, the service does not count as fully electronic: it must be checked with that agency instead."},
+	"about.computed3": {"سپس سطح با آنچه واقعاً ساخته شده سنجیده می‌شود: سطح ۲ فقط وقتی همهٔ استعلام‌های نام‌برده در درگاه تبادل وجود داشته باشند، سطح ۳ فقط تا وقتی مجموعه‌قاعدهٔ فعالی دربارهٔ درخواست‌ها تصمیم بگیرد، سطح ۴ فقط با اشتراک فعال رخداد زندگی که خدمت را پیشنهاد دهد و سطح ۵ فقط با اشتراک فعال بدون‌توقف. سطحی که دستگاه اعلام کرده و هنوز ساخته نشده «برنامه‌ریزی‌شده» نام دارد، با دلیلش جدا نشان داده می‌شود و در هیچ سهمی شمرده نمی‌شود.", "The level is then held to what is really built: level 2 only when every inquiry named exists in the exchange, level 3 only while an active ruleset decides applications, level 4 only with an active life-event subscription that offers the service, and level 5 only with an active no-stop subscription. A level the agency declares and has not built is “planned”: shown apart with its reason and counted in no share."},
 	"about.fully":     {"«تمام‌الکترونیک» یعنی چه", "What “fully electronic” means"},
 	"about.fully1":    {"خدمتی تمام‌الکترونیک است که سطح آن ۲ یا بالاتر باشد: همهٔ مراحل آن برخط است، مراجعهٔ حضوری و کاغذ لازم ندارد و همهٔ استعلام‌ها میان دستگاه‌ها الکترونیکی است. قانون هدف را تمام‌الکترونیک شدن همهٔ خدمات گذاشته است.", "A service is fully electronic when its level is 2 or higher: every stage is online, it needs no visit and no paper, and every inquiry between agencies is electronic. The law's target is for every service to be fully electronic."},
 	"about.smart":     {"«هوشمند» یعنی چه", "What “smart” means"},
