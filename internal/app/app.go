@@ -27,6 +27,8 @@ import (
 	"github.com/panjare/panjare/internal/identity/idp"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/proactive"
+	"github.com/panjare/panjare/internal/rules"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +49,10 @@ type App struct {
 	Notifier *notify.Notifier  // the inbox, and SMS and email through their providers
 	Permits  *permit.Permits   // signed documents: issuing, verification, revocation, the wallet
 	Handler  http.Handler      // every HTTP route, wrapped in the shared middleware
+	// Rules decide cases of services with an active ruleset; Proactive
+	// starts services on life events (offers and no-stop).
+	Rules     *rules.Rules
+	Proactive *proactive.Proactive
 
 	// Apply is the citizens' applications; Sandbox is the demo's payment
 	// provider, nil outside the demo.
@@ -64,7 +70,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), rules.Migrations(), apply.Migrations(), proactive.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -143,7 +149,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Notifier.RegisterWorkers()
+	if err := a.rules(); err != nil {
+		return fail(err)
+	}
 	if err := a.applications(ctx); err != nil {
+		return fail(err)
+	}
+	if err := a.proactive(ctx); err != nil {
 		return fail(err)
 	}
 	// Webhooks may go to http:// on loopback only in the demo, where the
@@ -153,7 +165,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
-		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits})
+		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents()})
 	if err != nil {
 		return fail(err)
 	}
@@ -210,7 +222,7 @@ func (a *App) applications(ctx context.Context) error {
 	}
 	var err error
 	a.Apply, err = apply.New(apply.Config{Store: a.Store, Catalog: a.Catalog, Gateway: a.Gateway, Permits: a.Permits,
-		Notifier: a.Notifier, Payments: payments, BaseURL: a.Config.BaseURL, Log: a.Log})
+		Notifier: a.Notifier, Payments: payments, Rules: a.Rules, BaseURL: a.Config.BaseURL, Log: a.Log})
 	if err != nil {
 		return err
 	}
@@ -342,6 +354,12 @@ func (a *App) StartDemoExchange(ctx context.Context, firstPort int) (*backoffice
 	}
 	a.backOffices = set
 	a.checkInquiries()
+	// The life-event chains: rulesets and subscriptions written and
+	// activated by two admins of each agency, once the inquiries their
+	// rules read are registered.
+	if err := a.loadChains(ctx, set.People); err != nil {
+		a.Log.Warn("demo life-event chains not loaded", "err", err.Error())
+	}
 	return set, nil
 }
 
