@@ -176,3 +176,107 @@ func TestBirthChain(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscriptionBadInput: a condition that does not compile or reads a
+// field the event does not have is refused in place and saves nothing; a
+// subscription is activated only by a second admin of the agency, and only
+// while the service has an active ruleset.
+func TestSubscriptionBadInput(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			if d == store.Postgres {
+				storetest.DSN(t, d)
+			}
+			s, set := mustServeDemo(t, d)
+			ctx := s.Ctx
+			admins := demo.ChainAdmins(set.People)["SSO"]
+			var pr [2]identity.Principal
+			for i, code := range admins {
+				p, err := s.Identity.EnsurePerson(ctx, code, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pr[i], err = s.Identity.PrincipalOf(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			services, err := s.Catalog.Published(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pension, plain string
+			for _, svc := range services {
+				switch svc.Record.TitleEn {
+				case "Social security retirement pension":
+					pension = svc.ID
+				case "Sickness benefit":
+					plain = svc.ID
+				}
+			}
+			before, _ := s.Proactive.Subscriptions(ctx, pension)
+			for _, c := range []struct {
+				name  string
+				draft proactive.SubscriptionDraft
+				field string
+			}{
+				{"syntax", proactive.SubscriptionDraft{EventType: "retirement", Mode: proactive.Offer, Condition: `event.fund == `}, "condition"},
+				{"unknown field", proactive.SubscriptionDraft{EventType: "retirement", Mode: proactive.Offer, Condition: `event.salary > 10`}, "condition"},
+				{"not a boolean", proactive.SubscriptionDraft{EventType: "retirement", Mode: proactive.Offer, Condition: `event.fund`}, "condition"},
+				{"unknown event type", proactive.SubscriptionDraft{EventType: "baptism", Mode: proactive.Offer, Condition: `true`}, "event_type"},
+				{"unknown applicant field", proactive.SubscriptionDraft{EventType: "retirement", Mode: proactive.Offer, Applicant: "event.spouse_national_code"}, "applicant"},
+				{"bad mode", proactive.SubscriptionDraft{EventType: "retirement", Mode: "maybe"}, "mode"},
+			} {
+				_, err := s.Proactive.Subscribe(ctx, pr[0], pension, c.draft)
+				if !errs.Is(err, errs.Invalid) {
+					t.Errorf("%s: %v, want Invalid", c.name, err)
+					continue
+				}
+				ps := proactive.ProblemsOf(err)
+				if len(ps) == 0 || ps[0].Field != c.field || ps[0].En == "" || ps[0].Fa == "" {
+					t.Errorf("%s: problems %+v, want one on %s in both languages", c.name, ps, c.field)
+				}
+			}
+			if after, _ := s.Proactive.Subscriptions(ctx, pension); len(after) != len(before) {
+				t.Errorf("refused drafts were saved: %d subscriptions, had %d", len(after), len(before))
+			}
+			// Not an admin of the agency.
+			if _, err := s.Proactive.Subscribe(ctx, identity.Principal{Kind: "user", ID: 999, Agency: "NOCR", Roles: []identity.Role{identity.RoleAgencyAdmin}},
+				pension, proactive.SubscriptionDraft{EventType: "retirement", Mode: proactive.Offer}); !errs.Is(err, errs.Forbidden) {
+				t.Errorf("another agency's admin: %v, want Forbidden", err)
+			}
+			// Same admin approving.
+			sub, err := s.Proactive.Subscribe(ctx, pr[0], pension, proactive.SubscriptionDraft{EventType: "retirement", Mode: proactive.NoStop, Condition: `event.fund == "SSO"`})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Proactive.Activate(ctx, pr[0], sub.ID); !errs.Is(err, errs.Forbidden) {
+				t.Errorf("the author activating: %v, want Forbidden", err)
+			}
+			// No active ruleset: the rules must decide a proactive service.
+			sub2, err := s.Proactive.Subscribe(ctx, pr[0], plain, proactive.SubscriptionDraft{EventType: "retirement", Mode: proactive.Offer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Proactive.Activate(ctx, pr[1], sub2.ID); !errs.Is(err, errs.Conflict) {
+				t.Errorf("activating without an active ruleset: %v, want Conflict", err)
+			}
+			got, err := s.Proactive.Subscription(ctx, sub2.ID)
+			if err != nil || got.Status != proactive.Draft {
+				t.Errorf("after the refusals the subscription is %v (%v), want a draft", got.Status, err)
+			}
+			if m, _ := s.Proactive.ActiveSubscriptions(ctx); m[plain] != "" || m[pension] != "offer" {
+				t.Errorf("active subscriptions %v", m)
+			}
+			// The second admin activates; then it can be retired.
+			if _, err := s.Proactive.Activate(ctx, pr[1], sub.ID); err != nil {
+				t.Fatal(err)
+			}
+			if m, _ := s.Proactive.ActiveSubscriptions(ctx); m[pension] != "nostop" {
+				t.Errorf("after activating a no-stop subscription: %v", m)
+			}
+			if _, err := s.Proactive.Retire(ctx, pr[1], sub.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
