@@ -22,6 +22,7 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/proactive"
 )
 
 // Config is what the API needs.
@@ -45,6 +46,10 @@ type Config struct {
 	// Permits serves the public keys, verification, revocation and the
 	// citizen's wallet; nil: those endpoints answer 503.
 	Permits *permit.Permits
+
+	// Proactive serves the agency admins' subscriptions of services to
+	// life events; nil: those endpoints answer 503.
+	Proactive *proactive.Proactive
 }
 
 // API serves the JSON API.

@@ -178,7 +178,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
