@@ -23,6 +23,7 @@ import (
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
+	"github.com/panjare/panjare/internal/rules"
 )
 
 // Config is what the API needs.
@@ -50,6 +51,11 @@ type Config struct {
 	// Proactive serves the agency admins' subscriptions of services to
 	// life events; nil: those endpoints answer 503.
 	Proactive *proactive.Proactive
+	// Rules serves the services' eligibility rules and their authoring;
+	// nil: those endpoints answer 503. Facts gives a signed-in citizen's
+	// own facts for an eligibility check ("mine"); nil: that answers 503.
+	Rules *rules.Rules
+	Facts rules.Facts
 }
 
 // API serves the JSON API.

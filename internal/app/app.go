@@ -49,9 +49,7 @@ type App struct {
 	Notifier *notify.Notifier  // the inbox, and SMS and email through their providers
 	Permits  *permit.Permits   // signed documents: issuing, verification, revocation, the wallet
 	Handler  http.Handler      // every HTTP route, wrapped in the shared middleware
-	// Rules decide cases of services with an active ruleset; Proactive
-	// starts services on life events (offers and no-stop).
-	Rules     *rules.Rules
+	// Proactive starts services on life events (offers and no-stop).
 	Proactive *proactive.Proactive
 
 	// Apply is the citizens' applications; Sandbox is the demo's payment
@@ -61,6 +59,8 @@ type App struct {
 	// Backoffice is the agency back offices' side: the feed behind the pull
 	// queue and webhooks, and decisions with idempotency keys.
 	Backoffice *apply.Backoffice
+	// Rules is the services' eligibility rules and automatic decisions.
+	Rules *rules.Rules
 
 	server *http.Server
 
@@ -70,7 +70,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), rules.Migrations(), apply.Migrations(), proactive.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -149,19 +149,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Notifier.RegisterWorkers()
-	if err := a.rules(); err != nil {
-		return fail(err)
-	}
 	if err := a.applications(ctx); err != nil {
-		return fail(err)
-	}
-	if err := a.proactive(ctx); err != nil {
 		return fail(err)
 	}
 	// Webhooks may go to http:// on loopback only in the demo, where the
 	// simulated back offices listen.
 	a.Backoffice = apply.NewBackoffice(a.Apply, apply.BackofficeOptions{AllowLoopbackHTTP: cfg.Demo, Log: log})
 	a.Backoffice.RegisterWorkers()
+	facts, err := a.rules()
+	if err != nil {
+		return fail(err)
+	}
+	if err := a.proactive(ctx); err != nil {
+		return fail(err)
+	}
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
@@ -178,7 +179,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive}).Register(mux)
+	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -222,7 +223,7 @@ func (a *App) applications(ctx context.Context) error {
 	}
 	var err error
 	a.Apply, err = apply.New(apply.Config{Store: a.Store, Catalog: a.Catalog, Gateway: a.Gateway, Permits: a.Permits,
-		Notifier: a.Notifier, Payments: payments, Rules: a.Rules, BaseURL: a.Config.BaseURL, Log: a.Log})
+		Notifier: a.Notifier, Payments: payments, Rules: lateRules{a}, BaseURL: a.Config.BaseURL, Log: a.Log})
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	"github.com/panjare/panjare/internal/apply"
-	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/demo"
 	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/errs"
@@ -19,83 +18,6 @@ import (
 // The smart services: rules that decide, and proactive services that start
 // on life events. This file wires rules, apply and proactive to each other
 // and to the exchange's Pub/Sub.
-
-// ruleEnvs types a service's rules: the form's text fields from apply's
-// JSON Schema of the form, and each evidence inquiry's answer from the
-// response schema the provider published in the exchange's registry.
-type ruleEnvs struct{ a *App }
-
-func (e ruleEnvs) Env(ctx context.Context, service string) (rules.Env, error) {
-	const op = "app.Env"
-	svc, err := e.a.Catalog.Service(ctx, service)
-	if err != nil {
-		return rules.Env{}, err
-	}
-	env := rules.Env{Evidence: map[string]json.RawMessage{}, Permit: svc.Record.Permit != nil}
-	if svc.Record.Permit != nil {
-		for _, g := range svc.Record.Permit.RefusalGrounds {
-			env.Grounds = append(env.Grounds, g.Code)
-		}
-	}
-	if e.a.Apply != nil {
-		f, err := e.a.Apply.Form(ctx, service, identity.System)
-		if err != nil {
-			return rules.Env{}, err
-		}
-		env.Form = f.Schema
-	}
-	for _, rq := range svc.Record.Requirements {
-		for _, ev := range rq.Evidence {
-			if ev.Source != catalog.FromInquiry || ev.Inquiry == "" {
-				continue
-			}
-			if _, ok := env.Evidence[ev.Code]; ok {
-				continue
-			}
-			ds, err := e.a.Exchange.ResolveInquiry(ctx, ev.Inquiry)
-			if errs.Is(err, errs.NotFound) {
-				continue // not in the exchange: its rules cannot read it
-			}
-			if err != nil {
-				return rules.Env{}, errs.Wrap(op, err)
-			}
-			if s := answerSchema(ds.OpenAPI); s != nil {
-				env.Evidence[ev.Code] = s
-			}
-		}
-	}
-	return env, nil
-}
-
-// answerSchema returns the JSON Schema of the 200 answer of the GET
-// operation of an OpenAPI description, nil when it has none.
-func answerSchema(openapi string) json.RawMessage {
-	var doc struct {
-		Paths map[string]struct {
-			Get *struct {
-				Responses map[string]struct {
-					Content map[string]struct {
-						Schema json.RawMessage `json:"schema"`
-					} `json:"content"`
-				} `json:"responses"`
-			} `json:"get"`
-		} `json:"paths"`
-	}
-	if json.Unmarshal([]byte(openapi), &doc) != nil {
-		return nil
-	}
-	for _, p := range doc.Paths {
-		if p.Get == nil {
-			continue
-		}
-		if r, ok := p.Get.Responses["200"]; ok {
-			if c, ok := r.Content["application/json"]; ok && len(c.Schema) > 0 {
-				return c.Schema
-			}
-		}
-	}
-	return nil
-}
 
 // condition adapts a compiled rules condition to proactive.
 type condition struct{ c *rules.Condition }
@@ -120,19 +42,20 @@ func compileCondition(expr string, schema json.RawMessage) (proactive.Condition,
 // deceased person's heirs.
 const familyInquiry = "NOCR/family"
 
-// history is apply's record of past decisions, for the rules' simulation;
-// apply is built after rules, which decide its cases.
-type history struct{ a *App }
+// lateRules gives apply the rules, which are built after it (their
+// environment reads apply's forms).
+type lateRules struct{ a *App }
 
-func (h history) Recent(ctx context.Context, service string, limit int) ([]rules.Past, error) {
-	return h.a.Apply.Recent(ctx, service, limit)
+func (l lateRules) Active(ctx context.Context, service string) (rules.Ruleset, bool, error) {
+	return l.a.Rules.Active(ctx, service)
 }
 
-// rules builds the rules capability, before apply, which decides with it.
-func (a *App) rules() error {
-	var err error
-	a.Rules, err = rules.New(rules.Config{Store: a.Store, Catalog: a.Catalog, Envs: ruleEnvs{a}, History: history{a}})
-	return err
+func (l lateRules) Decide(ctx context.Context, service string, in rules.Input) (rules.Decision, bool, error) {
+	return l.a.Rules.Decide(ctx, service, in)
+}
+
+func (l lateRules) Authors(ctx context.Context, service string, version int) ([]string, error) {
+	return l.a.Rules.Authors(ctx, service, version)
 }
 
 // proactive builds the proactive services and wires them to apply and the
