@@ -156,6 +156,11 @@ func mustDecideFixture(t *testing.T, s *store.Store) *decideFixture {
 		Domain: catalog.DomainCivil, Connected: true}); err != nil {
 		t.Fatal(err)
 	}
+	for _, r := range demo.Regions() {
+		if err := d.cat.PutRegion(ctx, identity.System, r); err != nil {
+			t.Fatal(err)
+		}
+	}
 	d.auto = mustPublish(t, d.cat, autoRecord())
 	rs, err := d.rules.SaveDraft(ctx, writer, d.auto, autoRules, autoTests())
 	if err != nil {
@@ -192,6 +197,16 @@ func events(t *testing.T, s *store.Store, kind string) []store.Event {
 		}
 	}
 	return out
+}
+
+// payload decodes an event's payload.
+func payload(t *testing.T, ev store.Event) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(ev.Payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // TestAutoApproveIssues: an adult's application is approved by the rules as
@@ -242,7 +257,8 @@ func TestAutoApproveIssues(t *testing.T) {
 		if got := strings.Join(steps, " "); got != "submitted/user:1 in_review/"+actor+" approved/"+actor+" issued/"+actor {
 			t.Errorf("timeline %s", got)
 		}
-		if evs := events(t, s, "apply.case.decided_by_rules"); len(evs) != 1 || evs[0].Actor != actor || !strings.Contains(string(evs[0].Payload), `"outcome":"approve"`) {
+		if evs := events(t, s, "apply.case.decided_by_rules"); len(evs) != 1 || evs[0].Actor != actor || payload(t, evs[0])["outcome"] != "approve" ||
+			payload(t, evs[0])["version"] != 1.0 {
 			t.Errorf("decided_by_rules events %+v", evs)
 		}
 		// Decided once: the sweep and a second look change nothing.
@@ -343,7 +359,8 @@ func TestAwaitedEvidenceThenDecided(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := d.submit(t, ali, "نانوایی")
-		if c.State != apply.Submitted || c.Decision != nil || len(c.Awaited) != 1 {
+		c, err := d.app.Case(ctx, ali, c.Tracking)
+		if err != nil || c.State != apply.Submitted || c.Decision != nil || len(c.Awaited) != 1 {
 			t.Fatalf("with the registry down: %s %+v %+v", c.State, c.Decision, c.Awaited)
 		}
 		moved, err := backoffice.Start(0)
@@ -353,6 +370,10 @@ func TestAwaitedEvidenceThenDecided(t *testing.T) {
 		defer moved.Close(ctx)
 		if err := demo.LoadExchange(ctx, d.x, moved); err != nil {
 			t.Fatal(err)
+		}
+		// Not decided while the evidence is awaited, even by the sweep.
+		if _, err := d.app.DecideDue(ctx); err != nil || count(t, s, `SELECT COUNT(*) FROM apply_decisions`) != 0 {
+			t.Fatalf("decided while awaiting: %v", err)
 		}
 		d.clock.Add(61 * time.Second)
 		if n, err := d.app.RetryDueEvidence(ctx); err != nil || n != 1 {
@@ -429,7 +450,7 @@ func TestObjection(t *testing.T) {
 			t.Errorf("objection after the decision %+v", ob)
 		}
 		evs := events(t, s, "apply.objection.decided")
-		if len(evs) != 1 || !strings.Contains(string(evs[0].Payload), `"overturned":true`) || !strings.Contains(string(evs[0].Payload), c.Tracking) {
+		if len(evs) != 1 || payload(t, evs[0])["overturned"] != true || payload(t, evs[0])["tracking"] != c.Tracking || evs[0].Actor != officer.Actor() {
 			t.Errorf("events %+v", evs)
 		}
 		if n, over, err := d.app.OverturnedShare(ctx, "MIMT"); err != nil || n != 1 || over != 1 {
@@ -472,7 +493,7 @@ func TestObjectionUpheld(t *testing.T) {
 		if err != nil || got.State != apply.Rejected || got.Decision.Objection == nil || got.Decision.Objection.Overturned {
 			t.Fatalf("upheld: %s %+v %v", got.State, got.Decision, err)
 		}
-		if evs := events(t, s, "apply.objection.decided"); len(evs) != 1 || !strings.Contains(string(evs[0].Payload), `"overturned":false`) {
+		if evs := events(t, s, "apply.objection.decided"); len(evs) != 1 || payload(t, evs[0])["overturned"] != false {
 			t.Errorf("events %+v", evs)
 		}
 		if n, over, _ := d.app.OverturnedShare(ctx, "MIMT"); n != 1 || over != 0 {
