@@ -140,7 +140,7 @@ func autoTests() []rules.TestCase {
 	}
 }
 
-func mustDecideFixture(t *testing.T, s *store.Store) *decideFixture {
+func mustDecideFixture(t *testing.T, s *store.Store, change ...func(*catalog.Record)) *decideFixture {
 	t.Helper()
 	ctx := context.Background()
 	d := &decideFixture{}
@@ -161,7 +161,11 @@ func mustDecideFixture(t *testing.T, s *store.Store) *decideFixture {
 			t.Fatal(err)
 		}
 	}
-	d.auto = mustPublish(t, d.cat, autoRecord())
+	rec := autoRecord()
+	for _, c := range change {
+		c(&rec)
+	}
+	d.auto = mustPublish(t, d.cat, rec)
 	rs, err := d.rules.SaveDraft(ctx, writer, d.auto, autoRules, autoTests())
 	if err != nil {
 		t.Fatalf("save the rules: %v %+v", err, rules.ProblemsOf(err))
@@ -602,6 +606,52 @@ func TestInputForAndRecent(t *testing.T) {
 		}
 		if p := by[referred.Tracking]; p.Outcome != rules.Reject || p.By != "clerk" {
 			t.Errorf("referred then refused by a clerk %+v", p)
+		}
+	}, decideSets...)
+}
+
+// TestFeeThenDecided: an approval waits for the fee, and comes when it is
+// paid; a refusal does not make the applicant pay first.
+func TestFeeThenDecided(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		d := mustDecideFixture(t, s, func(r *catalog.Record) { r.CostRials = 500_000 })
+		c := d.submit(t, ali, "نانوایی")
+		if c.State != apply.Submitted || c.Decision != nil {
+			t.Fatalf("before the fee is paid: %s %+v", c.State, c.Decision)
+		}
+		refused := d.submit(t, ali, "قمارخانه")
+		if refused.State != apply.Rejected || refused.Paid {
+			t.Errorf("a refusal waits for the fee: %s", refused.State)
+		}
+		d.mustPay(t, c.Tracking)
+		got, err := d.app.Case(ctx, ali, c.Tracking)
+		if err != nil || got.State != apply.Issued || got.Decision == nil || got.Decision.Outcome != rules.Approve {
+			t.Fatalf("after the payment: %s %+v %v", got.State, got.Decision, err)
+		}
+	}, decideSets...)
+}
+
+// TestOpenCheckRefers: the rules approve, but the record asks for a visit
+// no one recorded: the clerk's guard holds, and the case is referred,
+// saying what is open.
+func TestOpenCheckRefers(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		d := mustDecideFixture(t, s, func(r *catalog.Record) {
+			r.Visits, r.Stages.Delivery = 1, false
+			r.Channels = append(r.Channels, catalog.ChannelCounter)
+		})
+		c := d.submit(t, ali, "نانوایی")
+		if c.State != apply.InReview || c.Decision == nil || c.Decision.Outcome != rules.Refer ||
+			!strings.Contains(c.Decision.ExplainFa, "مراجعهٔ حضوری") || !strings.Contains(c.Decision.Referred, "visit") {
+			t.Fatalf("open visit: %s %+v", c.State, c.Decision)
+		}
+		if _, err := d.app.RecordVisit(ctx, officer, c.Tracking, "مدارک دیده شد", nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := d.app.Transition(ctx, officer, c.Tracking, apply.Approved, "", ""); err != nil || got.State != apply.Issued {
+			t.Fatalf("the clerk approves after the visit: %v", err)
 		}
 	}, decideSets...)
 }
