@@ -27,7 +27,6 @@ import (
 	"github.com/panjare/panjare/internal/identity/idp"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
-	"github.com/panjare/panjare/internal/rules"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,9 +54,6 @@ type App struct {
 	// Backoffice is the agency back offices' side: the feed behind the pull
 	// queue and webhooks, and decisions with idempotency keys.
 	Backoffice *apply.Backoffice
-	// Rules keeps the services' eligibility rules and decides cases of
-	// services with an active ruleset (apply's automatic decisions).
-	Rules *rules.Rules
 
 	server *http.Server
 
@@ -67,7 +63,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -137,13 +133,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Notifier.RegisterWorkers()
-	if err := a.rulesEngine(); err != nil {
-		return fail(err)
-	}
 	if err := a.applications(ctx); err != nil {
 		return fail(err)
 	}
-	a.Rules.SetHistory(a.Apply)
 	// Webhooks may go to http:// on loopback only in the demo, where the
 	// simulated back offices listen.
 	a.Backoffice = apply.NewBackoffice(a.Apply, apply.BackofficeOptions{AllowLoopbackHTTP: cfg.Demo, Log: log})
@@ -208,7 +200,7 @@ func (a *App) applications(ctx context.Context) error {
 	}
 	var err error
 	a.Apply, err = apply.New(apply.Config{Store: a.Store, Catalog: a.Catalog, Gateway: a.Gateway, Permits: a.Permits,
-		Notifier: a.Notifier, Payments: payments, BaseURL: a.Config.BaseURL, Log: a.Log, Rules: a.Rules})
+		Notifier: a.Notifier, Payments: payments, BaseURL: a.Config.BaseURL, Log: a.Log})
 	if err != nil {
 		return err
 	}
