@@ -27,6 +27,7 @@ import (
 	"github.com/panjare/panjare/internal/identity/idp"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/rules"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,6 +55,8 @@ type App struct {
 	// Backoffice is the agency back offices' side: the feed behind the pull
 	// queue and webhooks, and decisions with idempotency keys.
 	Backoffice *apply.Backoffice
+	// Rules is the services' eligibility rules and automatic decisions.
+	Rules *rules.Rules
 
 	server *http.Server
 
@@ -63,7 +66,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -140,6 +143,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// simulated back offices listen.
 	a.Backoffice = apply.NewBackoffice(a.Apply, apply.BackofficeOptions{AllowLoopbackHTTP: cfg.Demo, Log: log})
 	a.Backoffice.RegisterWorkers()
+	facts, err := a.rules()
+	if err != nil {
+		return fail(err)
+	}
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
@@ -156,7 +163,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
