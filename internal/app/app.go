@@ -147,6 +147,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	a.Apply.UseRules(a.Rules)
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
