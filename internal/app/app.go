@@ -160,6 +160,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	a.Apply.UseRules(a.Rules)
 	if err := a.proactive(ctx); err != nil {
 		return fail(err)
 	}
@@ -223,7 +224,7 @@ func (a *App) applications(ctx context.Context) error {
 	}
 	var err error
 	a.Apply, err = apply.New(apply.Config{Store: a.Store, Catalog: a.Catalog, Gateway: a.Gateway, Permits: a.Permits,
-		Notifier: a.Notifier, Payments: payments, Rules: lateRules{a}, BaseURL: a.Config.BaseURL, Log: a.Log})
+		Notifier: a.Notifier, Payments: payments, BaseURL: a.Config.BaseURL, Log: a.Log})
 	if err != nil {
 		return err
 	}

@@ -42,22 +42,6 @@ func compileCondition(expr string, schema json.RawMessage) (proactive.Condition,
 // deceased person's heirs.
 const familyInquiry = "NOCR/family"
 
-// lateRules gives apply the rules, which are built after it (their
-// environment reads apply's forms).
-type lateRules struct{ a *App }
-
-func (l lateRules) Active(ctx context.Context, service string) (rules.Ruleset, bool, error) {
-	return l.a.Rules.Active(ctx, service)
-}
-
-func (l lateRules) Decide(ctx context.Context, service string, in rules.Input) (rules.Decision, bool, error) {
-	return l.a.Rules.Decide(ctx, service, in)
-}
-
-func (l lateRules) Authors(ctx context.Context, service string, version int) ([]string, error) {
-	return l.a.Rules.Authors(ctx, service, version)
-}
-
 // proactive builds the proactive services and wires them to apply and the
 // exchange's Pub/Sub: it subscribes to the life events its active
 // subscriptions need and starts cases through apply.
