@@ -419,6 +419,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 			}
 			return err
 		}
+		a.PubSub.Start(ctx) // life events are delivered by the nodes that work jobs
 	}
 	followCtx, stopFollow := context.WithCancel(context.WithoutCancel(ctx))
 	followed := make(chan struct{})
