@@ -527,6 +527,7 @@ var texts = map[string]text{
 	"offer.decline":                {"نمی‌خواهم", "No, thank you"},
 	"offer.case":                   {"پرونده با کد رهگیری {1}", "The case, tracking code {1}"},
 	"proactive.title":              {"خدمات خودکار و پیشنهادها", "Automatic services and offers"},
+	"proactive.me":                 {"پیشنهادهای خدمت و خدمت‌هایی که خودکار برایتان انجام شده است، و انصراف از آن‌ها.", "offers of services and services done for you automatically, and opting out of them."},
 	"proactive.lead":               {"خدمت‌هایی که پنجره در پی رویدادهای زندگی به شما پیشنهاد داده یا بی‌درخواست برایتان انجام داده است.", "The services the window offered you, or did for you without a request, following life events."},
 	"proactive.actions":            {"پیشنهادها و خدمات انجام‌شده", "Offers and services done"},
 	"proactive.service":            {"خدمت", "Service"},
