@@ -113,6 +113,52 @@ func TestBirthChain(t *testing.T) {
 				t.Errorf("inbox templates %v", kinds)
 			}
 
+			// The mother accepts the newborn subsidy offer: not without
+			// consent, not as someone else; with consent the case is started
+			// with its evidence fetched and the rules decide it.
+			mp, err := s.Identity.PrincipalOf(ctx, mustPerson(t, s, backoffice.CitizenMaryam))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var offer proactive.Action
+			for _, a := range as {
+				if a.Mode == proactive.Offer {
+					offer = a
+				}
+			}
+			view, err := s.Proactive.Offer(ctx, mp, offer.ID)
+			if err != nil || len(view.Form.Fetched) == 0 {
+				t.Fatalf("offer view: %v, fetched %v", err, view.Form.Fetched)
+			}
+			if _, err := s.Proactive.Accept(ctx, mp, offer.ID, false); !errs.Is(err, errs.Invalid) {
+				t.Errorf("accepting without consent: %v, want Invalid", err)
+			}
+			stranger, err := s.Identity.PrincipalOf(ctx, mustPerson(t, s, backoffice.CitizenAli))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Proactive.Accept(ctx, stranger, offer.ID, true); !errs.Is(err, errs.NotFound) {
+				t.Errorf("someone else accepting: %v, want NotFound", err)
+			}
+			acc, err := s.Proactive.Accept(ctx, mp, offer.ID, true)
+			if err != nil || acc.State != proactive.Accepted || acc.Tracking == "" {
+				t.Fatalf("accept = %+v, %v", acc, err)
+			}
+			c, err := s.Apply.Case(ctx, mp, acc.Tracking)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.State.Complete() {
+				t.Errorf("the accepted offer's case is %s, want decided by the rules", c.State)
+			}
+			if again, err := s.Proactive.Accept(ctx, mp, offer.ID, true); err != nil || again.Tracking != acc.Tracking {
+				t.Errorf("accepting twice = %v, %v", again.Tracking, err)
+			}
+			if _, err := s.Proactive.Decline(ctx, mp, offer.ID); !errs.Is(err, errs.Conflict) {
+				t.Errorf("declining an accepted offer: %v, want Conflict", err)
+			}
+			as, _ = s.Proactive.EventActions(ctx, ev.ID)
+
 			// Delivered again (at least once means maybe twice): nothing new.
 			le, err := s.PubSub.Event(ctx, ev.ID)
 			if err != nil {
@@ -144,11 +190,7 @@ func TestBirthChain(t *testing.T) {
 					break
 				}
 			}
-			mother, err := s.Identity.EnsurePerson(ctx, other, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			mp, err := s.Identity.PrincipalOf(ctx, mother)
+			mp, err = s.Identity.PrincipalOf(ctx, mustPerson(t, s, other))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,4 +321,14 @@ func TestSubscriptionBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustPerson returns the person with national code code, made if new.
+func mustPerson(t *testing.T, s *served, code string) identity.Person {
+	t.Helper()
+	p, err := s.Identity.EnsurePerson(s.Ctx, code, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
