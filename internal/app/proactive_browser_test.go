@@ -78,9 +78,16 @@ func browserLifeEventChain(t *testing.T, d store.Dialect) {
 	if err != nil || fetched == 0 {
 		t.Errorf("the offer names %d pieces of data it will fetch (%v)", fetched, err)
 	}
-	step("accept with consent", chromedp.Click(chromedp.CSS("#consent")), chromedp.Click(chromedp.CSS("#offer-accept button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("main")))
-	url, err := chromedp.Run(ctx, chromedp.Location())
+	step("accept with consent", chromedp.Click(chromedp.CSS("#consent")), chromedp.Click(chromedp.CSS("#offer-accept button[type=submit]")))
+	// Accepting starts the case, fetches its evidence and lets the rules
+	// decide before the answer redirects to the case page.
+	var url string
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		url, err = chromedp.Run(ctx, chromedp.Location())
+		if err != nil || strings.Contains(url, "/me/cases/") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil || !strings.Contains(url, "/me/cases/") {
 		t.Fatalf("after accepting the browser is at %q (%v)", url, err)
 	}
