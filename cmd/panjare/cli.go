@@ -57,6 +57,7 @@ const usage = `panjare: the national single window for government services
 Usage:
   panjare serve   [--addr HOST:PORT] [--db DB] [--data DIR] [flags]   serve the portal, API and workers
   panjare demo    [--addr HOST:PORT] [--db DB] [--data DIR]           serve with demo data (SQLite in --data unless --db)
+  panjare demo event birth|death|retirement --person CODE [--db DB]  publish a demo life event through the exchange's Pub/Sub
   panjare migrate [--db DB] [--data DIR]                              bring the database schema up to date
   panjare catalog load [--db DB] [--data DIR]                         load the built-in catalogue into an empty database
   panjare apikey issue  --agency CODE --name NAME [--db DB]          issue an agency API key (shown once)
@@ -87,6 +88,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		err = serve(ctx, rest, getenv, stdout, stderr, false)
 	case "demo":
+		if len(rest) > 0 && rest[0] == "event" {
+			err = demoEvent(ctx, rest[1:], getenv, stdout, stderr)
+			break
+		}
 		err = serve(ctx, rest, getenv, stdout, stderr, true)
 	case "migrate":
 		err = migrate(ctx, rest, getenv, stdout, stderr)

@@ -22,6 +22,7 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/proactive"
 	"github.com/panjare/panjare/internal/rules"
 )
 
@@ -47,6 +48,9 @@ type Config struct {
 	// citizen's wallet; nil: those endpoints answer 503.
 	Permits *permit.Permits
 
+	// Proactive serves the agency admins' subscriptions of services to
+	// life events; nil: those endpoints answer 503.
+	Proactive *proactive.Proactive
 	// Rules serves the services' eligibility rules and their authoring;
 	// nil: those endpoints answer 503. Facts gives a signed-in citizen's
 	// own facts for an eligibility check ("mine"); nil: that answers 503.

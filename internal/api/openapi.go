@@ -47,7 +47,7 @@ func (a *API) document() map[string]any {
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "panjare_session",
 					"description": "The portal's session cookie, set when a person signs in."},
 			},
-			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()), backofficeSchemas()), rulesSchemas()),
+			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()), backofficeSchemas()), mergeSchemas(rulesSchemas(), proactiveSchemas())),
 		},
 	}
 }
@@ -199,7 +199,7 @@ func schemas() map[string]any {
 				"refusal_grounds": arr(obj([]string{"code", "text_fa"}, map[string]any{"code": str(""), "text_fa": str(""), "text_en": str(""), "legal_fa": str("")}))}),
 			"cost_rials":      integer,
 			"processing_time": str("ISO 8601 duration of days and hours, e.g. P10D; it is also the SLA."),
-			"visits":          integer, "frequency": enum("once", "periodic", "as_needed"), "annual_volume": integer,
+			"visits":          integer, "frequency": enum("once", "periodic", "as_needed"), "annual_volume": integer, "objection_days": integer,
 			"legal_basis": arr(obj([]string{"title_fa"}, map[string]any{"title_fa": str(""), "title_en": str(""), "article": str(""), "url": str("")})),
 			"channels":    arr(enum("web", "mobile", "counter", "kiosk", "phone", "post", "api")),
 			"stages":      obj(nil, map[string]any{"information": boolean, "request": boolean, "processing": boolean, "delivery": boolean}),

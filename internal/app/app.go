@@ -27,6 +27,7 @@ import (
 	"github.com/panjare/panjare/internal/identity/idp"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/proactive"
 	"github.com/panjare/panjare/internal/rules"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/web"
@@ -48,6 +49,8 @@ type App struct {
 	Notifier *notify.Notifier  // the inbox, and SMS and email through their providers
 	Permits  *permit.Permits   // signed documents: issuing, verification, revocation, the wallet
 	Handler  http.Handler      // every HTTP route, wrapped in the shared middleware
+	// Proactive starts services on life events (offers and no-stop).
+	Proactive *proactive.Proactive
 
 	// Apply is the citizens' applications; Sandbox is the demo's payment
 	// provider, nil outside the demo.
@@ -67,7 +70,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -112,11 +115,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Exchange = exchange.New(st, cfg.Instance)
 	a.checkInquiries()
-	// Levels are true: until the rules engine and the proactive services
-	// are handed in (TrueLevels again), nothing decides or starts a service.
-	if err := a.TrueLevels(ctx, nil, nil); err != nil {
-		return fail(err)
-	}
 
 	cookies := identity.CookiesFor(cfg.BaseURL)
 	signIn, demoIdP, err := a.signIn(ctx, cookies)
@@ -162,10 +160,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	a.Apply.UseRules(a.Rules)
+	if err := a.proactive(ctx); err != nil {
+		return fail(err)
+	}
+	// Levels are true: they follow the active rulesets and subscriptions.
+	if err := a.TrueLevels(ctx, a.Rules, a.Proactive); err != nil {
+		return fail(err)
+	}
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
-		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits})
+		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents()})
 	if err != nil {
 		return fail(err)
 	}
@@ -178,7 +184,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -354,6 +360,16 @@ func (a *App) StartDemoExchange(ctx context.Context, firstPort int) (*backoffice
 	}
 	a.backOffices = set
 	a.checkInquiries()
+	// The life-event chains: rulesets and subscriptions written and
+	// activated by two admins of each agency, once the inquiries their
+	// rules read are registered.
+	if err := a.loadChains(ctx, set.People); err != nil {
+		a.Log.Warn("demo life-event chains not loaded", "err", err.Error())
+	}
+	// The request-started smart services' rulesets, likewise.
+	if err := demo.LoadRulesets(ctx, demo.RulesConfig{Catalog: a.Catalog, Identity: a.Identity, Rules: a.Rules}, set.People); err != nil {
+		a.Log.Warn("demo rulesets not loaded", "err", err.Error())
+	}
 	// The demo catalogue was published before its inquiries existed:
 	// check them now.
 	if err := a.Catalog.Recompute(ctx); err != nil {
@@ -418,6 +434,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 			}
 			return err
 		}
+		a.PubSub.Start(ctx) // life events are delivered by the nodes that work jobs
 	}
 	followCtx, stopFollow := context.WithCancel(context.WithoutCancel(ctx))
 	followed := make(chan struct{})

@@ -1,9 +1,7 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -13,64 +11,18 @@ import (
 	"github.com/panjare/panjare/internal/app"
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/demo"
-	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/identity"
-	"github.com/panjare/panjare/internal/rules"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
 
-// demoEnvs types each demo service's evidence by the JSON Schema of the
-// answer its demo back office serves, as the exchange registers it.
-type demoEnvs struct {
-	cat     *catalog.Catalog
-	schemas map[string]json.RawMessage // inquiry -> answer schema
-}
-
-func newDemoEnvs(t *testing.T, cat *catalog.Catalog, ps *backoffice.People) demoEnvs {
-	t.Helper()
-	e := demoEnvs{cat: cat, schemas: map[string]json.RawMessage{}}
-	for _, o := range backoffice.Offices(ps) {
-		for _, s := range o.Services {
-			b, err := json.Marshal(s.Schema)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e.schemas[o.Member+"/"+s.Code] = b
-		}
-	}
-	return e
-}
-
-func (e demoEnvs) Env(ctx context.Context, service string) (rules.Env, error) {
-	svc, err := e.cat.Service(ctx, service)
-	if err != nil {
-		return rules.Env{}, err
-	}
-	env := rules.Env{Form: json.RawMessage(`{"type":"object","properties":{}}`), Evidence: map[string]json.RawMessage{}}
-	for _, rq := range svc.Record.Requirements {
-		for _, ev := range rq.Evidence {
-			if s, ok := e.schemas[ev.Inquiry]; ok && ev.Source == catalog.FromInquiry {
-				env.Evidence[ev.Code] = s
-			}
-		}
-	}
-	if p := svc.Record.Permit; p != nil {
-		env.Permit = true
-		for _, g := range p.RefusalGrounds {
-			env.Grounds = append(env.Grounds, g.Code)
-		}
-	}
-	return env, nil
-}
-
 // TestTrueLevelsOverTheDemo holds the levels shown to the public to what
 // the other capabilities have built, over the whole demo, on each engine:
-// the demo's rulesets are written by one agency admin and approved by a
-// second through the rules verbs; then every service shown L2 or above has
+// the demo's rulesets and subscriptions are written by one agency admin and
+// approved by a second through the rules and proactive verbs; then every service shown L2 or above has
 // every inquiry it names in the exchange, every service shown L3 or above
-// has an active ruleset, nothing is shown L4 or L5 without an active
-// subscription (none here), every service declared decided by rules without
+// has an active ruleset, every L4 an active subscription and every L5 an
+// active no-stop one, every service declared decided by rules without
 // a ruleset is planned, the public shares (catalogue, agency, API) are the
 // counts of true levels, a declared-only change moves no share, and
 // deactivating a ruleset takes its service back down at once.
@@ -82,32 +34,13 @@ func TestTrueLevelsOverTheDemo(t *testing.T) {
 			}
 			a, ctx := mustDemo(t, d)
 			ps := a.BackOffices().People
-			// The rules engine's tables (the app does not assemble it yet).
-			if err := a.Store.Migrate(ctx, slog.New(slog.DiscardHandler), rules.Migrations()); err != nil {
-				t.Fatal(err)
-			}
-			r, err := rules.New(rules.Config{Store: a.Store, Catalog: a.Catalog, Envs: newDemoEnvs(t, a.Catalog, ps)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := a.TrueLevels(ctx, r, nil); err != nil {
-				t.Fatal(err)
-			}
-			before, err := a.Catalog.Stats(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if before.PerLevel[3]+before.PerLevel[4]+before.PerLevel[5] != 0 {
-				t.Fatalf("smart services before any ruleset: %+v", before)
-			}
-			if err := demo.LoadRulesets(ctx, demo.RulesConfig{Catalog: a.Catalog, Identity: a.Identity, Rules: r}, ps); err != nil {
-				t.Fatal(err)
-			}
+			r := a.Rules
 			// Loading twice changes nothing (idempotent).
-			if err := demo.LoadRulesets(ctx, demo.RulesConfig{Catalog: a.Catalog, Identity: a.Identity, Rules: r}, ps); err != nil {
+			active, err := r.ActiveServices(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
-			active, err := r.ActiveServices(ctx)
+			subs, err := a.Proactive.ActiveSubscriptions(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,8 +77,11 @@ func TestTrueLevelsOverTheDemo(t *testing.T) {
 				if svc.Level >= catalog.L3 && active[svc.ID] == 0 {
 					t.Errorf("%s is %s without an active ruleset", name, svc.Level)
 				}
-				if svc.Level >= catalog.L4 {
-					t.Errorf("%s is %s without any active subscription", name, svc.Level)
+				if svc.Level == catalog.L4 && subs[svc.ID] != catalog.TriggerOffer && subs[svc.ID] != catalog.TriggerNoStop {
+					t.Errorf("%s is L4 without an active subscription (%q)", name, subs[svc.ID])
+				}
+				if svc.Level == catalog.L5 && subs[svc.ID] != catalog.TriggerNoStop {
+					t.Errorf("%s is L5 without an active no-stop subscription (%q)", name, subs[svc.ID])
 				}
 				if svc.Record.Decision == catalog.DecideRules && svc.Declared >= catalog.L3 && active[svc.ID] == 0 {
 					if !svc.IsPlanned() || svc.Level > catalog.L2 || len(svc.Planned) == 0 {
@@ -164,6 +100,7 @@ func TestTrueLevelsOverTheDemo(t *testing.T) {
 			if perLevel[3] < 10 {
 				t.Errorf("%d services are really L3, want at least 10", perLevel[3])
 			}
+			t.Logf("true levels %v, planned %d %v", perLevel, planned, plannedAt)
 			st, err := a.Catalog.Stats(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -220,9 +157,11 @@ func TestTrueLevelsOverTheDemo(t *testing.T) {
 
 			// Deactivating a ruleset takes its service down at once.
 			var id string
-			for sid := range active {
-				id = sid
-				break
+			for _, svc := range all {
+				if svc.Level == catalog.L3 {
+					id = svc.ID
+					break
+				}
 			}
 			svc, _ := a.Catalog.Service(ctx, id)
 			admins := demo.RulesAdmins(ps)[svc.Record.Agency]

@@ -95,6 +95,11 @@ func New(cfg Config) (*Applications, error) {
 	return a, nil
 }
 
+// UseRules gives apply the rules engine that decides cases of services with
+// an active ruleset (decide.go), when it is built after apply. Call it
+// before serving or starting jobs.
+func (a *Applications) UseRules(r Rules) { a.rl = r }
+
 // clock returns the current time in UTC at the precision both engines keep.
 func (a *Applications) clock() time.Time { return a.now().UTC().Truncate(time.Microsecond) }
 

@@ -69,7 +69,7 @@ func TestStateMachineTable(t *testing.T) {
 		{apply.Submitted, apply.InReview}: true, {apply.Submitted, apply.Withdrawn}: true,
 		{apply.InReview, apply.NeedsInfo}: true, {apply.InReview, apply.Approved}: true, {apply.InReview, apply.Rejected}: true,
 		{apply.InReview, apply.Withdrawn}: true, {apply.NeedsInfo, apply.InReview}: true, {apply.NeedsInfo, apply.Withdrawn}: true,
-		{apply.Approved, apply.Issued}: true,
+		{apply.Approved, apply.Issued}:   true,
 		{apply.Objected, apply.Approved}: true, {apply.Objected, apply.Rejected}: true,
 	}
 	for _, from := range apply.States {

@@ -140,7 +140,7 @@ func autoTests() []rules.TestCase {
 	}
 }
 
-func mustDecideFixture(t *testing.T, s *store.Store) *decideFixture {
+func mustDecideFixture(t *testing.T, s *store.Store, change ...func(*catalog.Record)) *decideFixture {
 	t.Helper()
 	ctx := context.Background()
 	d := &decideFixture{}
@@ -156,7 +156,16 @@ func mustDecideFixture(t *testing.T, s *store.Store) *decideFixture {
 		Domain: catalog.DomainCivil, Connected: true}); err != nil {
 		t.Fatal(err)
 	}
-	d.auto = mustPublish(t, d.cat, autoRecord())
+	for _, r := range demo.Regions() {
+		if err := d.cat.PutRegion(ctx, identity.System, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := autoRecord()
+	for _, c := range change {
+		c(&rec)
+	}
+	d.auto = mustPublish(t, d.cat, rec)
 	rs, err := d.rules.SaveDraft(ctx, writer, d.auto, autoRules, autoTests())
 	if err != nil {
 		t.Fatalf("save the rules: %v %+v", err, rules.ProblemsOf(err))
@@ -192,6 +201,16 @@ func events(t *testing.T, s *store.Store, kind string) []store.Event {
 		}
 	}
 	return out
+}
+
+// payload decodes an event's payload.
+func payload(t *testing.T, ev store.Event) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(ev.Payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // TestAutoApproveIssues: an adult's application is approved by the rules as
@@ -242,7 +261,8 @@ func TestAutoApproveIssues(t *testing.T) {
 		if got := strings.Join(steps, " "); got != "submitted/user:1 in_review/"+actor+" approved/"+actor+" issued/"+actor {
 			t.Errorf("timeline %s", got)
 		}
-		if evs := events(t, s, "apply.case.decided_by_rules"); len(evs) != 1 || evs[0].Actor != actor || !strings.Contains(string(evs[0].Payload), `"outcome":"approve"`) {
+		if evs := events(t, s, "apply.case.decided_by_rules"); len(evs) != 1 || evs[0].Actor != actor || payload(t, evs[0])["outcome"] != "approve" ||
+			payload(t, evs[0])["version"] != 1.0 {
 			t.Errorf("decided_by_rules events %+v", evs)
 		}
 		// Decided once: the sweep and a second look change nothing.
@@ -343,7 +363,8 @@ func TestAwaitedEvidenceThenDecided(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := d.submit(t, ali, "نانوایی")
-		if c.State != apply.Submitted || c.Decision != nil || len(c.Awaited) != 1 {
+		c, err := d.app.Case(ctx, ali, c.Tracking)
+		if err != nil || c.State != apply.Submitted || c.Decision != nil || len(c.Awaited) != 1 {
 			t.Fatalf("with the registry down: %s %+v %+v", c.State, c.Decision, c.Awaited)
 		}
 		moved, err := backoffice.Start(0)
@@ -353,6 +374,10 @@ func TestAwaitedEvidenceThenDecided(t *testing.T) {
 		defer moved.Close(ctx)
 		if err := demo.LoadExchange(ctx, d.x, moved); err != nil {
 			t.Fatal(err)
+		}
+		// Not decided while the evidence is awaited, even by the sweep.
+		if _, err := d.app.DecideDue(ctx); err != nil || count(t, s, `SELECT COUNT(*) FROM apply_decisions`) != 0 {
+			t.Fatalf("decided while awaiting: %v", err)
 		}
 		d.clock.Add(61 * time.Second)
 		if n, err := d.app.RetryDueEvidence(ctx); err != nil || n != 1 {
@@ -429,7 +454,7 @@ func TestObjection(t *testing.T) {
 			t.Errorf("objection after the decision %+v", ob)
 		}
 		evs := events(t, s, "apply.objection.decided")
-		if len(evs) != 1 || !strings.Contains(string(evs[0].Payload), `"overturned":true`) || !strings.Contains(string(evs[0].Payload), c.Tracking) {
+		if len(evs) != 1 || payload(t, evs[0])["overturned"] != true || payload(t, evs[0])["tracking"] != c.Tracking || evs[0].Actor != officer.Actor() {
 			t.Errorf("events %+v", evs)
 		}
 		if n, over, err := d.app.OverturnedShare(ctx, "MIMT"); err != nil || n != 1 || over != 1 {
@@ -472,7 +497,7 @@ func TestObjectionUpheld(t *testing.T) {
 		if err != nil || got.State != apply.Rejected || got.Decision.Objection == nil || got.Decision.Objection.Overturned {
 			t.Fatalf("upheld: %s %+v %v", got.State, got.Decision, err)
 		}
-		if evs := events(t, s, "apply.objection.decided"); len(evs) != 1 || !strings.Contains(string(evs[0].Payload), `"overturned":false`) {
+		if evs := events(t, s, "apply.objection.decided"); len(evs) != 1 || payload(t, evs[0])["overturned"] != false {
 			t.Errorf("events %+v", evs)
 		}
 		if n, over, _ := d.app.OverturnedShare(ctx, "MIMT"); n != 1 || over != 0 {
@@ -581,6 +606,52 @@ func TestInputForAndRecent(t *testing.T) {
 		}
 		if p := by[referred.Tracking]; p.Outcome != rules.Reject || p.By != "clerk" {
 			t.Errorf("referred then refused by a clerk %+v", p)
+		}
+	}, decideSets...)
+}
+
+// TestFeeThenDecided: an approval waits for the fee, and comes when it is
+// paid; a refusal does not make the applicant pay first.
+func TestFeeThenDecided(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		d := mustDecideFixture(t, s, func(r *catalog.Record) { r.CostRials = 500_000 })
+		c := d.submit(t, ali, "نانوایی")
+		if c.State != apply.Submitted || c.Decision != nil {
+			t.Fatalf("before the fee is paid: %s %+v", c.State, c.Decision)
+		}
+		refused := d.submit(t, ali, "قمارخانه")
+		if refused.State != apply.Rejected || refused.Paid {
+			t.Errorf("a refusal waits for the fee: %s", refused.State)
+		}
+		d.mustPay(t, c.Tracking)
+		got, err := d.app.Case(ctx, ali, c.Tracking)
+		if err != nil || got.State != apply.Issued || got.Decision == nil || got.Decision.Outcome != rules.Approve {
+			t.Fatalf("after the payment: %s %+v %v", got.State, got.Decision, err)
+		}
+	}, decideSets...)
+}
+
+// TestOpenCheckRefers: the rules approve, but the record asks for a visit
+// no one recorded: the clerk's guard holds, and the case is referred,
+// saying what is open.
+func TestOpenCheckRefers(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		d := mustDecideFixture(t, s, func(r *catalog.Record) {
+			r.Visits, r.Stages.Delivery = 1, false
+			r.Channels = append(r.Channels, catalog.ChannelCounter)
+		})
+		c := d.submit(t, ali, "نانوایی")
+		if c.State != apply.InReview || c.Decision == nil || c.Decision.Outcome != rules.Refer ||
+			!strings.Contains(c.Decision.ExplainFa, "مراجعهٔ حضوری") || !strings.Contains(c.Decision.Referred, "visit") {
+			t.Fatalf("open visit: %s %+v", c.State, c.Decision)
+		}
+		if _, err := d.app.RecordVisit(ctx, officer, c.Tracking, "مدارک دیده شد", nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := d.app.Transition(ctx, officer, c.Tracking, apply.Approved, "", ""); err != nil || got.State != apply.Issued {
+			t.Fatalf("the clerk approves after the visit: %v", err)
 		}
 	}, decideSets...)
 }

@@ -50,6 +50,8 @@ func TestValidateForPublish(t *testing.T) {
 		{"duplicate channel", func(r *Record) { r.Channels = append(r.Channels, ChannelWeb) }, []string{"channels[2]"}},
 		{"unknown event", func(r *Record) { r.Events = []string{"wedding"} }, []string{"events[0]"}},
 		{"negative cost", func(r *Record) { r.CostRials = -1 }, []string{"cost_rials"}},
+		{"negative objection period", func(r *Record) { r.ObjectionDays = -1 }, []string{"objection_days"}},
+		{"objection period over a year", func(r *Record) { r.ObjectionDays = 366 }, []string{"objection_days"}},
 		{"negative volume", func(r *Record) { r.AnnualVolume = -5 }, []string{"annual_volume"}},
 		{"negative validity", func(r *Record) {
 			r.Permit = &Permit{ValidityDays: -1, RefusalGrounds: []RefusalGround{{Code: "a", TextFa: "بدهی"}}}

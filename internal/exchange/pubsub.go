@@ -138,9 +138,11 @@ type PubSub struct {
 	mu       sync.Mutex
 	handlers map[string]LocalHandler // local subscriber (application code) → handler
 	schemas  map[string]*jsonschema.Schema
+	types    map[string]cachedType // what Publish reads, for typeFresh
 
 	pass     sync.Mutex // one delivery pass at a time in this process
 	again    chan struct{}
+	kicks    chan struct{}                                             // wakes the runner Start started
 	delivers func(ctx context.Context, ev LifeEvent, sub Subscription) // test hook, nil in production
 }
 
@@ -164,7 +166,7 @@ func NewPubSub(g *Gateway, cfg PubSubConfig) *PubSub {
 		cfg.Log = g.log
 	}
 	ps := &PubSub{g: g, x: g.x, s: g.s, cfg: cfg, log: cfg.Log, handlers: map[string]LocalHandler{},
-		schemas: map[string]*jsonschema.Schema{}, again: make(chan struct{}, 1)}
+		schemas: map[string]*jsonschema.Schema{}, types: map[string]cachedType{}, again: make(chan struct{}, 1), kicks: make(chan struct{}, 1)}
 	g.pubsub.Store(ps)
 	return ps
 }
@@ -278,6 +280,42 @@ func (ps *PubSub) compiled(schema json.RawMessage) (*jsonschema.Schema, error) {
 	ps.schemas[key] = sch
 	ps.mu.Unlock()
 	return sch, nil
+}
+
+// cachedType is an event type as Publish last read it.
+type cachedType struct {
+	t  EventType
+	at time.Time
+}
+
+// typeFresh is how long Publish trusts a type it read: changes made on this
+// node apply at once, those made on another within this time, as the
+// gateway's registry does (Exchange.Follow).
+const typeFresh = time.Second
+
+// publishType returns a type for Publish, from a cache kept for typeFresh.
+func (ps *PubSub) publishType(ctx context.Context, name string) (EventType, error) {
+	ps.mu.Lock()
+	c, ok := ps.types[name]
+	ps.mu.Unlock()
+	if ok && time.Since(c.at) < typeFresh {
+		return c.t, nil
+	}
+	t, err := ps.eventType(ctx, ps.s.Read(), name)
+	if err != nil {
+		return EventType{}, err
+	}
+	ps.mu.Lock()
+	ps.types[name] = cachedType{t: t, at: time.Now()}
+	ps.mu.Unlock()
+	return t, nil
+}
+
+// forgetTypes drops the cached types after a change on this node.
+func (ps *PubSub) forgetTypes() {
+	ps.mu.Lock()
+	clear(ps.types)
+	ps.mu.Unlock()
 }
 
 // EventTypes returns the room's event types with their publishers, by name.
@@ -443,6 +481,7 @@ func (ps *PubSub) createType(ctx context.Context, actor string, t EventType, ens
 		return tx.Append(ctx, store.Event{Kind: "exchange.pubsub.type_created", Actor: actor, Agency: PlatformMember},
 			map[string]any{"event_type": t.Name, "publishers": pubs, "schema_digest": Digest(canon.Bytes())})
 	})
+	ps.forgetTypes()
 	if err != nil && !errors.Is(err, store.ErrNothingToDo) {
 		return EventType{}, errs.Wrap(op, err)
 	}
@@ -486,6 +525,7 @@ func (ps *PubSub) AllowPublisher(ctx context.Context, by SubsystemID, eventType,
 		return tx.Append(ctx, store.Event{Kind: "exchange.pubsub.publisher_allowed", Actor: "subsystem:" + by.String(), Agency: PlatformMember},
 			map[string]any{"event_type": eventType, "publisher": pubs[0]})
 	})
+	ps.forgetTypes()
 	if err != nil && !errors.Is(err, store.ErrNothingToDo) {
 		return errs.Wrap("exchange.AllowPublisher", err)
 	}
@@ -508,6 +548,7 @@ func (ps *PubSub) DisallowPublisher(ctx context.Context, by SubsystemID, eventTy
 		return tx.Append(ctx, store.Event{Kind: "exchange.pubsub.publisher_removed", Actor: "subsystem:" + by.String(), Agency: PlatformMember},
 			map[string]any{"event_type": eventType, "publisher": publisher})
 	})
+	ps.forgetTypes()
 	return errs.Wrap("exchange.DisallowPublisher", err)
 }
 
@@ -541,6 +582,7 @@ func (ps *PubSub) DeleteEventType(ctx context.Context, by SubsystemID, name stri
 		return tx.Append(ctx, store.Event{Kind: "exchange.pubsub.type_deleted", Actor: "subsystem:" + by.String(), Agency: PlatformMember},
 			map[string]any{"event_type": name})
 	})
+	ps.forgetTypes()
 	return errs.Wrap("exchange.DeleteEventType", err)
 }
 
@@ -693,7 +735,7 @@ func (ps *PubSub) Publish(ctx context.Context, publisher string, eventType strin
 		return LifeEvent{}, errs.E(CodePublisherDenied, errs.Invalid, "the publisher is not a subsystem identifier INSTANCE/CLASS/MEMBER/SUBSYSTEM",
 			"ناشر شناسهٔ زیرسامانه به شکل INSTANCE/CLASS/MEMBER/SUBSYSTEM نیست")
 	}
-	t, err := ps.eventType(ctx, ps.s.Read(), eventType)
+	t, err := ps.publishType(ctx, eventType)
 	if err != nil {
 		return LifeEvent{}, err
 	}
@@ -724,48 +766,43 @@ func (ps *PubSub) Publish(ctx context.Context, publisher string, eventType strin
 	}
 	digest := Digest(canon)
 	ev := LifeEvent{ID: newUUID(), Type: eventType, Person: person, Facts: json.RawMessage(canon), Publisher: pub.String(), PublishedAt: ps.s.Now()}
+	replayed := errs.E(CodeReplayed, errs.Conflict, "this publisher has already published the same "+eventType+" event",
+		"این ناشر همین رویداد "+eventType+" را پیش‌تر منتشر کرده است")
 	err = ps.s.InTx(ctx, func(tx *store.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM exchange_pubsub_events WHERE publisher = $1 AND event_type = $2 AND digest = $3`,
-			ev.Publisher, eventType, digest).Scan(&n); err != nil {
-			return err
+		// The unique (publisher, event_type, digest) refuses a replay
+		// without failing the statement, which on PostgreSQL would abort the
+		// transaction the group shares.
+		err := tx.QueryRowContext(ctx, `INSERT INTO exchange_pubsub_events (id, event_type, publisher, person, body, digest, published_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING seq`,
+			ev.ID, eventType, ev.Publisher, person, string(canon), digest, ev.PublishedAt).Scan(&ev.Sequence)
+		if errors.Is(err, sql.ErrNoRows) {
+			return replayed
 		}
-		if n > 0 {
-			return errs.E(CodeReplayed, errs.Conflict, "this publisher has already published the same "+eventType+" event",
-				"این ناشر همین رویداد "+eventType+" را پیش‌تر منتشر کرده است")
-		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO exchange_pubsub_events (id, event_type, publisher, person, body, digest, published_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`, ev.ID, eventType, ev.Publisher, person, string(canon), digest, ev.PublishedAt).Scan(&ev.Sequence); err != nil {
-			if isUniqueViolation(err) {
-				return errs.E(CodeReplayed, errs.Conflict, "this publisher has already published the same "+eventType+" event",
-					"این ناشر همین رویداد "+eventType+" را پیش‌تر منتشر کرده است")
-			}
-			return err
-		}
-		subs, err := ps.liveSubs(ctx, tx, eventType)
 		if err != nil {
 			return err
 		}
-		for _, s := range subs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_pubsub_deliveries (sub_id, event_seq, person, state, attempts, next_at, created_at)
-				VALUES ($1, $2, $3, 'pending', 0, $4, $4)`, s.ID, ev.Sequence, person, ev.PublishedAt); err != nil {
-				return err
-			}
+		// One delivery per live subscription of the type, read and written
+		// in the same statement, so that a subscription made on another
+		// node an instant ago is not missed.
+		res, err := tx.ExecContext(ctx, `INSERT INTO exchange_pubsub_deliveries (sub_id, event_seq, person, state, attempts, next_at, created_at)
+			SELECT id, $1, $2, 'pending', 0, $3, $3 FROM exchange_pubsub_subs WHERE event_type = $4 AND cancelled_at IS NULL`,
+			ev.Sequence, person, ev.PublishedAt, eventType)
+		if err != nil {
+			return err
 		}
-		if len(subs) > 0 {
-			if err := tx.Enqueue(ctx, deliverLifeEventsArgs{}, nil); err != nil {
-				return err
-			}
+		subs, err := res.RowsAffected()
+		if err != nil {
+			return err
 		}
 		return tx.Append(ctx, store.Event{Kind: "exchange.pubsub.published", Actor: "subsystem:" + ev.Publisher, Agency: pub.Member,
 			Subject: person, At: ev.PublishedAt},
 			map[string]any{"event_id": ev.ID, "sequence": ev.Sequence, "event_type": eventType, "publisher": ev.Publisher,
-				"subscriptions": len(subs), "digest": digest})
+				"subscriptions": subs, "digest": digest})
 	})
 	if err != nil {
 		return LifeEvent{}, errs.Wrap(op, err)
 	}
-	ps.wake()
+	ps.kick()
 	return ev, nil
 }
 
@@ -854,7 +891,7 @@ func (ps *PubSub) HandleLocal(subscriber string, h LocalHandler) {
 	ps.mu.Lock()
 	ps.handlers[id.String()] = h
 	ps.mu.Unlock()
-	ps.wake()
+	ps.kick()
 }
 
 // Subscribe subscribes subscriber to a type (PUSH to its registered
@@ -993,7 +1030,7 @@ func (ps *PubSub) UpdateSubscription(ctx context.Context, subscriber SubsystemID
 	if err != nil {
 		return Subscription{}, errs.Wrap("exchange.UpdateSubscription", err)
 	}
-	ps.wake()
+	ps.kick()
 	return cur, nil
 }
 

@@ -23,9 +23,11 @@ import (
 // expired, stopped; attempts; when to try next), so a subscriber that is
 // down, or a platform that restarts, loses nothing.
 //
-// PUSH and local deliveries are made by the River job
-// exchange.pubsub.deliver, enqueued by every publication and inserted every
-// few seconds as a sweep. A delivery is due when its time has come and no
+// PUSH and local deliveries are made by the runner Start starts in each
+// node that works jobs, woken by every publication on that node and every
+// second, and by the River job exchange.pubsub.deliver, a sweep that the
+// leader inserts every few seconds, which also covers events published on
+// nodes that work no jobs. A delivery is due when its time has come and no
 // earlier event of the same subscription about the same person (for a FIFO
 // subscription: no earlier event at all) is still pending: a later event
 // waits until the earlier one is acknowledged. A delivery that fails is
@@ -80,6 +82,39 @@ func (ps *PubSub) wake() {
 	case ps.again <- struct{}{}:
 	default:
 	}
+}
+
+// kick wakes the runner, if Start started one, and a running pass.
+func (ps *PubSub) kick() {
+	ps.wake()
+	select {
+	case ps.kicks <- struct{}{}:
+	default:
+	}
+}
+
+// runnerTick is how often the runner looks for deliveries due again.
+const runnerTick = time.Second
+
+// Start runs deliveries in this process until ctx is done: at once after
+// each publication here, and every second for retries and for events
+// published on other nodes. The app starts it on nodes that work jobs.
+func (ps *PubSub) Start(ctx context.Context) {
+	go func() {
+		t := time.NewTicker(runnerTick)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ps.kicks:
+			case <-t.C:
+			}
+			if _, err := ps.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+				ps.log.Error("life event delivery pass failed", "err", err.Error())
+			}
+		}
+	}()
 }
 
 // due is one delivery that may be made now.

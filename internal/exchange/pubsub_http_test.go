@@ -504,12 +504,14 @@ func TestDeliveryResumesAfterRestart(t *testing.T) {
 	}, gwSets...)
 }
 
-// TestDeliveryByRiver checks the production path: the job enqueued by
-// Publish delivers to a local handler without anyone calling DeliverDue.
-func TestDeliveryByRiver(t *testing.T) {
+// TestDeliveryByRunnerAndSweep checks the production paths: the runner
+// Start starts delivers an event as soon as it is published, and the River
+// sweep delivers what was published while no runner ran.
+func TestDeliveryByRunnerAndSweep(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		f := psSetup(t, s, exchange.PubSubConfig{})
-		ctx := context.Background()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
 		f.ps.RegisterWorkers()
 		if err := f.ps.SubscribeLocal(ctx, "proactive", "birth"); err != nil {
 			t.Fatal(err)
@@ -519,21 +521,37 @@ func TestDeliveryByRiver(t *testing.T) {
 			got <- ev
 			return nil
 		})
+		wait := func(want exchange.LifeEvent, by string) {
+			t.Helper()
+			select {
+			case ev := <-got:
+				if ev.ID != want.ID || ev.Person != want.Person || ev.Type != "birth" {
+					t.Fatalf("%s delivered %+v", by, ev)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("the %s did not deliver", by)
+			}
+		}
+		// Published before any job runs: the sweep River runs at start
+		// delivers it.
+		first, err := f.ps.Publish(ctx, psNOCR.String(), "birth", birth(psChild))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := s.StartJobs(ctx); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.StopJobs(context.Background()) })
-		pub, err := f.ps.Publish(ctx, psNOCR.String(), "birth", birth(psChild))
+		wait(first, "sweep")
+		f.ps.Start(ctx)
+		second, err := f.ps.Publish(ctx, psNOCR.String(), "birth", json.RawMessage(strings.Replace(string(birth(psChild)), "2026-11-30", "2026-11-29", 1)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case ev := <-got:
-			if ev.ID != pub.ID || ev.Person != psChild || ev.Type != "birth" {
-				t.Fatalf("delivered %+v", ev)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("the job did not deliver")
+		start := time.Now()
+		wait(second, "runner")
+		if d := time.Since(start); d > 900*time.Millisecond {
+			t.Errorf("the runner took %v, more than its tick", d)
 		}
 	}, gwSets...)
 }

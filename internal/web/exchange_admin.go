@@ -73,6 +73,48 @@ type adminExchangeView struct {
 	// arrived, by inquiry; Awaited and GivenUp are its totals.
 	Evidence         []apply.Backlog
 	Awaited, GivenUp int
+
+	// Life is the life-events room, when the exchange carries one.
+	Life *lifeOverview
+}
+
+// lifeOverview is the life-events room as the admin page shows it.
+type lifeOverview struct {
+	Types []lifeTypeRow
+	Subs  []lifeSubRow
+}
+
+type lifeTypeRow struct {
+	Name, Title, Last string
+	Publishers        []string
+	Published, Subs   int
+}
+
+type lifeSubRow struct {
+	ID, Subscriber, EventType, Delivery, Oldest, LastError string
+	Pending, Failing, Delivered                            int
+}
+
+// lifeOverviewIn turns the room's overview into rows in language l.
+func lifeOverviewIn(l lang, o exchange.RoomOverview) *lifeOverview {
+	v := &lifeOverview{}
+	for _, t := range o.Types {
+		row := lifeTypeRow{Name: t.Name, Title: pickText(l, t.TitleFa, t.TitleEn), Publishers: t.Publishers, Published: t.Published,
+			Subs: t.Subscriptions, Last: translate(l, "adminx.life.never")}
+		if t.LastPublished != nil {
+			row.Last = dateTimeIn(l, *t.LastPublished)
+		}
+		v.Types = append(v.Types, row)
+	}
+	for _, s := range o.Subscriptions {
+		row := lifeSubRow{ID: s.ID, Subscriber: s.Subscriber.String(), EventType: s.EventType, Delivery: s.Delivery,
+			Pending: s.Pending, Failing: s.Failing, Delivered: s.Delivered, LastError: s.LastError}
+		if s.Oldest != nil {
+			row.Oldest = dateTimeIn(l, *s.Oldest)
+		}
+		v.Subs = append(v.Subs, row)
+	}
+	return v
 }
 
 // ms formats a latency in milliseconds in l.
@@ -133,6 +175,13 @@ func (w *Web) adminExchange(rw http.ResponseWriter, r *http.Request) error {
 		for _, b := range v.Evidence {
 			v.Awaited, v.GivenUp = v.Awaited+b.Awaited, v.GivenUp+b.GivenUp
 		}
+	}
+	if ps := w.gw.PubSub(); ps != nil {
+		o, err := ps.Overview(ctx)
+		if err != nil {
+			return err
+		}
+		v.Life = lifeOverviewIn(l, o)
 	}
 	if v.Members, err = w.x.Members(ctx); err != nil {
 		return err

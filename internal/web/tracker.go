@@ -47,6 +47,46 @@ type inquiryTable struct {
 type trackerView struct {
 	Table inquiryTable
 	Next  string // the URL of older inquiries, if any
+
+	// LifeEvents are the life events published about the citizen, on the
+	// first page; HasRoom says whether the exchange carries life events.
+	LifeEvents []lifeEventRow
+	HasRoom    bool
+}
+
+// lifeEventRow is one life event about the citizen: who published it, who
+// received it.
+type lifeEventRow struct {
+	ID         string
+	When       string
+	Type       string
+	Publisher  string
+	Deliveries []lifeDeliveryRow
+}
+
+// lifeDeliveryRow is one subscriber's copy of a life event.
+type lifeDeliveryRow struct {
+	Name  string
+	State string // translation key
+	When  string
+}
+
+// lifeEventRows turns tracked life events into rows in language l.
+func lifeEventRows(l lang, list []exchange.TrackedLifeEvent) []lifeEventRow {
+	rows := make([]lifeEventRow, 0, len(list))
+	for _, e := range list {
+		row := lifeEventRow{ID: e.ID, When: dateTimeIn(l, e.PublishedAt), Type: pickText(l, e.TypeFa, e.TypeEn),
+			Publisher: pickText(l, e.PublisherFa, e.PublisherEn)}
+		for _, d := range e.Deliveries {
+			dr := lifeDeliveryRow{Name: pickText(l, d.SubscriberFa, d.SubscriberEn), State: "pubsub.state." + d.State}
+			if d.At != nil {
+				dr.When = dateTimeIn(l, *d.At)
+			}
+			row.Deliveries = append(row.Deliveries, dr)
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // dateTimeIn formats t as a date with the time of day in Tehran.
@@ -174,6 +214,13 @@ func (w *Web) tracker(rw http.ResponseWriter, r *http.Request) error {
 	l := langOf(r)
 	list, next := nextPage("/me/data", list)
 	v := trackerView{Table: inquiryTable{Rows: inquiryRows(l, list, false)}, Next: next}
+	if ps := w.gw.PubSub(); ps != nil && before == 0 {
+		events, err := ps.EventsAbout(r.Context(), p.NationalCode, 100)
+		if err != nil {
+			return err
+		}
+		v.HasRoom, v.LifeEvents = true, lifeEventRows(l, events)
+	}
 	rw.Header().Set("Cache-Control", "no-store")
 	return w.render(rw, r, http.StatusOK, "tracker", translate(l, "tracker.title"), "me", v)
 }
