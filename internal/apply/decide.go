@@ -757,8 +757,20 @@ func (a *Applications) DecideDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, errs.Wrap(op, err)
 	}
+	// One query for which services have rules, when the engine can say.
+	var active map[string]int
+	if as, ok := a.rl.(interface {
+		ActiveServices(context.Context) (map[string]int, error)
+	}); ok {
+		if active, err = as.ActiveServices(ctx); err != nil {
+			return 0, err
+		}
+	}
 	n := 0
 	for _, svc := range services {
+		if active != nil && active[svc] == 0 {
+			continue
+		}
 		rs, ok, err := a.rl.Active(ctx, svc)
 		if err != nil || !ok || rs.ActivatedAt == nil {
 			continue
