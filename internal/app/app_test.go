@@ -141,7 +141,7 @@ func TestMigrationsFromEmpty(t *testing.T) {
 					t.Fatalf("migrate #%d: %v", i+1, err)
 				}
 			}
-			for _, table := range []string{"events", "river_job", "identity_api_clients", "catalog_agencies", "catalog_regions", "catalog_services", "catalog_service_versions"} {
+			for _, table := range []string{"events", "river_job", "identity_api_clients", "catalog_agencies", "catalog_regions", "catalog_services", "catalog_service_versions", "rules_rulesets", "rules_stamps"} {
 				var n int
 				if err := s.Read().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
 					t.Errorf("table %s: %v", table, err)

@@ -42,6 +42,9 @@ const (
 	interruptEvery   = 100
 )
 
+// evalTimeout is EvalTimeout; tests shorten it.
+var evalTimeout = EvalTimeout
+
 var codeRe = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 
 // Program is a compiled ruleset, safe for concurrent use.
@@ -741,7 +744,7 @@ func (p *Program) Evaluate(ctx context.Context, in Input) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, EvalTimeout)
+	ctx, cancel := context.WithTimeout(ctx, evalTimeout)
 	defer cancel()
 	d := Decision{Service: p.rs.Service, Version: p.rs.Version, Fired: []Fired{}}
 	var rejects, refers, approves, failed []Fired
@@ -872,7 +875,7 @@ func (c *Condition) Reads() []string { return c.reads }
 // cost or time limit) is returned as an error, never as a match.
 func (c *Condition) Match(ctx context.Context, in Input) (bool, error) {
 	act := c.types.activation(in, nil)
-	ctx, cancel := context.WithTimeout(ctx, EvalTimeout)
+	ctx, cancel := context.WithTimeout(ctx, evalTimeout)
 	defer cancel()
 	v, _, err := c.prg.ContextEval(ctx, act)
 	if err != nil {

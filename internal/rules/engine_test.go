@@ -315,3 +315,19 @@ func TestCondition(t *testing.T) {
 		t.Fatalf("missing key: %v %v", ok, err)
 	}
 }
+
+func TestEvaluateDeadline(t *testing.T) {
+	p := mustCompile(t, []Rule{{Code: "scan", When: `evidence.criminal_record.offences.exists(o, o.code == "x")`, Outcome: Approve, ExplainFa: "x", ExplainEn: "x"}})
+	in := adult()
+	var many []any
+	for i := 0; i < 5000; i++ {
+		many = append(many, map[string]any{"code": fmt.Sprint(i), "year": 1400})
+	}
+	in.Evidence["criminal_record"] = map[string]any{"clean": true, "offences": many}
+	defer func(d time.Duration) { evalTimeout = d }(evalTimeout)
+	evalTimeout = time.Nanosecond
+	d, err := p.Evaluate(context.Background(), in)
+	if err != nil || d.Outcome != Refer || !strings.Contains(d.ExplainEn, "took too long") || !strings.Contains(d.ExplainFa, "زمان ارزیابی") {
+		t.Fatalf("%+v %v", d, err)
+	}
+}
