@@ -220,11 +220,19 @@ func (a *API) objectToDecision(w http.ResponseWriter, r *http.Request) error {
 	if a.cfg.Apply == nil {
 		return errNoApply
 	}
+	// Another's case does not exist for the caller, whatever the body.
+	c, err := a.cfg.Apply.Case(r.Context(), p, r.PathValue("tracking"))
+	if err != nil {
+		return err
+	}
+	if c.Applicant != p.Subject() {
+		return errs.E("api.objectToDecision", errs.NotFound, "no case with this tracking code", "پرونده‌ای با این کد رهگیری پیدا نشد")
+	}
 	var req objectionRequest
 	if err := httpx.DecodeJSON(w, r, &req, 16<<10); err != nil {
 		return err
 	}
-	c, err := a.cfg.Apply.Object(r.Context(), p, r.PathValue("tracking"), req.Reason)
+	c, err = a.cfg.Apply.Object(r.Context(), p, c.Tracking, req.Reason)
 	if err != nil {
 		return err
 	}

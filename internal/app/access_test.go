@@ -156,6 +156,7 @@ var accessMatrix = map[string]string{
 	"POST /api/v1/agency/signing-key/rotate":              "ssssssssaa",
 	"POST /api/v1/agency/webhooks":                        "ssssssssaa",
 	"POST /api/v1/services/{id}/applications":             "saaaaaaass",
+	"POST /api/v1/cases/{tracking}/objection":             "sannnnnnss",
 	"POST /api/v1/payments/sandbox/callback":              "ffffffffff", // only the bank's signed callback
 	"POST /api/v1/verify":                                 "aaaaaaaaaa",
 	"POST /apply/{id}":                                    "saaaaaaass",

@@ -352,6 +352,10 @@ func (a *App) StartDemoExchange(ctx context.Context, firstPort int) (*backoffice
 		set.Close(ctx)
 		return nil, fmt.Errorf("registering the demo exchange: %w", err)
 	}
+	if err := demo.LoadLifeEvents(ctx, a.Exchange, a.PubSub); err != nil {
+		set.Close(ctx)
+		return nil, fmt.Errorf("subscribing the demo agencies to life events: %w", err)
+	}
 	// The demo people: NOCR's admin and operator, a company representative,
 	// and a mother whose children are looked up through the exchange. A
 	// failure here leaves the demo usable, so it is only logged.

@@ -186,6 +186,7 @@ func browserObjection(t *testing.T, d store.Dialect) {
 	if in := eval(`document.querySelector('#decision-inputs [data-path="form.decl_shop_name"]') ? "yes" : "no"`); in != "yes" {
 		t.Error("the inputs the rule read are not shown")
 	}
+	step("scroll to the decision", chromedp.ScrollIntoView(chromedp.CSS("#decision")))
 	shot("refused")
 
 	// 3. The citizen objects in writing.
@@ -208,6 +209,7 @@ func browserObjection(t *testing.T, d store.Dialect) {
 	if s := eval(`document.querySelector('#decision-inputs [data-path="form.decl_shop_name"]').textContent`); !strings.Contains(s, "قمارخانه") {
 		t.Errorf("the clerk's inputs %q", s)
 	}
+	step("scroll to the decision", chromedp.ScrollIntoView(chromedp.CSS("#decision")))
 	shot("clerk")
 	step("approve", chromedp.SendKeys(chromedp.CSS("#reason-approved"), "نام تجاری است؛ فعالیت کافه مجاز است"),
 		chromedp.Click(chromedp.CSS("#to-approved button[type=submit]")),

@@ -404,15 +404,19 @@ func (a *Applications) formOf(ctx context.Context, service string) (Form, error)
 	return a.buildForm(ctx, svc)
 }
 
-// usedInputs are the inputs the fired rules read, each with its value and
-// source; with no rule fired, every input.
-func usedInputs(in rules.Input, srcs []rules.Source, fired []rules.Fired) []UsedInput {
+// usedInputs are the inputs the decisive rules read (the fired rules whose
+// outcome is the decision's), each with its value and source; with no such
+// rule, every input.
+func usedInputs(in rules.Input, srcs []rules.Source, fired []rules.Fired, outcome rules.Outcome) []UsedInput {
 	var doc map[string]any
 	b, _ := json.Marshal(in)
 	_ = json.Unmarshal(b, &doc)
 	var paths []string
 	seen := map[string]bool{}
 	for _, f := range fired {
+		if f.Outcome != outcome {
+			continue
+		}
 		for _, r := range f.Reads {
 			if !seen[r] {
 				seen[r] = true
@@ -644,7 +648,7 @@ func (a *Applications) applyDecision(ctx context.Context, c Case, rec catalog.Re
 		failure = cmpOr(d.failure, failure)
 		now := a.clock()
 		fired, _ := json.Marshal(nonNil(d.Fired))
-		inputs, _ := json.Marshal(usedInputs(d.in, d.srcs, d.Fired))
+		inputs, _ := json.Marshal(usedInputs(d.in, d.srcs, d.Fired, d.Outcome))
 		if _, err := tx.ExecContext(ctx, `INSERT INTO apply_decisions (case_id, service, version, outcome, ground, fired, inputs, explain_fa, explain_en, failure, decided_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, cur.ID, cur.Service, d.Version, string(d.Outcome), d.Ground,
 			string(fired), string(inputs), d.ExplainFa, d.ExplainEn, failure, now); err != nil {
@@ -753,8 +757,20 @@ func (a *Applications) DecideDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, errs.Wrap(op, err)
 	}
+	// One query for which services have rules, when the engine can say.
+	var active map[string]int
+	if as, ok := a.rl.(interface {
+		ActiveServices(context.Context) (map[string]int, error)
+	}); ok {
+		if active, err = as.ActiveServices(ctx); err != nil {
+			return 0, err
+		}
+	}
 	n := 0
 	for _, svc := range services {
+		if active != nil && active[svc] == 0 {
+			continue
+		}
 		rs, ok, err := a.rl.Active(ctx, svc)
 		if err != nil || !ok || rs.ActivatedAt == nil {
 			continue

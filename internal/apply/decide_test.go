@@ -35,6 +35,17 @@ type switchRules struct {
 	mu   sync.Mutex
 	fail error
 	hang bool
+	down bool // Active fails: the rules cannot even be looked up
+}
+
+func (r *switchRules) Active(ctx context.Context, service string) (rules.Ruleset, bool, error) {
+	r.mu.Lock()
+	down := r.down
+	r.mu.Unlock()
+	if down {
+		return rules.Ruleset{}, false, errs.E("test", errs.Unavailable, "rules down", "قواعد در دسترس نیست")
+	}
+	return r.Rules.Active(ctx, service)
 }
 
 func (r *switchRules) set(fail error, hang bool) {
@@ -652,6 +663,35 @@ func TestOpenCheckRefers(t *testing.T) {
 		}
 		if got, err := d.app.Transition(ctx, officer, c.Tracking, apply.Approved, "", ""); err != nil || got.State != apply.Issued {
 			t.Fatalf("the clerk approves after the visit: %v", err)
+		}
+	}, decideSets...)
+}
+
+// TestDecideDue: a case the rules could not be asked about when it was
+// submitted stays with its evidence, and the sweep decides it later, once.
+func TestDecideDue(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		d := mustDecideFixture(t, s)
+		d.rules.mu.Lock()
+		d.rules.down = true
+		d.rules.mu.Unlock()
+		c := d.submit(t, ali, "نانوایی")
+		if c.State != apply.Submitted || c.Decision != nil {
+			t.Fatalf("with the rules down: %s %+v", c.State, c.Decision)
+		}
+		d.rules.mu.Lock()
+		d.rules.down = false
+		d.rules.mu.Unlock()
+		if n, err := d.app.DecideDue(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep: %d %v", n, err)
+		}
+		got, err := d.app.Case(ctx, ali, c.Tracking)
+		if err != nil || got.State != apply.Issued || got.Decision == nil {
+			t.Fatalf("after the sweep: %s %v", got.State, err)
+		}
+		if n, err := d.app.DecideDue(ctx); err != nil || n != 0 {
+			t.Errorf("second sweep: %d %v", n, err)
 		}
 	}, decideSets...)
 }

@@ -48,11 +48,6 @@ type Objection struct {
 func (a *Applications) Object(ctx context.Context, p identity.Principal, tracking, reason string) (Case, error) {
 	const op = "apply.Object"
 	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > maxText {
-		return Case{}, &errs.Error{Op: op, Kind: errs.Invalid, En: "write why you object (at most 2,000 characters)",
-			Fa: "بنویسید چرا اعتراض دارید (حداکثر ۲۰۰۰ نویسه)", Fields: []errs.FieldError{{Field: "reason",
-				En: "Write the reason for your objection.", Fa: "دلیل اعتراض خود را بنویسید."}}}
-	}
 	var canon string
 	err := a.s.InTx(ctx, func(tx *store.Tx) error {
 		c, err := a.loadCase(ctx, tx, op, p, tracking, true)
@@ -62,6 +57,13 @@ func (a *Applications) Object(ctx context.Context, p identity.Principal, trackin
 		canon = c.Tracking
 		if !isApplicant(p, c) {
 			return errs.E(op, errs.Forbidden, "only the applicant may object to the decision", "تنها خود متقاضی می‌تواند به تصمیم اعتراض کند")
+		}
+		// The reason is checked once the case is known to be the caller's:
+		// to anyone else it does not exist, whatever they sent.
+		if reason == "" || utf8.RuneCountInString(reason) > maxText {
+			return &errs.Error{Op: op, Kind: errs.Invalid, En: "write why you object (at most 2,000 characters)",
+				Fa: "بنویسید چرا اعتراض دارید (حداکثر ۲۰۰۰ نویسه)", Fields: []errs.FieldError{{Field: "reason",
+					En: "Write the reason for your objection.", Fa: "دلیل اعتراض خود را بنویسید."}}}
 		}
 		var outcome string
 		var decidedAt time.Time

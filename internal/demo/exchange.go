@@ -181,3 +181,29 @@ func LoadExchange(ctx context.Context, x *exchange.Exchange, offices *backoffice
 	}
 	return nil
 }
+
+// lifeSubscriptions are the demo's subscribers to life events besides the
+// platform's own applications: the pension funds stop a pension at a
+// death, and the tax administration opens a file for a new company. They
+// pull, so that the exchange admin page shows their backlog.
+var lifeSubscriptions = []struct{ subscriber, eventType string }{
+	{"GOV/SSO/pensions", exchange.EventDeath},
+	{"GOV/CSPF/pensions", exchange.EventDeath},
+	{"GOV/INTA/tax", exchange.EventCompanyRegistered},
+}
+
+// LoadLifeEvents subscribes the demo's agencies to the life events they
+// act on. It is idempotent.
+func LoadLifeEvents(ctx context.Context, x *exchange.Exchange, ps *exchange.PubSub) error {
+	for _, s := range lifeSubscriptions {
+		id, err := exchange.ParseSubsystemID(x.Instance() + "/" + s.subscriber)
+		if err != nil {
+			return err
+		}
+		_, err = ps.Subscribe(ctx, id, exchange.Subscription{EventType: s.eventType, Delivery: exchange.DeliveryPull})
+		if err != nil && !errs.Is(err, errs.Conflict) {
+			return errs.Wrap("demo.LoadLifeEvents "+s.subscriber, err)
+		}
+	}
+	return nil
+}

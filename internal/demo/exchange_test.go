@@ -266,3 +266,54 @@ func TestConsentThroughGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoLifeEvents checks that every publisher the room allows is a
+// subsystem of the demo exchange, that each demo publisher can publish its
+// type about a demo person (checked with the demo civil registry through
+// the gateway), and that the demo subscriptions are made once.
+func TestDemoLifeEvents(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		x, g, _ := exchangeFixture(t, s)
+		ps := exchange.NewPubSub(g, exchange.PubSubConfig{PersonCheck: exchange.RegistryPersonCheck(g)})
+		if err := ps.SeedLifeEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		types, err := ps.EventTypes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ty := range types {
+			for _, p := range ty.Publishers {
+				id, err := exchange.ParseSubsystemID(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := x.Subsystem(ctx, id); err != nil {
+					t.Errorf("%s: publisher %s is not in the demo exchange: %v", ty.Name, p, err)
+				}
+			}
+		}
+		for i := range 2 {
+			if err := LoadLifeEvents(ctx, x, ps); err != nil {
+				t.Fatalf("load %d: %v", i, err)
+			}
+		}
+		subs, err := ps.AllSubscriptions(ctx)
+		if err != nil || len(subs) != len(lifeSubscriptions) {
+			t.Fatalf("%d subscriptions (%v), want %d", len(subs), err, len(lifeSubscriptions))
+		}
+		ali := backoffice.CitizenAli
+		for typ, body := range map[string]string{
+			exchange.EventRetirement:        `{"national_code":"` + ali + `","fund":"CSPF","retired_on":"2026-11-01"}`,
+			exchange.EventGraduation:        `{"national_code":"` + ali + `","university":"دانشگاه تهران","degree":"master","field":"حقوق","graduated_on":"2026-07-01"}`,
+			exchange.EventCompanyRegistered: `{"national_code":"` + ali + `","company_national_id":"14000123456","name":"شرکت نمونه","registered_on":"2026-10-10"}`,
+		} {
+			pub := map[string]string{exchange.EventRetirement: "IR/GOV/CSPF/pensions", exchange.EventGraduation: "IR/GOV/MSRT/degrees",
+				exchange.EventCompanyRegistered: "IR/GOV/SSAA/registry"}[typ]
+			if _, err := ps.Publish(ctx, pub, typ, json.RawMessage(body)); err != nil {
+				t.Errorf("%s by %s: %v", typ, pub, err)
+			}
+		}
+	}, exchangeSets...)
+}
