@@ -3,6 +3,7 @@ package rules_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -416,4 +417,52 @@ func TestSimulate(t *testing.T) {
 		}
 		kind(t, func() error { _, err := f.r.Simulate(ctx, ali, f.svc, 1, 5000); return err }(), errs.Invalid)
 	}, catalog.Migrations(), rules.Migrations())
+}
+
+// TestDecideConcurrently decides from several goroutines while a new
+// version is activated: each decision comes from one whole version.
+func TestDecideConcurrently(t *testing.T) {
+	s := storetest.MustOpen(t, store.SQLite, catalog.Migrations(), rules.Migrations())
+	ctx := context.Background()
+	f := newFixture(t, s)
+	f.r.SaveDraft(ctx, ali, f.svc, ruleset(), tests())
+	f.r.RequestActivation(ctx, ali, f.svc, 1)
+	if _, err := f.r.ApproveActivation(ctx, sara, f.svc, 1); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	bad := make(chan string, 100)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				d, ok, err := f.r.Decide(ctx, f.svc, input(19, true))
+				// Version 1 approves a 19-year-old, version 2 refers.
+				if err != nil || !ok || (d.Version == 1) != (d.Outcome == rules.Approve) {
+					bad <- fmt.Sprintf("%+v %v %v", d, ok, err)
+					return
+				}
+			}
+		}()
+	}
+	stricter := ruleset()
+	stricter[1].When = "applicant.age >= 21 && evidence.criminal_record.clean && form.capital >= 1000"
+	if _, err := f.r.SaveDraft(ctx, sara, f.svc, stricter, tests()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.r.RequestActivation(ctx, sara, f.svc, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.r.ApproveActivation(ctx, ali, f.svc, 2); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(bad)
+	for b := range bad {
+		t.Fatal(b)
+	}
+	if d, _, _ := f.r.Decide(ctx, f.svc, input(19, true)); d.Version != 2 || d.Outcome != rules.Refer {
+		t.Fatalf("after: %+v", d)
+	}
 }
