@@ -156,6 +156,8 @@ func configFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.SMTPFrom, "smtp-from", cfg.SMTPFrom, "the From of email, such as 'پنجره ملی <no-reply@example.ir>'")
 	fs.StringVar(&cfg.SMTPReplyTo, "smtp-reply-to", cfg.SMTPReplyTo, "the Reply-To of email (optional)")
 	fs.StringVar(&cfg.SMTPTLS, "smtp-tls", cfg.SMTPTLS, "starttls (default), tls (port 465) or none (a relay on loopback only)")
+	fs.BoolVar(&cfg.NoSuggestions, "no-suggestions", cfg.NoSuggestions, "switch off the services suggested to each citizen")
+	fs.IntVar(&cfg.SuggestK, "suggest-k", cfg.SuggestK, "the fewest distinct people a \"used X then Y\" suggestion must be seen for (default 5, at least 3)")
 }
 
 // parse parses args and then, for every flag not given on the command line,

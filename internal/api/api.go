@@ -22,6 +22,7 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/suggest"
 )
 
 // Config is what the API needs.
@@ -45,6 +46,10 @@ type Config struct {
 	// Permits serves the public keys, verification, revocation and the
 	// citizen's wallet; nil: those endpoints answer 503.
 	Permits *permit.Permits
+
+	// Suggest serves the signed-in citizen's suggestions; nil: those
+	// endpoints answer 503.
+	Suggest *suggest.Suggester
 }
 
 // API serves the JSON API.

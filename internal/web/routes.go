@@ -89,6 +89,8 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /documents/{id}/qr.png", w.handle(w.documentQR))
 	mux.Handle("POST /documents/{id}/revoke", w.handle(w.revokeDocument))
 	mux.Handle("GET /me/documents", w.handle(w.myDocuments))
+	// Dismissing a suggestion on the home page (suggestions.go).
+	mux.Handle("POST /me/suggestions/{id}/dismiss", w.handle(w.dismissSuggestion))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

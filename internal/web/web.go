@@ -42,6 +42,7 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/suggest"
 )
 
 //go:embed templates
@@ -88,6 +89,9 @@ type Config struct {
 	// QR codes and PDFs, and the citizen's wallet; when nil those pages
 	// answer 503.
 	Permits *permit.Permits
+	// Suggest serves the suggestions on the signed-in citizen's home page;
+	// nil: the section is left out and dismissing answers 503.
+	Suggest *suggest.Suggester
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -120,6 +124,8 @@ type Web struct {
 	outboxOpen bool
 
 	docs documents // signed documents (permit.go)
+
+	sug *suggest.Suggester // suggestions on the home page (suggestions.go)
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
@@ -131,7 +137,7 @@ func New(cfg Config) (*Web, error) {
 		return nil, errs.E("web.New", errs.Internal, "web: a catalog is required", "")
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
-		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen}
+		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen, sug: cfg.Suggest}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
