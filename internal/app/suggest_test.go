@@ -1,0 +1,91 @@
+package app_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/panjare/panjare/internal/app"
+	"github.com/panjare/panjare/internal/store"
+	"github.com/panjare/panjare/internal/suggest"
+)
+
+// TestDemoSuggestionsThroughTheExchange signs in as a demo citizen whose age
+// puts them in a band of the profile table, and checks that the profile is
+// read through the exchange (the inquiry shows in their data tracker), that
+// the home page and the API show suggestions with why, and that the logs
+// never hold the national code.
+func TestDemoSuggestionsThroughTheExchange(t *testing.T) {
+	srv, set := mustServeDemo(t, store.SQLite)
+	now := time.Now().UTC()
+	var code, rule string
+	for _, p := range set.People.All() {
+		age := suggest.AgeOn(p.BirthDate, now)
+		switch {
+		case p.Alive() && p.Sex == "male" && age >= 17 && age <= 21:
+			code, rule = p.NationalCode, "conscription_age"
+		case p.Alive() && age >= 18 && age <= 24 && code == "":
+			code, rule = p.NationalCode, "student_age"
+		}
+		if rule == "conscription_age" {
+			break
+		}
+	}
+	if code == "" {
+		t.Skip("the demo population has no one aged 17 to 24 today")
+	}
+	b := newBrowser(t, srv.Base)
+	if status, _, body := b.signIn("/me", code); status != 200 {
+		t.Fatalf("sign in: %d %s", status, body)
+	}
+	status, _, body := b.do("GET", "/api/v1/me/suggestions", nil)
+	if status != 200 {
+		t.Fatalf("GET /api/v1/me/suggestions: %d %s", status, body)
+	}
+	var list struct {
+		Items []suggest.Suggestion `json:"items"`
+		K     int                  `json:"k"`
+	}
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, sg := range list.Items {
+		if sg.Rule == rule && sg.WhyFa != "" && sg.WhyEn != "" {
+			found = true
+		}
+	}
+	if !found || len(list.Items) > suggest.DefaultMax {
+		t.Fatalf("no %s suggestion (or too many): %s", rule, body)
+	}
+	status, _, page := b.do("GET", "/", nil)
+	if status != 200 || !strings.Contains(page, "پیشنهاد برای شما") || !strings.Contains(page, "چرا این را می‌بینید") {
+		t.Fatalf("home page: %d, no suggestions section", status)
+	}
+	// The civil registry was asked through the exchange, for this citizen,
+	// and they can see it in their data tracker.
+	status, _, tracker := b.do("GET", "/api/v1/me/inquiries", nil)
+	if status != 200 || !strings.Contains(tracker, "person-identity") {
+		t.Fatalf("the data tracker does not show the profile inquiry: %d %s", status, tracker)
+	}
+	if strings.Contains(srv.Logs(), code) {
+		t.Fatal("the national code reached the log")
+	}
+}
+
+// TestSuggestionsSwitchedOff: with --no-suggestions the API answers 503
+// and the home page has no section.
+func TestSuggestionsSwitchedOff(t *testing.T) {
+	srv := mustServe(t, store.SQLite, func(c *app.Config) { c.NoSuggestions = true }, nil)
+	if srv.Suggest != nil {
+		t.Fatal("suggestions built while switched off")
+	}
+	b := newBrowser(t, srv.Base)
+	if status, _, body := b.signIn("/me", "0067749828"); status != 200 {
+		t.Fatalf("sign in: %d %s", status, body)
+	}
+	if status, _, body := b.do("GET", "/api/v1/me/suggestions", nil); status != 503 || !strings.Contains(body, "title_fa") {
+		t.Fatalf("switched off: %d %s", status, body)
+	}
+}
