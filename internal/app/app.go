@@ -44,6 +44,7 @@ type App struct {
 	Catalog  *catalog.Catalog
 	Exchange *exchange.Exchange
 	Gateway  *exchange.Gateway // the exchange gateway, served by the exchange listeners
+	PubSub   *exchange.PubSub  // the life-events room (GovStack Pub/Sub), served by the gateway
 	Notifier *notify.Notifier  // the inbox, and SMS and email through their providers
 	Permits  *permit.Permits   // signed documents: issuing, verification, revocation, the wallet
 	Handler  http.Handler      // every HTTP route, wrapped in the shared middleware
@@ -127,6 +128,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Gateway.RegisterWorkers()
+	// Life events: the room's types are seeded at start-up (idempotent), and
+	// the person of every event is checked with the civil registry through
+	// the gateway, remembering for a while the persons it knows.
+	a.PubSub = exchange.NewPubSub(a.Gateway, exchange.PubSubConfig{Log: log,
+		PersonCheck: exchange.CachedPersonCheck(exchange.RegistryPersonCheck(a.Gateway), 10*time.Minute, 10000)})
+	a.PubSub.RegisterWorkers()
+	if err := a.PubSub.SeedLifeEvents(ctx); err != nil {
+		return fail(err)
+	}
 	// Guardians are established from the civil registry's family record,
 	// asked through the exchange like any other once-only inquiry.
 	a.Identity.UseFamilyRegistry(identity.FamilyFromEvidence(func(ctx context.Context, subject, inquiry, purpose string) (json.RawMessage, error) {
