@@ -2,11 +2,13 @@ package app_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/panjare/panjare/internal/app"
+	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/suggest"
 )
@@ -87,5 +89,44 @@ func TestSuggestionsSwitchedOff(t *testing.T) {
 	}
 	if status, _, body := b.do("GET", "/api/v1/me/suggestions", nil); status != 503 || !strings.Contains(body, "title_fa") {
 		t.Fatalf("switched off: %d %s", status, body)
+	}
+}
+
+// TestLifeEventSuggestionThroughPubSub publishes a marriage through the
+// life-events room, as the civil registry does, and checks that the person
+// it is about is suggested the marriage services, with the event named in
+// the why-line.
+func TestLifeEventSuggestionThroughPubSub(t *testing.T) {
+	srv, _ := mustServeDemo(t, store.SQLite)
+	body := `{"national_code":"` + backoffice.CitizenMaryam + `","spouse_national_code":"` + backoffice.CitizenAli + `","marriage_date":"` + time.Now().UTC().Format(time.DateOnly) + `"}`
+	if _, err := srv.PubSub.Publish(srv.Ctx, "IR/GOV/NOCR/population", "marriage", json.RawMessage(body)); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, srv.Base)
+	if status, _, body := b.signIn("/me", backoffice.CitizenMaryam); status != 200 {
+		t.Fatalf("sign in: %d %s", status, body)
+	}
+	status, _, out := b.do("GET", "/api/v1/me/suggestions", nil)
+	var list struct {
+		Items []suggest.Suggestion `json:"items"`
+	}
+	if status != 200 || json.Unmarshal([]byte(out), &list) != nil {
+		t.Fatalf("GET /api/v1/me/suggestions: %d %s", status, out)
+	}
+	if len(list.Items) == 0 || list.Items[0].Source != suggest.SourceLifeEvent || list.Items[0].Event != "marriage" ||
+		!strings.Contains(list.Items[0].WhyFa, "ازدواج") {
+		t.Fatalf("the marriage suggests nothing first: %s", out)
+	}
+	for _, sg := range list.Items {
+		svc, err := srv.Catalog.Service(srv.Ctx, sg.Service)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sg.Source == suggest.SourceLifeEvent && !slices.Contains(svc.Record.Events, "marriage") {
+			t.Fatalf("%s suggested for the marriage but its record names %v", sg.Service, svc.Record.Events)
+		}
+	}
+	if strings.Contains(srv.Logs(), backoffice.CitizenMaryam) {
+		t.Fatal("the national code reached the log")
 	}
 }

@@ -183,7 +183,7 @@ func (w *world) mustLifeEvent(t *testing.T, who identity.Principal, typ string, 
 	t.Helper()
 	err := w.s.InTx(context.Background(), func(tx *store.Tx) error {
 		return tx.Append(context.Background(), store.Event{Kind: suggest.LifeEventKind, At: at, Actor: "exchange:IR/GOV/NOCR/population", Subject: who.NationalCode},
-			map[string]any{"eventType": typ, "id": "e-" + typ, "sequence": 1})
+			map[string]any{"event_type": typ, "event_id": "e-" + typ, "sequence": 1, "publisher": "IR/GOV/NOCR/population"})
 	})
 	if err != nil {
 		t.Fatal(err)
