@@ -529,3 +529,48 @@ func TestAgeOn(t *testing.T) {
 		}
 	}
 }
+
+// TestCoUsageFromApplications counts co-usage from cases filed through
+// apply itself, so that what suggest reads of apply_cases is what apply
+// writes.
+func TestCoUsageFromApplications(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		const k = 3
+		w := mustWorld(t, s, k)
+		ctx := context.Background()
+		clock := now.AddDate(0, -6, 0)
+		pm, err := permit.New(ctx, s, w.cat, "https://panjare.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		app, err := apply.New(apply.Config{Store: s, Catalog: w.cat, Permits: pm, Notifier: notify.New(s, nil, nil),
+			BaseURL: "https://panjare.example", Now: func() time.Time { return clock }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		submit := func(p identity.Principal, name string) {
+			t.Helper()
+			if _, err := app.Submit(ctx, p, w.ids[name], map[string]string{"phone": "09121234567", "decl_story": "درخواست"}, nil); err != nil {
+				t.Fatalf("submit %s: %v %+v", name, err, fieldsOf(err))
+			}
+			clock = clock.Add(24 * time.Hour)
+		}
+		for i := 1; i <= k; i++ {
+			submit(citizen(i), "licence")
+			submit(citizen(i), "insurance")
+		}
+		me := citizen(40)
+		submit(me, "licence")
+		if n, err := w.x.Rebuild(ctx); err != nil || n != 1 {
+			t.Fatalf("Rebuild = %d, %v; want 1 pair", n, err)
+		}
+		sg, ok := w.find(w.mustFor(t, me), "insurance")
+		if !ok || sg.Source != suggest.SourceCoUsage || sg.People != k {
+			t.Fatalf("co-usage from applications: %+v (shown %v)", sg, ok)
+		}
+		// The open licence case of theirs is not suggested back to them.
+		if _, ok := w.find(w.mustFor(t, citizen(1)), "licence"); ok {
+			t.Fatal("a service with an open case was suggested")
+		}
+	}, sets...)
+}
