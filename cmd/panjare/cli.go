@@ -67,6 +67,7 @@ Usage:
   panjare staff remove --national-code C --agency A --role R [--db DB]  take a staff role away
   panjare exchange member|subsystem|service|cert|grant|revoke|rights ... the exchange registry (panjare exchange help)
   panjare document verify --jwks FILE|URL --jws TOKEN                 check a signed document offline
+  panjare suggest rebuild [--suggest-k N] [--db DB]                  recount the "used X then Y" pairs now
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = staff(ctx, rest, getenv, stdout, stderr)
 	case "document":
 		err = document(ctx, rest, getenv, stdout, stderr)
+	case "suggest":
+		err = suggestCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":
