@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -311,36 +312,49 @@ func (x *Suggester) For(ctx context.Context, p identity.Principal) ([]Suggestion
 	for _, sg := range best {
 		out = append(out, sg)
 	}
-	slices.SortFunc(out, func(a, b Suggestion) int {
-		switch {
-		case a.rank != b.rank:
-			return b.rank - a.rank
-		case a.weight != b.weight:
-			if a.weight > b.weight {
-				return -1
-			}
-			return 1
-		case a.Service < b.Service:
-			return -1
-		case a.Service > b.Service:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, byRank)
 	// The published list may be a minute old: check each shown service
 	// against the catalogue's current state.
-	shown := out[:0]
-	for _, sg := range out {
-		if len(shown) == x.max {
-			break
-		}
+	current := func(sg Suggestion) bool {
 		s, err := x.cat.Service(ctx, sg.Service)
-		if err != nil || s.Status != catalog.Published || s.Record.Audience == catalog.G2G {
-			continue
-		}
-		shown = append(shown, sg)
+		return err == nil && s.Status == catalog.Published && s.Record.Audience != catalog.G2G
 	}
+	// No source takes more than perSource places while another has more
+	// to offer, so one birth does not hide everything else; the places
+	// left are then filled in rank order.
+	perSource := max(x.max*2/3, 1)
+	taken, bySource := map[string]bool{}, map[string]int{}
+	var shown []Suggestion
+	for pass := 0; pass < 2 && len(shown) < x.max; pass++ {
+		for _, sg := range out {
+			if len(shown) == x.max {
+				break
+			}
+			if taken[sg.Service] || (pass == 0 && bySource[sg.Source] == perSource) || !current(sg) {
+				continue
+			}
+			taken[sg.Service] = true
+			bySource[sg.Source]++
+			shown = append(shown, sg)
+		}
+	}
+	slices.SortStableFunc(shown, byRank)
 	return shown, nil
+}
+
+// byRank orders suggestions: by source (life events, co-usage, profile),
+// then by weight, then by service identifier.
+func byRank(a, b Suggestion) int {
+	switch {
+	case a.rank != b.rank:
+		return b.rank - a.rank
+	case a.weight != b.weight:
+		if a.weight > b.weight {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.Service, b.Service)
 }
 
 // Dismiss records that the person p acts as does not want service suggested

@@ -574,3 +574,34 @@ func TestCoUsageFromApplications(t *testing.T) {
 		}
 	}, sets...)
 }
+
+// TestOneSourceDoesNotFillEverything: with room for two, a birth with two
+// services takes one place and the profile the other; with no profile, the
+// birth takes both.
+func TestOneSourceDoesNotFillEverything(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		w := mustWorld(t, s, 5)
+		x, err := suggest.New(suggest.Config{Store: s, Catalog: w.cat, Profiles: w.prof, Max: 2, Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		young, other := citizen(1), citizen(2)
+		w.prof.by[young.NationalCode] = suggest.Profile{Age: 19, Sex: "male"}
+		w.mustLifeEvent(t, young, "birth", now.AddDate(0, 0, -2))
+		w.mustLifeEvent(t, other, "birth", now.AddDate(0, 0, -2))
+		got, err := x.For(context.Background(), young)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].Source != suggest.SourceLifeEvent || got[1].Source != suggest.SourceProfile {
+			t.Fatalf("got %+v, want one life event then one profile suggestion", got)
+		}
+		got, err = x.For(context.Background(), other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].Source != suggest.SourceLifeEvent || got[1].Source != suggest.SourceLifeEvent {
+			t.Fatalf("got %+v, want both places for the birth", got)
+		}
+	}, sets...)
+}
