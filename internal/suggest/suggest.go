@@ -431,8 +431,9 @@ func openState(state string) bool {
 	return state != "rejected" && state != "issued" && state != "withdrawn"
 }
 
-// hasCaseSince reports whether cases hold one for service filed at or after
-// at and not withdrawn.
+// hasCaseSince reports whether cases hold one for service, not withdrawn,
+// filed since the day before at: a parent may apply for a birth
+// certificate before the registry's event reaches the exchange.
 func hasCaseSince(cases []personCase, service string, at time.Time) bool {
 	for _, c := range cases {
 		if c.service == service && !c.withdrawn && !c.at.Before(at.Add(-24*time.Hour)) {

@@ -83,6 +83,14 @@ type world struct {
 
 func mustWorld(t *testing.T, s *store.Store, k int) *world {
 	t.Helper()
+	return newWorld(t, s, k)
+}
+
+// mustWorldTB is mustWorld for benchmarks, with k = 5.
+func mustWorldTB(tb testing.TB, s *store.Store) *world { return newWorld(tb, s, 5) }
+
+func newWorld(t testing.TB, s *store.Store, k int) *world {
+	t.Helper()
 	ctx := context.Background()
 	cat, err := catalog.New(ctx, s, nil)
 	if err != nil {
