@@ -68,6 +68,7 @@ Usage:
   panjare staff remove --national-code C --agency A --role R [--db DB]  take a staff role away
   panjare exchange member|subsystem|service|cert|grant|revoke|rights ... the exchange registry (panjare exchange help)
   panjare document verify --jwks FILE|URL --jws TOKEN                 check a signed document offline
+  panjare suggest rebuild [--suggest-k N] [--db DB]                  recount the "used X then Y" pairs now
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -105,6 +106,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = staff(ctx, rest, getenv, stdout, stderr)
 	case "document":
 		err = document(ctx, rest, getenv, stdout, stderr)
+	case "suggest":
+		err = suggestCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":
@@ -161,6 +164,8 @@ func configFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.SMTPFrom, "smtp-from", cfg.SMTPFrom, "the From of email, such as 'پنجره ملی <no-reply@example.ir>'")
 	fs.StringVar(&cfg.SMTPReplyTo, "smtp-reply-to", cfg.SMTPReplyTo, "the Reply-To of email (optional)")
 	fs.StringVar(&cfg.SMTPTLS, "smtp-tls", cfg.SMTPTLS, "starttls (default), tls (port 465) or none (a relay on loopback only)")
+	fs.BoolVar(&cfg.NoSuggestions, "no-suggestions", cfg.NoSuggestions, "switch off the services suggested to each citizen")
+	fs.IntVar(&cfg.SuggestK, "suggest-k", cfg.SuggestK, "the fewest distinct people a \"used X then Y\" suggestion must be seen for (default 5, at least 3)")
 }
 
 // parse parses args and then, for every flag not given on the command line,

@@ -62,4 +62,11 @@ func TestMigrateAndAPIKeys(t *testing.T) {
 	if code := run(ctx, []string{"apikey", "list"}, e, &out, &errb); code != 0 {
 		t.Fatalf("list: %d %s", code, errb.String())
 	}
+	out.Reset()
+	if code := run(ctx, []string{"suggest", "rebuild", "--suggest-k", "7"}, e, &out, &errb); code != 0 || !strings.Contains(out.String(), "0 pairs of services seen for at least 7 people") {
+		t.Fatalf("suggest rebuild: %d %q %s", code, out.String(), errb.String())
+	}
+	if code := run(ctx, []string{"suggest", "rebuild", "--suggest-k", "2"}, e, &out, &errb); code != 1 {
+		t.Fatalf("suggest rebuild with k=2: %d", code)
+	}
 }

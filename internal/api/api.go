@@ -24,6 +24,7 @@ import (
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
 	"github.com/panjare/panjare/internal/rules"
+	"github.com/panjare/panjare/internal/suggest"
 )
 
 // Config is what the API needs.
@@ -56,6 +57,9 @@ type Config struct {
 	// own facts for an eligibility check ("mine"); nil: that answers 503.
 	Rules *rules.Rules
 	Facts rules.Facts
+	// Suggest serves the signed-in citizen's suggestions; nil: those
+	// endpoints answer 503.
+	Suggest *suggest.Suggester
 }
 
 // API serves the JSON API.

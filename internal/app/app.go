@@ -30,6 +30,7 @@ import (
 	"github.com/panjare/panjare/internal/proactive"
 	"github.com/panjare/panjare/internal/rules"
 	"github.com/panjare/panjare/internal/store"
+	"github.com/panjare/panjare/internal/suggest"
 	"github.com/panjare/panjare/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -61,6 +62,9 @@ type App struct {
 	Backoffice *apply.Backoffice
 	// Rules is the services' eligibility rules and automatic decisions.
 	Rules *rules.Rules
+	// Suggest suggests services to each signed-in citizen; nil when
+	// switched off (--suggestions=false).
+	Suggest *suggest.Suggester
 
 	server *http.Server
 
@@ -70,7 +74,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -168,10 +172,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := a.TrueLevels(ctx, a.Rules, a.Proactive); err != nil {
 		return fail(err)
 	}
+	if err := a.suggestions(); err != nil {
+		return fail(err)
+	}
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
-		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents()})
+		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents(), Suggest: a.Suggest})
 	if err != nil {
 		return fail(err)
 	}
@@ -184,7 +191,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive}).Register(mux)
+	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive, Suggest: a.Suggest}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -233,6 +240,28 @@ func (a *App) applications(ctx context.Context) error {
 		return err
 	}
 	a.Apply.RegisterWorkers()
+	return nil
+}
+
+// suggestions builds the suggestions, unless switched off: the profile is
+// read through the exchange like any once-only evidence (so the citizen sees
+// the inquiries in their data tracker), and the co-usage pairs are recounted
+// by a periodic job.
+func (a *App) suggestions() error {
+	if a.Config.NoSuggestions {
+		a.Log.Info("suggestions are switched off")
+		return nil
+	}
+	profiles := suggest.NewExchangeProfiles(func(ctx context.Context, subject, inquiry, purpose string) (json.RawMessage, error) {
+		body, _, err := a.Gateway.Evidence(ctx, subject, inquiry, purpose)
+		return body, err
+	}, a.Catalog.Regions, nil)
+	var err error
+	a.Suggest, err = suggest.New(suggest.Config{Store: a.Store, Catalog: a.Catalog, Profiles: profiles, K: a.Config.SuggestK, Log: a.Log})
+	if err != nil {
+		return err
+	}
+	a.Suggest.RegisterWorkers()
 	return nil
 }
 

@@ -110,6 +110,7 @@ func TestConfigValidate(t *testing.T) {
 		{app.Config{Addr: ":8080", LogLevel: "loud"}, "--log-level"},
 		{app.Config{Addr: ":8080", LogLevel: "info", DBLanes: -2}, "--db-lanes"},
 		{app.Config{Addr: ":8080", LogLevel: "info", DBLanes: 65}, "--db-lanes"},
+		{app.Config{Addr: ":8080", LogLevel: "info", SuggestK: 2}, "--suggest-k"},
 	} {
 		err := c.cfg.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -141,7 +142,7 @@ func TestMigrationsFromEmpty(t *testing.T) {
 					t.Fatalf("migrate #%d: %v", i+1, err)
 				}
 			}
-			for _, table := range []string{"events", "river_job", "identity_api_clients", "catalog_agencies", "catalog_regions", "catalog_services", "catalog_service_versions", "rules_rulesets", "rules_stamps"} {
+			for _, table := range []string{"events", "river_job", "identity_api_clients", "catalog_agencies", "catalog_regions", "catalog_services", "catalog_service_versions", "rules_rulesets", "rules_stamps", "suggest_pairs", "suggest_dismissed"} {
 				var n int
 				if err := s.Read().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
 					t.Errorf("table %s: %v", table, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/suggest"
 )
 
 // Config is everything a Panjare process needs to start. cmd/panjare fills
@@ -65,6 +66,12 @@ type Config struct {
 	SMTPFrom         string // the From address, with an optional name
 	SMTPReplyTo      string
 	SMTPTLS          string // starttls (default), tls, or none (loopback relays only)
+
+	// NoSuggestions switches off the suggestions on the citizen's home
+	// page and GET /api/v1/me/suggestions. SuggestK is the fewest distinct
+	// people a co-usage pair must be seen for (0: suggest.DefaultK).
+	NoSuggestions bool
+	SuggestK      int
 }
 
 // SMS returns the configured SMS provider, nil for the demo outbox.
@@ -108,6 +115,9 @@ func Defaults() Config {
 func (c *Config) Validate() error {
 	if c.DBLanes < -1 || c.DBLanes > 64 {
 		return fmt.Errorf("config: --db-lanes %d: want -1 (each transaction alone), 0 (the default) or 1 to 64", c.DBLanes)
+	}
+	if c.SuggestK != 0 && c.SuggestK < suggest.MinK {
+		return fmt.Errorf("config: --suggest-k %d: want at least %d, so that no suggestion tells of fewer people", c.SuggestK, suggest.MinK)
 	}
 	if c.Instance == "" {
 		c.Instance = "IR"

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/suggest"
 )
 
 // countedLabel is a label with a number of services.
@@ -23,10 +24,15 @@ type homeView struct {
 	Domains    []countedLabel
 	Events     []countedLabel
 	Popular    []serviceRow
+	// Suggestions are the signed-in citizen's (suggestions.go); Dismissed
+	// says one was just dismissed.
+	Suggestions []suggest.Suggestion
+	Dismissed   bool
 }
 
 // home is the front page: the search box, services by area and by life
-// event, the most used services and the platform's figures.
+// event, the most used services and the platform's figures; for a signed-in
+// citizen, first the services suggested to them, each with why.
 func (w *Web) home(rw http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	ov, err := w.overview.get(ctx)
@@ -61,6 +67,11 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) error {
 	v.Planned = ov.stats.Planned
 	v.Domains = counted(catalog.Domains, all.Facets[catalog.FacetDomain])
 	v.Events = counted(catalog.LifeEvents, all.Facets[catalog.FacetEvent])
+	v.Suggestions = w.suggestionsFor(r)
+	v.Dismissed = r.URL.Query().Get("done") == "dismissed"
+	if v.Suggestions != nil || v.Dismissed {
+		rw.Header().Set("Cache-Control", "no-store") // this page is the citizen's own
+	}
 	return w.render(rw, r, http.StatusOK, "home", "", "home", v)
 }
 

@@ -363,7 +363,12 @@ var texts = map[string]text{
 	"home.popular":    {"خدمات پرکاربرد", "Most used services"},
 	"home.allagency":  {"همهٔ دستگاه‌های اجرایی", "All agencies"},
 	"home.allservice": {"همهٔ خدمات", "All services"},
-	"count.services":  {"{1} خدمت", "{1} services"},
+	// Suggestions for the signed-in citizen (suggestions.go).
+	"suggest.title":     {"پیشنهاد برای شما", "Suggested for you"},
+	"suggest.why":       {"چرا این را می‌بینید:", "Why you see this:"},
+	"suggest.dismiss":   {"دیگر نشان نده", "Don't show again"},
+	"suggest.dismissed": {"این پیشنهاد دیگر به شما نشان داده نمی‌شود.", "This suggestion will not be shown to you again."},
+	"count.services":    {"{1} خدمت", "{1} services"},
 
 	// Service page.
 	"service.id":              {"شناسهٔ خدمت", "Service identifier"},

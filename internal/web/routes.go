@@ -101,6 +101,8 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /agency/subscriptions/{sub}/{action}", w.handle(w.moveSubscription))
 	mux.Handle("GET /demo/life-events", w.handle(w.demoEvents))
 	mux.Handle("POST /demo/life-events", w.handle(w.demoEvents))
+	// Dismissing a suggestion on the home page (suggestions.go).
+	mux.Handle("POST /me/suggestions/{id}/dismiss", w.handle(w.dismissSuggestion))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

@@ -43,6 +43,7 @@ import (
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
+	"github.com/panjare/panjare/internal/suggest"
 )
 
 //go:embed templates
@@ -95,6 +96,9 @@ type Config struct {
 	// serves the demo page that publishes life events.
 	Proactive  *proactive.Proactive
 	LifeEvents LifeEventDemo
+	// Suggest serves the suggestions on the signed-in citizen's home page;
+	// nil: the section is left out and dismissing answers 503.
+	Suggest *suggest.Suggester
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -130,6 +134,7 @@ type Web struct {
 
 	pro        *proactive.Proactive
 	lifeEvents LifeEventDemo
+	sug        *suggest.Suggester // suggestions on the home page (suggestions.go)
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
@@ -142,7 +147,7 @@ func New(cfg Config) (*Web, error) {
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
 		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen,
-		pro: cfg.Proactive, lifeEvents: cfg.LifeEvents}
+		pro: cfg.Proactive, lifeEvents: cfg.LifeEvents, sug: cfg.Suggest}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
