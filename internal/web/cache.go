@@ -32,6 +32,8 @@ type pageKey struct {
 	version  int
 	status   string
 	agencies uint64 // generation of the agency names
+	rules    int    // the active version of the service's rules, 0 for none
+	rulesAt  int64  // when that version was activated (a rollback activates it again)
 }
 
 func newPageCache(max int) *pageCache {

@@ -42,6 +42,7 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/rules"
 )
 
 //go:embed templates
@@ -88,6 +89,15 @@ type Config struct {
 	// QR codes and PDFs, and the citizen's wallet; when nil those pages
 	// answer 503.
 	Permits *permit.Permits
+	// Rules serves the agency admins' rules pages, the rules section of
+	// the service page and the eligibility check; RuleEnvs gives the types
+	// of a service's inputs, and RuleFacts a signed-in citizen's own facts.
+	// When Rules is nil those pages answer 503 and the section is left out;
+	// when RuleFacts is nil the check with one's own data says it is not
+	// available.
+	Rules     *rules.Rules
+	RuleEnvs  rules.EnvSource
+	RuleFacts rules.Facts
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -120,6 +130,10 @@ type Web struct {
 	outboxOpen bool
 
 	docs documents // signed documents (permit.go)
+
+	rl        *rules.Rules
+	ruleEnvs  rules.EnvSource
+	ruleFacts rules.Facts
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
@@ -131,7 +145,8 @@ func New(cfg Config) (*Web, error) {
 		return nil, errs.E("web.New", errs.Internal, "web: a catalog is required", "")
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
-		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen}
+		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen,
+		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -197,7 +212,7 @@ func (w *Web) parse(tfs fs.FS) (map[lang]map[string]*template.Template, error) {
 			return nil, err
 		}
 		pages := map[string]*template.Template{}
-		for _, name := range append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...) {
+		for _, name := range append(append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...), rulesPages...) {
 			t, err := base.Clone()
 			if err != nil {
 				return nil, err
