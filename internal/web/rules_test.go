@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -545,4 +546,87 @@ func TestRulesInputs(t *testing.T) {
 	if _, _, ok := factsFrom(env, url.Values{"evidence__person__address__province": {"99"}}, today); ok {
 		t.Error("a value outside the enum was accepted")
 	}
+}
+
+// TestRulesTemplates renders the version page in each status, with
+// problems in place, test results and a simulation, and the eligibility
+// page with a decision, in both languages: every page is complete and
+// well formed.
+func TestRulesTemplates(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		st := mustSite(t, s)
+		now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		rs := rules.Ruleset{Service: st.permit, Version: 3, Rules: []rules.Rule{ruleAge, ruleMinor},
+			Tests: []rules.TestCase{{Name: "بزرگسال", Input: adultInput, Want: rules.Approve}}, CreatedBy: "user:1", RequestedBy: "user:1", CreatedAt: now, ActivatedAt: &now}
+		for _, status := range []rules.Status{rules.Draft, rules.Pending, rules.Active, rules.Retired} {
+			for _, en := range []bool{false, true} {
+				l := fa
+				if en {
+					l = "en"
+				}
+				v := rulesVersionView{Service: st.permit, Title: "پروانه", Agency: "MIMT", Outcomes: outcomes, SimSizes: simSizes, SimLast: 100,
+					Inputs: inputsOf(fixtureEnv), Grounds: []groundOption{{Code: "zoning", Text: "کاربری"}}, Permit: true}
+				r := rs
+				r.Status = status
+				v.RS, v.Editable, v.MineRequest = &r, status == rules.Draft, status == rules.Pending
+				v.fillFrom(r)
+				v.place(l, []rules.Problem{{Rule: "adult", Field: "when", Line: 1, Column: 5, En: "undeclared reference", Fa: "نام ناشناخته"}, {Field: "rules", En: "no rules", Fa: "قاعده‌ای نیست"}})
+				res := rules.TestResult{Name: "بزرگسال", Pass: false, Want: rules.Approve, Got: rules.Refer, ExplainFa: "ارجاع", ExplainEn: "referred"}
+				v.Tests[0].Result, v.Tested = &res, true
+				v.Sim = &simView{Simulation: rules.Simulation{Version: 3, Compared: 12, Differ: 1, Cases: []rules.SimCase{{Tracking: "1234-5678-9012", Was: rules.Approve, Would: rules.Reject, WouldGround: "zoning", ExplainFa: "رد", ExplainEn: "rejected"}}}, Last: 100}
+				v.Error, v.ErrorFor = "خطا", "approve"
+				req := httptest.NewRequest("GET", "/agency/services/x/rules/3", nil)
+				if en {
+					req.AddCookie(&http.Cookie{Name: langCookie, Value: "en"})
+				}
+				buf, err := st.web.execute(req, "rules_version", "t", "agency", v)
+				if err != nil {
+					t.Fatalf("%s: %v", status, err)
+				}
+				body := buf.String()
+				st.web.release(buf)
+				doc, err := html.Parse(strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkPage(t, "rules_version "+string(status), doc, string(l), l.dir())
+				noRulesKey(t, string(status), response{body: body})
+				if status == rules.Draft && elemByID(doc, "rule-0-when-error") == nil {
+					t.Errorf("draft: the problem is not next to the condition")
+				}
+				if status != rules.Draft && len(all(doc, func(e *html.Node) bool { return attr(e, "data-rule") == "adult" })) == 0 {
+					t.Errorf("%s: the rules are not listed", status)
+				}
+				if elemByID(doc, "sim-cases") == nil || elemByID(doc, "rules-problems") == nil {
+					t.Errorf("%s: no simulation or general problems", status)
+				}
+				if (status == rules.Pending) != (elemByID(doc, "approve-error") != nil) {
+					t.Errorf("%s: the approval's error shown wrongly", status)
+				}
+			}
+		}
+		ev := eligibilityView{Service: st.permit, Title: "پروانه", Version: 3, Inputs: inputsOf(fixtureEnv), SignedIn: true,
+			Decision: decisionOf(fa, &catalog.Record{}, rules.Decision{Outcome: rules.Reject, Ground: "zoning", ExplainFa: "رد شد", ExplainEn: "rejected",
+				Fired: []rules.Fired{{Rule: "minor", Outcome: rules.Reject, Ground: "zoning", ExplainFa: "کم‌سال", ExplainEn: "minor"}}})}
+		for _, en := range []bool{false, true} {
+			req := httptest.NewRequest("GET", "/services/x/eligibility", nil)
+			l := fa
+			if en {
+				l = "en"
+				req.AddCookie(&http.Cookie{Name: langCookie, Value: "en"})
+			}
+			buf, err := st.web.execute(req, "rules_eligibility", "t", "services", ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := buf.String()
+			st.web.release(buf)
+			doc, _ := html.Parse(strings.NewReader(body))
+			checkPage(t, "rules_eligibility", doc, string(l), l.dir())
+			noRulesKey(t, "eligibility", response{body: body})
+			if elemByID(doc, "mine-unavailable") == nil || elemByID(doc, "decision") == nil {
+				t.Errorf("eligibility page incomplete")
+			}
+		}
+	}, catalogMigrations()...)
 }
