@@ -528,25 +528,24 @@ func problemText(l lang, pr rules.Problem) string {
 	return msg
 }
 
-// place puts each problem next to its field: a rule's by its code, a
-// test's by its name, the rest at the top.
+// place puts each problem next to its field: a rule's by its code (or
+// "#n", the n-th rule, when its code is not valid), a test's by its name
+// (or "#n"), the rest at the top.
 func (v *rulesVersionView) place(l lang, problems []rules.Problem) {
 	for _, pr := range problems {
 		text := problemText(l, pr)
 		placed := false
 		if name, ok := strings.CutPrefix(pr.Field, "test:"); ok {
 			for i := range v.Tests {
-				if v.Tests[i].Name == name {
+				if v.Tests[i].Name == name || name == "#"+strconv.Itoa(i+1) {
 					v.Tests[i].Errors = append(v.Tests[i].Errors, text)
 					placed = true
 				}
 			}
-		} else if pr.Rule != "" || pr.Field == "code" {
-			// A rule without a code can be told only by that: its code
-			// problem belongs to every row whose code is empty.
+		} else if pr.Rule != "" {
 			for i := range v.Rules {
 				e := &v.Rules[i]
-				if e.Code != pr.Rule {
+				if e.Code != pr.Rule && pr.Rule != "#"+strconv.Itoa(i+1) {
 					continue
 				}
 				field := pr.Field

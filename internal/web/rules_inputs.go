@@ -37,7 +37,7 @@ var applicantInputs = []ruleInput{
 	{Path: "applicant.sex", Kind: "applicant", Type: "string", LabelFa: "جنس متقاضی", LabelEn: "The applicant's sex", Enum: []string{"male", "female"}},
 	{Path: "applicant.province", Kind: "applicant", Type: "string", LabelFa: "کد استان محل سکونت", LabelEn: "Province code of residence"},
 	{Path: "applicant.city", Kind: "applicant", Type: "string", LabelFa: "شهر محل سکونت", LabelEn: "City of residence"},
-	{Path: "applicant.birth_date", Kind: "applicant", Type: "string", LabelFa: "تاریخ تولد (میلادی، YYYY-MM-DD)", LabelEn: "Date of birth (YYYY-MM-DD)"},
+	{Path: "applicant.birth_date", Kind: "applicant", Type: "timestamp", LabelFa: "تاریخ تولد (میلادی، YYYY-MM-DD)", LabelEn: "Date of birth (YYYY-MM-DD)"},
 	{Path: "applicant.alive", Kind: "applicant", Type: "bool", LabelFa: "در قید حیات", LabelEn: "Alive"},
 }
 
@@ -72,6 +72,7 @@ type jsonSchema struct {
 	TitleEn    string                 `json:"x-title-en"`
 	Properties map[string]*jsonSchema `json:"properties"`
 	Enum       []any                  `json:"enum"`
+	Format     string                 `json:"format"`
 }
 
 // typeName returns the schema's type, the first that is not "null" when
@@ -129,6 +130,9 @@ func schemaInputs(raw json.RawMessage, prefix, kind string) []ruleInput {
 		switch t {
 		case "string":
 			in.Type = "string"
+			if s.Format == "date" || s.Format == "date-time" {
+				in.Type = "timestamp"
+			}
 		case "integer":
 			in.Type = "int"
 		case "number":
@@ -230,6 +234,11 @@ func typedValue(t, raw string, enum []string) (any, bool) {
 			return false, true
 		}
 		return nil, false
+	case "timestamp":
+		// A date as YYYY-MM-DD; the rules read it as a timestamp.
+		d := strings.TrimSpace(ascii)
+		_, err := time.Parse("2006-01-02", d)
+		return d, err == nil
 	case "list":
 		var v []any
 		return v, json.Unmarshal([]byte(ascii), &v) == nil
