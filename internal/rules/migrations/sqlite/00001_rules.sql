@@ -7,9 +7,9 @@ CREATE TABLE rules_rulesets (
     created_by   TEXT    NOT NULL,
     requested_by TEXT    NOT NULL DEFAULT '',
     approved_by  TEXT    NOT NULL DEFAULT '',
-    created_at   TIMESTAMP NOT NULL,
-    activated_at TIMESTAMP,
-    was_active   INTEGER NOT NULL DEFAULT 0,
+    created_at   DATETIME NOT NULL,
+    activated_at DATETIME,
+    was_active   BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (service, version)
 );
 CREATE UNIQUE INDEX rules_rulesets_one_active ON rules_rulesets (service) WHERE status = 'active';
