@@ -643,7 +643,7 @@ var texts = map[string]text{
 	"rules.tests.allpass":            {"همهٔ آزمون‌ها گذشتند.", "All tests passed."},
 	"rules.tests.somefail":           {"برخی آزمون‌ها نگذشتند؛ نتیجهٔ هر آزمون را در کنار آن ببینید.", "Some tests failed; see each test's result next to it."},
 	"rules.save":                     {"ذخیرهٔ پیش‌نویس", "Save the draft"},
-	"rules.save.hint":                {"ذخیره، قواعد را با نوع ورودی‌ها می‌سنجد و نسخهٔ پیش‌نویس تازه‌ای می‌سازد؛ هیچ چیز فعال نمی‌شود.", "Saving checks the rules against the inputs' types and makes a new draft version; nothing is activated."},
+	"rules.save.hint":                {"ذخیره، قواعد را با نوع ورودی‌ها می‌سنجد و پیش‌نویس شما را نگه می‌دارد؛ اگر آخرین نسخه پیش‌نویس خود شما باشد جایگزین می‌شود، وگرنه نسخهٔ تازه‌ای ساخته می‌شود. هیچ چیز فعال نمی‌شود.", "Saving checks the rules against the inputs' types and keeps your draft: if the latest version is your own draft it is replaced, otherwise a new version is made. Nothing is activated."},
 	"rules.actions":                  {"کارها", "Actions"},
 	"rules.sim.last":                 {"شمار پرونده‌های اخیر", "Number of recent cases"},
 	"rules.sim.run":                  {"شبیه‌سازی روی پرونده‌های اخیر", "Simulate on recent cases"},

@@ -290,7 +290,7 @@ func TestRulesEditor(t *testing.T) {
 		// A condition that does not parse: the error is next to it, with
 		// its line and column, and what was typed is still there.
 		bad := ruleAge
-		bad.When = "applicant.age >= "
+		bad.When = "(applicant.age >= 18"
 		res = rs.post(t, rs.admin1, page, editor("MIMT", []rules.Rule{bad}, nil, "save"))
 		if res.status != http.StatusBadRequest || elemByID(res.doc, "rule-0-when-error") == nil {
 			t.Fatalf("syntax error: %d, error in place %v\n%s", res.status, elemByID(res.doc, "rule-0-when-error") != nil, res.body)
@@ -298,8 +298,11 @@ func TestRulesEditor(t *testing.T) {
 		if got := textOf(elemByID(res.doc, "rule-0-when-error")); !strings.Contains(got, "سطر") {
 			t.Errorf("the syntax error has no line: %q", got)
 		}
-		if valueOf(res.doc, "rule-0-when") != bad.When || valueOf(res.doc, "rule-0-explain_fa") != bad.ExplainFa {
-			t.Errorf("what was typed is lost")
+		if got := valueOf(res.doc, "rule-0-when"); got != bad.When {
+			t.Errorf("the condition typed is lost: %q", got)
+		}
+		if got := valueOf(res.doc, "rule-0-explain_fa"); got != bad.ExplainFa {
+			t.Errorf("the explanation typed is lost: %q", got)
 		}
 		// An unknown field is a type error, in English too.
 		bad.When = "applicant.salary > 3"
@@ -372,22 +375,23 @@ func TestRulesActivation(t *testing.T) {
 			t.Fatalf("a refused request moved the version to %s", v.Status)
 		}
 
-		// Version 2, from version 1, with the test fixed.
+		// A draft from version 1, with the test fixed.
 		res = rs.get(t, rs.admin1, page+"/new?from=1")
 		if res.status != 200 || valueOf(res.doc, "rule-1-code") != "minor" || valueOf(res.doc, "test-1-name") != "نوجوان" {
 			t.Fatalf("a draft from version 1: %d", res.status)
 		}
 		right := []rules.TestCase{wrong[0], {Name: "نوجوان", Input: minorInput, Want: rules.Reject, WantGround: "zoning"}}
 		res = rs.post(t, rs.admin1, page, editor("MIMT", []rules.Rule{ruleAge, ruleMinor}, right, "save"))
-		if res.status != http.StatusSeeOther || res.header.Get("Location") != page+"/2?done=saved" {
-			t.Fatalf("save version 2: %d %s", res.status, res.header.Get("Location"))
+		// The author's own draft is replaced, not multiplied.
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != page+"/1?done=saved" {
+			t.Fatalf("save the draft again: %d %s", res.status, res.header.Get("Location"))
 		}
 		// Simulation over recent cases: one decided differently.
 		rs.past = []rules.Past{
 			{Tracking: "MIMT-0001", Input: adultInput, Outcome: rules.Approve, By: "clerk", DecidedAt: today},
 			{Tracking: "MIMT-0002", Input: minorInput, Outcome: rules.Approve, By: "clerk", DecidedAt: today},
 		}
-		res = rs.post(t, rs.admin1, page+"/2/simulate", url.Values{"agency": {"MIMT"}, "last": {"100"}})
+		res = rs.post(t, rs.admin1, page+"/1/simulate", url.Values{"agency": {"MIMT"}, "last": {"100"}})
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("simulate: %d", res.status)
 		}
@@ -399,36 +403,36 @@ func TestRulesActivation(t *testing.T) {
 			t.Errorf("simulation list: %d rows", len(rows))
 		}
 
-		res = rs.post(t, rs.admin1, page+"/2/request", url.Values{"agency": {"MIMT"}})
+		res = rs.post(t, rs.admin1, page+"/1/request", url.Values{"agency": {"MIMT"}})
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("request: %d\n%s", res.status, res.body)
 		}
-		res = rs.get(t, rs.admin1, page+"/2?done=requested")
+		res = rs.get(t, rs.admin1, page+"/1?done=requested")
 		if elemByID(res.doc, "pending-note") == nil || !strings.Contains(textOf(elemByID(res.doc, "pending-note")), "نمی‌توانید") {
 			t.Errorf("the pending page does not say another admin must approve")
 		}
 		// The same admin cannot approve.
-		res = rs.post(t, rs.admin1, page+"/2/approve", url.Values{"agency": {"MIMT"}})
+		res = rs.post(t, rs.admin1, page+"/1/approve", url.Values{"agency": {"MIMT"}})
 		if res.status < 400 || res.status >= 500 || elemByID(res.doc, "approve-error") == nil {
 			t.Fatalf("self-approval: %d", res.status)
 		}
 		if _, ok, _ := rs.rl.Active(ctx, rs.service); ok {
 			t.Fatal("self-approval activated the rules")
 		}
-		res = rs.get(t, rs.admin2, page+"/2")
+		res = rs.get(t, rs.admin2, page+"/1")
 		if got := textOf(elemByID(res.doc, "pending-note")); !strings.Contains(got, "مدیر نخست") {
 			t.Errorf("the second admin is not told who requested: %q", got)
 		}
-		res = rs.post(t, rs.admin2, page+"/2/approve", url.Values{"agency": {"MIMT"}})
+		res = rs.post(t, rs.admin2, page+"/1/approve", url.Values{"agency": {"MIMT"}})
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("approve: %d\n%s", res.status, res.body)
 		}
-		if a, ok, _ := rs.rl.Active(ctx, rs.service); !ok || a.Version != 2 {
+		if a, ok, _ := rs.rl.Active(ctx, rs.service); !ok || a.Version != 1 {
 			t.Fatalf("active after approval: %v %d", ok, a.Version)
 		}
 		res = rs.get(t, rs.admin1, page)
 		rows := all(res.doc, func(e *html.Node) bool { return attr(e, "data-version") != "" })
-		if len(rows) != 2 {
+		if len(rows) != 1 {
 			t.Fatalf("versions listed: %d", len(rows))
 		}
 
@@ -497,16 +501,16 @@ func TestRulesActivation(t *testing.T) {
 		if res := rs.get(t, nil, elig); res.status != http.StatusNotFound {
 			t.Errorf("eligibility without active rules: %d", res.status)
 		}
-		// Rolling back to version 2 makes it active again.
+		// Rolling back to version 1 makes it active again.
 		res = rs.get(t, rs.admin1, page)
-		if elemByID(res.doc, "rollback-2") == nil {
-			t.Fatal("no rollback to version 2")
+		if elemByID(res.doc, "rollback-1") == nil {
+			t.Fatal("no rollback to version 1")
 		}
-		res = rs.post(t, rs.admin1, page+"/2/rollback", url.Values{"agency": {"MIMT"}})
+		res = rs.post(t, rs.admin1, page+"/1/rollback", url.Values{"agency": {"MIMT"}})
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("rollback: %d\n%s", res.status, res.body)
 		}
-		if a, ok, _ := rs.rl.Active(ctx, rs.service); !ok || a.Version != 2 {
+		if a, ok, _ := rs.rl.Active(ctx, rs.service); !ok || a.Version != 1 {
 			t.Fatalf("active after rollback: %v %d", ok, a.Version)
 		}
 		if pub := getPage(t, rs.handler, "/services/"+rs.service, false, 200); elemByID(pub.doc, "rules") == nil {
