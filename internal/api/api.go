@@ -22,6 +22,7 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/rules"
 )
 
 // Config is what the API needs.
@@ -45,6 +46,12 @@ type Config struct {
 	// Permits serves the public keys, verification, revocation and the
 	// citizen's wallet; nil: those endpoints answer 503.
 	Permits *permit.Permits
+
+	// Rules serves the services' eligibility rules and their authoring;
+	// nil: those endpoints answer 503. Facts gives a signed-in citizen's
+	// own facts for an eligibility check ("mine"); nil: that answers 503.
+	Rules *rules.Rules
+	Facts rules.Facts
 }
 
 // API serves the JSON API.

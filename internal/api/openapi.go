@@ -36,6 +36,8 @@ func (a *API) document() map[string]any {
 			map[string]any{"name": "documents", "description": "Signed documents: the agencies' public keys and verification; open to anyone."},
 			map[string]any{"name": "back office", "description": "Agency back-office systems: the pull queue, cases, decisions with idempotency keys, webhooks; needs an agency API key."},
 			map[string]any{"name": "payments", "description": "Payment providers' callbacks, authenticated by the provider's signature."},
+			map[string]any{"name": "rules", "description": "Services' active eligibility rules and the anonymous eligibility check; open to anyone."},
+			map[string]any{"name": "rules authoring", "description": "Writing, testing, simulating and activating a service's rules: the agency's staff with the session cookie, or the agency's API key (which cannot activate)."},
 		},
 		"paths": paths,
 		"components": map[string]any{
@@ -45,7 +47,7 @@ func (a *API) document() map[string]any {
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "panjare_session",
 					"description": "The portal's session cookie, set when a person signs in."},
 			},
-			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()), backofficeSchemas()),
+			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()), backofficeSchemas()), rulesSchemas()),
 		},
 	}
 }
@@ -89,6 +91,9 @@ func operation(rt route) map[string]any {
 	}
 	if rt.session {
 		op["security"] = []any{map[string]any{"session": []any{}}}
+	}
+	if rt.session && rt.keyToo {
+		op["security"] = []any{map[string]any{"session": []any{}}, map[string]any{"agencyKey": []any{}}}
 	}
 	resp := map[string]any{}
 	for code, schema := range rt.responses {

@@ -14,6 +14,7 @@ type route struct {
 	responses       map[int]string
 	agency          bool // needs an agency API key
 	session         bool // needs a signed-in person's session cookie
+	keyToo          bool // with session: or an agency API key, which the handler checks
 	handler         httpx.Handler
 	agencyHandler   agencyHandler
 }
@@ -120,5 +121,5 @@ func (a *API) routes() []route {
 			summary: "Retire a published service.", params: []param{id}, body: "RetireRequest", agency: true,
 			responses:     map[int]string{204: "", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem"},
 			agencyHandler: a.retireService},
-	}, append(append(append(a.agencyAdminRoutes(), a.applyRoutes()...), a.permitRoutes()...), a.backofficeRoutes()...)...)
+	}, append(append(append(a.agencyAdminRoutes(), a.applyRoutes()...), a.permitRoutes()...), append(a.backofficeRoutes(), a.rulesRoutes()...)...)...)
 }
