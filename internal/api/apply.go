@@ -97,6 +97,11 @@ func (a *API) applyRoutes() []route {
 		{method: "GET", pattern: "/api/v1/me/cases/{tracking}", op: "getMyCase", tag: "me", session: true,
 			summary: "One of the citizen's applications with its evidence, timeline, payments, feedback and complaints. Another person's case is 404.",
 			params:  []param{tracking}, responses: map[int]string{200: "Case", 401: "Problem", 404: "Problem"}, handler: a.myCase},
+		{method: "POST", pattern: "/api/v1/cases/{tracking}/objection", op: "objectToDecision", tag: "me", session: true,
+			summary: "Object, with a written reason, to the automatic refusal of the citizen's application by the service's rules, within the service's objection period (30 days unless its record says otherwise). The case becomes objected and a clerk who did not write the rules decides it finally. Objecting after the period, twice, or to a decision a clerk made is 409.",
+			params:  []param{tracking}, body: "ObjectionRequest",
+			responses: map[int]string{200: "Case", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem"},
+			handler:   a.objectToDecision},
 		{method: "POST", pattern: apply.SandboxCallbackPath, op: "sandboxPaymentCallback", tag: "payments",
 			summary:   "The sandbox payment provider's server-to-server callback, authenticated by an HMAC-SHA256 of the body in X-Sandbox-Signature. Only this confirms a payment; a replay changes nothing.",
 			responses: map[int]string{204: "", 400: "Problem", 403: "Problem", 404: "Problem", 503: "Problem"}, handler: a.paymentCallback},
@@ -202,6 +207,31 @@ func (a *API) myCase(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, c)
 }
 
+// objectionRequest is the body of POST /api/v1/cases/{tracking}/objection.
+type objectionRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) objectToDecision(w http.ResponseWriter, r *http.Request) error {
+	p, err := citizen(r, "api.objectToDecision")
+	if err != nil {
+		return err
+	}
+	if a.cfg.Apply == nil {
+		return errNoApply
+	}
+	var req objectionRequest
+	if err := httpx.DecodeJSON(w, r, &req, 16<<10); err != nil {
+		return err
+	}
+	c, err := a.cfg.Apply.Object(r.Context(), p, r.PathValue("tracking"), req.Reason)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpx.WriteJSON(w, http.StatusOK, c)
+}
+
 // paymentCallback passes the provider's callback, unread, to apply, which
 // has the provider authenticate it.
 func (a *API) paymentCallback(w http.ResponseWriter, r *http.Request) error {
@@ -222,7 +252,8 @@ func (a *API) paymentCallback(w http.ResponseWriter, r *http.Request) error {
 // applySchemas are the schemas of the application endpoints.
 func applySchemas() map[string]any {
 	dt := map[string]any{"type": "string", "format": "date-time"}
-	state := enum("submitted", "in_review", "needs_info", "approved", "rejected", "issued", "withdrawn")
+	state := enum("submitted", "in_review", "needs_info", "approved", "rejected", "objected", "issued", "withdrawn")
+	outcome := enum("approve", "reject", "refer")
 	return map[string]any{
 		"ApplicationRequest": obj([]string{"data"}, map[string]any{"data": map[string]any{"type": "object",
 			"additionalProperties": map[string]any{"type": "string"}, "description": "The form's text fields by name (see the form's schema)."}}),
@@ -252,10 +283,31 @@ func applySchemas() map[string]any {
 					"description": "When it is asked again; absent once the platform has stopped asking and the agency's staff were told."}})),
 			"timeline": arr(obj([]string{"at", "kind", "actor"}, map[string]any{"at": dt, "kind": str("Event kind."), "actor": str("Who."),
 				"from": state, "to": state, "reason": str("Why.")})),
+			"origin": obj([]string{"kind", "event"}, map[string]any{"kind": enum("offer", "nostop"), "event": str("The life event's id."),
+				"subscription": integer, "note": str("In Persian, why the window started the case for the citizen.")}),
+			"decision": obj([]string{"version", "outcome", "explain_fa", "decided_at"}, map[string]any{
+				"service": str("Service identifier."), "version": integer, "outcome": outcome,
+				"ground": str("The published refusal ground's code."), "ground_fa": str(""), "ground_en": str(""),
+				"explain_fa": str("The decision explained in Persian."), "explain_en": str("In English."),
+				"fired": arr(obj([]string{"rule", "outcome"}, map[string]any{"rule": str("The rule's code."), "outcome": outcome, "ground": str(""),
+					"explain_fa": str(""), "explain_en": str(""), "reads": arr(str("An input path the rule read."))})),
+				"inputs": arr(obj([]string{"path", "source"}, map[string]any{"path": str("Such as evidence.identity.alive or applicant.age."),
+					"value": map[string]any{"description": "The value read."},
+					"source": obj([]string{"kind"}, map[string]any{"kind": enum("form", "inquiry", "profile", "clock", "event"),
+						"inquiry": str("MEMBER/SERVICE of the inquiry that answered."), "receipt": str("The exchange's message id of that answer.")})})),
+				"referred":        str("Why the case went to a clerk although the rules did not refer it (the engine failed, a check was open)."),
+				"actor":           str("rules:<service>@v<version>"),
+				"decided_at":      dt,
+				"rules_url":       str("The public page of the service's rules."),
+				"objection_until": map[string]any{"type": "string", "format": "date-time", "description": "A refusal: the end of the period to object."},
+				"objection": obj([]string{"reason", "objected_at", "overturned"}, map[string]any{"reason": str(""), "objected_at": dt, "decided_at": dt,
+					"decided_by": str("The clerk's actor."), "outcome": state, "overturned": boolean}),
+			}),
 			"facts": arr(obj([]string{"code", "name_fa", "from", "value"}, map[string]any{"code": str("The fact's code, to use in a decision's facts."),
 				"name_fa": str(""), "name_en": str(""), "from": enum("form", "evidence", "decision"),
 				"value": str("The value its source proposes; empty when the official must enter it.")})),
 		}),
+		"ObjectionRequest": obj([]string{"reason"}, map[string]any{"reason": str("Why the citizen objects, at most 2,000 characters.")}),
 		"CaseList": obj([]string{"items"}, map[string]any{"items": arr(ref("Case")),
 			"next":     str("The cursor of the next page; absent on the last page."),
 			"next_url": str("The address of the next page; absent on the last page.")}),

@@ -27,6 +27,8 @@ import (
 	"github.com/panjare/panjare/internal/identity/idp"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/proactive"
+	"github.com/panjare/panjare/internal/rules"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,9 +45,14 @@ type App struct {
 	Catalog  *catalog.Catalog
 	Exchange *exchange.Exchange
 	Gateway  *exchange.Gateway // the exchange gateway, served by the exchange listeners
+	PubSub   *exchange.PubSub  // the life-events room (GovStack Pub/Sub), served by the gateway
 	Notifier *notify.Notifier  // the inbox, and SMS and email through their providers
 	Permits  *permit.Permits   // signed documents: issuing, verification, revocation, the wallet
 	Handler  http.Handler      // every HTTP route, wrapped in the shared middleware
+	// Rules decide cases of services with an active ruleset; Proactive
+	// starts services on life events (offers and no-stop).
+	Rules     *rules.Rules
+	Proactive *proactive.Proactive
 
 	// Apply is the citizens' applications; Sandbox is the demo's payment
 	// provider, nil outside the demo.
@@ -63,7 +70,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), rules.Migrations(), apply.Migrations(), proactive.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -123,6 +130,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Gateway.RegisterWorkers()
+	// Life events: the room's types are seeded at start-up (idempotent), and
+	// the person of every event is checked with the civil registry through
+	// the gateway, remembering for a while the persons it knows.
+	a.PubSub = exchange.NewPubSub(a.Gateway, exchange.PubSubConfig{Log: log,
+		PersonCheck: exchange.CachedPersonCheck(exchange.RegistryPersonCheck(a.Gateway), 10*time.Minute, 10000)})
+	a.PubSub.RegisterWorkers()
+	if err := a.PubSub.SeedLifeEvents(ctx); err != nil {
+		return fail(err)
+	}
 	// Guardians are established from the civil registry's family record,
 	// asked through the exchange like any other once-only inquiry.
 	a.Identity.UseFamilyRegistry(identity.FamilyFromEvidence(func(ctx context.Context, subject, inquiry, purpose string) (json.RawMessage, error) {
@@ -133,7 +149,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Notifier.RegisterWorkers()
+	if err := a.rules(); err != nil {
+		return fail(err)
+	}
 	if err := a.applications(ctx); err != nil {
+		return fail(err)
+	}
+	if err := a.proactive(ctx); err != nil {
 		return fail(err)
 	}
 	// Webhooks may go to http:// on loopback only in the demo, where the
@@ -143,7 +165,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
-		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits})
+		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents(),
+		Rules: a.Rules, RuleEnvs: ruleEnvs{a}, RuleFacts: a.Apply})
 	if err != nil {
 		return fail(err)
 	}
@@ -200,7 +223,7 @@ func (a *App) applications(ctx context.Context) error {
 	}
 	var err error
 	a.Apply, err = apply.New(apply.Config{Store: a.Store, Catalog: a.Catalog, Gateway: a.Gateway, Permits: a.Permits,
-		Notifier: a.Notifier, Payments: payments, BaseURL: a.Config.BaseURL, Log: a.Log})
+		Notifier: a.Notifier, Payments: payments, Rules: a.Rules, BaseURL: a.Config.BaseURL, Log: a.Log})
 	if err != nil {
 		return err
 	}
@@ -332,6 +355,12 @@ func (a *App) StartDemoExchange(ctx context.Context, firstPort int) (*backoffice
 	}
 	a.backOffices = set
 	a.checkInquiries()
+	// The life-event chains: rulesets and subscriptions written and
+	// activated by two admins of each agency, once the inquiries their
+	// rules read are registered.
+	if err := a.loadChains(ctx, set.People); err != nil {
+		a.Log.Warn("demo life-event chains not loaded", "err", err.Error())
+	}
 	return set, nil
 }
 

@@ -37,8 +37,11 @@ type Config struct {
 	Permits  *permit.Permits
 	Notifier *notify.Notifier
 	Payments PaymentProvider
-	BaseURL  string // the portal's public URL, for links in notices and payment returns
-	Log      *slog.Logger
+	// Rules decides cases of services with an active ruleset (decide.go);
+	// nil: every case waits for a clerk.
+	Rules   Rules
+	BaseURL string // the portal's public URL, for links in notices and payment returns
+	Log     *slog.Logger
 	// Now replaces the clock, for tests of deadlines; default the store's.
 	Now func() time.Time
 }
@@ -51,6 +54,7 @@ type Applications struct {
 	pm  *permit.Permits
 	nt  *notify.Notifier
 	pay PaymentProvider
+	rl  Rules
 	url string
 	log *slog.Logger
 	now func() time.Time
@@ -81,7 +85,7 @@ func New(cfg Config) (*Applications, error) {
 		return nil, errs.E("apply.New", errs.Internal, "apply needs a store and a catalog", "")
 	}
 	a := &Applications{s: cfg.Store, cat: cfg.Catalog, gw: cfg.Gateway, pm: cfg.Permits, nt: cfg.Notifier,
-		pay: cfg.Payments, url: cfg.BaseURL, log: cfg.Log, now: cfg.Now, forms: map[string]cachedForm{}}
+		pay: cfg.Payments, rl: cfg.Rules, url: cfg.BaseURL, log: cfg.Log, now: cfg.Now, forms: map[string]cachedForm{}}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -106,10 +110,14 @@ const (
 	Rejected  State = "rejected"
 	Issued    State = "issued"
 	Withdrawn State = "withdrawn"
+	// Objected is a case refused by a service's rules whose applicant
+	// objected within the period (objection.go): a clerk who did not write
+	// the rules decides it finally.
+	Objected State = "objected"
 )
 
 // States lists every state, in the order of a case's life.
-var States = []State{Submitted, InReview, NeedsInfo, Approved, Rejected, Issued, Withdrawn}
+var States = []State{Submitted, InReview, NeedsInfo, Approved, Rejected, Objected, Issued, Withdrawn}
 
 // Final reports whether no transition leaves s.
 func (s State) Final() bool { return s == Rejected || s == Issued || s == Withdrawn }
@@ -132,6 +140,9 @@ var transitions = map[State]map[State]actorKind{
 	InReview:  {NeedsInfo: byAgency, Approved: byAgency, Rejected: byAgency, Withdrawn: byApplicant},
 	NeedsInfo: {InReview: byAgency | byApplicant, Withdrawn: byApplicant},
 	Approved:  {Issued: byAgency},
+	// A rejected case becomes objected only through Object, within the
+	// objection period of an automatic refusal.
+	Objected: {Approved: byAgency, Rejected: byAgency},
 }
 
 // Legal reports whether the state machine has the transition from → to.
@@ -158,4 +169,8 @@ const (
 	evComplaint       = "apply.complaint.received"
 	evComplaintAnswer = "apply.complaint.answered"
 	evComplaintClosed = "apply.complaint.closed"
+	evDecidedByRules  = "apply.case.decided_by_rules"
+	evObjected        = "apply.case.objected"
+	evObjectionDone   = "apply.objection.decided"
+	evStarted         = "apply.case.started" // the platform started a case for a citizen (StartFor)
 )

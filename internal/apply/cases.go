@@ -44,6 +44,9 @@ type Case struct {
 	GroundEn      string            `json:"ground_en,omitempty"`
 	Reason        string            `json:"reason,omitempty"`
 	Document      string            `json:"document,omitempty"` // the issued document's id
+	// Origin says why the platform started the case for the applicant
+	// (StartFor); nil when the applicant applied.
+	Origin *Origin `json:"origin,omitempty"`
 
 	// Filled by Case (one case), not by lists.
 	Evidence   []Evidence  `json:"evidence,omitempty"`
@@ -52,13 +55,18 @@ type Case struct {
 	Payments   []Payment   `json:"payments,omitempty"`
 	Feedback   *Feedback   `json:"feedback,omitempty"`
 	Complaints []Complaint `json:"complaints,omitempty"`
+	// Decision is the automatic decision of the service's rules, with its
+	// explanation and any objection to it; nil when no rules decided.
+	Decision *RuleDecision `json:"decision,omitempty"`
 }
 
 // Overdue reports whether the case was flagged past its deadline.
 func (c Case) Overdue() bool { return c.OverdueAt != nil }
 
 // Open reports whether the case awaits a decision.
-func (c Case) Open() bool { return c.State == Submitted || c.State == InReview || c.State == NeedsInfo }
+func (c Case) Open() bool {
+	return c.State == Submitted || c.State == InReview || c.State == NeedsInfo || c.State == Objected
+}
 
 // Step is one entry of a case's timeline: a transition with who, when and why.
 type Step struct {
@@ -105,6 +113,7 @@ var stateNames = map[State][2]string{
 	Rejected:  {"ردشده", "rejected"},
 	Issued:    {"صادرشده", "issued"},
 	Withdrawn: {"پس‌گرفته‌شده", "withdrawn"},
+	Objected:  {"اعتراض‌شده", "objected"},
 }
 
 // NameFa returns the state's Persian name.
@@ -124,7 +133,8 @@ const defaultProcessing = 30 * 24 * time.Hour
 
 // caseColumns are the columns scanCase reads, in order.
 const caseColumns = `id, tracking, service, agency, applicant, applicant_name, state, data, fee_rials, paid,
-	submitted_at, deadline, overdue_at, decided_at, ground, reason, document`
+	submitted_at, deadline, overdue_at, decided_at, ground, reason, document,
+	origin_kind, origin_event, origin_subscription, origin_note`
 
 type scanner interface{ Scan(...any) error }
 
@@ -133,9 +143,14 @@ func scanCase(r scanner) (Case, error) {
 	var data string
 	var paid int64
 	var overdue, decided sql.NullTime
+	var o Origin
 	if err := r.Scan(&c.ID, &c.Tracking, &c.Service, &c.Agency, &c.Applicant, &c.ApplicantName, &c.State, &data, &c.FeeRials, &paid,
-		&c.SubmittedAt, &c.Deadline, &overdue, &decided, &c.Ground, &c.Reason, &c.Document); err != nil {
+		&c.SubmittedAt, &c.Deadline, &overdue, &decided, &c.Ground, &c.Reason, &c.Document,
+		&o.Kind, &o.Event, &o.Subscription, &o.Note); err != nil {
 		return Case{}, err
+	}
+	if o.Kind != "" {
+		c.Origin = &o
 	}
 	c.Paid = paid != 0
 	c.SubmittedAt, c.Deadline = c.SubmittedAt.UTC(), c.Deadline.UTC()
@@ -355,9 +370,12 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 		// The inquiries' purpose names the tracking code, so a new code asks
 		// again: the exchange's log must say what the answer was for.
 		got := a.fetchAll(ctx, p, f, tracking)
-		c, err := a.file(ctx, p, f, tracking, draft, data, uploads, got, now)
+		c, err := a.file(ctx, p, f, tracking, draft, data, uploads, got, now, Origin{})
 		if errors.Is(err, errTrackingTaken) {
 			continue
+		}
+		if err == nil && a.autoDecide(ctx, c.ID) {
+			return a.Case(ctx, p, c.Tracking)
 		}
 		return c, err
 	}
@@ -394,7 +412,7 @@ func (a *Applications) fetchAll(ctx context.Context, p identity.Principal, f For
 // notice (no job: the sweeps find the deadline and pending evidence). It returns the case as Case would read it back, built
 // from what it wrote, or errTrackingTaken.
 func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, tracking string, draft bool, data map[string]string,
-	uploads map[string]Upload, got []fetched, now time.Time) (Case, error) {
+	uploads map[string]Upload, got []fetched, now time.Time, origin Origin) (Case, error) {
 	const op = "apply.Submit"
 	proc := f.record.ProcessingTime.Std()
 	if proc <= 0 {
@@ -417,7 +435,7 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 		}
 		c.ID = id
 		tx.InsertLater("apply_cases", newCaseColumns, id, tracking, f.Service, f.Agency, p.Subject(), applicantName(p), Submitted,
-			string(body), f.FeeRials, 0, now, deadline, now)
+			string(body), f.FeeRials, 0, now, deadline, now, origin.Kind, origin.Event, origin.Subscription, origin.Note)
 		states := map[string]string{}
 		for _, g := range got {
 			e := Evidence{Code: g.Code, NameFa: g.NameFa, Source: string(catalog.FromInquiry), HeldBy: g.Agency, Inquiry: g.Inquiry,
@@ -463,6 +481,14 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 			return err
 		}
 		c.Timeline = []Step{{At: ev.At, Kind: ev.Kind, Actor: ev.Actor, To: Submitted}}
+		if origin.Kind != "" {
+			ev.Kind = evStarted
+			if err := tx.Append(ctx, ev, map[string]any{"tracking": tracking, "kind": origin.Kind, "event": origin.Event,
+				"subscription": origin.Subscription}); err != nil {
+				return err
+			}
+			c.Origin = &origin
+		}
 		// No job is enqueued: the deadline sweep finds the case by its
 		// deadline column, and the evidence sweep finds pending evidence
 		// by its next_at (see jobs.go).
@@ -470,6 +496,9 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 	})
 	if trackingTaken(err) {
 		return Case{}, errTrackingTaken
+	}
+	if origin.Event != "" && originTaken(err) {
+		return Case{}, errOriginTaken
 	}
 	if err != nil {
 		return Case{}, err
@@ -488,7 +517,7 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 
 // newCaseColumns are the columns Submit writes of a new case, in order.
 var newCaseColumns = []string{"id", "tracking", "service", "agency", "applicant", "applicant_name", "state", "data", "fee_rials", "paid",
-	"submitted_at", "deadline", "updated_at"}
+	"submitted_at", "deadline", "updated_at", "origin_kind", "origin_event", "origin_subscription", "origin_note"}
 
 // uploadColumns are the columns Submit writes of an upload, in order.
 var uploadColumns = []string{"id", "case_id", "code", "content_type", "size", "sha256", "data", "created_at"}
@@ -623,6 +652,11 @@ func (a *Applications) Case(ctx context.Context, p identity.Principal, tracking 
 	if c.Complaints, err = a.complaints(ctx, c.ID); err != nil {
 		return Case{}, err
 	}
+	if svc, err := a.cat.Service(ctx, c.Service); err == nil {
+		if c.Decision, err = a.ruleDecision(ctx, c, svc.Record); err != nil {
+			return Case{}, err
+		}
+	}
 	return c, nil
 }
 
@@ -708,7 +742,7 @@ func (a *Applications) Queue(ctx context.Context, p identity.Principal, f QueueF
 		args = append(args, f.State)
 		where += fmt.Sprintf(` AND state = $%d`, len(args))
 	} else {
-		where += ` AND state IN ('submitted', 'in_review', 'needs_info', 'approved')`
+		where += ` AND state IN ('submitted', 'in_review', 'needs_info', 'approved', 'objected')`
 	}
 	if f.Overdue {
 		where += ` AND overdue_at IS NOT NULL`
@@ -784,24 +818,36 @@ type Decision struct {
 // its source), or it is errs.Invalid naming each missing fact as
 // "fact_<code>"; facts are given with such an approval only.
 func (a *Applications) Decide(ctx context.Context, p identity.Principal, tracking string, d Decision) (Case, error) {
+	var canon string
+	err := a.s.InTx(ctx, func(tx *store.Tx) error {
+		return a.decideTx(ctx, tx, p, tracking, d, &canon)
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	return a.Case(ctx, p, canon)
+}
+
+// decideTx is Decide in tx; it sets *canon to the case's tracking code as
+// stored. Automatic decisions (decide.go) take their steps through it.
+func (a *Applications) decideTx(ctx context.Context, tx *store.Tx, p identity.Principal, tracking string, d Decision, canon *string) error {
 	override := d.override
 	const op = "apply.Transition"
 	to := d.To
 	reason := strings.TrimSpace(d.Reason)
 	ground := strings.TrimSpace(d.Ground)
 	if _, ok := ParseState(string(to)); !ok {
-		return Case{}, errs.E(op, errs.Invalid, "unknown state "+string(to), "وضعیت ناشناخته است")
+		return errs.E(op, errs.Invalid, "unknown state "+string(to), "وضعیت ناشناخته است")
 	}
 	if len([]rune(reason)) > maxText {
-		return Case{}, errs.E(op, errs.Invalid, "the reason is too long", "دلیل بیش از اندازه بلند است")
+		return errs.E(op, errs.Invalid, "the reason is too long", "دلیل بیش از اندازه بلند است")
 	}
-	var canon string
-	err := a.s.InTx(ctx, func(tx *store.Tx) error {
+	{
 		c, err := a.loadCase(ctx, tx, op, p, tracking, true)
 		if err != nil {
 			return err
 		}
-		canon = c.Tracking
+		*canon = c.Tracking
 		who, ok := transitions[c.State][to]
 		if !ok {
 			return errs.E(op, errs.Conflict,
@@ -821,6 +867,13 @@ func (a *Applications) Decide(ctx context.Context, p identity.Principal, trackin
 			return err
 		}
 		rec := svc.Record
+		if c.State == Objected {
+			// The final word on an objection is a clerk's who did not
+			// write the rules that refused (objection.go).
+			if err := a.mayDecideObjection(ctx, tx, op, p, c); err != nil {
+				return err
+			}
+		}
 		var decided *time.Time
 		switch to {
 		case NeedsInfo:
@@ -876,6 +929,11 @@ func (a *Applications) Decide(ctx context.Context, p identity.Principal, trackin
 		if err := a.move(ctx, tx, p, c, to, reason, ground, decided, now); err != nil {
 			return err
 		}
+		if c.State == Objected {
+			if err := a.objectionDecided(ctx, tx, p, c, to, now); err != nil {
+				return err
+			}
+		}
 		final, extra := to, map[string]string{"reason": reason}
 		if to == Approved && hasDocument(rec) {
 			if a.pm == nil {
@@ -924,11 +982,7 @@ func (a *Applications) Decide(ctx context.Context, p identity.Principal, trackin
 			return nil
 		}
 		return a.noticeTo(ctx, tx, c.Applicant, c.Data["phone"], template, c.Tracking, rec.TitleFa, extra)
-	})
-	if err != nil {
-		return Case{}, err
 	}
-	return a.Case(ctx, p, canon)
 }
 
 // move writes one transition and its event. An issue keeps the decision's

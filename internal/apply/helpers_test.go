@@ -68,6 +68,8 @@ type fixture struct {
 }
 
 type fixtureOpts struct {
+	// rules, when set, gives apply its rules engine (decide_test.go).
+	rules   func(f *fixture) apply.Rules
 	gateway bool            // fetch evidence through the real gateway from the demo back offices
 	sms     bool            // give the notifier the demo outbox as its SMS provider
 	email   notify.Provider // and this email provider (with sms)
@@ -120,6 +122,9 @@ func mustFixture(t *testing.T, s *store.Store, o fixtureOpts) *fixture {
 		}
 		t.Cleanup(func() { g.Close(context.Background()) })
 		cfg.Gateway, f.offices, f.x = g, set, x
+	}
+	if o.rules != nil {
+		cfg.Rules = o.rules(f)
 	}
 	if f.app, err = apply.New(cfg); err != nil {
 		t.Fatal(err)

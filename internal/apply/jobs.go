@@ -92,6 +92,9 @@ type evidenceDueWorker struct {
 // sweep's failure.
 func (w *evidenceDueWorker) Work(ctx context.Context, j *river.Job[evidenceDueArgs]) error {
 	_, err := w.a.RetryDueEvidence(ctx)
+	if _, derr := w.a.DecideDue(ctx); err == nil {
+		err = derr
+	}
 	return err
 }
 
@@ -287,5 +290,8 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 	if got.state == EvPending {
 		return errs.E(op, errs.Unavailable, "the inquiry "+f.Inquiry+" still fails", "استعلام هنوز پاسخ نمی‌گیرد")
 	}
+	// The evidence arrived: with nothing else awaited, the service's rules
+	// may decide now (decide.go).
+	a.autoDecide(ctx, caseID)
 	return nil
 }

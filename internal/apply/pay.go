@@ -153,7 +153,22 @@ func (a *Applications) PaymentCallback(ctx context.Context, h http.Header, body 
 	if errors.Is(err, store.ErrNothingToDo) {
 		return nil
 	}
+	if err == nil && cb.State == PayPaid {
+		a.afterPayment(ctx, cb.Payment)
+	}
 	return err
+}
+
+// afterPayment lets the rules decide the case whose fee payment id settled
+// (decide.go): an automatic approval waits for the fee.
+func (a *Applications) afterPayment(ctx context.Context, payment string) {
+	if a.rl == nil {
+		return
+	}
+	var caseID int64
+	if err := a.s.Read().QueryRowContext(ctx, `SELECT case_id FROM apply_payments WHERE id = $1`, payment).Scan(&caseID); err == nil {
+		a.autoDecide(ctx, caseID)
+	}
 }
 
 // settle moves payment id from pending to state and, when paid, marks its
@@ -314,6 +329,9 @@ func (a *Applications) Reconcile(ctx context.Context) ([]Difference, error) {
 			})
 			if err != nil && !errors.Is(err, store.ErrNothingToDo) {
 				return diffs, err
+			}
+			if err == nil && r.State == PayPaid {
+				a.afterPayment(ctx, r.Payment)
 			}
 			diffs = append(diffs, Difference{Payment: r.Payment, Ours: o.state, Theirs: r.State, Fixed: true,
 				Problem: "the provider's callback never came; settled from its record", ProblemF: "پاسخ درگاه نرسیده بود؛ از روی سابقهٔ درگاه تسویه شد"})

@@ -568,7 +568,7 @@ func (a *Applications) agencyQueue(ctx context.Context, p identity.Principal, f 
 		args = append(args, f.State)
 		where += fmt.Sprintf(` AND c.state = $%d`, len(args))
 	case !f.Complaints:
-		where += ` AND c.state IN ('submitted', 'in_review', 'needs_info', 'approved')`
+		where += ` AND c.state IN ('submitted', 'in_review', 'needs_info', 'approved', 'objected')`
 	}
 	if f.Complaints {
 		where += ` AND ` + unansweredOf("c.id") + ` > 0`

@@ -315,6 +315,9 @@ type Record struct {
 	Visits         int       `json:"visits"`          // in-person visits needed
 	Frequency      Frequency `json:"frequency"`
 	AnnualVolume   int64     `json:"annual_volume,omitempty"` // the agency's estimate of requests a year
+	// ObjectionDays is how many days an applicant has to object to an
+	// automatic decision of the service's rules; 0 means the default, 30.
+	ObjectionDays int `json:"objection_days,omitempty"`
 
 	// Legal basis, channels and stages.
 	LegalBasis []LegalBasis `json:"legal_basis"`
@@ -323,6 +326,18 @@ type Record struct {
 
 	// Where to go for the service (a URL on the agency's site, if it has one).
 	URL string `json:"url,omitempty"`
+}
+
+// DefaultObjectionDays is the objection period of a record that states none.
+const DefaultObjectionDays = 30
+
+// ObjectionPeriod returns how many days an applicant has to object to an
+// automatic decision: ObjectionDays, or DefaultObjectionDays when 0.
+func (r *Record) ObjectionPeriod() int {
+	if r.ObjectionDays <= 0 {
+		return DefaultObjectionDays
+	}
+	return r.ObjectionDays
 }
 
 // IsPermit reports whether the record describes a permit.

@@ -253,6 +253,9 @@ func ValidateDraft(rec Record) []errs.FieldError {
 	if rec.Visits < 0 {
 		p.add("visits", "تعداد مراجعه نمی‌تواند منفی باشد.", "the number of visits cannot be negative")
 	}
+	if rec.ObjectionDays < 0 || rec.ObjectionDays > 365 {
+		p.add("objection_days", "مهلت اعتراض باید از ۰ تا ۳۶۵ روز باشد (۰ یعنی ۳۰ روز).", "the objection period must be 0 to 365 days (0 means 30)")
+	}
 	if rec.AnnualVolume < 0 {
 		p.add("annual_volume", "حجم سالانه نمی‌تواند منفی باشد.", "the annual volume cannot be negative")
 	}

@@ -27,7 +27,7 @@ func Records() []catalog.Record {
 		civil(), police(), transport(), judicial(), land(), tax(), banking(),
 		health(), welfare(), labour(), education(), commerce(), industry(),
 		housing(), agriculture(), energy(), communications(), culture(),
-		environment(), foreign(),
+		environment(), foreign(), lifeEventServices(),
 	} {
 		for _, d := range group {
 			out = append(out, build(d))

@@ -115,6 +115,8 @@ type Gateway struct {
 
 	stopFollow context.CancelFunc
 	followed   chan struct{}
+
+	pubsub atomic.Pointer[PubSub] // the life-events room, once NewPubSub has made it
 }
 
 // NewGateway returns the gateway over x, loading (or on first start
@@ -592,6 +594,8 @@ func (g *Gateway) Handler(mode ClientMode) http.Handler {
 		switch {
 		case strings.HasPrefix(p, "/r1/async/"):
 			g.serveAsync(w, r, mode, strings.TrimPrefix(p, "/r1/async/"))
+		case g.pubsubRoute(p):
+			g.pubsub.Load().serveHTTP(w, r, mode)
 		case g.directoryRoute(p):
 			g.serveDirectory(w, r, mode)
 		case strings.HasPrefix(p, "/r1/"):

@@ -36,7 +36,7 @@ const (
 
 // Principal is the authenticated caller of an operation.
 type Principal struct {
-	Kind         string // "apikey", "user" or "system"
+	Kind         string // "apikey", "user", "system" or "rules"
 	ID           int64  // the API client's or user's id; 0 for system
 	Name         string // a display name, never personal data for API clients
 	Agency       string // the agency the principal belongs to, if any
@@ -69,10 +69,15 @@ func (p Principal) Subject() string {
 var System = Principal{Kind: "system", Name: "system", Roles: []Role{RolePlatformAdmin}}
 
 // Actor returns the stable, non-personal name of the principal used in
-// events: "apikey:12", "user:34" or "system".
+// events: "apikey:12", "user:34" or "system". An automatic decision's
+// principal (Kind "rules") is named after the ruleset that decided, such as
+// "rules:1234567@v3" (its Name is "1234567@v3").
 func (p Principal) Actor() string {
 	if p.Kind == "" || p.Kind == "system" {
 		return "system"
+	}
+	if p.Kind == "rules" {
+		return "rules:" + p.Name
 	}
 	return p.Kind + ":" + strconv.FormatInt(p.ID, 10)
 }

@@ -17,16 +17,19 @@ const (
 
 // sample holds a realistic value for every field any template takes.
 var sample = map[string]string{
-	"tracking":  "۱۴۰۵-۷K۳M-۹Q",
-	"service":   "صدور پروانهٔ کسب برای واحدهای صنفی",
-	"reason":    "تصویر سند مالکیت یا اجاره‌نامهٔ محل کسب خوانا نیست.",
-	"document":  "D7K3-9QXM-4",
-	"link":      "/me/documents/D7K3-9QXM-4",
-	"deadline":  "2026-11-20",
-	"amount":    "1250000",
-	"complaint": "C-4821-77",
-	"evidence":  "ممنوع‌الخروجی",
-	"holder":    "مرکز آمار و فناوری اطلاعات قوهٔ قضاییه",
+	"tracking":   "۱۴۰۵-۷K۳M-۹Q",
+	"service":    "صدور پروانهٔ کسب برای واحدهای صنفی",
+	"reason":     "تصویر سند مالکیت یا اجاره‌نامهٔ محل کسب خوانا نیست.",
+	"document":   "D7K3-9QXM-4",
+	"link":       "/me/documents/D7K3-9QXM-4",
+	"deadline":   "2026-11-20",
+	"amount":     "1250000",
+	"complaint":  "C-4821-77",
+	"evidence":   "ممنوع‌الخروجی",
+	"holder":     "مرکز آمار و فناوری اطلاعات قوهٔ قضاییه",
+	"service_en": "Business licence for guild units",
+	"outcome":    "صادر شد",
+	"outcome_en": "Issued",
 }
 
 // dataFor returns the sample values of the fields template key requires.
@@ -40,7 +43,7 @@ func dataFor(key string) map[string]string {
 
 // recipientFor returns a recipient the template is meant for.
 func recipientFor(key string) string {
-	if key == "case.overdue" || key == "case.evidence_failed" {
+	if key == "case.overdue" || key == "case.evidence_failed" || key == "case.objected" {
 		return "agency:NOCR"
 	}
 	return citizenA

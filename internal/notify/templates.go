@@ -124,6 +124,17 @@ var defs = map[string]def{
 		subject:          "گذشتن مهلت درخواست {{.tracking}}",
 		email:            "مهلت رسیدگی به درخواست {{.tracking}} («{{.service}}») {{jdate .deadline}} به پایان رسید.{{with .url}}\nپرونده: {{.}}{{end}}",
 	},
+	"case.objected": {
+		fields:           []string{"tracking", "service"},
+		audienceIsAgency: true,
+		titleFa:          "اعتراض به تصمیم خودکار",
+		bodyFa:           "متقاضی به رد خودکار درخواست {{.tracking}} («{{.service}}») اعتراض کرده است. کارشناسی که در نوشتن یا تأیید قواعد نقش نداشته است باید به آن رسیدگی کند.",
+		titleEn:          "An automatic decision was objected to",
+		bodyEn:           "The applicant objected to the automatic refusal of application {{.tracking}} (“{{.service}}”). A clerk who did not write or approve the rules must decide it.",
+		sms:              "به رد خودکار درخواست {{.tracking}} اعتراض شد؛ پرونده را ببینید.",
+		subject:          "اعتراض به درخواست {{.tracking}}",
+		email:            "متقاضی به رد خودکار درخواست {{.tracking}} («{{.service}}») اعتراض کرده است.{{with .url}}\nپرونده: {{.}}{{end}}",
+	},
 	"case.evidence_failed": {
 		fields:           []string{"tracking", "service", "evidence", "holder"},
 		audienceIsAgency: true,
@@ -176,6 +187,34 @@ var defs = map[string]def{
 		bodyEn:   "A link to confirm your new email address was sent to it. No notice goes to that address until you open the link.",
 		subject:  "تأیید نشانی رایانامه در پنجرهٔ ملی",
 		email:    "برای اینکه پیام‌های پنجرهٔ ملی به این نشانی فرستاده شود، پیوند زیر را باز کنید و «تأیید» را بزنید:\n{{.mail_url}}\nاین پیوند ۲۴ ساعت اعتبار دارد. اگر شما این نشانی را وارد نکرده‌اید، این پیام را نادیده بگیرید.",
+	},
+	"proactive.offer": {
+		// A level-4 offer: a life event reached the platform and a service
+		// can be started for the person with one click (proactive).
+		fields:       []string{"service", "link"},
+		linkRequired: true,
+		titleFa:      "پیشنهاد خدمت: «{{.service}}»",
+		bodyFa:       "می‌توانیم «{{.service}}» را برای شما آغاز کنیم. مدارک لازم را خودمان از دستگاه‌ها استعلام می‌کنیم؛ برای دیدن جزئیات و پذیرفتن یا نپذیرفتن، پیشنهاد را باز کنید.",
+		titleEn:      "Offer: “{{.service}}”",
+		bodyEn:       "We can start “{{.service}}” for you. We fetch the evidence from the agencies ourselves; open the offer to see the details and accept or decline it.",
+		sms:          "پیشنهاد خدمتی برای شما در پنجرهٔ ملی آماده است.",
+		subject:      "پیشنهاد خدمت: {{.service}}",
+		email:        "می‌توانیم «{{.service}}» را برای شما آغاز کنیم. مدارک لازم را خودمان از دستگاه‌ها استعلام می‌کنیم.\nدیدن و پذیرفتن پیشنهاد: {{.url}}",
+	},
+	"proactive.nostop": {
+		// A level-5 (no-stop) start: the case was filed and decided without
+		// the person acting; they are told what was done and what they may
+		// do about it.
+		fields:       []string{"service", "tracking", "outcome", "link"},
+		optional:     []string{"service_en", "outcome_en"},
+		linkRequired: true,
+		titleFa:      "«{{.service}}» برای شما انجام شد",
+		bodyFa:       "در پی رویدادی که دستگاه مسئول اعلام کرد، درخواست «{{.service}}» با کد رهگیری {{.tracking}} بی‌آنکه لازم باشد کاری بکنید ثبت شد. وضعیت کنونی: {{.outcome}}. اگر با نتیجه موافق نیستید، در صفحهٔ پرونده اعتراض کنید؛ اگر نمی‌خواهید این خدمت از این پس خودکار انجام شود، در «خدمات خودکار» حساب خود انصراف دهید.",
+		titleEn:      "“{{or .service_en .service}}” was done for you",
+		bodyEn:       "Following an event the responsible agency reported, an application for “{{or .service_en .service}}” was filed for you with tracking code {{.tracking}}, without you having to do anything. Current state: {{or .outcome_en .outcome}}. If you disagree with the outcome, object on the case page; to stop this service from starting on its own, opt out under “Automatic services” in your account.",
+		sms:          "درخواست {{.tracking}} خودکار برای شما ثبت شد؛ پنجرهٔ ملی را ببینید.",
+		subject:      "انجام خودکار درخواست {{.tracking}}",
+		email:        "در پی رویدادی که دستگاه مسئول اعلام کرد، درخواست «{{.service}}» با کد رهگیری {{.tracking}} برای شما ثبت شد. وضعیت کنونی: {{.outcome}}.\nبرای دیدن پرونده یا اعتراض: {{.url}}\nبرای انصراف از انجام خودکار این خدمت، بخش «خدمات خودکار» حساب خود را ببینید.",
 	},
 	"document.revoked": {
 		fields:  []string{"document", "service", "reason"},

@@ -14,8 +14,8 @@ import (
 
 // The notices the journey needs, each of which must exist.
 var journey = []string{"case.submitted", "case.in_review", "case.needs_info", "case.approved", "case.rejected",
-	"case.issued", "case.withdrawn", "case.overdue", "case.evidence_failed", "payment.confirmed", "complaint.received",
-	"complaint.answered", "document.revoked"}
+	"case.issued", "case.withdrawn", "case.overdue", "case.evidence_failed", "case.objected", "payment.confirmed", "complaint.received",
+	"complaint.answered", "document.revoked", "proactive.offer", "proactive.nostop"}
 
 func TestTemplatesRender(t *testing.T) {
 	// email.confirm is sent by email only (TestConfirmTemplate).

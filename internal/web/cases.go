@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,6 +52,9 @@ type caseView struct {
 	// AwaitedNext is, for evidence still awaited, when the window asks
 	// again (the applicant's page).
 	AwaitedNext map[string]string
+	// CanObject: the applicant may still object to the automatic refusal
+	// (case-decision.html).
+	CanObject bool
 }
 
 type groundOption struct{ Code, Text string }
@@ -120,6 +125,7 @@ func (w *Web) caseFor(r *http.Request, p identity.Principal, tracking string, ag
 	}
 	v.CanPay = !agency && c.FeeRials > 0 && !c.Paid && c.Open()
 	v.CanRate = !agency && c.State.Complete() && c.Feedback == nil
+	v.CanObject = !agency && c.Decision.CanObject(time.Now())
 	return v, nil
 }
 
@@ -146,7 +152,7 @@ func (w *Web) myCase(rw http.ResponseWriter, r *http.Request) error {
 // doneKey maps ?done= to the message shown after an action.
 func doneKey(s string) string {
 	switch s {
-	case "withdrawn", "answered", "rated", "complained", "closed", "decided", "replied", "visited":
+	case "withdrawn", "answered", "rated", "complained", "closed", "decided", "replied", "visited", "objected":
 		return "case.done." + s
 	}
 	return ""
@@ -187,6 +193,9 @@ func (w *Web) caseAction(rw http.ResponseWriter, r *http.Request) error {
 	case "close":
 		err = w.ap.CloseComplaint(ctx, p, tracking, r.PostForm.Get("complaint"))
 		done = "closed"
+	case "object":
+		_, err = w.ap.Object(ctx, p, tracking, r.PostForm.Get("reason"))
+		done = "objected"
 	case "pay":
 		var to string
 		to, err = w.ap.StartPayment(ctx, p, tracking)

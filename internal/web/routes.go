@@ -101,6 +101,18 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /agency/services/{id}/rules/{version}/{action}", w.handle(w.rulesAction))
 	mux.Handle("GET /services/{id}/eligibility", w.handle(w.eligibility))
 	mux.Handle("POST /services/{id}/eligibility", w.handle(w.eligibility))
+	// Proactive services: offers, the citizen's no-stop services and
+	// opt-outs, the agency's subscriptions to life events, and the demo
+	// page that publishes a life event (offers.go).
+	mux.Handle("GET /offers/{id}", w.handle(w.offerPage))
+	mux.Handle("POST /offers/{id}/{answer}", w.handle(w.offerAnswer))
+	mux.Handle("GET /me/proactive", w.handle(w.myProactive))
+	mux.Handle("POST /me/proactive/optout", w.handle(w.setOptOut))
+	mux.Handle("GET /agency/services/{id}/subscriptions", w.handle(w.agencySubscriptions))
+	mux.Handle("POST /agency/services/{id}/subscriptions", w.handle(w.saveSubscription))
+	mux.Handle("POST /agency/subscriptions/{sub}/{action}", w.handle(w.moveSubscription))
+	mux.Handle("GET /demo/life-events", w.handle(w.demoEvents))
+	mux.Handle("POST /demo/life-events", w.handle(w.demoEvents))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

@@ -42,6 +42,7 @@ import (
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
+	"github.com/panjare/panjare/internal/proactive"
 	"github.com/panjare/panjare/internal/rules"
 )
 
@@ -98,6 +99,12 @@ type Config struct {
 	Rules     *rules.Rules
 	RuleEnvs  rules.EnvSource
 	RuleFacts rules.Facts
+	// Proactive serves offers, the citizen's no-stop services and
+	// opt-outs, and the agency's subscriptions to life events (offers.go);
+	// when nil those pages answer 503. LifeEvents, set in the demo only,
+	// serves the demo page that publishes life events.
+	Proactive  *proactive.Proactive
+	LifeEvents LifeEventDemo
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -131,9 +138,11 @@ type Web struct {
 
 	docs documents // signed documents (permit.go)
 
-	rl        *rules.Rules
-	ruleEnvs  rules.EnvSource
-	ruleFacts rules.Facts
+	rl         *rules.Rules
+	ruleEnvs   rules.EnvSource
+	ruleFacts  rules.Facts
+	pro        *proactive.Proactive
+	lifeEvents LifeEventDemo
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
@@ -146,7 +155,7 @@ func New(cfg Config) (*Web, error) {
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
 		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen,
-		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts}
+		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts, pro: cfg.Proactive, lifeEvents: cfg.LifeEvents}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -212,7 +221,7 @@ func (w *Web) parse(tfs fs.FS) (map[lang]map[string]*template.Template, error) {
 			return nil, err
 		}
 		pages := map[string]*template.Template{}
-		for _, name := range append(append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...), rulesPages...) {
+		for _, name := range append(append(append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...), rulesPages...), offersPages...) {
 			t, err := base.Clone()
 			if err != nil {
 				return nil, err
