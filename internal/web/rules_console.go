@@ -668,14 +668,14 @@ func (w *Web) rulesAction(rw http.ResponseWriter, r *http.Request) error {
 	action := r.PathValue("action")
 	switch action {
 	case "tests":
-		http.Redirect(rw, r, page+"?tests=1", http.StatusSeeOther)
+		http.Redirect(rw, r, page+"?tests=1#rules-actions", http.StatusSeeOther)
 		return nil
 	case "simulate":
 		last, err := strconv.Atoi(r.PostFormValue("last"))
 		if err != nil || last < 1 || last > 1000 {
 			return badRequest("web.rulesAction", "rules.bad.simulate")
 		}
-		http.Redirect(rw, r, page+"?simulate="+strconv.Itoa(last), http.StatusSeeOther)
+		http.Redirect(rw, r, page+"?simulate="+strconv.Itoa(last)+"#simulation", http.StatusSeeOther)
 		return nil
 	case "request":
 		_, err = w.rl.RequestActivation(ctx, p, svc.ID, n)
