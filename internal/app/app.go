@@ -178,7 +178,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
-		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents(), Suggest: a.Suggest})
+		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents(),
+		Rules: a.Rules, RuleEnvs: ruleEnvs{cat: a.Catalog, apply: a.Apply, x: a.Exchange}, RuleFacts: a.Apply, Suggest: a.Suggest})
 	if err != nil {
 		return fail(err)
 	}

@@ -33,6 +33,8 @@ type pageKey struct {
 	status   string
 	levels   string // the true and declared levels and why they differ: they change without a new version
 	agencies uint64 // generation of the agency names
+	rules    int    // the active version of the service's rules, 0 for none
+	rulesAt  int64  // when that version was activated (a rollback activates it again)
 }
 
 func newPageCache(max int) *pageCache {

@@ -33,6 +33,7 @@ type consoleView struct {
 	Services []serviceOption
 	Filter   apply.ConsoleFilter
 	Me       int64
+	Admin    bool   // an agency admin: the console links the rules pages
 	Assigned string // the tracking code just assigned
 	Next     string // the next page's address, "" on the last
 }
@@ -78,7 +79,8 @@ func (w *Web) console(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := consoleView{Items: page.Items, Counts: page.Counts, States: apply.States, Filter: f, Me: p.ID, Assigned: q.Get("assigned")}
+	v := consoleView{Items: page.Items, Counts: page.Counts, States: apply.States, Filter: f, Me: p.ID, Assigned: q.Get("assigned"),
+		Admin: p.Has(identity.RoleAgencyAdmin) && w.rl != nil}
 	if page.Next != "" {
 		q.Set("cursor", page.Next)
 		q.Del("assigned")

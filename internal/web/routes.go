@@ -89,6 +89,18 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /documents/{id}/qr.png", w.handle(w.documentQR))
 	mux.Handle("POST /documents/{id}/revoke", w.handle(w.revokeDocument))
 	mux.Handle("GET /me/documents", w.handle(w.myDocuments))
+	// A service's decision rules: the agency admins' versions, editor,
+	// tests, simulation and activation, and the public eligibility check
+	// (rules_console.go, rules_public.go).
+	mux.Handle("GET /agency/rules", w.handle(w.rulesIndex))
+	mux.Handle("GET /agency/services/{id}/rules", w.handle(w.rulesVersions))
+	mux.Handle("POST /agency/services/{id}/rules", w.handle(w.rulesSave))
+	mux.Handle("GET /agency/services/{id}/rules/new", w.handle(w.rulesNew))
+	mux.Handle("POST /agency/services/{id}/rules/deactivate", w.handle(w.rulesDeactivate))
+	mux.Handle("GET /agency/services/{id}/rules/{version}", w.handle(w.rulesVersion))
+	mux.Handle("POST /agency/services/{id}/rules/{version}/{action}", w.handle(w.rulesAction))
+	mux.Handle("GET /services/{id}/eligibility", w.handle(w.eligibility))
+	mux.Handle("POST /services/{id}/eligibility", w.handle(w.eligibility))
 	// Proactive services: offers, the citizen's no-stop services and
 	// opt-outs, the agency's subscriptions to life events, and the demo
 	// page that publishes a life event (offers.go).

@@ -49,8 +49,9 @@ type serviceView struct {
 	Stages       []stageView
 	Retired      bool
 	RetiredAt    *time.Time
-	StartURL     string // the record's URL, when it is a safe http(s) link
-	ApplyHere    bool   // StartURL is this portal's own application form
+	StartURL     string       // the record's URL, when it is a safe http(s) link
+	ApplyHere    bool         // StartURL is this portal's own application form
+	Rules        *publicRules // how the active rules decide, when they do
 }
 
 // service is the page of one service, /services/{id}.
@@ -70,7 +71,14 @@ func (w *Web) service(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l := langOf(r)
+	active := w.activeRules(r, svc)
 	key := pageKey{path: r.URL.Path, lang: l, id: svc.ID, version: svc.Version, status: string(svc.Status), levels: levelsKey(svc), agencies: ags.gen}
+	if active != nil {
+		key.rules = active.Version
+		if active.ActivatedAt != nil {
+			key.rulesAt = active.ActivatedAt.UnixNano()
+		}
+	}
 	// A signed-in person's page carries their name in the header: it is
 	// rendered for them alone and never cached.
 	_, signedIn := identity.FromContext(ctx)
@@ -128,6 +136,7 @@ func (w *Web) service(rw http.ResponseWriter, r *http.Request) error {
 	if u, err := url.Parse(rec.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 		v.StartURL = u.String()
 	}
+	v.Rules = publicRulesOf(l, rec, active)
 	if w.ap != nil && rec.Stages.Request && svc.Status == catalog.Published {
 		v.StartURL, v.ApplyHere = "/apply/"+svc.ID, true
 	}

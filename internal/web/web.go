@@ -43,6 +43,7 @@ import (
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
+	"github.com/panjare/panjare/internal/rules"
 	"github.com/panjare/panjare/internal/suggest"
 )
 
@@ -90,6 +91,15 @@ type Config struct {
 	// QR codes and PDFs, and the citizen's wallet; when nil those pages
 	// answer 503.
 	Permits *permit.Permits
+	// Rules serves the agency admins' rules pages, the rules section of
+	// the service page and the eligibility check; RuleEnvs gives the types
+	// of a service's inputs, and RuleFacts a signed-in citizen's own facts.
+	// When Rules is nil those pages answer 503 and the section is left out;
+	// when RuleFacts is nil the check with one's own data says it is not
+	// available.
+	Rules     *rules.Rules
+	RuleEnvs  rules.EnvSource
+	RuleFacts rules.Facts
 	// Proactive serves offers, the citizen's no-stop services and
 	// opt-outs, and the agency's subscriptions to life events (offers.go);
 	// when nil those pages answer 503. LifeEvents, set in the demo only,
@@ -132,6 +142,9 @@ type Web struct {
 
 	docs documents // signed documents (permit.go)
 
+	rl         *rules.Rules
+	ruleEnvs   rules.EnvSource
+	ruleFacts  rules.Facts
 	pro        *proactive.Proactive
 	lifeEvents LifeEventDemo
 	sug        *suggest.Suggester // suggestions on the home page (suggestions.go)
@@ -147,7 +160,7 @@ func New(cfg Config) (*Web, error) {
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
 		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen,
-		pro: cfg.Proactive, lifeEvents: cfg.LifeEvents, sug: cfg.Suggest}
+		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts, pro: cfg.Proactive, lifeEvents: cfg.LifeEvents, sug: cfg.Suggest}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -213,7 +226,7 @@ func (w *Web) parse(tfs fs.FS) (map[lang]map[string]*template.Template, error) {
 			return nil, err
 		}
 		pages := map[string]*template.Template{}
-		for _, name := range append(append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...), offersPages...) {
+		for _, name := range append(append(append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...), rulesPages...), offersPages...) {
 			t, err := base.Clone()
 			if err != nil {
 				return nil, err
