@@ -37,6 +37,12 @@ func TestDemoRulesTypedFromTheExchange(t *testing.T) {
 	if svc.ID == "" {
 		t.Fatal("no demo service fetches NOCR/person-identity")
 	}
+	// The demo may already hold rulesets of this service (a life-event
+	// chain's): the probes below add one draft of the system's.
+	before, err := a.Rules.Versions(ctx, svc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Find a string field of the answer through the public decision path:
 	// save a rule over each candidate until one compiles.
 	for _, f := range []string{"first_name", "name", "last_name", "father_name", "national_code", "sex", "gender"} {
@@ -68,7 +74,7 @@ func TestDemoRulesTypedFromTheExchange(t *testing.T) {
 		t.Fatalf("form field: %v %s", err, b)
 	}
 	vs, err := a.Rules.Versions(ctx, svc.ID)
-	if err != nil || len(vs) != 1 {
+	if err != nil || len(vs) != len(before)+1 {
 		t.Fatalf("versions: %v %v", vs, err)
 	}
 }
