@@ -320,33 +320,13 @@ type ChainConfig struct {
 // active ruleset or subscription is left as it is.
 func LoadChains(ctx context.Context, cfg ChainConfig, ps *backoffice.People) error {
 	const op = "demo.LoadChains"
-	admins := map[string][2]identity.Principal{}
-	for ag, codes := range ChainAdmins(ps) {
-		var pair [2]identity.Principal
-		for k, code := range codes {
-			if code == "" {
-				return errs.E(op, errs.Internal, "not enough demo people for the chains' admins", "")
-			}
-			person, err := cfg.Identity.EnsurePerson(ctx, code, ps.Get(code).FullName())
-			if err != nil {
-				return errs.Wrap(op, err)
-			}
-			if _, err := cfg.Identity.AddStaff(ctx, identity.System, code, ag, identity.RoleAgencyAdmin); err != nil && !errs.Is(err, errs.Conflict) {
-				return errs.Wrap(op, fmt.Errorf("admin of %s: %w", ag, err))
-			}
-			if pair[k], err = cfg.Identity.PrincipalOf(ctx, person); err != nil {
-				return errs.Wrap(op, err)
-			}
-		}
-		admins[ag] = pair
-	}
-	published, err := cfg.Catalog.Published(ctx)
+	admins, err := agencyAdmins(ctx, cfg.Identity, ps, ChainAdmins(ps))
 	if err != nil {
 		return errs.Wrap(op, err)
 	}
-	byTitle := map[string]catalog.Service{}
-	for _, s := range published {
-		byTitle[s.Record.TitleEn] = s
+	byTitle, err := publishedByTitle(ctx, cfg.Catalog)
+	if err != nil {
+		return errs.Wrap(op, err)
 	}
 	for _, l := range chains() {
 		svc, ok := byTitle[l.titleEn]
@@ -365,6 +345,47 @@ func LoadChains(ctx context.Context, cfg ChainConfig, ps *backoffice.People) err
 		}
 	}
 	return nil
+}
+
+// agencyAdmins makes each agency's pair of demo people (codes, as
+// ChainAdmins and RulesAdmins pick them) its admins, and returns them as
+// principals: the first writes, the second approves.
+func agencyAdmins(ctx context.Context, id *identity.Identity, ps *backoffice.People, codes map[string][2]string) (map[string][2]identity.Principal, error) {
+	admins := map[string][2]identity.Principal{}
+	for ag, pairCodes := range codes {
+		var pair [2]identity.Principal
+		for k, code := range pairCodes {
+			if code == "" {
+				return nil, errs.E("demo.agencyAdmins", errs.Internal, "not enough demo people for the admins of "+ag, "")
+			}
+			person, err := id.EnsurePerson(ctx, code, ps.Get(code).FullName())
+			if err != nil {
+				return nil, err
+			}
+			if _, err := id.AddStaff(ctx, identity.System, code, ag, identity.RoleAgencyAdmin); err != nil && !errs.Is(err, errs.Conflict) {
+				return nil, fmt.Errorf("admin of %s: %w", ag, err)
+			}
+			if pair[k], err = id.PrincipalOf(ctx, person); err != nil {
+				return nil, err
+			}
+		}
+		admins[ag] = pair
+	}
+	return admins, nil
+}
+
+// publishedByTitle returns the published services by English title, the
+// key the demo's rulesets and chains name their services by.
+func publishedByTitle(ctx context.Context, cat *catalog.Catalog) (map[string]catalog.Service, error) {
+	published, err := cat.Published(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byTitle := make(map[string]catalog.Service, len(published))
+	for _, s := range published {
+		byTitle[s.Record.TitleEn] = s
+	}
+	return byTitle, nil
 }
 
 func chainRules(ctx context.Context, r *rules.Rules, admins [2]identity.Principal, service string, l chainLink) error {

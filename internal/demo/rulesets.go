@@ -451,33 +451,13 @@ type RulesConfig struct {
 // service whose ruleset is active is left as it is.
 func LoadRulesets(ctx context.Context, cfg RulesConfig, ps *backoffice.People) error {
 	const op = "demo.LoadRulesets"
-	admins := map[string][2]identity.Principal{}
-	for ag, codes := range RulesAdmins(ps) {
-		var pair [2]identity.Principal
-		for k, code := range codes {
-			if code == "" {
-				return errs.E(op, errs.Internal, "not enough demo people for the rulesets' admins", "")
-			}
-			person, err := cfg.Identity.EnsurePerson(ctx, code, ps.Get(code).FullName())
-			if err != nil {
-				return errs.Wrap(op, err)
-			}
-			if _, err := cfg.Identity.AddStaff(ctx, identity.System, code, ag, identity.RoleAgencyAdmin); err != nil && !errs.Is(err, errs.Conflict) {
-				return errs.Wrap(op, fmt.Errorf("admin of %s: %w", ag, err))
-			}
-			if pair[k], err = cfg.Identity.PrincipalOf(ctx, person); err != nil {
-				return errs.Wrap(op, err)
-			}
-		}
-		admins[ag] = pair
-	}
-	published, err := cfg.Catalog.Published(ctx)
+	admins, err := agencyAdmins(ctx, cfg.Identity, ps, RulesAdmins(ps))
 	if err != nil {
 		return errs.Wrap(op, err)
 	}
-	byTitle := map[string]catalog.Service{}
-	for _, s := range published {
-		byTitle[s.Record.TitleEn] = s
+	byTitle, err := publishedByTitle(ctx, cfg.Catalog)
+	if err != nil {
+		return errs.Wrap(op, err)
 	}
 	for _, d := range ruleDefs() {
 		svc, ok := byTitle[d.titleEn]
