@@ -208,3 +208,10 @@ func docRows(raw []byte) (figures, providers []row, err error) {
 	}
 	return figures, providers, nil
 }
+
+// CheckDocument reports whether b reads as a figures document, so that a
+// bad truth file is refused before anything is computed.
+func CheckDocument(b []byte) error {
+	_, _, err := docRows(b)
+	return err
+}
