@@ -109,10 +109,12 @@ func TestTargetsBase(t *testing.T) {
 
 func TestRank(t *testing.T) {
 	cfg := oversight.Default()
-	f := func(agency string, services, fe, smart int) kpi.Figures { return fig(agency, "1404-07", services, fe, smart) }
+	f := func(agency string, services, fe, smart int) kpi.Figures {
+		return fig(agency, "1404-07", services, fe, smart)
+	}
 	tax := f("TAX", 10, 8, 4)
 	tax.Decided, tax.OnTime = 10, 9
-	tax.Ratings, tax.RatingSum = 4, 18 // mean 4.5: 87.5
+	tax.Ratings, tax.RatingSum = 4, 18     // mean 4.5: 87.5
 	tax.Submitted, tax.Complaints = 200, 4 // 20 per thousand: 80
 	tax.DecidedAuto, tax.Overturned = 5, 1 // 80
 	zzz := f("ZZZ", 10, 6, 6)
