@@ -216,6 +216,11 @@ func (k *KPI) foldBatch(ctx context.Context, limit int) (more bool, err error) {
 	if _, err := tx.ExecContext(ctx, q+` WHERE id = 1`, args...); err != nil {
 		return false, err
 	}
+	if k.beforeCommit != nil {
+		if err := k.beforeCommit(); err != nil {
+			return false, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return false, err
 	}

@@ -65,6 +65,10 @@ type KPI struct {
 
 	fold sync.Mutex // one fold at a time in this process; the cursor row's lock serialises processes
 
+	// beforeCommit, when set (tests), runs just before a fold commits;
+	// an error rolls the fold back, as a crash would.
+	beforeCommit func() error
+
 	regMu   sync.Mutex
 	regions map[string]string // city code → province code
 }
