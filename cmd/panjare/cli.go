@@ -71,6 +71,7 @@ Usage:
   panjare suggest rebuild [--suggest-k N] [--db DB]                  recount the "used X then Y" pairs now
   panjare oversight check FILE                                       check an oversight configuration (exit 2 on problems)
   panjare oversight build --month YYYY-MM [--db DB]                  build a past month's report now (idempotent)
+  panjare kpi verify [--truth FILE] [--out FILE] [--db DB]          recompute every oversight figure from the sealed events and compare
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -112,6 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = suggestCmd(ctx, rest, getenv, stdout, stderr)
 	case "oversight":
 		err = oversightCmd(ctx, rest, getenv, stdout, stderr)
+	case "kpi":
+		err = kpiCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":

@@ -253,7 +253,7 @@ func (h *History) Add(ev store.Event) error {
 		c := h.cell(here)
 		c.submitted++
 		switch {
-		case p.Channel == nil || *p.Channel == "online":
+		case p.Channel == nil || *p.Channel == "" || *p.Channel == "online": // absent: online
 			c.online++
 		case *p.Channel == "counter":
 			c.counter++
