@@ -61,7 +61,7 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	var le *kpiverify.LedgerError
 	if errors.As(err, &le) {
 		for _, f := range le.Findings {
-			fmt.Fprintf(stdout, "ledger %s: index %d, event %d: %s\n", f.Kind, f.Index, f.EventID, f.Detail)
+			fmt.Fprintln(stdout, "ledger", f)
 		}
 		return fmt.Errorf("kpi verify: the ledger has %d findings; no figure was computed from events that may have been changed", len(le.Findings))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,5 +114,31 @@ func TestKPIVerifyTruth(t *testing.T) {
 	b, err := os.ReadFile(recomputed)
 	if err != nil || !bytes.Contains(b, []byte(`"submitted": 1`)) {
 		t.Fatalf("--out: %v\n%s", err, b)
+	}
+
+	// The submission's channel edited behind the application's back: the
+	// ledger names the event, and nothing is computed.
+	s, err = store.Open(ctx, "sqlite:"+filepath.Join(dir, "panjare.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := s.DB().QueryRowContext(ctx, `SELECT id FROM events WHERE kind = 'apply.case.submitted'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER events_no_update`, `UPDATE events SET payload = replace(payload, 'counter', 'online') WHERE kind = 'apply.case.submitted'`} {
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	out.Reset()
+	errb.Reset()
+	if code := run(ctx, []string{"kpi", "verify", "--truth", truth("1")}, e, &out, &errb); code != 1 {
+		t.Fatalf("an edited event: exit %d, want 1\n%s\n%s", code, out.String(), errb.String())
+	}
+	if want := fmt.Sprintf(" event %d", id); !strings.Contains(out.String(), "ledger edited index ") || !strings.Contains(out.String(), want) ||
+		strings.Contains(out.String(), "figures checked") || !strings.Contains(errb.String(), "no figure was computed") {
+		t.Fatalf("an edited event: want %q and nothing computed:\n%s\n%s", want, out.String(), errb.String())
 	}
 }

@@ -51,7 +51,7 @@ func (e *LedgerError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "kpiverify: the ledger does not verify (%d findings); no figure is computed from events that may have been changed", len(e.Findings))
 	for _, f := range e.Findings {
-		fmt.Fprintf(&b, "\n  ledger %s: index %d, event %d: %s", f.Kind, f.Index, f.EventID, f.Detail)
+		fmt.Fprintf(&b, "\n  ledger %s", f)
 	}
 	return b.String()
 }
