@@ -202,13 +202,29 @@ func (r *Result) compareDashboards(ctx context.Context, k *kpi.KPI, h *History) 
 		failed("export", err)
 		return
 	}
+	exported := map[string]bool{}
 	for _, f := range doc.Figures {
 		got := mustRow(f, false)
+		exported[got.key] = true
 		r.add(compareRows("export", mustRow(h.Figures(got.k), false), got, false))
 	}
 	for _, p := range doc.Providers {
 		got := mustRow(p, true)
+		exported[got.key] = true
 		r.add(compareRows("export", mustRow(h.Provider(got.k.Month, got.provider), true), got, false))
+	}
+	// Every recomputed group is in the open data too.
+	for _, m := range months {
+		for _, key := range h.Keys(m) {
+			if !exported[key.String()] {
+				r.add(1, []Discrepancy{{Source: "export", Key: key.String(), Field: "row", Expected: "present", Got: absent}})
+			}
+		}
+		for _, name := range h.ProviderNames(m) {
+			if !exported[providerKey(m, name)] {
+				r.add(1, []Discrepancy{{Source: "export", Key: providerKey(m, name), Field: "row", Expected: "present", Got: absent}})
+			}
+		}
 	}
 }
 

@@ -151,6 +151,19 @@ func TestTamperedAggregate(t *testing.T) {
 				t.Errorf("a discrepancy the change does not explain: %s", d)
 			}
 		}
+
+		// A city's rows gone: its figures read as zeros, and the open
+		// data no longer has it.
+		if _, err := s.DB().ExecContext(ctx, `DELETE FROM kpi_groups WHERE month = '1404-06' AND city = 'THR-01'`); err != nil {
+			t.Fatal(err)
+		}
+		got = f.verify(t, nil)
+		for _, want := range []string{"dashboard 1404-06/city:THR-01 decided_auto: expected 1, got 0",
+			"export 1404-06/city:THR-01 row: expected present, got absent"} {
+			if !has(got.Discrepancies, want) {
+				t.Errorf("want %q among:%s", want, lines(got.Discrepancies))
+			}
+		}
 	}, sets()...)
 }
 
