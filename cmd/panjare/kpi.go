@@ -79,6 +79,9 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	fmt.Fprintf(stdout, "recomputed from the events through %d, sealed in the ledger at size %d root %s\n",
 		res.Source.Through, res.Source.LedgerSize, res.Source.LedgerRoot)
+	if res.DashboardThrough != res.Source.Through {
+		fmt.Fprintf(stdout, "the dashboards had counted the events through %d only, and were compared with those\n", res.DashboardThrough)
+	}
 	fmt.Fprintf(stdout, "%d figures checked, %d discrepancies\n", res.Checked, len(res.Discrepancies))
 	if *outFile != "" {
 		b, err := json.MarshalIndent(res.Document, "", "  ")

@@ -109,7 +109,7 @@ func (r *Result) compareReports(ctx context.Context, opt Options, h *History) er
 		}
 		rh := histories[through]
 		if rh == nil {
-			if rh, _, err = recompute(ctx, opt, through); err != nil {
+			if rh, err = build(ctx, opt.Store, r.Source.LedgerSize, through); err != nil {
 				return err
 			}
 			histories[through] = rh
