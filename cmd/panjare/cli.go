@@ -69,6 +69,8 @@ Usage:
   panjare exchange member|subsystem|service|cert|grant|revoke|rights ... the exchange registry (panjare exchange help)
   panjare document verify --jwks FILE|URL --jws TOKEN                 check a signed document offline
   panjare suggest rebuild [--suggest-k N] [--db DB]                  recount the "used X then Y" pairs now
+  panjare ledger verify [--checkpoint FILE] [--key KEY] [--db DB]    recompute the ledger from the events; exit 1 on any change
+  panjare ledger checkpoint [--db DB]                                print the latest signed checkpoint, for an auditor to keep
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -108,6 +110,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = document(ctx, rest, getenv, stdout, stderr)
 	case "suggest":
 		err = suggestCmd(ctx, rest, getenv, stdout, stderr)
+	case "ledger":
+		err = ledgerCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":
