@@ -72,6 +72,8 @@ Usage:
   panjare oversight check FILE                                       check an oversight configuration (exit 2 on problems)
   panjare oversight build --month YYYY-MM [--db DB]                  build a past month's report now (idempotent)
   panjare kpi verify [--truth FILE] [--out FILE] [--db DB]          recompute every oversight figure from the sealed events and compare
+  panjare ledger verify [--checkpoint FILE] [--key KEY] [--db DB]    recompute the ledger from the events; exit 1 on any change
+  panjare ledger checkpoint [--db DB]                                print the latest signed checkpoint, for an auditor to keep
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -115,6 +117,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = oversightCmd(ctx, rest, getenv, stdout, stderr)
 	case "kpi":
 		err = kpiCmd(ctx, rest, getenv, stdout, stderr)
+	case "ledger":
+		err = ledgerCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":
