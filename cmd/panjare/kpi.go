@@ -10,9 +10,7 @@ import (
 	"os"
 
 	"github.com/panjare/panjare/internal/app"
-	"github.com/panjare/panjare/internal/kpi"
 	"github.com/panjare/panjare/internal/kpiverify"
-	"github.com/panjare/panjare/internal/oversight"
 )
 
 // kpiCmd is "panjare kpi verify": it verifies the ledger, recomputes every
@@ -53,17 +51,7 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer a.Close()
-	// The figures' and the reports' tables, as the server has them; a
-	// no-op once they are there.
-	if err := a.Store.Migrate(ctx, nil, kpi.Migrations(), oversight.Migrations()); err != nil {
-		return err
-	}
-	led := a.Ledger
-	k, err := kpi.New(kpi.Config{Store: a.Store, Catalog: a.Catalog, Ledger: led})
-	if err != nil {
-		return err
-	}
-	res, err := kpiverify.Verify(ctx, kpiverify.Options{Store: a.Store, KPI: k, Truth: truth, Verifier: led.Verifier()})
+	res, err := kpiverify.Verify(ctx, kpiverify.Options{Store: a.Store, KPI: a.KPI, Truth: truth, Verifier: a.Ledger.Verifier()})
 	var le *kpiverify.LedgerError
 	if errors.As(err, &le) {
 		for _, f := range le.Findings {

@@ -61,7 +61,6 @@ func TestKPIVerifyTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The command migrates the figures' and reports' tables itself.
 	if err := s.Migrate(ctx, nil, app.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
