@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/exchange"
@@ -72,6 +73,10 @@ type Config struct {
 	// people a co-usage pair must be seen for (0: suggest.DefaultK).
 	NoSuggestions bool
 	SuggestK      int
+
+	// Now replaces the store's clock, and so the time of every event and
+	// deadline; nil: the wall clock. Only the synthetic year sets it.
+	Now func() time.Time
 }
 
 // SMS returns the configured SMS provider, nil for the demo outbox.
