@@ -69,6 +69,7 @@ Usage:
   panjare exchange member|subsystem|service|cert|grant|revoke|rights ... the exchange registry (panjare exchange help)
   panjare document verify --jwks FILE|URL --jws TOKEN                 check a signed document offline
   panjare suggest rebuild [--suggest-k N] [--db DB]                  recount the "used X then Y" pairs now
+  panjare simulate --year Y --truth FILE [--seed N] [--scale S] [--db DB]  drive a synthetic year on a fresh database and write its known figures
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -108,6 +109,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = document(ctx, rest, getenv, stdout, stderr)
 	case "suggest":
 		err = suggestCmd(ctx, rest, getenv, stdout, stderr)
+	case "simulate":
+		err = simulateCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":
