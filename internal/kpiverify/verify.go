@@ -1,0 +1,238 @@
+package kpiverify
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/panjare/panjare/internal/kpi"
+	"github.com/panjare/panjare/internal/ledger"
+	"github.com/panjare/panjare/internal/store"
+)
+
+// Options says what to check the recomputation against.
+type Options struct {
+	Store *store.Store
+	// KPI is the dashboards' figures; nil leaves them unchecked.
+	KPI *kpi.KPI
+	// Truth is a figures document (a truth file) whose every figure must
+	// equal the recomputed one; nil: none.
+	Truth []byte
+	// Verifier checks the signatures of archived reports and of
+	// Checkpoint (the ledger's key, ledger.(*Ledger).Verifier); nil leaves
+	// report signatures unchecked, which is a discrepancy of each report.
+	Verifier note.Verifier
+	// Checkpoint is a checkpoint an auditor kept, handed to the ledger's
+	// verification; nil: none.
+	Checkpoint []byte
+	// Attempts bounds how often the dashboards are caught up to the same
+	// sealed event as the recomputation; zero means 20.
+	Attempts int
+}
+
+// Result is the outcome of a verification.
+type Result struct {
+	Source        Source
+	Document      Document // every recomputed figure
+	Checked       int      // figures compared
+	Discrepancies []Discrepancy
+}
+
+// LedgerError is returned when the ledger's own verification finds the
+// events changed: nothing is computed from them.
+type LedgerError struct{ Findings []ledger.Finding }
+
+func (e *LedgerError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "kpiverify: the ledger does not verify (%d findings); no figure is computed from events that may have been changed", len(e.Findings))
+	for _, f := range e.Findings {
+		fmt.Fprintf(&b, "\n  ledger %s", f)
+	}
+	return b.String()
+}
+
+// Verify verifies the ledger, recomputes every figure from the events it
+// sealed, and compares them with the dashboards, every archived monthly
+// report and the truth file that opt names.
+func Verify(ctx context.Context, opt Options) (Result, error) {
+	var res Result
+	if opt.Store == nil {
+		return res, errors.New("kpiverify: no store")
+	}
+	var truthFigures, truthProviders []row
+	if opt.Truth != nil {
+		var err error
+		if truthFigures, truthProviders, err = docRows(opt.Truth); err != nil {
+			return res, fmt.Errorf("kpiverify: truth file: %w", err)
+		}
+	}
+	attempts := opt.Attempts
+	if attempts <= 0 {
+		attempts = 20
+	}
+
+	// The dashboards and the recomputation must count the same events. The
+	// kpi package counts every event up to the ledger's sealed-through
+	// point; the recomputation counts the leaves of the tree it verified.
+	// When the ledger grows in between (a sealer running elsewhere), both
+	// are done again.
+	var h *History
+	for i := 0; ; i++ {
+		var err error
+		if opt.KPI != nil {
+			if err := opt.KPI.CatchUp(ctx); err != nil {
+				return res, fmt.Errorf("kpiverify: catching up the dashboards: %w", err)
+			}
+		}
+		if h, res.Source, err = recompute(ctx, opt, 0); err != nil {
+			return res, err
+		}
+		if opt.KPI == nil {
+			break
+		}
+		src, err := opt.KPI.Source(ctx)
+		if err != nil {
+			return res, fmt.Errorf("kpiverify: the dashboards' source: %w", err)
+		}
+		if src.Through == res.Source.Through {
+			res.compareDashboards(ctx, opt.KPI, h)
+			break
+		}
+		if i+1 >= attempts {
+			res.add(1, []Discrepancy{{Source: "dashboard", Key: "source", Field: "through",
+				Expected: fmt.Sprint(res.Source.Through), Got: fmt.Sprint(src.Through)}})
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err := res.compareReports(ctx, opt, h); err != nil {
+		return res, err
+	}
+	if opt.Truth != nil {
+		for _, r := range truthFigures {
+			res.add(compareRows("truth", mustRow(h.Figures(r.k), false), r, true))
+		}
+		for _, r := range truthProviders {
+			res.add(compareRows("truth", mustRow(h.Provider(r.k.Month, r.provider), true), r, true))
+		}
+	}
+	res.Document = h.Document(nil)
+	res.Document.Source = res.Source
+	return res, nil
+}
+
+// recompute verifies the ledger and builds the history of the events it
+// sealed, up to event id through when that is not 0.
+func recompute(ctx context.Context, opt Options, through int64) (*History, Source, error) {
+	rep, err := ledger.Verify(ctx, opt.Store, ledger.VerifyOptions{Checkpoint: opt.Checkpoint, Verifier: opt.Verifier})
+	if err != nil {
+		return nil, Source{}, fmt.Errorf("kpiverify: verifying the ledger: %w", err)
+	}
+	if len(rep.Findings) > 0 {
+		return nil, Source{}, &LedgerError{Findings: rep.Findings}
+	}
+	src := Source{LedgerSize: rep.Size, LedgerRoot: base64.StdEncoding.EncodeToString(rep.Root[:])}
+	if src.Through, err = lastSealed(ctx, opt.Store, rep.Size); err != nil {
+		return nil, src, err
+	}
+	regions, err := cityProvinces(ctx, opt.Store)
+	if err != nil {
+		return nil, src, err
+	}
+	h := NewHistory(regions)
+	if err := loadSealed(ctx, opt.Store, h, rep.Size, through); err != nil {
+		return nil, src, err
+	}
+	if through > 0 && through < src.Through {
+		src.Through = through
+	}
+	return h, src, nil
+}
+
+// add counts n compared figures and their discrepancies.
+func (r *Result) add(n int, ds []Discrepancy) {
+	r.Checked += n
+	r.Discrepancies = append(r.Discrepancies, ds...)
+}
+
+// compareDashboards compares every recomputed group with kpi's Get, every
+// row of kpi's Export with the recomputation, and every provider row both
+// ways.
+func (r *Result) compareDashboards(ctx context.Context, k *kpi.KPI, h *History) {
+	months := h.Months()
+	failed := func(what string, err error) {
+		r.add(1, []Discrepancy{{Source: "dashboard", Key: what, Field: "error", Expected: "figures", Got: fmt.Sprintf("%q", err.Error())}})
+	}
+	for _, m := range months {
+		for _, key := range h.Keys(m) {
+			got, err := k.Get(ctx, kpi.Key{Month: key.Month, Agency: key.Agency, Service: key.Service, Province: key.Province, City: key.City})
+			if err != nil {
+				failed(key.String(), err)
+				continue
+			}
+			r.add(compareRows("dashboard", mustRow(h.Figures(key), false), mustRow(got, false), false))
+		}
+		got, err := k.Providers(ctx, m)
+		if err != nil {
+			failed(m+"/providers", err)
+			continue
+		}
+		seen := map[string]bool{}
+		for _, p := range got {
+			seen[p.Provider] = true
+			r.add(compareRows("dashboard", mustRow(h.Provider(m, p.Provider), true), mustRow(p, true), false))
+		}
+		for _, name := range h.ProviderNames(m) {
+			if !seen[name] {
+				r.add(1, []Discrepancy{{Source: "dashboard", Key: providerKey(m, name), Field: "row", Expected: "present", Got: absent}})
+			}
+		}
+	}
+	doc, err := k.Export(ctx, months)
+	if err != nil {
+		failed("export", err)
+		return
+	}
+	exported := map[string]bool{}
+	for _, f := range doc.Figures {
+		got := mustRow(f, false)
+		exported[got.key] = true
+		r.add(compareRows("export", mustRow(h.Figures(got.k), false), got, false))
+	}
+	for _, p := range doc.Providers {
+		got := mustRow(p, true)
+		exported[got.key] = true
+		r.add(compareRows("export", mustRow(h.Provider(got.k.Month, got.provider), true), got, false))
+	}
+	// Every recomputed group is in the open data too.
+	for _, m := range months {
+		for _, key := range h.Keys(m) {
+			if !exported[key.String()] {
+				r.add(1, []Discrepancy{{Source: "export", Key: key.String(), Field: "row", Expected: "present", Got: absent}})
+			}
+		}
+		for _, name := range h.ProviderNames(m) {
+			if !exported[providerKey(m, name)] {
+				r.add(1, []Discrepancy{{Source: "export", Key: providerKey(m, name), Field: "row", Expected: "present", Got: absent}})
+			}
+		}
+	}
+}
+
+// mustRow flattens one of the row types, whose JSON always reads back.
+func mustRow(v any, provider bool) row {
+	r, err := rowOf(v, provider)
+	if err != nil {
+		panic(fmt.Sprintf("kpiverify: a row that does not read back: %v", err))
+	}
+	return r
+}
