@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -44,6 +45,35 @@ func TestSimulateCommand(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &doc); err != nil || doc.Version != 1 || len(doc.Figures) == 0 || doc.Figures[0].Submitted == nil {
 		t.Fatalf("truth file: %v, version %d, %d rows", err, doc.Version, len(doc.Figures))
+	}
+
+	// The independent verifier finds every figure of the truth, and names
+	// the one figure of a changed truth.
+	out.Reset()
+	errb.Reset()
+	if code := run(ctx, []string{"kpi", "verify", "--db", db, "--truth", truth}, env(nil), &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), " 0 discrepancies") {
+		t.Fatalf("kpi verify --truth: exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	i := strings.Index(string(b), `"submitted": `)
+	if i < 0 {
+		t.Fatalf("no submitted figure in the truth file")
+	}
+	i += len(`"submitted": `)
+	j := i + strings.IndexAny(string(b[i:]), ",\n")
+	n, err := strconv.Atoi(string(b[i:j]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := filepath.Join(dir, "changed.json")
+	if err := os.WriteFile(changed, []byte(string(b[:i])+strconv.Itoa(n+1)+string(b[j:])), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(ctx, []string{"kpi", "verify", "--db", db, "--truth", changed}, env(nil), &out, &errb); code != 1 ||
+		!strings.Contains(out.String(), "truth ") || !strings.Contains(out.String(), " 1 discrepancies") {
+		t.Fatalf("kpi verify with a changed truth: exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 
 	again := filepath.Join(dir, "again.json")

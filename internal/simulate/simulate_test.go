@@ -10,7 +10,9 @@ import (
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/kpi"
+	"github.com/panjare/panjare/internal/kpiverify"
 	"github.com/panjare/panjare/internal/ledger"
+	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/simulate"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
@@ -62,20 +64,40 @@ func TestSyntheticYear(t *testing.T) {
 					len(national), submitted, res.Cases, auto, clerk, overturned, ratings, complaints, regional)
 			}
 
-			k := mustFigures(t, dsn)
-			if bad := compare(t, k, res.Truth); len(bad) > 0 {
-				for _, b := range bad[:min(len(bad), 20)] {
-					t.Error(b)
-				}
-				t.Fatalf("%d discrepancies between the truth and the figures", len(bad))
+			// The independent verifier finds the truth in the sealed events,
+			// and the dashboards' figures agree with both.
+			st, k, led := mustFigures(t, dsn)
+			truth, err := json.Marshal(res.Truth)
+			if err != nil {
+				t.Fatal(err)
 			}
+			v, err := kpiverify.Verify(ctx, kpiverify.Options{Store: st, KPI: k, Truth: truth, Verifier: led.Verifier()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range v.Discrepancies[:min(len(v.Discrepancies), 20)] {
+				t.Error(d)
+			}
+			if len(v.Discrepancies) > 0 || v.Checked == 0 {
+				t.Fatalf("%d discrepancies among %d figures checked", len(v.Discrepancies), v.Checked)
+			}
+			t.Logf("kpi verify: %d figures checked, 0 discrepancies", v.Checked)
 
 			// One figure wrong in the truth is one discrepancy, named.
 			wrong := res.Truth
 			wrong.Figures = append([]simulate.Row(nil), res.Truth.Figures...)
-			wrong.Figures[len(wrong.Figures)/2].Submitted++
-			if bad := compare(t, k, wrong); len(bad) != 1 {
-				t.Fatalf("a changed truth gave %d discrepancies, want 1: %v", len(bad), bad)
+			changed := &wrong.Figures[len(wrong.Figures)/2]
+			changed.Submitted++
+			if truth, err = json.Marshal(wrong); err != nil {
+				t.Fatal(err)
+			}
+			v, err = kpiverify.Verify(ctx, kpiverify.Options{Store: st, KPI: k, Truth: truth, Verifier: led.Verifier()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(v.Discrepancies) != 1 || v.Discrepancies[0].Source != "truth" || v.Discrepancies[0].Field != "submitted" ||
+				v.Discrepancies[0].Got != fmt.Sprint(changed.Submitted) {
+				t.Fatalf("a truth with %+v changed gave %v, want the one discrepancy", changed.Key(), v.Discrepancies)
 			}
 
 			_, err = simulate.Run(ctx, simulate.Options{DB: dsn, Year: 1404, Seed: 11, Scale: smallYear})
@@ -86,9 +108,9 @@ func TestSyntheticYear(t *testing.T) {
 	}
 }
 
-// mustFigures opens the simulated database and folds every sealed event
-// into the figures.
-func mustFigures(t *testing.T, dsn string) *kpi.KPI {
+// mustFigures opens the simulated database with its ledger and the
+// dashboards' figures.
+func mustFigures(t *testing.T, dsn string) (*store.Store, *kpi.KPI, *ledger.Ledger) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn, store.Options{})
@@ -96,7 +118,7 @@ func mustFigures(t *testing.T, dsn string) *kpi.KPI {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx, nil, kpi.Migrations()); err != nil {
+	if err := st.Migrate(ctx, nil, kpi.Migrations(), oversight.Migrations()); err != nil {
 		t.Fatal(err)
 	}
 	cat, err := catalog.New(ctx, st, nil)
@@ -107,52 +129,9 @@ func mustFigures(t *testing.T, dsn string) *kpi.KPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := led.SealNow(ctx); err != nil {
-		t.Fatal(err)
-	}
 	k, err := kpi.New(kpi.Config{Store: st, Catalog: cat, Ledger: led})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := k.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// compare returns every field of every truth row that the figures show
-// differently.
-func compare(t *testing.T, k *kpi.KPI, truth simulate.Truth) []string {
-	t.Helper()
-	var out []string
-	for _, r := range truth.Figures {
-		got, err := k.Get(context.Background(), r.Key())
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, have := fields(t, r), fields(t, got)
-		for name, w := range want {
-			if g, ok := have[name]; !ok || fmt.Sprint(g) != fmt.Sprint(w) {
-				out = append(out, fmt.Sprintf("%+v %s: truth %v, figures %v", r.Key(), name, w, g))
-			}
-		}
-	}
-	return out
-}
-
-// fields reads v's JSON object, without the key's fields.
-func fields(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"month", "agency", "service", "province", "city"} {
-		delete(m, k)
-	}
-	return m
+	return st, k, led
 }
