@@ -74,6 +74,7 @@ Usage:
   panjare kpi verify [--truth FILE] [--out FILE] [--db DB]          recompute every oversight figure from the sealed events and compare
   panjare ledger verify [--checkpoint FILE] [--key KEY] [--db DB]    recompute the ledger from the events; exit 1 on any change
   panjare ledger checkpoint [--db DB]                                print the latest signed checkpoint, for an auditor to keep
+  panjare simulate --year Y --truth FILE [--seed N] [--scale S] [--db DB]  drive a synthetic year on a fresh database and write its known figures
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -119,6 +120,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = kpiCmd(ctx, rest, getenv, stdout, stderr)
 	case "ledger":
 		err = ledgerCmd(ctx, rest, getenv, stdout, stderr)
+	case "simulate":
+		err = simulateCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":

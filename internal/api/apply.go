@@ -33,6 +33,9 @@ func citizen(r *http.Request, op string) (identity.Principal, error) {
 // applicationRequest is the body of POST /api/v1/services/{id}/applications.
 type applicationRequest struct {
 	Data map[string]string `json:"data"`
+	// Region is the city the case belongs to (a catalogue region code),
+	// optional; only a submission reads it.
+	Region string `json:"region,omitempty"`
 }
 
 // caseList is a page of cases: next is the cursor of the next page and
@@ -155,7 +158,7 @@ func (a *API) submitApplication(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &req, 256<<10); err != nil {
 		return err
 	}
-	c, err := a.cfg.Apply.Submit(r.Context(), p, r.PathValue("id"), req.Data, nil)
+	c, err := a.cfg.Apply.SubmitIn(r.Context(), p, r.PathValue("id"), req.Region, req.Data, nil)
 	if err != nil {
 		return err
 	}
@@ -264,7 +267,8 @@ func applySchemas() map[string]any {
 	outcome := enum("approve", "reject", "refer")
 	return map[string]any{
 		"ApplicationRequest": obj([]string{"data"}, map[string]any{"data": map[string]any{"type": "object",
-			"additionalProperties": map[string]any{"type": "string"}, "description": "The form's text fields by name (see the form's schema)."}}),
+			"additionalProperties": map[string]any{"type": "string"}, "description": "The form's text fields by name (see the form's schema)."},
+			"region": str("Optional, on submission: the city the case belongs to, a city code of GET /api/v1/regions such as YZD-01; an unknown code is a field error on region.")}),
 		"ApplicationForm": obj([]string{"service", "schema", "fields"}, map[string]any{
 			"service": str("The service identifier."), "title_fa": str("The service's Persian title."), "agency": str("The competent agency's code."),
 			"fee_rials": integer,
@@ -277,7 +281,7 @@ func applySchemas() map[string]any {
 		}),
 		"Case": obj([]string{"tracking", "service", "state", "submitted_at", "deadline"}, map[string]any{
 			"tracking": str("The tracking code, 12 digits in three groups with a check digit."), "service": str("Service identifier."),
-			"title_fa": str("The service's title."), "agency": str("The competent agency."), "state": state,
+			"title_fa": str("The service's title."), "agency": str("The competent agency."), "region": str("The city the case belongs to (a region code), when known."), "state": state,
 			"fee_rials": integer, "paid": boolean, "submitted_at": dt, "deadline": dt, "overdue_at": dt, "decided_at": dt,
 			"ground": str("The published refusal ground's code, when refused."), "ground_fa": str("Its text."), "reason": str("The reason given."),
 			"document": str("The issued document's id."),

@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{PostgresLanes: cfg.DBLanes})
+	st, err := store.Open(ctx, cfg.DB, store.Options{PostgresLanes: cfg.DBLanes, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}

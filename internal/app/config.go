@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/exchange"
@@ -74,6 +75,9 @@ type Config struct {
 	NoSuggestions bool
 	SuggestK      int
 
+	// Now replaces the store's clock, and so the time of every event and
+	// deadline; nil: the wall clock. Only the synthetic year sets it.
+	Now func() time.Time
 	// Oversight is the oversight configuration file (targets and ranking
 	// weights; see internal/oversight); empty: the built-in one.
 	Oversight string

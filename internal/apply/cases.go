@@ -23,12 +23,16 @@ import (
 
 // Case is one application as its applicant and its agency see it.
 type Case struct {
-	ID            int64             `json:"-"`
-	Tracking      string            `json:"tracking"`
-	Service       string            `json:"service"`
-	TitleFa       string            `json:"title_fa"`
-	TitleEn       string            `json:"title_en"`
-	Agency        string            `json:"agency"`
+	ID       int64  `json:"-"`
+	Tracking string `json:"tracking"`
+	Service  string `json:"service"`
+	TitleFa  string `json:"title_fa"`
+	TitleEn  string `json:"title_en"`
+	Agency   string `json:"agency"`
+	// Region is the city (a catalogue region code, such as "YZD-01") the
+	// case belongs to, chosen at submission; "" when none is known. Every
+	// event of the case carries it, for the regional figures.
+	Region        string            `json:"region,omitempty"`
 	Applicant     string            `json:"applicant"` // national code; personal data
 	ApplicantName string            `json:"applicant_name"`
 	State         State             `json:"state"`
@@ -134,7 +138,7 @@ const defaultProcessing = 30 * 24 * time.Hour
 // caseColumns are the columns scanCase reads, in order.
 const caseColumns = `id, tracking, service, agency, applicant, applicant_name, state, data, fee_rials, paid,
 	submitted_at, deadline, overdue_at, decided_at, ground, reason, document,
-	origin_kind, origin_event, origin_subscription, origin_note`
+	origin_kind, origin_event, origin_subscription, origin_note, region`
 
 type scanner interface{ Scan(...any) error }
 
@@ -146,7 +150,7 @@ func scanCase(r scanner) (Case, error) {
 	var o Origin
 	if err := r.Scan(&c.ID, &c.Tracking, &c.Service, &c.Agency, &c.Applicant, &c.ApplicantName, &c.State, &data, &c.FeeRials, &paid,
 		&c.SubmittedAt, &c.Deadline, &overdue, &decided, &c.Ground, &c.Reason, &c.Document,
-		&o.Kind, &o.Event, &o.Subscription, &o.Note); err != nil {
+		&o.Kind, &o.Event, &o.Subscription, &o.Note, &c.Region); err != nil {
 		return Case{}, err
 	}
 	if o.Kind != "" {
@@ -332,6 +336,14 @@ func purposeOf(f Form, tracking string) string {
 // Evidence other agencies hold is fetched through the exchange; what cannot
 // be fetched now is marked pending and retried by a job.
 func (a *Applications) Submit(ctx context.Context, p identity.Principal, serviceID string, data map[string]string, files map[string]Upload) (Case, error) {
+	return a.SubmitIn(ctx, p, serviceID, "", data, files)
+}
+
+// SubmitIn is Submit for a case that belongs to region, the city the
+// applicant chose (a city code of the catalogue's regions; an unknown one
+// is a field error on "region"). With region "" the case takes the city of
+// the address the rules last fetched for the applicant, if any.
+func (a *Applications) SubmitIn(ctx context.Context, p identity.Principal, serviceID, region string, data map[string]string, files map[string]Upload) (Case, error) {
 	const op = "apply.Submit"
 	if p.NationalCode == "" {
 		return Case{}, errs.E(op, errs.Forbidden, "only citizens signed in with their national code can apply", "تنها شهروندانی که با کد ملی وارد شده‌اند می‌توانند درخواست بدهند")
@@ -347,6 +359,11 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 		return Case{}, tooLarge
 	}
 	fields = append(fields, ferr...)
+	region, fe, err := a.caseRegion(ctx, p.Subject(), region)
+	if err != nil {
+		return Case{}, err
+	}
+	fields = append(fields, fe...)
 	if len(fields) > 0 {
 		return Case{}, &errs.Error{Op: op, Kind: errs.Invalid, En: "some fields of the form need correcting", Fa: "چند خانهٔ فرم نیاز به اصلاح دارد", Fields: fields}
 	}
@@ -370,7 +387,7 @@ func (a *Applications) Submit(ctx context.Context, p identity.Principal, service
 		// The inquiries' purpose names the tracking code, so a new code asks
 		// again: the exchange's log must say what the answer was for.
 		got := a.fetchAll(ctx, p, f, tracking)
-		c, err := a.file(ctx, p, f, tracking, draft, data, uploads, got, now, Origin{})
+		c, err := a.file(ctx, p, f, tracking, draft, region, data, uploads, got, now, Origin{})
 		if errors.Is(err, errTrackingTaken) {
 			continue
 		}
@@ -411,7 +428,7 @@ func (a *Applications) fetchAll(ctx context.Context, p identity.Principal, f For
 // row, uploads and evidence, the submission event and the applicant's
 // notice (no job: the sweeps find the deadline and pending evidence). It returns the case as Case would read it back, built
 // from what it wrote, or errTrackingTaken.
-func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, tracking string, draft bool, data map[string]string,
+func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, tracking string, draft bool, region string, data map[string]string,
 	uploads map[string]Upload, got []fetched, now time.Time, origin Origin) (Case, error) {
 	const op = "apply.Submit"
 	proc := f.record.ProcessingTime.Std()
@@ -421,7 +438,7 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 	deadline := now.Add(proc)
 	body, _ := json.Marshal(data)
 	c := Case{Tracking: tracking, Service: f.Service, TitleFa: f.record.TitleFa, TitleEn: f.record.TitleEn, Agency: f.Agency,
-		Applicant: p.Subject(), ApplicantName: applicantName(p), State: Submitted, FeeRials: f.FeeRials, SubmittedAt: now, Deadline: deadline}
+		Applicant: p.Subject(), ApplicantName: applicantName(p), State: Submitted, FeeRials: f.FeeRials, SubmittedAt: now, Deadline: deadline, Region: region}
 	// The data as the row holds it: JSON replaces what is not UTF-8.
 	_ = json.Unmarshal(body, &c.Data)
 	err := a.s.InTx(ctx, func(tx *store.Tx) error {
@@ -435,7 +452,7 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 		}
 		c.ID = id
 		tx.InsertLater("apply_cases", newCaseColumns, id, tracking, f.Service, f.Agency, p.Subject(), applicantName(p), Submitted,
-			string(body), f.FeeRials, 0, now, deadline, now, origin.Kind, origin.Event, origin.Subscription, origin.Note)
+			string(body), f.FeeRials, 0, now, deadline, now, origin.Kind, origin.Event, origin.Subscription, origin.Note, region)
 		states := map[string]string{}
 		for _, g := range got {
 			e := Evidence{Code: g.Code, NameFa: g.NameFa, Source: string(catalog.FromInquiry), HeldBy: g.Agency, Inquiry: g.Inquiry,
@@ -476,8 +493,11 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 		}
 		// The event's time is set here, not by Append, so that the returned
 		// timeline shows it as stored.
-		ev := store.Event{At: tx.Store().Now(), Kind: evSubmitted, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Subject: p.Subject()}
-		if err := tx.Append(ctx, ev, map[string]any{"tracking": tracking, "state": Submitted, "deadline": deadline, "evidence": states, "fee_rials": f.FeeRials}); err != nil {
+		// Every case is filed online for now: a case a counter office files
+		// will say "counter" (the oversight figures count the two).
+		ev := store.Event{At: tx.Store().Now(), Kind: evSubmitted, Actor: p.Actor(), Agency: f.Agency, Service: f.Service, Region: region, Subject: p.Subject()}
+		if err := tx.Append(ctx, ev, map[string]any{"tracking": tracking, "state": Submitted, "deadline": deadline, "evidence": states, "fee_rials": f.FeeRials,
+			"channel": ChannelOnline}); err != nil {
 			return err
 		}
 		c.Timeline = []Step{{At: ev.At, Kind: ev.Kind, Actor: ev.Actor, To: Submitted}}
@@ -517,7 +537,79 @@ func (a *Applications) file(ctx context.Context, p identity.Principal, f Form, t
 
 // newCaseColumns are the columns Submit writes of a new case, in order.
 var newCaseColumns = []string{"id", "tracking", "service", "agency", "applicant", "applicant_name", "state", "data", "fee_rials", "paid",
-	"submitted_at", "deadline", "updated_at", "origin_kind", "origin_event", "origin_subscription", "origin_note"}
+	"submitted_at", "deadline", "updated_at", "origin_kind", "origin_event", "origin_subscription", "origin_note", "region"}
+
+// The channels a case is filed through, in its submission event's
+// "channel": online by the applicant, or at a counter office for them.
+const (
+	ChannelOnline  = "online"
+	ChannelCounter = "counter"
+)
+
+// caseRegion returns the region a new case of applicant belongs to: chosen,
+// when it is a city of the catalogue's regions (else a field error on
+// "region"), or, when nothing is chosen, the city of the address the rules
+// last fetched for applicant, or "".
+func (a *Applications) caseRegion(ctx context.Context, applicant, chosen string) (string, []errs.FieldError, error) {
+	if chosen = strings.ToUpper(strings.TrimSpace(chosen)); chosen != "" {
+		ok, err := a.isCity(ctx, chosen)
+		if err != nil || ok {
+			return chosen, nil, err
+		}
+		return "", []errs.FieldError{{Field: "region", En: "choose a city from the list", Fa: "شهری از فهرست انتخاب کنید"}}, nil
+	}
+	city, err := a.profileCity(ctx, applicant)
+	return city, nil, err
+}
+
+// isCity reports whether code is a city of the catalogue's regions.
+func (a *Applications) isCity(ctx context.Context, code string) (bool, error) {
+	regions, err := a.cat.Regions(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range regions {
+		if r.Kind == catalog.City && r.Code == code {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// profileCity returns the city of the latest address the rules fetched for
+// applicant (kept with one of their cases), or "".
+func (a *Applications) profileCity(ctx context.Context, applicant string) (string, error) {
+	var body string
+	err := a.s.Read().QueryRowContext(ctx, `SELECT p.applicant FROM apply_profiles p JOIN apply_cases c ON c.id = p.case_id
+		WHERE c.applicant = $1 ORDER BY p.fetched_at DESC, p.case_id DESC LIMIT 1`, applicant).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", errs.Wrap("apply.Submit", err)
+	}
+	var prof struct {
+		City string `json:"city"`
+	}
+	_ = json.Unmarshal([]byte(body), &prof)
+	return prof.City, nil
+}
+
+// LastRegion returns the region of applicant's latest case that has one,
+// else the city of the address the rules last fetched for them, or "": what
+// the apply page preselects.
+func (a *Applications) LastRegion(ctx context.Context, applicant string) (string, error) {
+	var region string
+	err := a.s.Read().QueryRowContext(ctx, `SELECT region FROM apply_cases WHERE applicant = $1 AND region <> ''
+		ORDER BY submitted_at DESC, id DESC LIMIT 1`, applicant).Scan(&region)
+	if err == nil {
+		return region, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", errs.Wrap("apply.LastRegion", err)
+	}
+	return a.profileCity(ctx, applicant)
+}
 
 // uploadColumns are the columns Submit writes of an upload, in order.
 var uploadColumns = []string{"id", "case_id", "code", "content_type", "size", "sha256", "data", "created_at"}
@@ -1002,7 +1094,7 @@ func (a *Applications) move(ctx context.Context, tx *store.Tx, p identity.Princi
 	if err != nil {
 		return errs.Wrap("apply.Transition", err)
 	}
-	err = tx.Append(ctx, store.Event{Kind: evTransition, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+	err = tx.Append(ctx, store.Event{Kind: evTransition, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 		map[string]any{"tracking": c.Tracking, "from": c.State, "to": to, "reason": reason, "ground": ground})
 	return err
 }

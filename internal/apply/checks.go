@@ -225,7 +225,7 @@ func (a *Applications) RecordVisit(ctx context.Context, p identity.Principal, tr
 			}
 			codes = append(codes, code)
 		}
-		return tx.Append(ctx, store.Event{Kind: evVisit, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+		return tx.Append(ctx, store.Event{Kind: evVisit, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 			map[string]any{"tracking": c.Tracking, "checked": codes, "note": note})
 	})
 	if err != nil {
@@ -296,6 +296,6 @@ func (a *Applications) guard(ctx context.Context, tx *store.Tx, op string, p ide
 	for _, o := range ch.Open {
 		open = append(open, strings.TrimSuffix(o.Kind+":"+o.Code, ":"))
 	}
-	return tx.Append(ctx, store.Event{Kind: evOverride, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+	return tx.Append(ctx, store.Event{Kind: evOverride, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 		map[string]any{"tracking": c.Tracking, "to": to, "reason": override, "open": open})
 }

@@ -661,7 +661,7 @@ func (a *Applications) applyDecision(ctx context.Context, c Case, rec catalog.Re
 		}
 		rp := rulesPrincipal(cur.Service, d.Version, cur.Agency)
 		reason := truncate(d.ExplainFa, maxText)
-		if err := tx.Append(ctx, store.Event{Kind: evDecidedByRules, Actor: rp.Actor(), Agency: cur.Agency, Service: cur.Service, Subject: cur.Applicant},
+		if err := tx.Append(ctx, store.Event{Kind: evDecidedByRules, Actor: rp.Actor(), Agency: cur.Agency, Service: cur.Service, Region: cur.Region, Subject: cur.Applicant},
 			map[string]any{"tracking": cur.Tracking, "version": d.Version, "outcome": d.Outcome, "ground": d.Ground}); err != nil {
 			return err
 		}

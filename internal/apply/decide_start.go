@@ -111,6 +111,12 @@ func (a *Applications) StartFor(ctx context.Context, by identity.Principal, serv
 	if !self {
 		filer.Name = ""
 	}
+	// The case belongs where the applicant's last case did, or where the
+	// rules last found them living.
+	region, err := a.LastRegion(ctx, applicant)
+	if err != nil {
+		return Case{}, err
+	}
 	now := a.clock()
 	for range maxFilings {
 		tracking, _, err := a.freeTracking(ctx, now, applicant, f.Service)
@@ -121,7 +127,7 @@ func (a *Applications) StartFor(ctx context.Context, by identity.Principal, serv
 		if filer.Name == "" {
 			filer.Name = nameOf(got)
 		}
-		c, err := a.file(ctx, filer, f, tracking, false, given, nil, got, now, origin)
+		c, err := a.file(ctx, filer, f, tracking, false, region, given, nil, got, now, origin)
 		switch {
 		case errors.Is(err, errTrackingTaken):
 			continue

@@ -76,7 +76,7 @@ func (a *Applications) GiveFeedback(ctx context.Context, p identity.Principal, t
 			return errs.Wrap(op, err)
 		}
 		// The comment stays out of the event: it may hold personal data.
-		err = tx.Append(ctx, store.Event{Kind: evFeedback, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+		err = tx.Append(ctx, store.Event{Kind: evFeedback, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 			map[string]any{"tracking": c.Tracking, "rating": rating, "commented": comment != ""})
 		return err
 	})
@@ -126,7 +126,7 @@ func (a *Applications) Complain(ctx context.Context, p identity.Principal, track
 			out.Code, c.ID, out.State, text, now); err != nil {
 			return errs.Wrap(op, err)
 		}
-		if err := tx.Append(ctx, store.Event{Kind: evComplaint, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+		if err := tx.Append(ctx, store.Event{Kind: evComplaint, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 			map[string]any{"tracking": c.Tracking, "complaint": out.Code}); err != nil {
 			return err
 		}
@@ -187,7 +187,7 @@ func (a *Applications) moveComplaint(ctx context.Context, op string, p identity.
 		if to == ComplaintClosed {
 			kind = evComplaintClosed
 		}
-		if err := tx.Append(ctx, store.Event{Kind: kind, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+		if err := tx.Append(ctx, store.Event{Kind: kind, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 			map[string]any{"tracking": c.Tracking, "complaint": code}); err != nil {
 			return err
 		}

@@ -190,7 +190,7 @@ func (a *Applications) FlagOverdue(ctx context.Context) (int, error) {
 			if _, err := tx.ExecContext(ctx, `UPDATE apply_cases SET overdue_at = $1 WHERE id = $2 AND overdue_at IS NULL`, now, c.ID); err != nil {
 				return errs.Wrap(op, err)
 			}
-			if err := tx.Append(ctx, store.Event{Kind: evOverdue, Actor: "system", Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+			if err := tx.Append(ctx, store.Event{Kind: evOverdue, Actor: "system", Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 				map[string]any{"tracking": c.Tracking, "state": c.State, "deadline": c.Deadline}); err != nil {
 				return err
 			}
@@ -238,8 +238,8 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 		}
 	}
 	err = a.s.InTx(ctx, func(tx *store.Tx) error {
-		var agency string
-		if err := tx.QueryRowContext(ctx, `SELECT agency FROM apply_cases WHERE id = $1`, caseID).Scan(&agency); err != nil {
+		var agency, region string
+		if err := tx.QueryRowContext(ctx, `SELECT agency, region FROM apply_cases WHERE id = $1`, caseID).Scan(&agency, &region); err != nil {
 			return errs.Wrap(op, err)
 		}
 		answer := ""
@@ -265,14 +265,14 @@ func (a *Applications) RetryEvidence(ctx context.Context, caseID int64, code str
 		if got.state == EvPending {
 			kind = evEvidencePending
 		}
-		err = tx.Append(ctx, store.Event{Kind: kind, Actor: "system", Agency: agency, Service: service, Subject: applicant},
+		err = tx.Append(ctx, store.Event{Kind: kind, Actor: "system", Agency: agency, Service: service, Region: region, Subject: applicant},
 			map[string]any{"tracking": tracking, "code": code, "state": got.state, "message_id": got.messageID})
 		if err != nil || !gaveUp {
 			return err
 		}
 		// The last attempt failed: the platform stops asking and hands the
 		// case to the agency's staff, saying why.
-		err = tx.Append(ctx, store.Event{Kind: evEvidenceGaveUp, Actor: "system", Agency: agency, Service: service, Subject: applicant},
+		err = tx.Append(ctx, store.Event{Kind: evEvidenceGaveUp, Actor: "system", Agency: agency, Service: service, Region: region, Subject: applicant},
 			map[string]any{"tracking": tracking, "code": code, "inquiry": f.Inquiry, "held_by": f.Agency, "attempts": attempts + 1,
 				"reason": "the holding agency did not answer the inquiry " + f.Inquiry + " after " + strconv.Itoa(attempts+1) + " attempts"})
 		if err != nil {

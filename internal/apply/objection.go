@@ -109,7 +109,7 @@ func (a *Applications) Object(ctx context.Context, p identity.Principal, trackin
 			c.ID, c.Agency, reason, now); err != nil {
 			return errs.Wrap(op, err)
 		}
-		ev := store.Event{Kind: evTransition, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant}
+		ev := store.Event{Kind: evTransition, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant}
 		if err := tx.Append(ctx, ev, map[string]any{"tracking": c.Tracking, "from": c.State, "to": Objected, "reason": reason}); err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (a *Applications) objectionDecided(ctx context.Context, tx *store.Tx, p ide
 		now, p.Actor(), to, flag, c.ID); err != nil {
 		return errs.Wrap("apply.Transition", err)
 	}
-	return tx.Append(ctx, store.Event{Kind: evObjectionDone, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+	return tx.Append(ctx, store.Event{Kind: evObjectionDone, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 		map[string]any{"tracking": c.Tracking, "overturned": overturned, "outcome": to})
 }
 

@@ -107,7 +107,7 @@ func (a *Applications) StartPayment(ctx context.Context, p identity.Principal, t
 			VALUES ($1, $2, $3, $4, $5, $6, $6)`, pay.ID, c.ID, pay.Provider, pay.Amount, pay.State, now); err != nil {
 			return errs.Wrap(op, err)
 		}
-		err = tx.Append(ctx, store.Event{Kind: evPayStarted, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+		err = tx.Append(ctx, store.Event{Kind: evPayStarted, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 			map[string]any{"tracking": c.Tracking, "payment": pay.ID, "amount": pay.Amount, "provider": pay.Provider})
 		return err
 	})
@@ -207,7 +207,7 @@ func (a *Applications) settle(ctx context.Context, tx *store.Tx, op, actor, id, 
 			return errs.Wrap(op, err)
 		}
 	}
-	if err := tx.Append(ctx, store.Event{Kind: kind, Actor: actor, Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+	if err := tx.Append(ctx, store.Event{Kind: kind, Actor: actor, Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 		map[string]any{"tracking": c.Tracking, "payment": id, "state": state, "amount": amount}); err != nil {
 		return err
 	}

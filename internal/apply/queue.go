@@ -487,7 +487,7 @@ func (a *Applications) Assign(ctx context.Context, p identity.Principal, trackin
 				return errs.Wrap(op, err)
 			}
 		}
-		err = tx.Append(ctx, store.Event{Kind: evAssigned, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Subject: c.Applicant},
+		err = tx.Append(ctx, store.Event{Kind: evAssigned, Actor: p.Actor(), Agency: c.Agency, Service: c.Service, Region: c.Region, Subject: c.Applicant},
 			map[string]any{"tracking": c.Tracking, "state": c.State, "assignee": "user:" + strconv.FormatInt(to.ID, 10)})
 		return err
 	})

@@ -228,7 +228,7 @@ func (w *deliverWorker) Work(ctx context.Context, j *river.Job[deliverArgs]) err
 		return err
 	}
 	c := &call{id: a.MessageID, method: a.Method, rest: a.Rest, query: a.Query, subject: a.Subject, purpose: a.Purpose,
-		issue: a.Issue, start: time.Now(), async: true, header: http.Header(a.Header)}
+		issue: a.Issue, start: time.Now(), at: g.x.now(), async: true, header: http.Header(a.Header)}
 	if c.client, err = ParseSubsystemID(a.Client); err != nil {
 		return river.JobCancel(err)
 	}

@@ -257,7 +257,8 @@ type call struct {
 	subject string
 	purpose string
 	issue   string
-	start   time.Time
+	start   time.Time // the wall clock at the start, for the latency
+	at      time.Time // the exchange's clock at the start: the message log's time
 	async   bool
 	header  http.Header // toward the provider: already filtered
 	backend string
@@ -270,7 +271,7 @@ type call struct {
 // record builds the message log record of c.
 func (c *call) record(status int, code string) *record {
 	return &record{Message: Message{
-		MessageID: c.id, At: c.start.UTC(), Client: c.client, Service: c.service, Method: c.method,
+		MessageID: c.id, At: c.at, Client: c.client, Service: c.service, Method: c.method,
 		Path: redactPath(c.rest, c.subject), Purpose: c.purpose, Issue: c.issue, Status: status, Error: code,
 		LatencyMS: float64(time.Since(c.start).Microseconds()) / 1000, Subject: c.subject, Async: c.async,
 		RightID: c.rightID, ConsentID: c.consentID, Basis: c.basis,
@@ -662,7 +663,7 @@ func (g *Gateway) serveGateway(w http.ResponseWriter, r *http.Request, mode Clie
 		return
 	}
 	defer g.mlog.end()
-	c := &call{start: time.Now(), method: r.Method, query: r.URL.RawQuery}
+	c := &call{start: time.Now(), at: g.x.now(), method: r.Method, query: r.URL.RawQuery}
 	status, code := 0, ""
 	defer func() { g.metrics.observe(c, status, code) }()
 	fail := func(err error) {
@@ -920,7 +921,7 @@ func (g *Gateway) Inquire(ctx context.Context, q Inquiry) (reply *Reply, err err
 		return nil, errLogClosed
 	}
 	defer g.mlog.end()
-	c := &call{start: time.Now(), id: newMessageID(), client: q.Client, service: q.Service, method: q.Method}
+	c := &call{start: time.Now(), at: g.x.now(), id: newMessageID(), client: q.Client, service: q.Service, method: q.Method}
 	if c.method == "" {
 		c.method = http.MethodGet
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/panjare/panjare/internal/apply"
+	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 )
@@ -35,6 +37,36 @@ type applyFormView struct {
 	Errors  []formError // every message, listed at the top
 	Saved   bool        // the draft was saved
 	MaxFile string      // the upload limit, for the hint
+	// Provinces are the catalogue's provinces with their cities, for the
+	// optional choice of the city the case belongs to; Region is the city
+	// chosen (or preselected: the applicant's last), RegionError its message.
+	Provinces   []provinceCities
+	Region      string
+	RegionError string
+}
+
+// provinceCities is one province and its cities, a group of the select.
+type provinceCities struct {
+	Province catalog.Region
+	Cities   []catalog.Region
+}
+
+// provinces returns the catalogue's regions grouped by province.
+func (w *Web) provinces(ctx context.Context) ([]provinceCities, error) {
+	regions, err := w.cat.Regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []provinceCities
+	for _, r := range regions {
+		switch {
+		case r.Kind == catalog.Province:
+			out = append(out, provinceCities{Province: r})
+		case len(out) > 0 && out[len(out)-1].Province.Code == r.Province:
+			out[len(out)-1].Cities = append(out[len(out)-1].Cities, r)
+		}
+	}
+	return out, nil
 }
 
 // formError is one message of the error summary, linked to its field
@@ -61,6 +93,12 @@ func (w *Web) applyForm(rw http.ResponseWriter, r *http.Request) error {
 	v := applyFormView{Form: f, Saved: r.URL.Query().Get("saved") == "1"}
 	for _, fd := range f.Fields {
 		v.Fields = append(v.Fields, formField{Field: fd, Value: f.Draft[fd.Name]})
+	}
+	if v.Provinces, err = w.provinces(r.Context()); err != nil {
+		return err
+	}
+	if v.Region, err = w.ap.LastRegion(r.Context(), p.Subject()); err != nil {
+		return err
 	}
 	return w.render(rw, r, http.StatusOK, "apply_form", pickText(langOf(r), f.TitleFa, f.TitleEn), "me", v)
 }
@@ -167,8 +205,9 @@ func (w *Web) submitApplication(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	action := text["action"]
+	action, region := text["action"], text["region"]
 	delete(text, "action")
+	delete(text, "region")
 	l := langOf(r)
 	if action == "draft" {
 		err = w.ap.SaveDraft(r.Context(), p, f.Service, text)
@@ -178,7 +217,7 @@ func (w *Web) submitApplication(rw http.ResponseWriter, r *http.Request) error {
 		}
 	} else {
 		var c apply.Case
-		c, err = w.ap.Submit(r.Context(), p, f.Service, text, uploads)
+		c, err = w.ap.SubmitIn(r.Context(), p, f.Service, region, text, uploads)
 		if err == nil {
 			http.Redirect(rw, r, "/me/cases/"+c.Tracking+"?new=1", http.StatusSeeOther)
 			return nil
@@ -188,7 +227,10 @@ func (w *Web) submitApplication(rw http.ResponseWriter, r *http.Request) error {
 	if !ok || (e.Kind != errs.Invalid && e.Kind != errs.TooLarge) {
 		return err
 	}
-	v := applyFormView{Form: f}
+	v := applyFormView{Form: f, Region: region}
+	if v.Provinces, err = w.provinces(r.Context()); err != nil {
+		return err
+	}
 	msgs := map[string]string{}
 	for _, fe := range e.Fields {
 		msg := fe.Fa
@@ -197,7 +239,7 @@ func (w *Web) submitApplication(rw http.ResponseWriter, r *http.Request) error {
 		}
 		msgs[fe.Field] = msg
 		item := formError{Text: msg}
-		if slices.ContainsFunc(f.Fields, func(fd apply.Field) bool { return fd.Name == fe.Field }) {
+		if fe.Field == "region" || slices.ContainsFunc(f.Fields, func(fd apply.Field) bool { return fd.Name == fe.Field }) {
 			item.Field = fe.Field
 		}
 		v.Errors = append(v.Errors, item)
@@ -209,6 +251,7 @@ func (w *Web) submitApplication(rw http.ResponseWriter, r *http.Request) error {
 	for _, fd := range f.Fields {
 		v.Fields = append(v.Fields, formField{Field: fd, Value: text[fd.Name], Error: msgs[fd.Name]})
 	}
+	v.RegionError = msgs["region"]
 	return w.render(rw, r, errs.StatusOf(e.Kind), "apply_form", pickText(l, f.TitleFa, f.TitleEn), "me", v)
 }
 
