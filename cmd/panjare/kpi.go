@@ -30,6 +30,7 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory")
 	truthFile := fs.String("truth", "", "a figures document (from panjare simulate) whose every figure must equal the recomputed one")
 	outFile := fs.String("out", "", "write the recomputed figures document to this file")
+	seal := fs.Bool("seal", false, "seal every committed event first, as the running server does (for a database no server is running on)")
 	if err := parse(fs, args[1:], getenv); err != nil {
 		return err
 	}
@@ -51,6 +52,11 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer a.Close()
+	if *seal {
+		if _, err := a.Ledger.SealNow(ctx); err != nil {
+			return err
+		}
+	}
 	res, err := kpiverify.Verify(ctx, kpiverify.Options{Store: a.Store, KPI: a.KPI, Truth: truth, Verifier: a.Ledger.Verifier()})
 	var le *kpiverify.LedgerError
 	if errors.As(err, &le) {

@@ -114,6 +114,30 @@ func TestKPIVerifyTruth(t *testing.T) {
 		t.Fatalf("--out: %v\n%s", err, b)
 	}
 
+	// A second submission, committed but not sealed: not counted until
+	// it is sealed.
+	s, err = store.Open(ctx, "sqlite:"+filepath.Join(dir, "panjare.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.InTx(ctx, func(tx *store.Tx) error {
+		return tx.Append(ctx, store.Event{At: at.Add(time.Hour), Kind: "apply.case.submitted", Actor: "user:2", Agency: "A1", Service: "S1", Subject: "P2"},
+			map[string]any{"tracking": "T2", "deadline": at.Add(48 * time.Hour), "channel": "counter"})
+	})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run(ctx, []string{"kpi", "verify", "--truth", truth("1")}, e, &out, &errb); code != 0 {
+		t.Fatalf("an unsealed event counted: exit %d\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"kpi", "verify", "--seal", "--truth", truth("1")}, e, &out, &errb); code != 1 ||
+		!strings.Contains(out.String(), "truth 1404-06/agency:A1 submitted: expected 2, got 1\n") {
+		t.Fatalf("--seal: exit %d\n%s", code, out.String())
+	}
+
 	// The submission's channel edited behind the application's back: the
 	// ledger names the event, and nothing is computed.
 	s, err = store.Open(ctx, "sqlite:"+filepath.Join(dir, "panjare.db"), store.Options{})
@@ -121,10 +145,10 @@ func TestKPIVerifyTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	var id int64
-	if err := s.DB().QueryRowContext(ctx, `SELECT id FROM events WHERE kind = 'apply.case.submitted'`).Scan(&id); err != nil {
+	if err := s.DB().QueryRowContext(ctx, `SELECT MIN(id) FROM events WHERE kind = 'apply.case.submitted'`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TRIGGER events_no_update`, `UPDATE events SET payload = replace(payload, 'counter', 'online') WHERE kind = 'apply.case.submitted'`} {
+	for _, q := range []string{`DROP TRIGGER events_no_update`, `UPDATE events SET payload = replace(payload, 'counter', 'online') WHERE id = ` + fmt.Sprint(id)} {
 		if _, err := s.DB().ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
