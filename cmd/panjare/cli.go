@@ -71,7 +71,7 @@ Usage:
   panjare suggest rebuild [--suggest-k N] [--db DB]                  recount the "used X then Y" pairs now
   panjare oversight check FILE                                       check an oversight configuration (exit 2 on problems)
   panjare oversight build --month YYYY-MM [--db DB]                  build a past month's report now (idempotent)
-  panjare kpi verify [--truth FILE] [--out FILE] [--seal] [--db DB]  recompute every oversight figure from the sealed events and compare
+  panjare kpi verify [--truth FILE] [--checkpoint FILE] [--out FILE] [--seal] [--db DB]  recompute every oversight figure from the sealed events and compare
   panjare ledger verify [--checkpoint FILE] [--key KEY] [--db DB]    recompute the ledger from the events; exit 1 on any change
   panjare ledger checkpoint [--db DB]                                print the latest signed checkpoint, for an auditor to keep
   panjare simulate --year Y --truth FILE [--seed N] [--scale S] [--db DB]  drive a synthetic year on a fresh database and write its known figures

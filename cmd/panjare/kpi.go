@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/panjare/panjare/internal/app"
+	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/kpiverify"
 )
 
@@ -30,6 +31,7 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory")
 	truthFile := fs.String("truth", "", "a figures document (from panjare simulate) whose every figure must equal the recomputed one")
 	outFile := fs.String("out", "", "write the recomputed figures document to this file")
+	checkpointFile := fs.String("checkpoint", "", "a signed checkpoint kept outside (GET /ledger/checkpoint): the ledger must still hold it")
 	seal := fs.Bool("seal", false, "seal every committed event first, as the running server does (for a database no server is running on)")
 	if err := parse(fs, args[1:], getenv); err != nil {
 		return err
@@ -46,6 +48,14 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		truth = b
 	}
+	var checkpoint []byte
+	if *checkpointFile != "" {
+		b, err := os.ReadFile(*checkpointFile)
+		if err != nil {
+			return usageError{fmt.Sprintf("kpi verify: cannot read the checkpoint: %v", err)}
+		}
+		checkpoint = b
+	}
 	cfg.Jobs = false
 	a, err := app.New(ctx, cfg, newLogger(stderr, "error"))
 	if err != nil {
@@ -57,7 +67,11 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 			return err
 		}
 	}
-	res, err := kpiverify.Verify(ctx, kpiverify.Options{Store: a.Store, KPI: a.KPI, Truth: truth, Verifier: a.Ledger.Verifier()})
+	res, err := kpiverify.Verify(ctx, kpiverify.Options{Store: a.Store, KPI: a.KPI, Truth: truth, Checkpoint: checkpoint, Verifier: a.Ledger.Verifier()})
+	if errs.Is(err, errs.Invalid) {
+		_, en := errs.Messages(err)
+		return usageError{"kpi verify: " + en}
+	}
 	var le *kpiverify.LedgerError
 	if errors.As(err, &le) {
 		for _, f := range le.Findings {

@@ -109,6 +109,15 @@ func TestKPIVerifyTruth(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, " figures checked, 0 discrepancies") || strings.HasPrefix(last, "0 ") {
 		t.Fatalf("the right truth:\n%s", out.String())
 	}
+	// A checkpoint that is not the ledger's is bad input.
+	forged := filepath.Join(dir, "forged-checkpoint")
+	if err := os.WriteFile(forged, []byte("panjare.ledger\n1\nAAAA\n\n— someone c2lnbmF0dXJl\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := run(ctx, []string{"kpi", "verify", "--checkpoint", forged}, e, &out, &errb); code != 2 || !strings.Contains(errb.String(), "kpi verify: ") {
+		t.Fatalf("a forged checkpoint: exit %d, %q", code, errb.String())
+	}
 	b, err := os.ReadFile(recomputed)
 	if err != nil || !bytes.Contains(b, []byte(`"submitted": 1`)) {
 		t.Fatalf("--out: %v\n%s", err, b)
