@@ -152,8 +152,15 @@ type rawEvent struct {
 	payload []byte
 }
 
-// eventColumns are the columns readEvents expects, in order.
-const eventColumns = "e.id, e.at, e.kind, e.actor, e.agency, e.service, e.region, e.subject, e.payload"
+// eventColumns are the columns readEvents expects, in order. On SQLite
+// the time is read as its text (see parseSQLiteTime).
+func (l *Ledger) eventColumns() string {
+	at := "e.at"
+	if l.s.Dialect() == store.SQLite {
+		at = "CAST(e.at AS TEXT)"
+	}
+	return "e.id, " + at + ", e.kind, e.actor, e.agency, e.service, e.region, e.subject, e.payload"
+}
 
 // fetch is a batch of events being read ahead, while the round before it
 // is written.
@@ -169,7 +176,7 @@ func (l *Ledger) readAhead(ctx context.Context, after int64) *fetch {
 	f := &fetch{after: after, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
-		f.evs, f.err = l.readEvents(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`, after, l.batch)
+		f.evs, f.err = l.readEvents(ctx, `SELECT `+l.eventColumns()+` FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`, after, l.batch)
 	}()
 	return f
 }
@@ -302,7 +309,7 @@ func (l *Ledger) lateEvents(ctx context.Context, now time.Time) ([]rawEvent, err
 		if len(late) >= l.batch {
 			break
 		}
-		evs, err := l.readEvents(ctx, `SELECT `+eventColumns+` FROM events e
+		evs, err := l.readEvents(ctx, `SELECT `+l.eventColumns()+` FROM events e
 			WHERE e.id >= $1 AND e.id <= $2 AND NOT EXISTS (SELECT 1 FROM ledger_leaves l WHERE l.event_id = e.id)
 			ORDER BY e.id LIMIT $3`, g.first, g.last, l.batch-len(late))
 		if err != nil {
@@ -332,13 +339,25 @@ func (l *Ledger) readEvents(ctx context.Context, query string, args ...any) ([]r
 		offs  = make([]offsets, 0, min(l.batch, 1024))
 		arena = make([]byte, 0, 512*cap(offs))
 		cols  [7]sql.RawBytes
+		at    sql.RawBytes
+		text  = l.s.Dialect() == store.SQLite
 	)
 	dest := []any{nil, nil, &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6]}
 	for rows.Next() {
 		var o offsets
 		dest[0], dest[1] = &o.id, &o.at
+		if text {
+			dest[1] = &at
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("ledger: read events: %w", err)
+		}
+		if text {
+			t, err := parseSQLiteTime(at)
+			if err != nil {
+				return nil, fmt.Errorf("ledger: event %d: %w", o.id, err)
+			}
+			o.at = t
 		}
 		o.start = len(arena)
 		for i, c := range cols {
