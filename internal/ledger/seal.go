@@ -186,15 +186,22 @@ func (l *Ledger) readAhead(ctx context.Context, after int64) *fetch {
 // It reports whether it caught up (nothing more can be sealed now) and,
 // when it did not, the next batch being read ahead.
 func (l *Ledger) round(ctx context.Context, grace time.Duration, ahead *fetch) (caughtUp bool, next *fetch, err error) {
-	if l.tree == nil {
-		st, err := l.readState(ctx, l.s.Read(), false)
-		if err != nil {
-			return false, nil, err
-		}
+	// Another process may have sealed since this one last did: start
+	// from the stored state, not from a batch that would be thrown away.
+	st, err := l.readState(ctx, l.s.Read(), false)
+	if err != nil {
+		return false, nil, err
+	}
+	if l.tree == nil || l.tree.End() != st.size || l.through != st.through {
 		if l.tree, err = factory.NewRange(0, st.size, st.frontier); err != nil {
 			return false, nil, fmt.Errorf("ledger state: %w", err)
 		}
 		l.through = st.through
+		for id := range l.pending {
+			if id <= st.through {
+				delete(l.pending, id)
+			}
+		}
 	}
 	now := l.s.Now()
 	late, err := l.lateEvents(ctx, now)
@@ -277,7 +284,7 @@ func (l *Ledger) round(ctx context.Context, grace time.Duration, ahead *fetch) (
 		}
 	}
 	if sign {
-		l.signed = time.Now()
+		l.signed, l.signedSize, l.signedKnown = time.Now(), tree.End(), true
 	}
 	return caughtUp, next, nil
 }
@@ -504,6 +511,9 @@ func (l *Ledger) insertCheckpoint(ctx context.Context, tx *sql.Tx, size uint64, 
 // checkpoint is of a smaller tree (a round that filled its batch exactly
 // and then found nothing more, or an empty ledger).
 func (l *Ledger) signBehind(ctx context.Context) error {
+	if l.tree != nil && l.signedKnown && l.signedSize == l.tree.End() {
+		return nil
+	}
 	if l.tree != nil {
 		var size int64
 		err := l.s.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(size), -1) FROM ledger_checkpoints`).Scan(&size)
@@ -511,6 +521,7 @@ func (l *Ledger) signBehind(ctx context.Context) error {
 			return fmt.Errorf("ledger: latest checkpoint: %w", err)
 		}
 		if size == int64(l.tree.End()) {
+			l.signedSize, l.signedKnown = l.tree.End(), true
 			return nil
 		}
 	}
@@ -531,7 +542,7 @@ func (l *Ledger) signBehind(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("ledger: commit: %w", err)
 	}
-	l.signed = time.Now()
+	l.signed, l.signedSize, l.signedKnown = time.Now(), st.size, true
 	return nil
 }
 
