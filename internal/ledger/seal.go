@@ -176,9 +176,48 @@ func (l *Ledger) readAhead(ctx context.Context, after int64) *fetch {
 	f := &fetch{after: after, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
-		f.evs, f.err = l.readEvents(ctx, `SELECT `+l.eventColumns()+` FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`, after, l.batch)
+		f.evs, f.err = l.readBatch(ctx, after)
 	}()
 	return f
+}
+
+// readBatch reads the l.batch events after id after. Reading is most of
+// the sealer's work, so a large batch is read as two halves at once, the
+// second with OFFSET (which steps over rows without decoding them). A
+// lower id that commits between the two queries shifts the second half
+// by a row, which then repeats the first half's last: it is dropped, and
+// the new row is a gap to the sealer, as it would be in one query.
+func (l *Ledger) readBatch(ctx context.Context, after int64) ([]rawEvent, error) {
+	q := `SELECT ` + l.eventColumns() + ` FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`
+	if l.batch < 2000 || runtime.GOMAXPROCS(0) < 2 {
+		return l.readEvents(ctx, q, after, l.batch)
+	}
+	half := l.batch / 2
+	var (
+		second []rawEvent
+		err2   error
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		second, err2 = l.readEvents(ctx, q+` OFFSET $3`, after, l.batch-half, half)
+	}()
+	first, err := l.readEvents(ctx, q, after, half)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	if err2 != nil {
+		return nil, err2
+	}
+	if len(first) < half {
+		return first, nil // the second half can only repeat rows or start past a gap
+	}
+	last := first[len(first)-1].id
+	for len(second) > 0 && second[0].id <= last {
+		second = second[1:]
+	}
+	return append(first, second...), nil
 }
 
 // round seals one batch: the late events of recent gaps, then the events
