@@ -7,7 +7,6 @@ import (
 	"math"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/panjare/panjare/internal/store"
 )
@@ -326,58 +325,13 @@ func (p packedEvent) unpack(ev *store.Event) bool {
 			return false
 		}
 	}
-	at, ok := parseSQLiteTime(f[0])
+	at, ok := fastSQLiteTime([]byte(f[0]))
 	if !ok {
-		return false
+		return false // another form of time: the driver's layouts decide
 	}
 	ev.At, ev.Kind, ev.Actor, ev.Agency, ev.Service, ev.Region, ev.Subject = at, f[1], f[2], f[3], f[4], f[5], f[6]
 	ev.Payload = []byte(rest)
 	return true
-}
-
-// parseSQLiteTime parses the UTC times the SQLite driver writes,
-// "2006-01-02 15:04:05.999999999+00:00" (fraction optional).
-func parseSQLiteTime(s string) (time.Time, bool) {
-	if len(s) < 25 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' || !strings.HasSuffix(s, "+00:00") {
-		return time.Time{}, false
-	}
-	num := func(a, b int) (int, bool) {
-		n := 0
-		for _, c := range []byte(s[a:b]) {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			n = n*10 + int(c-'0')
-		}
-		return n, true
-	}
-	var v [6]int
-	for i, r := range [6][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}} {
-		var ok bool
-		if v[i], ok = num(r[0], r[1]); !ok {
-			return time.Time{}, false
-		}
-	}
-	frac := s[19 : len(s)-6]
-	nsec := 0
-	if frac != "" {
-		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
-			return time.Time{}, false
-		}
-		n, ok := num(20, 19+len(frac))
-		if !ok {
-			return time.Time{}, false
-		}
-		for range 10 - len(frac) {
-			n *= 10
-		}
-		nsec = n
-	}
-	t := time.Date(v[0], time.Month(v[1]), v[2], v[3], v[4], v[5], nsec, time.UTC)
-	if t.Month() != time.Month(v[1]) || t.Day() != v[2] || t.Hour() != v[3] || t.Minute() != v[4] || t.Second() != v[5] {
-		return time.Time{}, false // out of range: normalised by time.Date
-	}
-	return t, true
 }
 
 // reloadEvents reads again, typed, the events of b whose packed rows did

@@ -185,17 +185,22 @@ func readMessageKeys(ctx context.Context, tx *sql.Tx) ([][16]byte, error) {
 	return out, rows.Err()
 }
 
-// messageIDOf returns the message id in an inquiry event's payload.
-func messageIDOf(ctx context.Context, tx *sql.Tx, eventID int64) (string, error) {
+// payloadOf reads an event's payload.
+func payloadOf(ctx context.Context, tx *sql.Tx, eventID int64) ([]byte, error) {
 	var payload string
 	if err := tx.QueryRowContext(ctx, `SELECT payload FROM events WHERE id = $1`, eventID).Scan(&payload); err != nil {
-		return "", fmt.Errorf("reading event %d: %w", eventID, err)
+		return nil, fmt.Errorf("reading event %d: %w", eventID, err)
 	}
+	return []byte(payload), nil
+}
+
+// messageIDOf returns the message id in an inquiry event's payload.
+func messageIDOf(payload []byte) string {
 	var p struct {
 		MessageID string `json:"message_id"`
 	}
-	_ = json.Unmarshal([]byte(payload), &p)
-	return p.MessageID, nil
+	_ = json.Unmarshal(payload, &p)
+	return p.MessageID
 }
 
 // checkNodes compares the perfect subtrees that the stored leaves built
