@@ -202,7 +202,6 @@ type verification struct {
 	diverged bool
 	visited  []visitedNode // a's perfect nodes since the last node check
 	pending  map[uint64]pendingLeaf
-	nodesTo  uint64 // leaves whose nodes were checked: [0, nodesTo)
 
 	// Leaves and events kept to tell edits from reorderings at the end.
 	changed  []changedLeaf
