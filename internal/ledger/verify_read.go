@@ -206,7 +206,7 @@ func (v *verification) stream(ctx context.Context) error {
 	}
 	outs := make([]chan *batch, len(rs))
 	chunk := int64(v.opt.Batch)
-	last := v.maxID / chunk // the chunk holding the largest id
+	last := max(v.maxID, 0) / chunk // the chunk holding the largest id
 	for k, r := range rs {
 		outs[k] = make(chan *batch, 2)
 		readers.Go(func() {
