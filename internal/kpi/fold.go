@@ -124,7 +124,7 @@ type pair struct {
 
 type provider struct {
 	month, provider     string
-	inquiries, succeded int64
+	inquiries, succeeded int64
 	latency             hist
 }
 
@@ -391,7 +391,7 @@ func (b *batch) add(ev store.Event, pl *payload) error {
 		}
 		p.inquiries++
 		if pl.Status >= 200 && pl.Status <= 299 && pl.Error == "" {
-			p.succeded++
+			p.succeeded++
 		}
 		p.latency[int64(math.Floor(pl.LatencyMS))]++
 		b.months[month] = true
