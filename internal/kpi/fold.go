@@ -123,9 +123,9 @@ type pair struct {
 }
 
 type provider struct {
-	month, provider     string
+	month, provider      string
 	inquiries, succeeded int64
-	latency             hist
+	latency              hist
 }
 
 // payload holds the fields of every folded kind's payload.
