@@ -136,12 +136,12 @@ func catalogue(ctx context.Context, db querier, key Key, dim string) (map[string
 		dim = ""
 	}
 	cond, args := where(key, dim, false)
-	col := "''"
+	col, group := "''", "level"
 	if dim != "" {
-		col = dim
+		col, group = dim, dim+", level"
 	}
 	rows, err := db.QueryContext(ctx, `SELECT `+col+`, level, SUM(n) FROM kpi_catalog
-		WHERE month <= $1 AND `+cond+` GROUP BY `+col+`, level`, args...)
+		WHERE month <= $1 AND `+cond+` GROUP BY `+group, args...)
 	if err != nil {
 		return nil, err
 	}
