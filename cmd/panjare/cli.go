@@ -69,6 +69,8 @@ Usage:
   panjare exchange member|subsystem|service|cert|grant|revoke|rights ... the exchange registry (panjare exchange help)
   panjare document verify --jwks FILE|URL --jws TOKEN                 check a signed document offline
   panjare suggest rebuild [--suggest-k N] [--db DB]                  recount the "used X then Y" pairs now
+  panjare oversight check FILE                                       check an oversight configuration (exit 2 on problems)
+  panjare oversight build --month YYYY-MM [--db DB]                  build a past month's report now (idempotent)
   panjare version                                                    print the version
   panjare help                                                       print this help
 
@@ -108,6 +110,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = document(ctx, rest, getenv, stdout, stderr)
 	case "suggest":
 		err = suggestCmd(ctx, rest, getenv, stdout, stderr)
+	case "oversight":
+		err = oversightCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "panjare", buildVersion())
 	case "help", "-h", "--help", "-help":
@@ -166,6 +170,7 @@ func configFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.SMTPTLS, "smtp-tls", cfg.SMTPTLS, "starttls (default), tls (port 465) or none (a relay on loopback only)")
 	fs.BoolVar(&cfg.NoSuggestions, "no-suggestions", cfg.NoSuggestions, "switch off the services suggested to each citizen")
 	fs.IntVar(&cfg.SuggestK, "suggest-k", cfg.SuggestK, "the fewest distinct people a \"used X then Y\" suggestion must be seen for (default 5, at least 3)")
+	fs.StringVar(&cfg.Oversight, "oversight", cfg.Oversight, "the oversight configuration file: targets and ranking weights (default: the built-in oversight.json)")
 }
 
 // parse parses args and then, for every flag not given on the command line,

@@ -11,6 +11,7 @@ import (
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/suggest"
 )
 
@@ -72,6 +73,10 @@ type Config struct {
 	// people a co-usage pair must be seen for (0: suggest.DefaultK).
 	NoSuggestions bool
 	SuggestK      int
+
+	// Oversight is the oversight configuration file (targets and ranking
+	// weights; see internal/oversight); empty: the built-in one.
+	Oversight string
 }
 
 // SMS returns the configured SMS provider, nil for the demo outbox.
@@ -118,6 +123,10 @@ func (c *Config) Validate() error {
 	}
 	if c.SuggestK != 0 && c.SuggestK < suggest.MinK {
 		return fmt.Errorf("config: --suggest-k %d: want at least %d, so that no suggestion tells of fewer people", c.SuggestK, suggest.MinK)
+	}
+	if _, err := oversight.Load(c.Oversight); err != nil {
+		fa, en := errs.Messages(err)
+		return fmt.Errorf("config: --oversight %s: %s\n%s", c.Oversight, en, fa)
 	}
 	if c.Instance == "" {
 		c.Instance = "IR"

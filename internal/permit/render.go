@@ -441,3 +441,15 @@ func PDFBytes(d Document, fonts *Fonts, verifyURL string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Family returns the font family of the first usable font with a glyph for
+// every letter of text (another document's whole text), for other
+// capabilities' PDFs (the monthly oversight report) to set their text in.
+func (fs *Fonts) Family(text string) *canvas.FontFamily { return fs.forText(text).family }
+
+// BreakLines breaks a right-to-left paragraph into lines no wider than
+// width, as the documents' PDFs do (see breakLines), for other PDFs set
+// with canvas.
+func BreakLines(face *canvas.FontFace, s string, width float64) []string {
+	return breakLines(face, s, width)
+}
