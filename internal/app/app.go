@@ -25,6 +25,7 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/identity/idp"
+	"github.com/panjare/panjare/internal/kpi"
 	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
@@ -68,6 +69,10 @@ type App struct {
 	Suggest *suggest.Suggester
 	// Ledger seals every event into a signed Merkle tree (Run, in App.Run).
 	Ledger *ledger.Ledger
+	// KPI keeps the oversight figures, folded from the events (Run, in
+	// App.Run on the nodes that work jobs), for the dashboards, the open
+	// data and the API.
+	KPI *kpi.KPI
 
 	server *http.Server
 
@@ -77,7 +82,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations(), ledger.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations(), ledger.Migrations(), kpi.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -182,10 +187,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 
+	if a.KPI, err = kpi.New(kpi.Config{Store: st, Catalog: a.Catalog, Ledger: a.Ledger, Log: log}); err != nil {
+		return fail(err)
+	}
+
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
 		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents(),
-		Rules: a.Rules, RuleEnvs: ruleEnvs{cat: a.Catalog, apply: a.Apply, x: a.Exchange}, RuleFacts: a.Apply, Suggest: a.Suggest})
+		Rules: a.Rules, RuleEnvs: ruleEnvs{cat: a.Catalog, apply: a.Apply, x: a.Exchange}, RuleFacts: a.Apply, Suggest: a.Suggest,
+		KPI: a.KPI})
 	if err != nil {
 		return fail(err)
 	}
@@ -198,7 +208,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive, Suggest: a.Suggest}).Register(mux)
+	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive, Suggest: a.Suggest,
+		KPI: a.KPI}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -487,6 +498,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		defer close(sealed)
 		a.Ledger.Run(followCtx) // on every process: the ledger's state row lets one seal at a time
 	}()
+	folded := make(chan struct{})
+	go func() {
+		defer close(folded)
+		if a.Config.Jobs {
+			a.KPI.Run(followCtx) // the figures: one fold at a time across processes
+		}
+	}()
 	fed := make(chan struct{})
 	go func() {
 		defer close(fed)
@@ -548,6 +566,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-followed
 	<-fed
 	<-sealed
+	<-folded
 	if e := a.Store.StopJobs(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}
