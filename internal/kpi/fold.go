@@ -161,11 +161,11 @@ type batch struct {
 func (k *KPI) foldBatch(ctx context.Context, limit int) (more bool, err error) {
 	k.fold.Lock()
 	defer k.fold.Unlock()
-	upto := int64(math.MaxInt64)
+	var upto int64
 	var size uint64
 	var root string
 	if k.led != nil {
-		if upto, err = k.led.SealedThrough(ctx); err != nil {
+		if upto, size, root, err = k.sealed(ctx); err != nil {
 			return false, err
 		}
 	}
@@ -225,6 +225,33 @@ func (k *KPI) foldBatch(ctx context.Context, limit int) (more bool, err error) {
 		return false, err
 	}
 	return more, nil
+}
+
+// sealed returns the id up to which every event is in the tree of the
+// ledger's latest signed checkpoint, with that tree's size and root. The
+// sealer seals in id order (an id missing when it passed is sealed later,
+// with a lower id), so every event up to the id sealed by the tree's last
+// leaf, and up to SealedThrough, is in that tree.
+func (k *KPI) sealed(ctx context.Context) (upto int64, size uint64, root string, err error) {
+	cp, err := k.led.Checkpoint(ctx)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	if cp.Size == 0 {
+		return 0, 0, encodeRoot(cp.Root), nil
+	}
+	last, err := k.led.Entries(ctx, cp.Size-1, cp.Size)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	if len(last) != 1 {
+		return 0, 0, "", fmt.Errorf("the ledger has no leaf %d", cp.Size-1)
+	}
+	through, err := k.led.SealedThrough(ctx)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	return min(through, last[0].EventID), cp.Size, encodeRoot(cp.Root), nil
 }
 
 func readEvents(ctx context.Context, tx *sql.Tx, after, upto int64, limit int) ([]store.Event, error) {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
+	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/store"
 )
 
@@ -35,17 +36,11 @@ func Migrations() store.MigrationSet {
 	return store.MigrationSet{Name: "kpi", FS: sub}
 }
 
-// Ledger is what the figures need of the ledger (*ledger.Ledger): how far
-// it has sealed.
-type Ledger interface {
-	SealedThrough(ctx context.Context) (int64, error)
-}
-
 // Config assembles a KPI.
 type Config struct {
 	Store   *store.Store
 	Catalog *catalog.Catalog // the regions: a city's province
-	Ledger  Ledger           // nil: every committed event counts (tests)
+	Ledger  *ledger.Ledger   // nil: every committed event counts (tests)
 	Log     *slog.Logger
 	// Batch is how many events one fold transaction reads at most
 	// (default 5000).
@@ -58,7 +53,7 @@ type Config struct {
 type KPI struct {
 	s     *store.Store
 	cat   *catalog.Catalog
-	led   Ledger
+	led   *ledger.Ledger
 	log   *slog.Logger
 	batch int
 	every time.Duration

@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
@@ -501,4 +503,53 @@ func TestPercentile(t *testing.T) {
 	if (hist{-3: 2}).percentile(90) != -3 || floorHours(-1) != -1 || floorHours(int64(time.Hour/time.Microsecond)) != 1 {
 		t.Error("negative values")
 	}
+}
+
+// TestSealedOnly counts only events in the ledger's latest signed
+// checkpoint, and names that checkpoint as the figures' source.
+func TestSealedOnly(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		cat := regions(t, s)
+		led, err := ledger.New(ctx, ledger.Config{Store: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := New(Config{Store: s, Catalog: cat, Ledger: led, Batch: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendAll(t, s, monthA)
+		cp, err := led.SealNow(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendAll(t, s, monthB) // not sealed yet
+		if err := k.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		src, err := k.Source(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src.LedgerSize != cp.Size || src.LedgerRoot != base64.StdEncoding.EncodeToString(cp.Root[:]) || src.Through == 0 {
+			t.Errorf("Source = %+v, checkpoint size %d", src, cp.Size)
+		}
+		f, err := k.Get(ctx, Key{Month: aban})
+		if err != nil || f.Submitted != 0 || f.Decided != 0 || f.Services != mehrCatalogue.Services || f.ByLevel != mehrCatalogue.ByLevel {
+			t.Errorf("Aban before sealing = %+v, %v", f, err)
+		}
+		cp, err = led.SealNow(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := k.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkFigures(t, k)
+		last, _ := s.LastEventID(ctx)
+		if src, err = k.Source(ctx); err != nil || src.LedgerSize != cp.Size || src.Through != last {
+			t.Errorf("Source = %+v, %v; want size %d through %d", src, err, cp.Size, last)
+		}
+	}, append(sets, ledger.Migrations())...)
 }
