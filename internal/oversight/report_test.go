@@ -280,6 +280,9 @@ func TestBuild(t *testing.T) {
 		// The page: a Persian RTL document with the names, the method and
 		// the ranking.
 		html := string(stored.HTML)
+		if p := os.Getenv("PANJARE_KEEP_HTML"); p != "" {
+			_ = os.WriteFile(p, stored.HTML, 0o600)
+		}
 		for _, want := range []string{`<html lang="fa" dir="rtl">`, "گزارش ماهانهٔ نظارت — آبان ۱۴۰۴", "سازمان ثبت احوال کشور",
 			"سازمان تأمین اجتماعی", "رتبه‌بندی استان‌ها", "وزن ۳۰ (۳۰٪)", "بیشترین تغییرها نسبت به مهر ۱۴۰۴", "<td>۹۰</td>", "در مسیر"} {
 			if !strings.Contains(html, want) {
