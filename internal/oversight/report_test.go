@@ -301,6 +301,33 @@ func TestBuild(t *testing.T) {
 
 func mustErr(_ oversight.Report, err error) error { return err }
 
+// The River job, registered and started as the app does, builds the month
+// before this one by itself.
+func TestReportJob(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		f.o.RegisterWorkers()
+		if err := s.StartJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer s.StopJobs(ctx)
+		y, m := persian.JalaliMonth(time.Now().Add(-10 * time.Minute))
+		if m--; m == 0 {
+			y, m = y-1, 12
+		}
+		want := fmt.Sprintf("%04d-%02d", y, m)
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if _, err := f.o.Report(ctx, want); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the job did not build %s", want)
+			}
+		}
+	}, sets...)
+}
+
 // The job builds the month before this one, once.
 func TestBuildDue(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
