@@ -121,6 +121,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Catalog.RegisterWorkers()
+	if a.KPI, err = kpi.New(kpi.Config{Store: st, Catalog: a.Catalog, Ledger: a.Ledger, Log: log}); err != nil {
+		return fail(err)
+	}
 	if a.Permits, err = permit.New(ctx, st, a.Catalog, cfg.BaseURL); err != nil {
 		return fail(err)
 	}
@@ -188,10 +191,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	if err := a.suggestions(); err != nil {
-		return fail(err)
-	}
-
-	if a.KPI, err = kpi.New(kpi.Config{Store: st, Catalog: a.Catalog, Ledger: a.Ledger, Log: log}); err != nil {
 		return fail(err)
 	}
 	if err := a.oversight(); err != nil {
