@@ -280,6 +280,9 @@ func TestBuild(t *testing.T) {
 		// The page: a Persian RTL document with the names, the method and
 		// the ranking.
 		html := string(stored.HTML)
+		if p := os.Getenv("PANJARE_KEEP_HTML"); p != "" {
+			_ = os.WriteFile(p, stored.HTML, 0o600)
+		}
 		for _, want := range []string{`<html lang="fa" dir="rtl">`, "گزارش ماهانهٔ نظارت — آبان ۱۴۰۴", "سازمان ثبت احوال کشور",
 			"سازمان تأمین اجتماعی", "رتبه‌بندی استان‌ها", "وزن ۳۰ (۳۰٪)", "بیشترین تغییرها نسبت به مهر ۱۴۰۴", "<td>۹۰</td>", "در مسیر"} {
 			if !strings.Contains(html, want) {
@@ -297,6 +300,33 @@ func TestBuild(t *testing.T) {
 }
 
 func mustErr(_ oversight.Report, err error) error { return err }
+
+// The River job, registered and started as the app does, builds the month
+// before this one by itself.
+func TestReportJob(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		f.o.RegisterWorkers()
+		if err := s.StartJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer s.StopJobs(ctx)
+		y, m := persian.JalaliMonth(time.Now().Add(-10 * time.Minute))
+		if m--; m == 0 {
+			y, m = y-1, 12
+		}
+		want := fmt.Sprintf("%04d-%02d", y, m)
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if _, err := f.o.Report(ctx, want); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the job did not build %s", want)
+			}
+		}
+	}, sets...)
+}
 
 // The job builds the month before this one, once.
 func TestBuildDue(t *testing.T) {
