@@ -400,6 +400,10 @@ func (s *sim) run(ctx context.Context) error {
 			s.at(t, s.arrive)
 		}
 	}
+	// The deadline sweep the jobs would run flags overdue cases each night.
+	for d := s.starts[0].Add(26 * time.Hour); d.Before(s.end); d = d.Add(24 * time.Hour) {
+		s.at(d, s.sweep)
+	}
 	month, filedBefore := monthOf(s.starts[0]), 0
 	for s.q.Len() > 0 {
 		if err := ctx.Err(); err != nil {
@@ -419,6 +423,14 @@ func (s *sim) run(ctx context.Context) error {
 	}
 	if s.o.Progress != nil {
 		s.o.Progress(month, s.cases-filedBefore)
+	}
+	return nil
+}
+
+// sweep flags the cases past their deadline, as the nightly job does.
+func (s *sim) sweep(ctx context.Context) error {
+	if _, err := s.a.Apply.FlagOverdue(ctx); err != nil {
+		return s.failed("sweep", err)
 	}
 	return nil
 }
