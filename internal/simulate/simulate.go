@@ -667,13 +667,20 @@ func (s *sim) clerkDecides(ctx context.Context, k *kase) error {
 // approval cannot be given) or refuse it. ok says a decision was taken.
 func (s *sim) decide(ctx context.Context, clerk identity.Principal, k *kase, approve bool, why string) (apply.Case, bool, error) {
 	if approve {
-		if ch, err := s.a.Apply.CaseChecks(ctx, clerk, k.tracking); err == nil && len(ch.Open) > 0 {
+		// A record may ask for more than one visit: the applicant comes
+		// as often as it does, the originals seen at the first.
+		for range 4 {
+			ch, err := s.a.Apply.CaseChecks(ctx, clerk, k.tracking)
+			if err != nil || len(ch.Open) == 0 {
+				break
+			}
 			var seen []string
 			for _, c := range ch.CanSee {
 				seen = append(seen, c.Code)
 			}
 			if _, err := s.a.Apply.RecordVisit(ctx, clerk, k.tracking, "مدارک اصل در مراجعهٔ حضوری دیده شد", seen); err != nil {
 				s.failures["visit"]++
+				break
 			}
 		}
 		d := apply.Decision{To: apply.Approved, Reason: cmpOr(why, "مدارک کامل و درست است")}
@@ -693,6 +700,7 @@ func (s *sim) decide(ctx context.Context, clerk identity.Principal, k *kase, app
 			return c, true, nil
 		}
 		s.failures["approve"]++
+		s.o.Log.Debug("simulate: approval refused; refusing instead", "service", k.svc.id, "err", err.Error())
 	}
 	d := apply.Decision{To: apply.Rejected, Reason: cmpOr(why, "مدارک با شرایط خدمت هم‌خوان نیست")}
 	if k.svc.permit != nil && len(k.svc.permit.RefusalGrounds) > 0 {
