@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -478,6 +479,37 @@ func TestKeepsUpWithGroupCommit(t *testing.T) {
 		cpb, err := b.SealNow(context.Background())
 		if err != nil || cpb.Size != cp.Size || cpb.Root != cp.Root {
 			t.Fatalf("second sealer: %d %x %v", cpb.Size, cpb.Root, err)
+		}
+	}, Migrations())
+}
+
+// TestSplitRead seals batches large enough to be read as two halves at
+// once, and finds every event sealed once, in id order.
+func TestSplitRead(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	}
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		l := mustNew(t, s)
+		l.batch = 2000
+		appendEvents(t, s, 4500, 500)
+		cp, err := l.SealNow(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaves := sealedLeaves(t, s)
+		if cp.Size != 4501 || cp.Size != uint64(len(leaves)) || cp.Root != mth(leaves) {
+			t.Fatalf("checkpoint %d %x; recomputed %d %x", cp.Size, cp.Root, len(leaves), mth(leaves))
+		}
+		es, err := l.Entries(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(es); i++ {
+			if es[i].EventID <= es[i-1].EventID {
+				t.Fatalf("leaf %d seals event %d after event %d", i, es[i].EventID, es[i-1].EventID)
+			}
 		}
 	}, Migrations())
 }

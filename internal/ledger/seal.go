@@ -152,8 +152,15 @@ type rawEvent struct {
 	payload []byte
 }
 
-// eventColumns are the columns readEvents expects, in order.
-const eventColumns = "e.id, e.at, e.kind, e.actor, e.agency, e.service, e.region, e.subject, e.payload"
+// eventColumns are the columns readEvents expects, in order. On SQLite
+// the time is read as its text (see parseSQLiteTime).
+func (l *Ledger) eventColumns() string {
+	at := "e.at"
+	if l.s.Dialect() == store.SQLite {
+		at = "CAST(e.at AS TEXT)"
+	}
+	return "e.id, " + at + ", e.kind, e.actor, e.agency, e.service, e.region, e.subject, e.payload"
+}
 
 // fetch is a batch of events being read ahead, while the round before it
 // is written.
@@ -169,9 +176,48 @@ func (l *Ledger) readAhead(ctx context.Context, after int64) *fetch {
 	f := &fetch{after: after, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
-		f.evs, f.err = l.readEvents(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`, after, l.batch)
+		f.evs, f.err = l.readBatch(ctx, after)
 	}()
 	return f
+}
+
+// readBatch reads the l.batch events after id after. Reading is most of
+// the sealer's work, so a large batch is read as two halves at once, the
+// second with OFFSET (which steps over rows without decoding them). A
+// lower id that commits between the two queries shifts the second half
+// by a row, which then repeats the first half's last: it is dropped, and
+// the new row is a gap to the sealer, as it would be in one query.
+func (l *Ledger) readBatch(ctx context.Context, after int64) ([]rawEvent, error) {
+	q := `SELECT ` + l.eventColumns() + ` FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`
+	if l.batch < 2000 || runtime.GOMAXPROCS(0) < 2 {
+		return l.readEvents(ctx, q, after, l.batch)
+	}
+	half := l.batch / 2
+	var (
+		second []rawEvent
+		err2   error
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		second, err2 = l.readEvents(ctx, q+` OFFSET $3`, after, l.batch-half, half)
+	}()
+	first, err := l.readEvents(ctx, q, after, half)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	if err2 != nil {
+		return nil, err2
+	}
+	if len(first) < half {
+		return first, nil // the second half can only repeat rows or start past a gap
+	}
+	last := first[len(first)-1].id
+	for len(second) > 0 && second[0].id <= last {
+		second = second[1:]
+	}
+	return append(first, second...), nil
 }
 
 // round seals one batch: the late events of recent gaps, then the events
@@ -179,21 +225,25 @@ func (l *Ledger) readAhead(ctx context.Context, after int64) *fetch {
 // It reports whether it caught up (nothing more can be sealed now) and,
 // when it did not, the next batch being read ahead.
 func (l *Ledger) round(ctx context.Context, grace time.Duration, ahead *fetch) (caughtUp bool, next *fetch, err error) {
-	if l.tree == nil {
-		st, err := l.readState(ctx, l.s.Read(), false)
-		if err != nil {
-			return false, nil, err
-		}
+	// Another process may have sealed since this one last did: start
+	// from the stored state, not from a batch that would be thrown away.
+	st, err := l.readState(ctx, l.s.Read(), false)
+	if err != nil {
+		return false, nil, err
+	}
+	if l.tree == nil || l.tree.End() != st.size || l.through != st.through {
 		if l.tree, err = factory.NewRange(0, st.size, st.frontier); err != nil {
 			return false, nil, fmt.Errorf("ledger state: %w", err)
 		}
 		l.through = st.through
+		for id := range l.pending {
+			if id <= st.through {
+				delete(l.pending, id)
+			}
+		}
 	}
 	now := l.s.Now()
-	late, err := l.readEvents(ctx, `SELECT `+eventColumns+`
-		FROM ledger_gaps g JOIN events e ON e.id >= g.first_id AND e.id <= g.last_id
-		WHERE g.noticed_at > $1 AND NOT EXISTS (SELECT 1 FROM ledger_leaves l WHERE l.event_id = e.id)
-		ORDER BY e.id LIMIT $2`, now.Add(-l.lateWindow), l.batch)
+	late, err := l.lateEvents(ctx, now)
 	if err != nil {
 		return false, nil, err
 	}
@@ -273,9 +323,47 @@ func (l *Ledger) round(ctx context.Context, grace time.Duration, ahead *fetch) (
 		}
 	}
 	if sign {
-		l.signed = time.Now()
+		l.signed, l.signedSize, l.signedKnown = time.Now(), tree.End(), true
 	}
 	return caughtUp, next, nil
+}
+
+// lateEvents returns the events that have appeared in gaps recorded
+// within lateWindow and are not sealed yet. The gaps are read first, on
+// their own: there are seldom any, and a join of the two tables let
+// PostgreSQL's planner scan the events.
+func (l *Ledger) lateEvents(ctx context.Context, now time.Time) ([]rawEvent, error) {
+	rows, err := l.s.Read().QueryContext(ctx, `SELECT first_id, last_id FROM ledger_gaps WHERE noticed_at > $1 ORDER BY first_id`, now.Add(-l.lateWindow))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read gaps: %w", err)
+	}
+	var gaps []gap
+	for rows.Next() {
+		var g gap
+		if err := rows.Scan(&g.first, &g.last); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("ledger: read gaps: %w", err)
+		}
+		gaps = append(gaps, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: read gaps: %w", err)
+	}
+	var late []rawEvent
+	for _, g := range gaps {
+		if len(late) >= l.batch {
+			break
+		}
+		evs, err := l.readEvents(ctx, `SELECT `+l.eventColumns()+` FROM events e
+			WHERE e.id >= $1 AND e.id <= $2 AND NOT EXISTS (SELECT 1 FROM ledger_leaves l WHERE l.event_id = e.id)
+			ORDER BY e.id LIMIT $3`, g.first, g.last, l.batch-len(late))
+		if err != nil {
+			return nil, err
+		}
+		late = append(late, evs...)
+	}
+	return late, nil
 }
 
 // readEvents runs an events query (selecting eventColumns) and copies
@@ -297,13 +385,25 @@ func (l *Ledger) readEvents(ctx context.Context, query string, args ...any) ([]r
 		offs  = make([]offsets, 0, min(l.batch, 1024))
 		arena = make([]byte, 0, 512*cap(offs))
 		cols  [7]sql.RawBytes
+		at    sql.RawBytes
+		text  = l.s.Dialect() == store.SQLite
 	)
 	dest := []any{nil, nil, &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6]}
 	for rows.Next() {
 		var o offsets
 		dest[0], dest[1] = &o.id, &o.at
+		if text {
+			dest[1] = &at
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("ledger: read events: %w", err)
+		}
+		if text {
+			t, err := parseSQLiteTime(at)
+			if err != nil {
+				return nil, fmt.Errorf("ledger: event %d: %w", o.id, err)
+			}
+			o.at = t
 		}
 		o.start = len(arena)
 		for i, c := range cols {
@@ -450,6 +550,9 @@ func (l *Ledger) insertCheckpoint(ctx context.Context, tx *sql.Tx, size uint64, 
 // checkpoint is of a smaller tree (a round that filled its batch exactly
 // and then found nothing more, or an empty ledger).
 func (l *Ledger) signBehind(ctx context.Context) error {
+	if l.tree != nil && l.signedKnown && l.signedSize == l.tree.End() {
+		return nil
+	}
 	if l.tree != nil {
 		var size int64
 		err := l.s.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(size), -1) FROM ledger_checkpoints`).Scan(&size)
@@ -457,6 +560,7 @@ func (l *Ledger) signBehind(ctx context.Context) error {
 			return fmt.Errorf("ledger: latest checkpoint: %w", err)
 		}
 		if size == int64(l.tree.End()) {
+			l.signedSize, l.signedKnown = l.tree.End(), true
 			return nil
 		}
 	}
@@ -477,7 +581,7 @@ func (l *Ledger) signBehind(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("ledger: commit: %w", err)
 	}
-	l.signed = time.Now()
+	l.signed, l.signedSize, l.signedKnown = time.Now(), st.size, true
 	return nil
 }
 
