@@ -25,6 +25,7 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/identity/idp"
+	"github.com/panjare/panjare/internal/kpi"
 	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
@@ -68,6 +69,9 @@ type App struct {
 	Suggest *suggest.Suggester
 	// Ledger seals every event into a signed Merkle tree (Run, in App.Run).
 	Ledger *ledger.Ledger
+	// KPI keeps the oversight figures from the sealed events (Run, in
+	// App.Run, on processes that work jobs).
+	KPI *kpi.KPI
 
 	server *http.Server
 
@@ -77,7 +81,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations(), ledger.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations(), ledger.Migrations(), kpi.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -112,6 +116,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Catalog.RegisterWorkers()
+	if a.KPI, err = kpi.New(kpi.Config{Store: st, Catalog: a.Catalog, Ledger: a.Ledger, Log: log}); err != nil {
+		return fail(err)
+	}
 	if a.Permits, err = permit.New(ctx, st, a.Catalog, cfg.BaseURL); err != nil {
 		return fail(err)
 	}
@@ -487,6 +494,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		defer close(sealed)
 		a.Ledger.Run(followCtx) // on every process: the ledger's state row lets one seal at a time
 	}()
+	counted := make(chan struct{})
+	go func() {
+		defer close(counted)
+		if a.Config.Jobs {
+			a.KPI.Run(followCtx) // the figures; the cursor row lets one process fold at a time
+		}
+	}()
 	fed := make(chan struct{})
 	go func() {
 		defer close(fed)
@@ -548,6 +562,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-followed
 	<-fed
 	<-sealed
+	<-counted
 	if e := a.Store.StopJobs(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}

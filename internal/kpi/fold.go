@@ -123,9 +123,9 @@ type pair struct {
 }
 
 type provider struct {
-	month, provider     string
-	inquiries, succeded int64
-	latency             hist
+	month, provider      string
+	inquiries, succeeded int64
+	latency              hist
 }
 
 // payload holds the fields of every folded kind's payload.
@@ -391,7 +391,7 @@ func (b *batch) add(ev store.Event, pl *payload) error {
 		}
 		p.inquiries++
 		if pl.Status >= 200 && pl.Status <= 299 && pl.Error == "" {
-			p.succeded++
+			p.succeeded++
 		}
 		p.latency[int64(math.Floor(pl.LatencyMS))]++
 		b.months[month] = true

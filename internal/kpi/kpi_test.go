@@ -277,6 +277,11 @@ func checkFigures(t *testing.T, k *KPI) {
 		services[1].Service != "S4" || services[1].Services != 1 || services[1].ByLevel[0] != 1 {
 		t.Errorf("By service of SSO in Aban: %+v", services)
 	}
+	// By a dimension the key already names: that one row.
+	one, err := k.By(ctx, Key{Month: mehr, Agency: "SSO"}, DimAgency)
+	if err != nil || len(one) != 1 || !reflect.DeepEqual(one[0], w[mehr+"/SSO///"]) {
+		t.Errorf("By agency within SSO: %+v, %v", one, err)
+	}
 	gotMonths, err := k.Months(ctx)
 	if err != nil || !reflect.DeepEqual(gotMonths, []string{mehr, aban}) {
 		t.Errorf("Months = %v, %v", gotMonths, err)

@@ -333,7 +333,7 @@ func (b *batch) writeProviders(ctx context.Context, tx *sql.Tx) error {
 			}
 			p := b.provs[k]
 			p.inquiries += n
-			p.succeded += ok
+			p.succeeded += ok
 			decodeInto(p.latency, lat)
 		}
 		return rows.Err()
@@ -344,7 +344,7 @@ func (b *batch) writeProviders(ctx context.Context, tx *sql.Tx) error {
 	rows := make([][]any, 0, len(keys))
 	for _, k := range keys {
 		p := b.provs[k]
-		rows = append(rows, []any{k, p.month, p.provider, p.inquiries, p.succeded, p.latency.encode()})
+		rows = append(rows, []any{k, p.month, p.provider, p.inquiries, p.succeeded, p.latency.encode()})
 	}
 	return insertRows(ctx, tx, b.pg(), `INSERT INTO kpi_providers (pkey, month, provider, inquiries, succeeded, latency)`,
 		`ON CONFLICT (pkey) DO UPDATE SET inquiries = excluded.inquiries, succeeded = excluded.succeeded, latency = excluded.latency`, rows)
