@@ -69,8 +69,8 @@ func simulateCmd(ctx context.Context, args []string, getenv func(string) string,
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("simulate: writing %s: %w", truth, err)
 	}
-	fmt.Fprintf(stdout, "simulated %d: %d applications, %d events in %s; %d groups of figures written to %s\n",
-		year, res.Cases, res.Events, res.Took.Round(time.Second), len(res.Truth.Figures), truth)
+	fmt.Fprintf(stdout, "simulated %d: %d applications (%d started by %d life events), %d events in %s; %d groups of figures written to %s\n",
+		year, res.Cases, res.Started, res.LifeEvents, res.Events, res.Took.Round(time.Second), len(res.Truth.Figures), truth)
 	if len(res.Failures) > 0 {
 		var parts []string
 		for k, n := range res.Failures {

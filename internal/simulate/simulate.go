@@ -20,6 +20,7 @@ import (
 	"github.com/panjare/panjare/internal/app"
 	"github.com/panjare/panjare/internal/apply"
 	"github.com/panjare/panjare/internal/catalog"
+	"github.com/panjare/panjare/internal/demo"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/ledger"
@@ -43,15 +44,18 @@ const PerYear = 5000
 
 // Result is what a simulated year did.
 type Result struct {
-	Truth     Truth
-	Cases     int            // applications filed
-	Events    int64          // events in the database at the end, the demo's own included
-	Failures  map[string]int // actions a verb refused, by action: the simulator counts nothing of them
-	Took      time.Duration
-	Ledger    ledger.Checkpoint // the checkpoint signed over the whole year
-	FirstDay  time.Time         // 1 Farvardin of the year, 00:00 Tehran
-	NextYear  time.Time         // 1 Farvardin of the next year
-	MonthsRun []string
+	Truth Truth
+	Cases int // applications filed, those the platform started included
+	// LifeEvents is how many life events were published; Started how many
+	// cases the chains' services started for them.
+	LifeEvents, Started int
+	Events              int64          // events in the database at the end, the demo's own included
+	Failures            map[string]int // actions a verb refused, by action: the simulator counts nothing of them
+	Took                time.Duration
+	Ledger              ledger.Checkpoint // the checkpoint signed over the whole year
+	FirstDay            time.Time         // 1 Farvardin of the year, 00:00 Tehran
+	NextYear            time.Time         // 1 Farvardin of the next year
+	MonthsRun           []string
 }
 
 // Clock is the simulated time the store, and through it every capability,
@@ -148,7 +152,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := s.run(ctx); err != nil {
 		return Result{}, err
 	}
-	res := Result{Truth: s.t.truth(), Cases: s.cases, Failures: s.failures, FirstDay: starts[0], NextYear: starts[12]}
+	res := Result{Truth: s.t.truth(), Cases: s.cases, LifeEvents: s.lifeEvents, Started: s.startedCases, Failures: s.failures,
+		FirstDay: starts[0], NextYear: starts[12]}
 	for _, st := range starts[:12] {
 		res.MonthsRun = append(res.MonthsRun, monthOf(st))
 	}
@@ -240,19 +245,23 @@ type kase struct {
 
 // sim is one simulated year in progress.
 type sim struct {
-	a        *app.App
-	clock    *Clock
-	o        Options
-	rng      *rand.Rand
-	starts   []time.Time
-	end      time.Time
-	q        queue
-	seq      int
-	t        *tallies
-	cases    int
-	failures map[string]int
+	a      *app.App
+	clock  *Clock
+	o      Options
+	rng    *rand.Rand
+	starts []time.Time
+	end    time.Time
+	q      queue
+	seq    int
+	t      *tallies
+	cases  int
+	// lifeEvents published, and the cases the platform started for them
+	lifeEvents, startedCases int
+	failures                 map[string]int
 
 	people    []*citizen
+	byCode    map[string]*citizen
+	started   map[string]*service // services only the platform starts (no-stop), by id
 	services  []*service
 	total     float64 // the services' weights, summed
 	provinces map[string]string
@@ -265,7 +274,7 @@ type sim struct {
 func newSim(ctx context.Context, a *app.App, clock *Clock, o Options, starts []time.Time) (*sim, error) {
 	s := &sim{a: a, clock: clock, o: o, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5ca1ab1e)), starts: starts, end: starts[12],
 		t: newTallies(), failures: map[string]int{}, provinces: map[string]string{}, punctual: map[string]float64{},
-		clerks: map[string]identity.Principal{}}
+		clerks: map[string]identity.Principal{}, byCode: map[string]*citizen{}, started: map[string]*service{}}
 	var b bytes.Buffer
 	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
 		return nil, err
@@ -309,6 +318,9 @@ func newSim(ctx context.Context, a *app.App, clock *Clock, o Options, starts []t
 	}
 	if len(s.people) == 0 {
 		return nil, errors.New("simulate: the demo population has no adults")
+	}
+	for _, c := range s.people {
+		s.byCode[c.p.NationalCode] = c
 	}
 
 	published, err := a.Catalog.Published(ctx)
@@ -400,6 +412,20 @@ func (s *sim) run(ctx context.Context) error {
 			s.at(t, s.arrive)
 		}
 	}
+	// The life events the demo chains answer: each demo person of a chain
+	// has theirs at most once in the year, at a seeded moment.
+	for _, lp := range demo.LifeEventPeople(s.a.BackOffices().People) {
+		if len(lp.Kinds) == 0 || s.rng.Float64() < 0.4 {
+			continue
+		}
+		t := s.between(s.starts[0], 24*time.Hour, s.end.Sub(s.starts[0])-24*time.Hour)
+		kind, person := lp.Kinds[0], lp.NationalCode
+		s.at(t, func(ctx context.Context) error { return s.lifeEvent(ctx, kind, person) })
+	}
+	// The deadline sweep the jobs would run flags overdue cases each night.
+	for d := s.starts[0].Add(26 * time.Hour); d.Before(s.end); d = d.Add(24 * time.Hour) {
+		s.at(d, s.sweep)
+	}
 	month, filedBefore := monthOf(s.starts[0]), 0
 	for s.q.Len() > 0 {
 		if err := ctx.Err(); err != nil {
@@ -419,6 +445,119 @@ func (s *sim) run(ctx context.Context) error {
 	}
 	if s.o.Progress != nil {
 		s.o.Progress(month, s.cases-filedBefore)
+	}
+	return nil
+}
+
+// lifeEvent publishes a demo life event through the exchange's Pub/Sub
+// and delivers it at once, as the delivery job would: the chains' no-stop
+// services start cases for the people it concerns, which the rules decide
+// or refer to a clerk. The simulator finds those cases among the people's
+// own (their origin names the event) and counts them like any other.
+func (s *sim) lifeEvent(ctx context.Context, kind, person string) error {
+	ev, err := s.a.PublishDemoEvent(ctx, kind, person)
+	if err != nil {
+		return s.failed("life event", err)
+	}
+	s.lifeEvents++
+	if _, err := s.a.PubSub.DeliverDue(ctx); err != nil {
+		return fmt.Errorf("simulate: delivering life event %s: %w", kind, err)
+	}
+	now := s.clock.Now()
+	for _, code := range s.concerned(person) {
+		who := s.byCode[code]
+		if who == nil {
+			who = &citizen{p: identity.Principal{Kind: "user", ID: int64(800000 + len(s.byCode)), NationalCode: code, Roles: []identity.Role{identity.RoleCitizen}}}
+			s.byCode[code] = who
+		}
+		list, _, err := s.a.Apply.MyCases(ctx, who.p, "", apply.MaxPage)
+		if err != nil {
+			return s.failed("cases", err)
+		}
+		for _, c := range list {
+			if c.Origin == nil || c.Origin.Event != ev.ID {
+				continue
+			}
+			svc := s.serviceOf(c)
+			k := &kase{tracking: c.Tracking, who: who, svc: svc, city: c.Region, province: s.provinces[c.Region],
+				submittedAt: c.SubmittedAt, deadline: c.Deadline, paid: c.Paid}
+			s.cases++
+			s.startedCases++
+			pair := code + "|" + c.Service
+			s.t.add(whereOf(k, c.SubmittedAt), func(t *tally) {
+				t.submitted++
+				t.online++
+				t.started[pair] = true
+				t.completed[pair] = true
+			})
+			full, err := s.a.Apply.Case(ctx, who.p, c.Tracking)
+			if err != nil {
+				return s.failed("case", err)
+			}
+			if !s.decidedNow(k, full, now) {
+				s.pickUp(k, now)
+			}
+		}
+	}
+	return nil
+}
+
+// concerned lists the people a life event about person may start
+// services for: the person, their spouse and children, and their
+// youngest child's parents.
+func (s *sim) concerned(person string) []string {
+	ps := s.a.BackOffices().People
+	p := ps.Get(person)
+	if p == nil {
+		return []string{person}
+	}
+	out := []string{person}
+	add := func(code string) {
+		if code != "" && !slices.Contains(out, code) {
+			out = append(out, code)
+		}
+	}
+	add(p.Spouse)
+	for _, c := range p.Children {
+		add(c)
+	}
+	if n := len(p.Children); n > 0 {
+		if c := ps.Get(p.Children[n-1]); c != nil {
+			add(c.Mother)
+			add(c.Father)
+		}
+	}
+	return out
+}
+
+// serviceOf is the service of a case the platform started, known or not
+// among those citizens apply for.
+func (s *sim) serviceOf(c apply.Case) *service {
+	for _, svc := range s.services {
+		if svc.id == c.Service {
+			return svc
+		}
+	}
+	if svc := s.started[c.Service]; svc != nil {
+		return svc
+	}
+	svc := &service{id: c.Service, agency: c.Agency, fee: c.FeeRials}
+	if rec, err := s.a.Catalog.Service(context.Background(), c.Service); err == nil {
+		svc.permit = rec.Record.Permit
+	}
+	if _, ok := s.punctual[svc.agency]; !ok {
+		s.punctual[svc.agency] = 0.8
+		s.clerks[svc.agency] = identity.Principal{Kind: "user", ID: int64(900000 + len(s.clerks)), Name: "کارشناس " + svc.agency,
+			Agency: svc.agency, Roles: []identity.Role{identity.RoleOperator}}
+	}
+	s.started[c.Service] = svc
+	return svc
+}
+
+// sweep flags the cases past their deadline, as the nightly job does.
+func (s *sim) sweep(ctx context.Context) error {
+	if _, err := s.a.Apply.FlagOverdue(ctx); err != nil {
+		return s.failed("sweep", err)
 	}
 	return nil
 }
@@ -655,13 +794,20 @@ func (s *sim) clerkDecides(ctx context.Context, k *kase) error {
 // approval cannot be given) or refuse it. ok says a decision was taken.
 func (s *sim) decide(ctx context.Context, clerk identity.Principal, k *kase, approve bool, why string) (apply.Case, bool, error) {
 	if approve {
-		if ch, err := s.a.Apply.CaseChecks(ctx, clerk, k.tracking); err == nil && len(ch.Open) > 0 {
+		// A record may ask for more than one visit: the applicant comes
+		// as often as it does, the originals seen at the first.
+		for range 4 {
+			ch, err := s.a.Apply.CaseChecks(ctx, clerk, k.tracking)
+			if err != nil || len(ch.Open) == 0 {
+				break
+			}
 			var seen []string
 			for _, c := range ch.CanSee {
 				seen = append(seen, c.Code)
 			}
 			if _, err := s.a.Apply.RecordVisit(ctx, clerk, k.tracking, "مدارک اصل در مراجعهٔ حضوری دیده شد", seen); err != nil {
 				s.failures["visit"]++
+				break
 			}
 		}
 		d := apply.Decision{To: apply.Approved, Reason: cmpOr(why, "مدارک کامل و درست است")}
@@ -681,6 +827,7 @@ func (s *sim) decide(ctx context.Context, clerk identity.Principal, k *kase, app
 			return c, true, nil
 		}
 		s.failures["approve"]++
+		s.o.Log.Debug("simulate: approval refused; refusing instead", "service", k.svc.id, "err", err.Error())
 	}
 	d := apply.Decision{To: apply.Rejected, Reason: cmpOr(why, "مدارک با شرایط خدمت هم‌خوان نیست")}
 	if k.svc.permit != nil && len(k.svc.permit.RefusalGrounds) > 0 {

@@ -35,7 +35,11 @@ func TestSyntheticYear(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: %d cases, %d events, %d truth rows in %s; refused: %v", d, res.Cases, res.Events, len(res.Truth.Figures), res.Took.Round(time.Millisecond), res.Failures)
+			t.Logf("%s: %d cases (%d started by %d life events), %d events, %d truth rows in %s; refused: %v",
+				d, res.Cases, res.Started, res.LifeEvents, res.Events, len(res.Truth.Figures), res.Took.Round(time.Millisecond), res.Failures)
+			if res.LifeEvents == 0 || res.Started == 0 {
+				t.Errorf("%d life events started %d cases, want some of each", res.LifeEvents, res.Started)
+			}
 			if len(res.MonthsRun) != 12 || res.MonthsRun[0] != "1404-01" || res.MonthsRun[11] != "1404-12" {
 				t.Fatalf("months %v, want 1404-01 … 1404-12", res.MonthsRun)
 			}
