@@ -232,7 +232,18 @@ func (r *Result) compareDashboards(ctx context.Context, k *kpi.KPI, h *History) 
 			}
 		}
 	}
-	doc, err := k.Export(ctx, months)
+	// The export covers every month either side has figures for, so that a
+	// month only the dashboards count is compared too.
+	theirs, err := k.Months(ctx)
+	if err != nil {
+		failed("months", err)
+		return
+	}
+	all := map[string]bool{}
+	for _, m := range append(append([]string(nil), months...), theirs...) {
+		all[m] = true
+	}
+	doc, err := k.Export(ctx, sorted(all))
 	if err != nil {
 		failed("export", err)
 		return

@@ -164,6 +164,23 @@ func TestTamperedAggregate(t *testing.T) {
 				t.Errorf("want %q among:%s", want, lines(got.Discrepancies))
 			}
 		}
+
+		// A month no event is in, made up in the aggregates: the export
+		// shows it, and it is compared with what the events say.
+		for _, q := range []string{`INSERT INTO kpi_months (month) VALUES ('1404-09')`,
+			`INSERT INTO kpi_groups (gkey, month, agency, service, province, city, submitted) VALUES ('1404-09' || $1 || $1 || $1 || $1, '1404-09', '', '', '', '', 5)`} {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = []any{"\x1f"}
+			}
+			if _, err := s.DB().ExecContext(ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		got = f.verify(t, nil)
+		if want := "export 1404-09 submitted: expected 0, got 5"; !has(got.Discrepancies, want) {
+			t.Errorf("want %q among:%s", want, lines(got.Discrepancies))
+		}
 	}, sets()...)
 }
 
