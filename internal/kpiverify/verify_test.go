@@ -343,6 +343,16 @@ func TestReports(t *testing.T) {
 		if res.Checked != reportChecked {
 			t.Fatalf("%d figures checked after the change, %d before", res.Checked, reportChecked)
 		}
+
+		// The report taken out of the archive: the ledger still names it.
+		if _, err := s.DB().ExecContext(ctx, `DELETE FROM oversight_reports WHERE month = '1404-06'`); err != nil {
+			t.Fatal(err)
+		}
+		res = f.verify(t, nil)
+		want = "report:1404-06 1404-06 archive: expected the report whose digests the ledger seals, got absent"
+		if len(res.Discrepancies) != 1 || res.Discrepancies[0].String() != want {
+			t.Fatalf("want only %q:%s", want, lines(res.Discrepancies))
+		}
 	}, sets()...)
 }
 
