@@ -216,6 +216,28 @@ func (r *Result) compareDashboards(ctx context.Context, k *kpi.KPI, h *History) 
 			}
 			r.add(compareRows("dashboard", mustRow(h.Figures(key), false), mustRow(got, false), false))
 		}
+		// The breakdowns the agency and province pages read: each agency's
+		// services, provinces and cities, and each province's cities.
+		for _, key := range h.Keys(m) {
+			var dims []string
+			switch {
+			case key.Agency != "":
+				dims = []string{kpi.DimService, kpi.DimProvince, kpi.DimCity}
+			case key.Province != "":
+				dims = []string{kpi.DimCity}
+			}
+			for _, dim := range dims {
+				rows, err := k.By(ctx, kpi.Key{Month: key.Month, Agency: key.Agency, Province: key.Province}, dim)
+				if err != nil {
+					failed(key.String()+"/by:"+dim, err)
+					continue
+				}
+				for _, f := range rows {
+					got := mustRow(f, false)
+					r.add(compareRows("dashboard", mustRow(h.Figures(got.k), false), got, false))
+				}
+			}
+		}
 		got, err := k.Providers(ctx, m)
 		if err != nil {
 			failed(m+"/providers", err)
