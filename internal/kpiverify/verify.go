@@ -199,9 +199,10 @@ func (r *Result) add(n int, ds []Discrepancy) {
 	r.Discrepancies = append(r.Discrepancies, ds...)
 }
 
-// compareDashboards compares every recomputed group with kpi's Get, every
-// row of kpi's Export with the recomputation, and every provider row both
-// ways.
+// compareDashboards compares every recomputed group with kpi's Get, the
+// breakdowns of kpi's By that the agency and province pages show, every
+// provider row both ways, and every row of kpi's Export (which must hold
+// every recomputed group) with the recomputation.
 func (r *Result) compareDashboards(ctx context.Context, k *kpi.KPI, h *History) {
 	months := h.Months()
 	failed := func(what string, err error) {
