@@ -38,7 +38,7 @@ func appendEvents(tb testing.TB, s *store.Store, n, per int) {
 		k := min(per, n-done)
 		err := s.InTx(ctx, func(tx *store.Tx) error {
 			for i := range k {
-				if err := tx.Append(ctx, store.Event{Kind: "test.thing.done", Actor: "user:1", Agency: "NOCR", Region: "YZD-01"},
+				if err := tx.Append(ctx, store.Event{Kind: "test.thing.done", Actor: "user:1", Agency: "NOCR", Service: "nocr.گواهی-تولد", Region: "YZD-01", Subject: "0012345678"},
 					map[string]any{"n": done + i, "عنوان": "رویداد آزمایشی"}); err != nil {
 					return err
 				}
