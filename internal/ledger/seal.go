@@ -260,16 +260,18 @@ func (l *Ledger) round(ctx context.Context, grace time.Duration, ahead *fetch) (
 	stalled := false
 	for _, ev := range batch {
 		if ev.id > after {
-			noticed, ok := l.pending[after]
+			// The grace is timed on this process's own clock: the store's
+			// may be a test's, standing still.
+			seen, ok := l.pending[after]
 			if !ok {
-				noticed = now
-				l.pending[after] = now
+				seen = time.Now()
+				l.pending[after] = seen
 			}
-			if now.Sub(noticed) < grace {
+			if time.Since(seen) < grace {
 				stalled = true
 				break
 			}
-			gaps = append(gaps, gap{first: after, last: ev.id - 1, noticed: noticed})
+			gaps = append(gaps, gap{first: after, last: ev.id - 1, noticed: now})
 		}
 		seal = append(seal, ev)
 		after = ev.id + 1
