@@ -173,6 +173,17 @@ func TestBuild(t *testing.T) {
 			t.Errorf("progress = %+v", progress)
 		}
 
+		// A month without a single event still has its catalogue (the
+		// state at its end), so it is judged, with the quiet month in the
+		// trend: shares 33.33, 66.67, 66.67.
+		quiet, err := f.o.Progress(ctx, "1404-09")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if quiet[0].NoData || quiet[0].Services != 3 || quiet[0].Points != 3 || quiet[0].Smart != 66.67 || quiet[0].Slope != 16.67 {
+			t.Errorf("a quiet month: %+v", quiet[0])
+		}
+
 		// A month that has not ended, and a malformed one, are refused
 		// and change nothing.
 		y, m := persian.JalaliMonth(time.Now())
