@@ -71,7 +71,9 @@ Usage:
   panjare suggest rebuild [--suggest-k N] [--db DB]                  recount the "used X then Y" pairs now
   panjare oversight check FILE                                       check an oversight configuration (exit 2 on problems)
   panjare oversight build --month YYYY-MM [--db DB]                  build a past month's report now (idempotent)
-  panjare kpi verify [--truth FILE] [--out FILE] [--db DB]          recompute every oversight figure from the sealed events and compare
+  panjare kpi verify [--truth FILE] [--checkpoint FILE] [--out FILE] [--seal] [--db DB]  recompute every oversight figure from the sealed events and compare
+  panjare ledger verify [--checkpoint FILE] [--key KEY] [--db DB]    recompute the ledger from the events; exit 1 on any change
+  panjare ledger checkpoint [--db DB]                                print the latest signed checkpoint, for an auditor to keep
   panjare simulate --year Y --truth FILE [--seed N] [--scale S] [--db DB]  drive a synthetic year on a fresh database and write its known figures
   panjare version                                                    print the version
   panjare help                                                       print this help
@@ -116,6 +118,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = oversightCmd(ctx, rest, getenv, stdout, stderr)
 	case "kpi":
 		err = kpiCmd(ctx, rest, getenv, stdout, stderr)
+	case "ledger":
+		err = ledgerCmd(ctx, rest, getenv, stdout, stderr)
 	case "simulate":
 		err = simulateCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":

@@ -10,9 +10,8 @@ import (
 	"os"
 
 	"github.com/panjare/panjare/internal/app"
-	"github.com/panjare/panjare/internal/kpi"
+	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/kpiverify"
-	"github.com/panjare/panjare/internal/oversight"
 )
 
 // kpiCmd is "panjare kpi verify": it verifies the ledger, recomputes every
@@ -32,6 +31,8 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory")
 	truthFile := fs.String("truth", "", "a figures document (from panjare simulate) whose every figure must equal the recomputed one")
 	outFile := fs.String("out", "", "write the recomputed figures document to this file")
+	checkpointFile := fs.String("checkpoint", "", "a signed checkpoint kept outside (GET /ledger/checkpoint): the ledger must still hold it")
+	seal := fs.Bool("seal", false, "seal every committed event first, as the running server does (for a database no server is running on)")
 	if err := parse(fs, args[1:], getenv); err != nil {
 		return err
 	}
@@ -47,23 +48,30 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		truth = b
 	}
+	var checkpoint []byte
+	if *checkpointFile != "" {
+		b, err := os.ReadFile(*checkpointFile)
+		if err != nil {
+			return usageError{fmt.Sprintf("kpi verify: cannot read the checkpoint: %v", err)}
+		}
+		checkpoint = b
+	}
 	cfg.Jobs = false
 	a, err := app.New(ctx, cfg, newLogger(stderr, "error"))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	// The figures' and the reports' tables, as the server has them; a
-	// no-op once they are there.
-	if err := a.Store.Migrate(ctx, nil, kpi.Migrations(), oversight.Migrations()); err != nil {
-		return err
+	if *seal {
+		if _, err := a.Ledger.SealNow(ctx); err != nil {
+			return err
+		}
 	}
-	led := a.Ledger
-	k, err := kpi.New(kpi.Config{Store: a.Store, Catalog: a.Catalog, Ledger: led})
-	if err != nil {
-		return err
+	res, err := kpiverify.Verify(ctx, kpiverify.Options{Store: a.Store, KPI: a.KPI, Truth: truth, Checkpoint: checkpoint, Verifier: a.Ledger.Verifier()})
+	if errs.Is(err, errs.Invalid) {
+		_, en := errs.Messages(err)
+		return usageError{"kpi verify: " + en}
 	}
-	res, err := kpiverify.Verify(ctx, kpiverify.Options{Store: a.Store, KPI: k, Truth: truth, Verifier: led.Verifier()})
 	var le *kpiverify.LedgerError
 	if errors.As(err, &le) {
 		for _, f := range le.Findings {
@@ -79,6 +87,9 @@ func kpiCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	fmt.Fprintf(stdout, "recomputed from the events through %d, sealed in the ledger at size %d root %s\n",
 		res.Source.Through, res.Source.LedgerSize, res.Source.LedgerRoot)
+	if res.DashboardThrough != res.Source.Through {
+		fmt.Fprintf(stdout, "the dashboards had counted the events through %d only, and were compared with those\n", res.DashboardThrough)
+	}
 	fmt.Fprintf(stdout, "%d figures checked, %d discrepancies\n", res.Checked, len(res.Discrepancies))
 	if *outFile != "" {
 		b, err := json.MarshalIndent(res.Document, "", "  ")

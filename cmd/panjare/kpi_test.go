@@ -61,7 +61,6 @@ func TestKPIVerifyTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The command migrates the figures' and reports' tables itself.
 	if err := s.Migrate(ctx, nil, app.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
@@ -110,9 +109,42 @@ func TestKPIVerifyTruth(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, " figures checked, 0 discrepancies") || strings.HasPrefix(last, "0 ") {
 		t.Fatalf("the right truth:\n%s", out.String())
 	}
+	// A checkpoint that is not the ledger's is bad input.
+	forged := filepath.Join(dir, "forged-checkpoint")
+	if err := os.WriteFile(forged, []byte("panjare.ledger\n1\nAAAA\n\n— someone c2lnbmF0dXJl\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := run(ctx, []string{"kpi", "verify", "--checkpoint", forged}, e, &out, &errb); code != 2 || !strings.Contains(errb.String(), "kpi verify: ") {
+		t.Fatalf("a forged checkpoint: exit %d, %q", code, errb.String())
+	}
 	b, err := os.ReadFile(recomputed)
 	if err != nil || !bytes.Contains(b, []byte(`"submitted": 1`)) {
 		t.Fatalf("--out: %v\n%s", err, b)
+	}
+
+	// A second submission, committed but not sealed: not counted until
+	// it is sealed.
+	s, err = store.Open(ctx, "sqlite:"+filepath.Join(dir, "panjare.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.InTx(ctx, func(tx *store.Tx) error {
+		return tx.Append(ctx, store.Event{At: at.Add(time.Hour), Kind: "apply.case.submitted", Actor: "user:2", Agency: "A1", Service: "S1", Subject: "P2"},
+			map[string]any{"tracking": "T2", "deadline": at.Add(48 * time.Hour), "channel": "counter"})
+	})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run(ctx, []string{"kpi", "verify", "--truth", truth("1")}, e, &out, &errb); code != 0 {
+		t.Fatalf("an unsealed event counted: exit %d\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"kpi", "verify", "--seal", "--truth", truth("1")}, e, &out, &errb); code != 1 ||
+		!strings.Contains(out.String(), "truth 1404-06/agency:A1 submitted: expected 2, got 1\n") {
+		t.Fatalf("--seal: exit %d\n%s", code, out.String())
 	}
 
 	// The submission's channel edited behind the application's back: the
@@ -122,10 +154,10 @@ func TestKPIVerifyTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	var id int64
-	if err := s.DB().QueryRowContext(ctx, `SELECT id FROM events WHERE kind = 'apply.case.submitted'`).Scan(&id); err != nil {
+	if err := s.DB().QueryRowContext(ctx, `SELECT MIN(id) FROM events WHERE kind = 'apply.case.submitted'`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TRIGGER events_no_update`, `UPDATE events SET payload = replace(payload, 'counter', 'online') WHERE kind = 'apply.case.submitted'`} {
+	for _, q := range []string{`DROP TRIGGER events_no_update`, `UPDATE events SET payload = replace(payload, 'counter', 'online') WHERE id = ` + fmt.Sprint(id)} {
 		if _, err := s.DB().ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

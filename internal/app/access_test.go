@@ -69,6 +69,9 @@ var accessMatrix = map[string]string{
 	"DELETE /api/v1/agency/webhooks/{hook}":                      "ssssssssan",
 	"GET /.well-known/jwks.json":                                 "aaaaaaaaaa",
 	"GET /about":                                                 "aaaaaaaaaa",
+	"GET /reports":                                               "aaaaaaaaaa",
+	"GET /reports/{month}":                                       "aaaaaaaaaa",
+	"POST /reports":                                              "sfffffaass",
 	"GET /favicon.ico":                                           "aaaaaaaaaa",
 	"GET /admin/exchange":                                        "sffffffass",
 	"GET /admin/payments":                                        "sffffffass",
@@ -451,6 +454,11 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 	params := map[string]string{
 		"id": svc.ID, "code": agencyX, "tracking": tracking, "path": "css/panjare.css", "action": "answer", "hook": fmt.Sprint(hook.ID),
 		"draft": "1", "version": "1", "sub": "999999", "answer": "accept",
+		"month": "1404-01",
+	}
+	// A past month's report, public once built.
+	if _, err := a.Oversight.Build(ctx, params["month"]); err != nil {
+		t.Fatal(err)
 	}
 	// Path values that depend on the route.
 	fill := func(route string) string {

@@ -28,6 +28,7 @@ import (
 	"github.com/panjare/panjare/internal/kpi"
 	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
 	"github.com/panjare/panjare/internal/rules"
@@ -69,9 +70,10 @@ type App struct {
 	Suggest *suggest.Suggester
 	// Ledger seals every event into a signed Merkle tree (Run, in App.Run).
 	Ledger *ledger.Ledger
-	// KPI keeps the oversight figures from the sealed events (Run, in
-	// App.Run, on processes that work jobs).
-	KPI *kpi.KPI
+	// KPI counts the figures of every month from the sealed events;
+	// Oversight builds targets, rankings and the monthly reports on them.
+	KPI       *kpi.KPI
+	Oversight *oversight.Oversight
 
 	server *http.Server
 
@@ -81,7 +83,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations(), ledger.Migrations(), kpi.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations(), ledger.Migrations(), kpi.Migrations(), oversight.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -188,11 +190,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := a.suggestions(); err != nil {
 		return fail(err)
 	}
+	if err := a.oversight(); err != nil {
+		return fail(err)
+	}
 
 	portal, err := web.New(web.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Log: log, Dev: cfg.Dev, Version: cfg.Version,
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
 		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents(),
-		Rules: a.Rules, RuleEnvs: ruleEnvs{cat: a.Catalog, apply: a.Apply, x: a.Exchange}, RuleFacts: a.Apply, Suggest: a.Suggest})
+		Rules: a.Rules, RuleEnvs: ruleEnvs{cat: a.Catalog, apply: a.Apply, x: a.Exchange}, RuleFacts: a.Apply, Suggest: a.Suggest,
+		Oversight: a.Oversight})
 	if err != nil {
 		return fail(err)
 	}
@@ -498,7 +504,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer close(counted)
 		if a.Config.Jobs {
-			a.KPI.Run(followCtx) // the figures; the cursor row lets one process fold at a time
+			a.KPI.Run(followCtx) // the cursor row's lock makes one fold at a time
 		}
 	}()
 	fed := make(chan struct{})

@@ -3,6 +3,7 @@ package kpiverify
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -63,9 +64,6 @@ func flatten(raw []byte, provider bool) (row, error) {
 	month, err := str("month")
 	if err != nil {
 		return r, err
-	}
-	if month == "" {
-		return r, fmt.Errorf("a row without a month")
 	}
 	if provider {
 		p, err := str("provider")
@@ -194,6 +192,9 @@ func docRows(raw []byte) (figures, providers []row, err error) {
 	}
 	for i, f := range doc.Figures {
 		r, err := flatten(f, false)
+		if err == nil && r.k.Month == "" {
+			err = errors.New("a row without a month")
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("figures[%d]: %w", i, err)
 		}
@@ -201,6 +202,9 @@ func docRows(raw []byte) (figures, providers []row, err error) {
 	}
 	for i, p := range doc.Providers {
 		r, err := flatten(p, true)
+		if err == nil && r.k.Month == "" {
+			err = errors.New("a row without a month")
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("providers[%d]: %w", i, err)
 		}

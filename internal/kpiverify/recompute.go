@@ -115,11 +115,11 @@ type History struct {
 	through int64
 	months  map[string]bool
 
-	services map[string][]catalogFact  // service id → its catalogue events, in id order
-	cases    map[string]*caseFact      // tracking → the case
-	cells    map[cellKey]*cell         // apply figures by month, agency, service and city
-	funnels  map[funnelKey]*funnelCell // started and completed pairs by month, agency and service
-	provs    map[provKey]*provCell     // inquiries by month and provider member
+	services map[string][]catalogFact             // service id → its catalogue events, in id order
+	cases    map[string]*caseFact                 // tracking → the case
+	cells    map[string]map[cellKey]*cell         // by month: apply figures by month, agency, service and city
+	funnels  map[string]map[funnelKey]*funnelCell // by month: started and completed pairs by month, agency and service
+	provs    map[provKey]*provCell                // inquiries by month and provider member
 }
 
 // catalogFact is one catalogue event of a service.
@@ -177,8 +177,8 @@ func NewHistory(cityProvince map[string]string) *History {
 		months:   map[string]bool{},
 		services: map[string][]catalogFact{},
 		cases:    map[string]*caseFact{},
-		cells:    map[cellKey]*cell{},
-		funnels:  map[funnelKey]*funnelCell{},
+		cells:    map[string]map[cellKey]*cell{},
+		funnels:  map[string]map[funnelKey]*funnelCell{},
 		provs:    map[provKey]*provCell{},
 	}
 }
@@ -317,20 +317,26 @@ func (h *History) Add(ev store.Event) error {
 }
 
 func (h *History) cell(k cellKey) *cell {
-	c := h.cells[k]
+	if h.cells[k.month] == nil {
+		h.cells[k.month] = map[cellKey]*cell{}
+	}
+	c := h.cells[k.month][k]
 	if c == nil {
 		c = &cell{}
-		h.cells[k] = c
+		h.cells[k.month][k] = c
 	}
 	return c
 }
 
 func (h *History) funnel(month string, ev store.Event) *funnelCell {
 	k := funnelKey{month, ev.Agency, ev.Service}
-	fc := h.funnels[k]
+	if h.funnels[month] == nil {
+		h.funnels[month] = map[funnelKey]*funnelCell{}
+	}
+	fc := h.funnels[month][k]
 	if fc == nil {
 		fc = &funnelCell{started: map[string]bool{}, completed: map[string]bool{}}
-		h.funnels[k] = fc
+		h.funnels[month][k] = fc
 	}
 	return fc
 }
@@ -373,7 +379,7 @@ func (h *History) Figures(k Key) Figures {
 	if k.Province == "" && k.City == "" {
 		f.Funnel = true
 		started, completed := map[string]bool{}, map[string]bool{}
-		for fk, fc := range h.funnels {
+		for fk, fc := range h.funnels[k.Month] {
 			if fk.month != k.Month || (k.Agency != "" && fk.agency != k.Agency) || (k.Service != "" && fk.service != k.Service) {
 				continue
 			}
@@ -388,7 +394,7 @@ func (h *History) Figures(k Key) Figures {
 	}
 
 	var hours, promised []int
-	for ck, c := range h.cells {
+	for ck, c := range h.cells[k.Month] {
 		if ck.month != k.Month || (k.Agency != "" && ck.agency != k.Agency) || (k.Service != "" && ck.service != k.Service) {
 			continue
 		}
@@ -446,12 +452,12 @@ func (h *History) Keys(month string) []Key {
 			agencies[agency], services[id] = true, true
 		}
 	}
-	for fk := range h.funnels {
+	for fk := range h.funnels[month] {
 		if fk.month == month {
 			agencies[fk.agency], services[fk.service] = true, true
 		}
 	}
-	for ck := range h.cells {
+	for ck := range h.cells[month] {
 		if ck.month != month {
 			continue
 		}

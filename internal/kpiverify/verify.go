@@ -30,8 +30,9 @@ type Options struct {
 	// Checkpoint is a checkpoint an auditor kept, handed to the ledger's
 	// verification; nil: none.
 	Checkpoint []byte
-	// Attempts bounds how often the dashboards are caught up to the same
-	// sealed event as the recomputation; zero means 20.
+	// Attempts bounds how often the dashboards are caught up to the
+	// verified tree's last event (and, at most 3 times, how often the
+	// ledger is verified again when they are ahead of it); zero means 20.
 	Attempts int
 }
 
@@ -41,6 +42,10 @@ type Result struct {
 	Document      Document // every recomputed figure
 	Checked       int      // figures compared
 	Discrepancies []Discrepancy
+	// DashboardThrough is the last event of the recomputation the
+	// dashboards were compared with: Source.Through, unless they still
+	// lagged behind the verified tree after every attempt.
+	DashboardThrough int64
 }
 
 // LedgerError is returned when the ledger's own verification finds the
@@ -76,43 +81,68 @@ func Verify(ctx context.Context, opt Options) (Result, error) {
 		attempts = 20
 	}
 
-	// The dashboards and the recomputation must count the same events. The
-	// kpi package counts every event up to the ledger's sealed-through
-	// point; the recomputation counts the leaves of the tree it verified.
-	// When the ledger grows in between (a sealer running elsewhere), both
-	// are done again.
-	var h *History
-	for i := 0; ; i++ {
-		var err error
-		if opt.KPI != nil {
-			if err := opt.KPI.CatchUp(ctx); err != nil {
-				return res, fmt.Errorf("kpiverify: catching up the dashboards: %w", err)
-			}
+	// The dashboards and the recomputation must count the same events.
+	// Package kpi counts every event up to the latest signed checkpoint;
+	// the recomputation counts the leaves of the tree the ledger's
+	// verification checked. When the ledger grew after the verification
+	// (a sealer running elsewhere), it is verified again; while the
+	// dashboards lag behind the tree (its checkpoint not signed yet), they
+	// are caught up again; if they still lag, they are compared with the
+	// recomputation from the same events as theirs, no more.
+	if opt.KPI != nil {
+		if err := opt.KPI.CatchUp(ctx); err != nil {
+			return res, fmt.Errorf("kpiverify: catching up the dashboards: %w", err)
 		}
-		if h, res.Source, err = recompute(ctx, opt, 0); err != nil {
-			return res, err
-		}
-		if opt.KPI == nil {
-			break
-		}
+	}
+	size, err := verifyLedger(ctx, opt, &res.Source)
+	if err != nil {
+		return res, err
+	}
+	h, err := build(ctx, opt.Store, size, 0)
+	if err != nil {
+		return res, err
+	}
+	for i := 1; opt.KPI != nil; i++ {
 		src, err := opt.KPI.Source(ctx)
 		if err != nil {
 			return res, fmt.Errorf("kpiverify: the dashboards' source: %w", err)
 		}
-		if src.Through == res.Source.Through {
+		switch {
+		case src.Through == res.Source.Through:
 			res.compareDashboards(ctx, opt.KPI, h)
-			break
-		}
-		if i+1 >= attempts {
+		case src.Through > res.Source.Through && i < min(attempts, 3): // each try verifies the whole ledger again
+			if size, err = verifyLedger(ctx, opt, &res.Source); err != nil {
+				return res, err
+			}
+			if h, err = build(ctx, opt.Store, size, 0); err != nil {
+				return res, err
+			}
+			continue
+		case src.Through < res.Source.Through && i < attempts:
+			select {
+			case <-ctx.Done():
+				return res, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+			if err := opt.KPI.CatchUp(ctx); err != nil {
+				return res, fmt.Errorf("kpiverify: catching up the dashboards: %w", err)
+			}
+			continue
+		case src.Through < res.Source.Through:
+			hk, err := build(ctx, opt.Store, size, src.Through)
+			if err != nil {
+				return res, err
+			}
+			res.DashboardThrough = src.Through
+			res.compareDashboards(ctx, opt.KPI, hk)
+		default:
 			res.add(1, []Discrepancy{{Source: "dashboard", Key: "source", Field: "through",
-				Expected: fmt.Sprint(res.Source.Through), Got: fmt.Sprint(src.Through)}})
-			break
+				Expected: fmt.Sprintf("at most %d (the last event of the verified tree)", res.Source.Through), Got: fmt.Sprint(src.Through)}})
 		}
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+		break
+	}
+	if res.DashboardThrough == 0 {
+		res.DashboardThrough = res.Source.Through
 	}
 	if err := res.compareReports(ctx, opt, h); err != nil {
 		return res, err
@@ -130,32 +160,37 @@ func Verify(ctx context.Context, opt Options) (Result, error) {
 	return res, nil
 }
 
-// recompute verifies the ledger and builds the history of the events it
-// sealed, up to event id through when that is not 0.
-func recompute(ctx context.Context, opt Options, through int64) (*History, Source, error) {
+// verifyLedger runs the ledger's own verification and refuses any
+// finding. It fills src with the verified tree and the last event it seals,
+// and returns the tree's size.
+func verifyLedger(ctx context.Context, opt Options, src *Source) (uint64, error) {
 	rep, err := ledger.Verify(ctx, opt.Store, ledger.VerifyOptions{Checkpoint: opt.Checkpoint, Verifier: opt.Verifier})
 	if err != nil {
-		return nil, Source{}, fmt.Errorf("kpiverify: verifying the ledger: %w", err)
+		return 0, fmt.Errorf("kpiverify: verifying the ledger: %w", err)
 	}
 	if len(rep.Findings) > 0 {
-		return nil, Source{}, &LedgerError{Findings: rep.Findings}
+		return 0, &LedgerError{Findings: rep.Findings}
 	}
-	src := Source{LedgerSize: rep.Size, LedgerRoot: base64.StdEncoding.EncodeToString(rep.Root[:])}
+	*src = Source{LedgerSize: rep.Size, LedgerRoot: base64.StdEncoding.EncodeToString(rep.Root[:])}
 	if src.Through, err = lastSealed(ctx, opt.Store, rep.Size); err != nil {
-		return nil, src, err
+		return 0, err
 	}
-	regions, err := cityProvinces(ctx, opt.Store)
+	return rep.Size, nil
+}
+
+// build returns the history of the events among the ledger's first size
+// leaves (a tree already verified), up to event id through when that is
+// not 0.
+func build(ctx context.Context, s *store.Store, size uint64, through int64) (*History, error) {
+	regions, err := cityProvinces(ctx, s)
 	if err != nil {
-		return nil, src, err
+		return nil, err
 	}
 	h := NewHistory(regions)
-	if err := loadSealed(ctx, opt.Store, h, rep.Size, through); err != nil {
-		return nil, src, err
+	if err := loadSealed(ctx, s, h, size, through); err != nil {
+		return nil, err
 	}
-	if through > 0 && through < src.Through {
-		src.Through = through
-	}
-	return h, src, nil
+	return h, nil
 }
 
 // add counts n compared figures and their discrepancies.

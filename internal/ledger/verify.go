@@ -70,7 +70,7 @@ func (f Finding) String() string {
 	if f.Index >= 0 {
 		b.WriteString(" index " + strconv.FormatInt(f.Index, 10))
 	}
-	if f.EventID != 0 {
+	if f.EventID != 0 || f.Kind == FindInserted {
 		b.WriteString(" event " + strconv.FormatInt(f.EventID, 10))
 	}
 	if f.Detail != "" {
@@ -89,6 +89,7 @@ type Report struct {
 	Events        int64     `json:"events"`      // event rows read
 	Checkpoints   int       `json:"checkpoints"` // signed checkpoints checked, the auditor's included
 	Messages      int       `json:"messages"`    // sealed inquiries checked against the message log
+	Reread        int64     `json:"reread"`      // events read a second time, as typed columns: those that differ from their leaf or were not read cleanly at first
 	Findings      []Finding `json:"findings"`
 }
 
@@ -112,10 +113,14 @@ type VerifyOptions struct {
 	// which catches a stale or forged note but not a key swapped in the
 	// database.
 	Verifier note.Verifier
-	// Batch is how many events are read at a time (default 20000).
+	// Batch is how many event ids are read at a time (default 20000).
 	Batch int
 	// Workers is how many goroutines hash events (default GOMAXPROCS).
 	Workers int
+	// Readers is how many connections read events and leaves side by
+	// side, each in a transaction on the same snapshot (default 2; 1
+	// reads on the one snapshot transaction).
+	Readers int
 }
 
 // zeroHash stands for the leaf hash of an event that is gone.
@@ -134,6 +139,9 @@ func Verify(ctx context.Context, s *store.Store, opt VerifyOptions) (Report, err
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
+	if opt.Readers <= 0 {
+		opt.Readers = 2
+	}
 	// One snapshot for everything: the sealer may be running, and a leaf
 	// sealed between reading an event and looking up its leaf would
 	// otherwise look like an inserted event.
@@ -149,7 +157,10 @@ func Verify(ctx context.Context, s *store.Store, opt VerifyOptions) (Report, err
 	}
 	defer tx.Rollback()
 
-	v := &verification{tx: tx, dialect: s.Dialect(), opt: opt, now: s.Now(), pending: map[uint64]pendingLeaf{}}
+	v := &verification{s: s, tx: tx, dialect: s.Dialect(), opt: opt, now: s.Now(), pending: map[uint64]pendingLeaf{}}
+	if v.maxID, err = maxEventID(ctx, tx); err != nil {
+		return Report{}, fmt.Errorf("%s: %w", op, err)
+	}
 	if err := v.load(ctx); err != nil {
 		return Report{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -167,7 +178,9 @@ func Verify(ctx context.Context, s *store.Store, opt VerifyOptions) (Report, err
 
 // verification is one run of Verify.
 type verification struct {
+	s       *store.Store
 	tx      *sql.Tx
+	maxID   int64      // the largest event id in the snapshot
 	txMu    sync.Mutex // the snapshot is one connection: one query at a time
 	dialect store.Dialect
 	opt     VerifyOptions
@@ -189,7 +202,6 @@ type verification struct {
 	diverged bool
 	visited  []visitedNode // a's perfect nodes since the last node check
 	pending  map[uint64]pendingLeaf
-	nodesTo  uint64 // leaves whose nodes were checked: [0, nodesTo)
 
 	// Leaves and events kept to tell edits from reorderings at the end.
 	changed  []changedLeaf
@@ -459,10 +471,14 @@ func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 // batch is one slice of the events table, in id order, with the leaves
 // that seal those ids, on its way through the hashers.
 type batch struct {
+	packed    []packedEvent // SQLite: the rows as read, unpacked by the hashers into events
+	reload    []int         // positions of events to read again, typed (see unpack)
 	events    []store.Event
 	hashes    [][32]byte
 	inquiries []inquiryAt // exchange.inquiry events of the batch
 	leaves    []leafRow   // by event id
+	last      bool        // no events or leaves after this batch
+	lastID    int64       // the largest event id the batch covers
 	err       error
 	done      chan struct{}
 }
@@ -472,85 +488,28 @@ type inquiryAt struct {
 	key [16]byte
 }
 
-// stream reads the events and leaves batch by batch, hashes the events on
-// several goroutines, and checks each batch in order.
-func (v *verification) stream(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	work := make(chan *batch, v.opt.Workers)
-	ordered := make(chan *batch, 2*v.opt.Workers)
-	var wg sync.WaitGroup
-	for range v.opt.Workers {
-		wg.Go(func() {
-			for b := range work {
-				b.hash()
-				close(b.done)
+// hash unpacks the batch's rows when they were read packed, computes
+// every event's leaf hash, and the message keys of its inquiries.
+func (b *batch) hash(h *leafHasher) {
+	if b.packed != nil {
+		b.events = make([]store.Event, len(b.packed))
+		for i, p := range b.packed {
+			if !p.unpack(&b.events[i]) {
+				b.reload = append(b.reload, i)
 			}
-		})
+		}
+		b.packed = nil
 	}
-	go func() {
-		defer close(ordered)
-		defer close(work)
-		var after int64
-		for {
-			b := &batch{done: make(chan struct{})}
-			v.txMu.Lock()
-			b.events, b.err = scanEvents(ctx, v.tx, after, v.opt.Batch)
-			last := len(b.events) < v.opt.Batch
-			if b.err == nil {
-				upTo := int64(-1) // no upper bound: the last batch takes every leaf left
-				if !last {
-					upTo = b.events[len(b.events)-1].ID
-				}
-				b.leaves, b.err = scanLeaves(ctx, v.tx, after, upTo)
-			}
-			v.txMu.Unlock()
-			if b.err != nil {
-				close(b.done)
-				ordered <- b
-				return
-			}
-			select {
-			case work <- b:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case ordered <- b:
-			case <-ctx.Done():
-				return
-			}
-			if last {
-				return
-			}
-			after = b.events[len(b.events)-1].ID
-		}
-	}()
-	defer wg.Wait()
-	for b := range ordered {
-		<-b.done
-		if b.err != nil {
-			cancel()
-			return b.err
-		}
-		if err := v.check(ctx, b); err != nil {
-			cancel()
-			for range ordered {
-			}
-			return err
-		}
-	}
-	return ctx.Err()
-}
-
-// hash computes every event's leaf hash and the message keys of the
-// batch's inquiries.
-func (b *batch) hash() {
 	b.hashes = make([][32]byte, len(b.events))
 	for i := range b.events {
-		b.hashes[i] = LeafHash(b.events[i])
-		if b.events[i].Kind == inquiryKind {
-			if k, ok := inquiryKey(b.events[i].Payload); ok {
+		ev := &b.events[i]
+		b.hashes[i] = h.hash(ev)
+		if ev.Kind == inquiryKind {
+			k, ok := quickInquiryKey(ev.Payload)
+			if !ok {
+				k, ok = inquiryKey(ev.Payload)
+			}
+			if ok {
 				b.inquiries = append(b.inquiries, inquiryAt{pos: i, key: k})
 			}
 		}
@@ -584,12 +543,21 @@ func messageKey(id, req, resp string) [16]byte {
 // check joins a batch's events with its leaves (both by event id) and
 // feeds the leaves to the trees in index order.
 func (v *verification) check(ctx context.Context, b *batch) error {
+	if err := v.reloadEvents(ctx, b); err != nil {
+		return err
+	}
 	v.report.Events += int64(len(b.events))
 	inq := b.inquiries
 	i, j := 0, 0
 	for i < len(b.events) || j < len(b.leaves) {
 		switch {
 		case j == len(b.leaves) || (i < len(b.events) && b.events[i].ID < b.leaves[j].eventID):
+			if b.events[i].ID <= v.state.sealedThrough {
+				// Perhaps inserted: its content must be exact (see unpack).
+				if err := v.reloadEvent(ctx, &b.events[i]); err != nil {
+					return err
+				}
+			}
 			v.unsealed(b.events[i])
 			for len(inq) > 0 && inq[0].pos <= i {
 				inq = inq[1:]
@@ -602,6 +570,14 @@ func (v *verification) check(ctx context.Context, b *batch) error {
 			j++
 		default:
 			l, ev, h := b.leaves[j], &b.events[i], b.hashes[i]
+			if h != l.hash {
+				// Only the event read as typed columns stands for a leaf
+				// that differs (see unpack).
+				if err := v.reloadEvent(ctx, ev); err != nil {
+					return err
+				}
+				h = LeafHash(*ev)
+			}
 			if h != l.hash {
 				e := *ev
 				v.changed = append(v.changed, changedLeaf{index: l.idx, eventID: l.eventID, stored: l.hash, event: &e})
@@ -899,9 +875,11 @@ func (v *verification) checkMessages(ctx context.Context) error {
 		return cmpU64(a.index, b.index)
 	})
 	var missing []inquiryRef
+	left := map[[16]byte]int{} // rows no inquiry matched
 	r := 0
 	for _, q := range v.inquiries {
 		for r < len(rows) && bytes.Compare(rows[r][:], q.key[:]) < 0 {
+			left[rows[r]]++
 			r++
 		}
 		if r < len(rows) && rows[r] == q.key {
@@ -910,12 +888,26 @@ func (v *verification) checkMessages(ctx context.Context) error {
 		}
 		missing = append(missing, q)
 	}
+	for ; r < len(rows); r++ {
+		left[rows[r]]++
+	}
 	slices.SortFunc(missing, func(a, b inquiryRef) int { return cmpU64(a.index, b.index) })
 	for _, q := range missing {
-		id, err := messageIDOf(ctx, v.tx, q.eventID)
+		// The key was read quickly; before saying the row is gone, take
+		// the key from the event as read again and decoded in full.
+		payload, err := payloadOf(ctx, v.tx, q.eventID)
 		if err != nil {
 			return err
 		}
+		key, ok := inquiryKey(payload)
+		if !ok {
+			continue // not an inquiry with a message id after all
+		}
+		if left[key] > 0 {
+			left[key]--
+			continue
+		}
+		id := messageIDOf(payload)
 		v.add(Finding{Kind: FindMessage, Index: int64(q.index), EventID: q.eventID,
 			Detail: "the exchange message " + strconv.Quote(id) + " of this sealed inquiry is gone from the message log, or its digests were altered"})
 	}

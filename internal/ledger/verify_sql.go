@@ -16,12 +16,12 @@ import (
 
 // The queries Verify runs, all inside its read-only snapshot.
 
-// scanEvents returns up to n events with ids above after, in id order.
-func scanEvents(ctx context.Context, tx *sql.Tx, after int64, n int) ([]store.Event, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, at, kind, actor, agency, service, region, subject, payload
-		FROM events WHERE id > $1 ORDER BY id LIMIT $2`, after, n)
+// scanEvents reads the events of a query over the events table in id
+// order.
+func scanEvents(ctx context.Context, tx *sql.Tx, n int, query string, args ...any) ([]store.Event, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading events after %d: %w", after, err)
+		return nil, fmt.Errorf("reading events: %w", err)
 	}
 	defer rows.Close()
 	out := make([]store.Event, 0, n)
@@ -29,7 +29,7 @@ func scanEvents(ctx context.Context, tx *sql.Tx, after int64, n int) ([]store.Ev
 		var ev store.Event
 		var payload string
 		if err := rows.Scan(&ev.ID, &ev.At, &ev.Kind, &ev.Actor, &ev.Agency, &ev.Service, &ev.Region, &ev.Subject, &payload); err != nil {
-			return nil, fmt.Errorf("reading events after %d: %w", after, err)
+			return nil, fmt.Errorf("reading events: %w", err)
 		}
 		ev.At = ev.At.UTC()
 		ev.Payload = json.RawMessage(payload)
@@ -39,10 +39,10 @@ func scanEvents(ctx context.Context, tx *sql.Tx, after int64, n int) ([]store.Ev
 }
 
 // scanLeaves returns the leaves sealing event ids in (after, upTo], or
-// above after when upTo is negative, by event id.
+// above after when upTo is noLimit, by event id.
 func scanLeaves(ctx context.Context, tx *sql.Tx, after, upTo int64) ([]leafRow, error) {
 	q, args := `SELECT idx, event_id, hash FROM ledger_leaves WHERE event_id > $1 AND event_id <= $2 ORDER BY event_id`, []any{after, upTo}
-	if upTo < 0 {
+	if upTo == noLimit {
 		q, args = `SELECT idx, event_id, hash FROM ledger_leaves WHERE event_id > $1 ORDER BY event_id`, []any{after}
 	}
 	rows, err := tx.QueryContext(ctx, q, args...)
@@ -63,6 +63,15 @@ func scanLeaves(ctx context.Context, tx *sql.Tx, after, upTo int64) ([]leafRow, 
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// maxEventID returns the largest event id, 0 when there is none.
+func maxEventID(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var id int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("reading the largest event id: %w", err)
+	}
+	return id, nil
 }
 
 // countLeaves returns how many leaves the tree has: one past the largest
@@ -176,17 +185,22 @@ func readMessageKeys(ctx context.Context, tx *sql.Tx) ([][16]byte, error) {
 	return out, rows.Err()
 }
 
-// messageIDOf returns the message id in an inquiry event's payload.
-func messageIDOf(ctx context.Context, tx *sql.Tx, eventID int64) (string, error) {
+// payloadOf reads an event's payload.
+func payloadOf(ctx context.Context, tx *sql.Tx, eventID int64) ([]byte, error) {
 	var payload string
 	if err := tx.QueryRowContext(ctx, `SELECT payload FROM events WHERE id = $1`, eventID).Scan(&payload); err != nil {
-		return "", fmt.Errorf("reading event %d: %w", eventID, err)
+		return nil, fmt.Errorf("reading event %d: %w", eventID, err)
 	}
+	return []byte(payload), nil
+}
+
+// messageIDOf returns the message id in an inquiry event's payload.
+func messageIDOf(payload []byte) string {
 	var p struct {
 		MessageID string `json:"message_id"`
 	}
-	_ = json.Unmarshal([]byte(payload), &p)
-	return p.MessageID, nil
+	_ = json.Unmarshal(payload, &p)
+	return p.MessageID
 }
 
 // checkNodes compares the perfect subtrees that the stored leaves built

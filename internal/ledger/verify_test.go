@@ -318,6 +318,9 @@ func TestVerifyClean(t *testing.T) {
 		if rep.Size != cp.Size || rep.Root != cp.Root {
 			t.Errorf("Verify: size %d root %s; the ledger's checkpoint: %d %x", rep.Size, rep.RootBase64(), cp.Size, cp.Root)
 		}
+		if rep.Reread != 0 {
+			t.Errorf("%d events were read twice in a clean ledger: the first read should do", rep.Reread)
+		}
 		if rep.Size != uint64(len(h.events)) || rep.Events != int64(len(h.events)) {
 			t.Errorf("Verify: size %d, %d events read; %d events", rep.Size, rep.Events, len(h.events))
 		}
@@ -327,9 +330,11 @@ func TestVerifyClean(t *testing.T) {
 		// Batches of every size give the same answer: leaves are joined to
 		// events across batch boundaries.
 		for _, batch := range []int{1, 7, 256} {
-			r := verify(t, h.s, ledger.VerifyOptions{Batch: batch, Workers: 3})
-			if !r.OK() || r.Root != rep.Root || r.Size != rep.Size {
-				t.Errorf("batch %d: %d findings, size %d", batch, len(r.Findings), r.Size)
+			for _, readers := range []int{1, 3} {
+				r := verify(t, h.s, ledger.VerifyOptions{Batch: batch, Workers: 3, Readers: readers})
+				if !r.OK() || r.Root != rep.Root || r.Size != rep.Size || r.Events != rep.Events {
+					t.Errorf("batch %d, %d readers: %d findings, size %d, %d events", batch, readers, len(r.Findings), r.Size, r.Events)
+				}
 			}
 		}
 	})
@@ -424,6 +429,17 @@ func TestVerifyOneChange(t *testing.T) {
 			// A message row's digest altered.
 			h.tamper(t, `UPDATE exchange_messages SET response_digest = 'sha256:forged' WHERE id = (SELECT MIN(id) FROM exchange_messages)`)
 			hasFindings(t, verify(t, h.s, ledger.VerifyOptions{}), []want{{ledger.FindMessage, h.index[h.inq[0]], h.inq[0]}})
+		})
+	})
+	t.Run("id-zero", func(t *testing.T) {
+		forEngine(t, func(t *testing.T, h *history) {
+			// Ids below the sequence's first are in the sealed range too.
+			ev := h.events[3]
+			h.tamper(t, fmt.Sprintf(`INSERT INTO events (id, at, kind, actor, payload) VALUES (0, '%s', 'apply.case.transition', 'system', '{}')`,
+				ev.At.Format("2006-01-02 15:04:05")+tz(h.s)))
+			for _, readers := range []int{1, 2} {
+				hasFindings(t, verify(t, h.s, ledger.VerifyOptions{Batch: 100, Readers: readers}), []want{{ledger.FindInserted, -1, 0}})
+			}
 		})
 	})
 	t.Run("late-event", func(t *testing.T) {

@@ -2,7 +2,10 @@ package oversight
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"html/template"
+	"strings"
 )
 
 // reportTemplate is the archived page: one self-contained Persian
@@ -57,4 +60,19 @@ func renderHTML(d reportData) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// CSP returns the content security policy to serve the archived page
+// with: its own inline styles (by their digest) and nothing else, so that
+// the page stays self-contained and runs nothing.
+func (r Report) CSP() string {
+	csp := "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+	html := string(r.HTML)
+	if i := strings.Index(html, "<style>"); i >= 0 {
+		if j := strings.Index(html[i:], "</style>"); j >= 0 {
+			sum := sha256.Sum256([]byte(html[i+len("<style>") : i+j]))
+			csp += "; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+		}
+	}
+	return csp
 }

@@ -74,3 +74,7 @@ func MonthNameEn(s string) string {
 	}
 	return monthNamesEn[m.m] + " " + strconv.Itoa(m.y)
 }
+
+// LastEnded returns the last Jalali month that has ended at now: the one
+// before now's month.
+func LastEnded(now time.Time) string { return monthOf(now).add(-1).String() }

@@ -1247,4 +1247,18 @@ var texts = map[string]text{
 	"webhooks.delivery.retrying":  {"در انتظار تلاش دوباره", "Retrying"},
 	"webhooks.delivery.delivered": {"رسید", "Delivered"},
 	"webhooks.delivery.failed":    {"ناموفق", "Failed"},
+	// The monthly oversight reports (reports.go).
+	"reports.title":     {"گزارش‌های ماهانهٔ نظارت", "Monthly oversight reports"},
+	"reports.lead":      {"آغاز هر ماه، گزارش ماه پیش ساخته و بایگانی می‌شود: خلاصهٔ ملی، رتبه‌بندی دستگاه‌ها و استان‌ها با روش آن، پیشرفت هر دستگاه در برابر هدف‌ها و بیشترین تغییرها.", "At the start of each month the previous month's report is built and archived: the national summary, the rankings of agencies and provinces with their method, each agency against its targets, and what changed most."},
+	"reports.month":     {"ماه (سال-ماه شمسی)", "Month (Jalali year-month)"},
+	"reports.monthhint": {"ماهی که پایان یافته است، مانند ۱۴۰۴-۰۷. ساختن گزارشی که هست چیزی را تغییر نمی‌دهد.", "A month that has ended, such as 1404-07. Building a report that exists changes nothing."},
+	"reports.build":     {"ساختن گزارش", "Build the report"},
+	"reports.badform":   {"فرم درست فرستاده نشد.", "The form was not sent correctly."},
+	"reports.col.month": {"ماه", "Month"},
+	"reports.col.built": {"ساخته‌شده در", "Built"},
+	"reports.col.files": {"پرونده‌ها", "Files"},
+	"reports.figures":   {"ارقام (JSON)", "Figures (JSON)"},
+	"reports.signature": {"امضا", "Signature"},
+	"reports.none":      {"هنوز گزارشی ساخته نشده است.", "No report has been built yet."},
+	"reports.verify":    {"هر گزارش با کلید دفتر رویدادها امضا شده و چکیدهٔ پرونده‌هایش در رویداد oversight.report.published در دفتر رویدادها مهروموم شده است.", "Each report is signed with the ledger's key, and its files' digests are sealed in the ledger by the event oversight.report.published."},
 }

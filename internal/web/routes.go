@@ -115,6 +115,11 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /demo/life-events", w.handle(w.demoEvents))
 	// Dismissing a suggestion on the home page (suggestions.go).
 	mux.Handle("POST /me/suggestions/{id}/dismiss", w.handle(w.dismissSuggestion))
+	// The monthly oversight reports: the public archive, each report as
+	// archived, and building a past month by hand (reports.go).
+	mux.Handle("GET /reports", w.handle(w.reports))
+	mux.Handle("POST /reports", w.handle(w.buildReport))
+	mux.Handle("GET /reports/{month}", w.handle(w.report))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

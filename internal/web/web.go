@@ -41,6 +41,7 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
 	"github.com/panjare/panjare/internal/rules"
@@ -109,6 +110,8 @@ type Config struct {
 	// Suggest serves the suggestions on the signed-in citizen's home page;
 	// nil: the section is left out and dismissing answers 503.
 	Suggest *suggest.Suggester
+	// Oversight serves the monthly reports (/reports); nil: 503.
+	Oversight *oversight.Oversight
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -148,10 +151,12 @@ type Web struct {
 	pro        *proactive.Proactive
 	lifeEvents LifeEventDemo
 	sug        *suggest.Suggester // suggestions on the home page (suggestions.go)
+
+	ov *oversight.Oversight // the monthly reports (reports.go)
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
-var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "agency_reps", "verify", "document", "documents", "admin_search_misses", "notify_confirm"}
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "agency_reps", "verify", "document", "documents", "admin_search_misses", "notify_confirm", "reports"}
 
 // New parses the templates and fingerprints the static files.
 func New(cfg Config) (*Web, error) {
@@ -161,6 +166,7 @@ func New(cfg Config) (*Web, error) {
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
 		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen,
 		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts, pro: cfg.Proactive, lifeEvents: cfg.LifeEvents, sug: cfg.Suggest}
+	w.ov = cfg.Oversight
 	if w.log == nil {
 		w.log = slog.Default()
 	}
