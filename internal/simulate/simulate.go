@@ -55,7 +55,7 @@ type Result struct {
 	Ledger              ledger.Checkpoint // the checkpoint signed over the whole year
 	FirstDay            time.Time         // 1 Farvardin of the year, 00:00 Tehran
 	NextYear            time.Time         // 1 Farvardin of the next year
-	MonthsRun           []string
+	MonthsRun           []string          // the months simulated, "1404-01" … "1404-12"
 }
 
 // Clock is the simulated time the store, and through it every capability,
