@@ -582,7 +582,7 @@ func (l *Ledger) signBehind(ctx context.Context) error {
 	return nil
 }
 
-// leafChunk is how many leaves one INSERT writes: 4 parameters each,
+// leafChunk is how many leaves one INSERT writes: 3 parameters each,
 // well under SQLite's limit of bound parameters.
 const leafChunk = 1000
 
@@ -610,26 +610,30 @@ func (l *Ledger) insertLeaves(ctx context.Context, tx *sql.Tx, leaves []leafRow,
 			full.Close()
 		}
 	}()
-	// The driver would format the time once per row; it is the same for
-	// every row, so format it once, as the driver does (_time_format=sqlite).
+	// The sealed time is the same for every row: it is bound once per
+	// statement (formatted as the driver would, _time_format=sqlite), not
+	// once per row, and each row binds three values instead of four.
 	sealedAt := at.UTC().Format("2006-01-02 15:04:05.999999999-07:00")
-	args := make([]any, 0, 4*leafChunk)
+	insert := func(rows int) string {
+		return valuesSQL("INSERT INTO ledger_leaves (idx, event_id, hash, sealed_at) SELECT column1, column2, column3, ? FROM (", 3, rows) + ")"
+	}
+	args := make([]any, 0, 1+3*leafChunk)
 	for lo := 0; lo < len(leaves); lo += leafChunk {
 		part := leaves[lo:min(lo+leafChunk, len(leaves))]
-		args = args[:0]
+		args = append(args[:0], sealedAt)
 		for i := range part {
-			args = append(args, int64(part[i].idx), part[i].eventID, part[i].hash[:], sealedAt)
+			args = append(args, int64(part[i].idx), part[i].eventID, part[i].hash[:])
 		}
 		var err error
 		if len(part) == leafChunk {
 			if full == nil {
-				if full, err = tx.PrepareContext(ctx, valuesSQL("INSERT INTO ledger_leaves (idx, event_id, hash, sealed_at)", 4, leafChunk)); err != nil {
+				if full, err = tx.PrepareContext(ctx, insert(leafChunk)); err != nil {
 					return fmt.Errorf("ledger: insert leaves: %w", err)
 				}
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, valuesSQL("INSERT INTO ledger_leaves (idx, event_id, hash, sealed_at)", 4, len(part)), args...)
+			_, err = tx.ExecContext(ctx, insert(len(part)), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("ledger: insert leaves: %w", err)
