@@ -227,6 +227,11 @@ func TestSealAndProve(t *testing.T) {
 		if err != nil || got.Size != last.Size || string(got.Note) != string(last.Note) {
 			t.Fatalf("Checkpoint = %d, %v; want %d", got.Size, err, last.Size)
 		}
+		var sealedAt time.Time
+		if err := s.Read().QueryRowContext(ctx, `SELECT sealed_at FROM ledger_leaves WHERE idx = 0`).Scan(&sealedAt); err != nil ||
+			time.Since(sealedAt) < 0 || time.Since(sealedAt) > time.Hour {
+			t.Fatalf("sealed_at %v, %v", sealedAt, err)
+		}
 		through, err := l.SealedThrough(ctx)
 		if err != nil {
 			t.Fatal(err)
