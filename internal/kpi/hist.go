@@ -10,12 +10,6 @@ import (
 // of value, so that a group's percentiles are read from one row.
 type hist map[int64]int64
 
-func (h hist) add(o hist) {
-	for v, n := range o {
-		h[v] += n
-	}
-}
-
 func (h hist) encode() []byte {
 	vals := make([]int64, 0, len(h))
 	for v, n := range h {
@@ -47,35 +41,6 @@ func decodeInto(h hist, b []byte) {
 		h[v] += int64(c)
 		b = b[n1+n2:]
 	}
-}
-
-// percentile returns the nearest-rank p-th percentile of h: with the values
-// sorted ascending v[0..n-1], v[ceil(p/100·n)−1]; 0 when h is empty.
-func (h hist) percentile(p int) int {
-	var n int64
-	vals := make([]int64, 0, len(h))
-	for v, c := range h {
-		if c > 0 {
-			n += c
-			vals = append(vals, v)
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	slices.Sort(vals)
-	rank := (int64(p)*n + 99) / 100 // ceil(p·n/100), 1-based
-	if rank < 1 {
-		rank = 1
-	}
-	var seen int64
-	for _, v := range vals {
-		seen += h[v]
-		if seen >= rank {
-			return int(v)
-		}
-	}
-	return int(vals[len(vals)-1])
 }
 
 // sorted is a histogram as stored: (value, count) pairs in ascending
@@ -131,7 +96,8 @@ func mergeBlobs(blobs [][]byte) sorted {
 	return out
 }
 
-// percentile is hist.percentile over pairs in ascending order.
+// percentile returns the nearest-rank p-th percentile: with the values
+// sorted ascending v[0..n-1], v[ceil(p/100·n)−1]; 0 when there is none.
 func (s sorted) percentile(p int) int {
 	var n int64
 	for _, x := range s {

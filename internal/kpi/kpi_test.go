@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -615,4 +616,41 @@ func TestSortedMatchesHist(t *testing.T) {
 	if mergeBlobs(nil).percentile(50) != 0 {
 		t.Error("empty")
 	}
+}
+
+// add and percentile are the map's own, the tests' reference for sorted.
+
+func (h hist) add(o hist) {
+	for v, n := range o {
+		h[v] += n
+	}
+}
+
+// percentile returns the nearest-rank p-th percentile of h: with the values
+// sorted ascending v[0..n-1], v[ceil(p/100·n)−1]; 0 when h is empty.
+func (h hist) percentile(p int) int {
+	var n int64
+	vals := make([]int64, 0, len(h))
+	for v, c := range h {
+		if c > 0 {
+			n += c
+			vals = append(vals, v)
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	slices.Sort(vals)
+	rank := (int64(p)*n + 99) / 100 // ceil(p·n/100), 1-based
+	if rank < 1 {
+		rank = 1
+	}
+	var seen int64
+	for _, v := range vals {
+		seen += h[v]
+		if seen >= rank {
+			return int(v)
+		}
+	}
+	return int(vals[len(vals)-1])
 }
