@@ -380,7 +380,9 @@ func checkTargetsAndRanks(t *testing.T, d *dashSite, doc *html.Node, agency stri
 			continue
 		}
 		want++
-		row := all(doc, func(e *html.Node) bool { return e.Data == "tr" && attr(e, "data-progress") != "" && attr(e, "data-agency") == p.Agency })
+		row := all(doc, func(e *html.Node) bool {
+			return e.Data == "tr" && attr(e, "data-progress") != "" && attr(e, "data-agency") == p.Agency
+		})
 		if len(row) != 1 {
 			t.Errorf("no target row for %q", p.Agency)
 			continue
