@@ -19,12 +19,15 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/panjare/panjare/internal/app"
 	"github.com/panjare/panjare/internal/apply"
+	"github.com/panjare/panjare/internal/demo"
 	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/persian"
 	"github.com/panjare/panjare/internal/store"
 )
 
@@ -69,6 +72,16 @@ var accessMatrix = map[string]string{
 	"DELETE /api/v1/agency/webhooks/{hook}":                      "ssssssssan",
 	"GET /.well-known/jwks.json":                                 "aaaaaaaaaa",
 	"GET /about":                                                 "aaaaaaaaaa",
+	"GET /oversight":                                             "sfffffaass",
+	"GET /agency/dashboard":                                      "sffaaaffss",
+	"GET /transparency":                                          "aaaaaaaaaa",
+	"GET /transparency/agency/{code}":                            "aaaaaaaaaa",
+	"GET /transparency/province/{code}":                          "aaaaaaaaaa",
+	"GET /transparency/city/{code}":                              "aaaaaaaaaa",
+	"GET /opendata/{$}":                                          "aaaaaaaaaa",
+	"GET /opendata/{file}":                                       "aaaaaaaaaa",
+	"GET /api/v1/kpi":                                            "aaaaaaaaaa",
+	"GET /api/v1/kpi/rankings":                                   "aaaaaaaaaa",
 	"GET /favicon.ico":                                           "aaaaaaaaaa",
 	"GET /admin/exchange":                                        "sffffffass",
 	"GET /admin/payments":                                        "sffffffass",
@@ -452,10 +465,23 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 		"id": svc.ID, "code": agencyX, "tracking": tracking, "path": "css/panjare.css", "action": "answer", "hook": fmt.Sprint(hook.ID),
 		"draft": "1", "version": "1", "sub": "999999", "answer": "accept",
 	}
+	// The month's figures, sealed and counted, for the open data's file.
+	if _, err := a.Ledger.SealNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.KPI.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	y, m := persian.JalaliMonth(time.Now())
+	params["file"] = fmt.Sprintf("kpi-%04d-%02d.csv", y, m)
 	// Path values that depend on the route.
 	fill := func(route string) string {
 		_, pattern, _ := strings.Cut(route, " ")
 		switch {
+		case strings.HasPrefix(pattern, "/transparency/province/"):
+			pattern = strings.Replace(pattern, "{code}", "YZD", 1)
+		case strings.HasPrefix(pattern, "/transparency/city/"):
+			pattern = strings.Replace(pattern, "{code}", demo.PilotYazd, 1)
 		case strings.HasPrefix(pattern, "/documents/"), strings.HasPrefix(pattern, "/api/v1/agency/documents/"):
 			pattern = strings.Replace(pattern, "{id}", docID, 1)
 		case strings.Contains(pattern, "/uploads/{id}"):
