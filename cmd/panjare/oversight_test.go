@@ -38,3 +38,24 @@ func TestOversightCheck(t *testing.T) {
 		t.Fatalf("serve with a bad file: %d %q", code, errb.String())
 	}
 }
+
+func TestOversightBuild(t *testing.T) {
+	ctx := context.Background()
+	e := env(map[string]string{"PANJARE_DATA": t.TempDir()})
+	var out, errb bytes.Buffer
+	if code := run(ctx, []string{"oversight", "build", "--month", "1404-01"}, e, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "report 1404-01\nsha256 html ") {
+		t.Fatalf("build: %d %q %s", code, out.String(), errb.String())
+	}
+	first := out.String()
+	out.Reset()
+	if code := run(ctx, []string{"oversight", "build", "--month", "1404-01"}, e, &out, &errb); code != 0 || out.String() != first {
+		t.Fatalf("building again: %d %q, want %q", code, out.String(), first)
+	}
+	errb.Reset()
+	if code := run(ctx, []string{"oversight", "build", "--month", "1499-01"}, e, &out, &errb); code != 2 || !strings.Contains(errb.String(), "before the month has ended") {
+		t.Fatalf("a future month: %d %q", code, errb.String())
+	}
+	if code := run(ctx, []string{"oversight", "build"}, e, &out, &errb); code != 2 {
+		t.Fatalf("no month: %d", code)
+	}
+}

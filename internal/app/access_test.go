@@ -82,6 +82,9 @@ var accessMatrix = map[string]string{
 	"GET /opendata/{file}":                                       "aaaaaaaaaa",
 	"GET /api/v1/kpi":                                            "aaaaaaaaaa",
 	"GET /api/v1/kpi/rankings":                                   "aaaaaaaaaa",
+	"GET /reports":                                               "aaaaaaaaaa",
+	"GET /reports/{month}":                                       "aaaaaaaaaa",
+	"POST /reports":                                              "sfffffaass",
 	"GET /favicon.ico":                                           "aaaaaaaaaa",
 	"GET /admin/exchange":                                        "sffffffass",
 	"GET /admin/payments":                                        "sffffffass",
@@ -464,6 +467,11 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 	params := map[string]string{
 		"id": svc.ID, "code": agencyX, "tracking": tracking, "path": "css/panjare.css", "action": "answer", "hook": fmt.Sprint(hook.ID),
 		"draft": "1", "version": "1", "sub": "999999", "answer": "accept",
+		"month": "1404-01",
+	}
+	// A past month's report, public once built.
+	if _, err := a.Oversight.Build(ctx, params["month"]); err != nil {
+		t.Fatal(err)
 	}
 	// The month's figures, sealed and counted, for the open data's file.
 	if _, err := a.Ledger.SealNow(ctx); err != nil {

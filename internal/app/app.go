@@ -28,6 +28,7 @@ import (
 	"github.com/panjare/panjare/internal/kpi"
 	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
 	"github.com/panjare/panjare/internal/rules"
@@ -69,10 +70,10 @@ type App struct {
 	Suggest *suggest.Suggester
 	// Ledger seals every event into a signed Merkle tree (Run, in App.Run).
 	Ledger *ledger.Ledger
-	// KPI keeps the oversight figures, folded from the events (Run, in
-	// App.Run on the nodes that work jobs), for the dashboards, the open
-	// data and the API.
-	KPI *kpi.KPI
+	// KPI counts the figures of every month from the sealed events;
+	// Oversight builds targets, rankings and the monthly reports on them.
+	KPI       *kpi.KPI
+	Oversight *oversight.Oversight
 
 	server *http.Server
 
@@ -82,7 +83,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations(), ledger.Migrations(), kpi.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations(), ledger.Migrations(), kpi.Migrations(), oversight.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -186,8 +187,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := a.suggestions(); err != nil {
 		return fail(err)
 	}
-
-	if a.KPI, err = kpi.New(kpi.Config{Store: st, Catalog: a.Catalog, Ledger: a.Ledger, Log: log}); err != nil {
+	if err := a.oversight(); err != nil {
 		return fail(err)
 	}
 
@@ -195,7 +195,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
 		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents(),
 		Rules: a.Rules, RuleEnvs: ruleEnvs{cat: a.Catalog, apply: a.Apply, x: a.Exchange}, RuleFacts: a.Apply, Suggest: a.Suggest,
-		KPI: a.KPI})
+		KPI: a.KPI, Oversight: a.Oversight})
 	if err != nil {
 		return fail(err)
 	}
@@ -209,7 +209,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
 	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive, Suggest: a.Suggest,
-		KPI: a.KPI}).Register(mux)
+		KPI: a.KPI, Oversight: a.Oversight}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -498,11 +498,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		defer close(sealed)
 		a.Ledger.Run(followCtx) // on every process: the ledger's state row lets one seal at a time
 	}()
-	folded := make(chan struct{})
+	counted := make(chan struct{})
 	go func() {
-		defer close(folded)
+		defer close(counted)
 		if a.Config.Jobs {
-			a.KPI.Run(followCtx) // the figures: one fold at a time across processes
+			a.KPI.Run(followCtx) // the cursor row's lock makes one fold at a time
 		}
 	}()
 	fed := make(chan struct{})
@@ -566,7 +566,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-followed
 	<-fed
 	<-sealed
-	<-folded
+	<-counted
 	if e := a.Store.StopJobs(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}

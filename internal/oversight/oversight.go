@@ -169,7 +169,7 @@ func (o *Oversight) Rankings(ctx context.Context, monthText string) (agencies, p
 	return Rank(m.String(), af, o.cfg, ByAgency), Rank(m.String(), pf, o.cfg, ByProvince), nil
 }
 
-// ErrNotEnded is the error for a report asked for a month that has not
+// errNotEnded is the error for a report asked for a month that has not
 // ended yet.
 func errNotEnded(op, m string) error {
 	return errs.E(op, errs.Invalid,
