@@ -158,6 +158,8 @@ func browserDashboards(t *testing.T, d store.Dialect) {
 		if drawn == "0" || drawn > tables {
 			t.Errorf("/transparency: %s charts drawn for %s tables", drawn, tables)
 		}
+		eval(`document.querySelector('[data-chart-of="transparency-shares"]').scrollIntoView(); ""`)
+		shootApp(t, ctx, "dashboards-"+string(d)+"-chart.png")
 		if h := eval(`document.querySelector("[data-chart-of]").getAttribute("aria-hidden")`); h != "true" {
 			t.Errorf("/transparency: the chart is not hidden from screen readers, who read the table (%q)", h)
 		}
@@ -185,6 +187,8 @@ func browserDashboards(t *testing.T, d store.Dialect) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The overseer's session cookie is HttpOnly: they sign out first.
+	step("sign out", chromedp.Click(chromedp.CSS(".header__signout button")), chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
 	eval(`document.cookie = "` + identity.SessionCookie + `=` + tok + `; path=/; secure; samesite=lax"; ""`)
 	step("agency dashboard", chromedp.Navigate(srv.Base+"/agency/dashboard"), chromedp.WaitVisible(chromedp.CSS("#figures")))
 	own, err := a.KPI.Get(ctx0, kpi.Key{Month: month, Agency: svc.Record.Agency})

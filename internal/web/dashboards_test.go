@@ -35,11 +35,11 @@ type dashSite struct {
 }
 
 var (
-	overseer    = &identity.Principal{Kind: "user", ID: 21, Name: "ناظر", Roles: []identity.Role{identity.RoleOverseer}}
-	policeAdmin = &identity.Principal{Kind: "user", ID: 22, Name: "مدیر پلیس", Agency: "POLICE", Roles: []identity.Role{identity.RoleAgencyAdmin}}
-	policeClerk = &identity.Principal{Kind: "user", ID: 23, Name: "کارشناس پلیس", Agency: "POLICE", Roles: []identity.Role{identity.RoleOperator}}
-	judAdmin    = &identity.Principal{Kind: "user", ID: 24, Name: "مدیر قضاییه", Agency: "JUD", Roles: []identity.Role{identity.RoleAgencyAdmin}}
-	aCitizen    = &identity.Principal{Kind: "user", ID: 25, Name: "شهروند", NationalCode: "0067749828", Roles: []identity.Role{identity.RoleCitizen}}
+	dashOverseer = &identity.Principal{Kind: "user", ID: 21, Name: "ناظر", Roles: []identity.Role{identity.RoleOverseer}}
+	policeAdmin  = &identity.Principal{Kind: "user", ID: 22, Name: "مدیر پلیس", Agency: "POLICE", Roles: []identity.Role{identity.RoleAgencyAdmin}}
+	policeClerk  = &identity.Principal{Kind: "user", ID: 23, Name: "کارشناس پلیس", Agency: "POLICE", Roles: []identity.Role{identity.RoleOperator}}
+	judAdmin     = &identity.Principal{Kind: "user", ID: 24, Name: "مدیر قضاییه", Agency: "JUD", Roles: []identity.Role{identity.RoleAgencyAdmin}}
+	aCitizen     = &identity.Principal{Kind: "user", ID: 25, Name: "شهروند", NationalCode: "0067749828", Roles: []identity.Role{identity.RoleCitizen}}
 )
 
 func mustDashSite(t *testing.T, s *store.Store) *dashSite {
@@ -216,15 +216,15 @@ func TestDashboards(t *testing.T) {
 			}
 		}
 		for _, bad := range []string{"/transparency?month=1405-13", "/transparency?month=hello", "/oversight?month=14050", "/opendata/kpi-1405-00.csv"} {
-			if r := fetchAs(t, d.handler, overseer, bad, false); r.status != http.StatusBadRequest || !strings.Contains(r.body, "۱۴۰۴-۰۷") {
+			if r := fetchAs(t, d.handler, dashOverseer, bad, false); r.status != http.StatusBadRequest || !strings.Contains(r.body, "۱۴۰۴-۰۷") {
 				t.Errorf("%s: %d, want 400 saying the month's form", bad, r.status)
 			}
 		}
 
-		// The overseer's dashboard, narrowed by agency and city; nobody else
+		// The dashOverseer's dashboard, narrowed by agency and city; nobody else
 		// reads it.
 		path = "/oversight?month=" + d.month
-		res = fetchAs(t, d.handler, overseer, path, false)
+		res = fetchAs(t, d.handler, dashOverseer, path, false)
 		if res.status != http.StatusOK {
 			t.Fatalf("%s: %d\n%s", path, res.status, res.body)
 		}
@@ -233,14 +233,14 @@ func TestDashboards(t *testing.T) {
 		if a := byID(res.doc, "oversight-agencies"); len(a) != 1 || !strings.Contains(textOf(a[0]), "پلیس مهاجرت و گذرنامه") {
 			t.Errorf("%s: agencies side by side: %v", path, a)
 		}
-		res = fetchAs(t, d.handler, overseer, path+"&agency=POLICE&city=YZD-01", false)
+		res = fetchAs(t, d.handler, dashOverseer, path+"&agency=POLICE&city=YZD-01", false)
 		if res.status != http.StatusOK {
 			t.Fatalf("%s: %d", path, res.status)
 		}
 		narrowed, _ := d.kpi.Get(ctx, kpi.Key{Month: d.month, Agency: "POLICE", City: "YZD-01"})
 		checkFigures(t, path+" narrowed", res.doc, fa, narrowed, map[string]string{"submitted": "۱", "complaints_per_thousand": "۱۰۰۰٫۰"})
 		checkTargetsAndRanks(t, d, res.doc, "")
-		if r := fetchAs(t, d.handler, overseer, path+"&agency=NOPE", false); r.status != http.StatusBadRequest {
+		if r := fetchAs(t, d.handler, dashOverseer, path+"&agency=NOPE", false); r.status != http.StatusBadRequest {
 			t.Errorf("an unknown agency: %d, want 400", r.status)
 		}
 		if r := fetchAs(t, d.handler, nil, path, false); r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/signin") {
@@ -280,7 +280,7 @@ func TestDashboards(t *testing.T) {
 		if r := fetchAs(t, d.handler, judAdmin, path+"&agency=POLICE", false); r.status != http.StatusForbidden {
 			t.Errorf("JUD's admin reads POLICE's dashboard: %d, want 403", r.status)
 		}
-		for _, p := range []*identity.Principal{aCitizen, overseer} {
+		for _, p := range []*identity.Principal{aCitizen, dashOverseer} {
 			if r := fetchAs(t, d.handler, p, path, false); r.status != http.StatusForbidden {
 				t.Errorf("%s reads /agency/dashboard: %d", p.Name, r.status)
 			}

@@ -99,6 +99,8 @@ var texts = map[string]text{
 
 	// The dashboards, the transparency pages and the open data
 	// (oversight.go, agency_dashboard.go, transparency.go, opendata.go).
+	"oversight.nav":              {"نظارت", "Oversight"},
+	"footer.transparency":        {"شفافیت: عملکرد خدمات", "Transparency: how services perform"},
 	"oversight.title":            {"داشبورد نظارت", "Oversight dashboard"},
 	"oversight.lead":             {"عملکرد همهٔ دستگاه‌ها در هر ماه، تنها از رویدادهای مهروموم‌شده در دفتر رویدادها؛ بی هیچ دادهٔ شخصی.", "Every agency's performance month by month, computed only from the sealed events of the ledger, without any personal data."},
 	"agencydash.title":           {"داشبورد دستگاه", "Agency dashboard"},
