@@ -105,8 +105,20 @@ func browserDashboards(t *testing.T, d store.Dialect) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
+	axe, _ := os.ReadFile(axePath) // without it (no `make assets`) only the layout is checked
 	fits := func(name string) {
 		t.Helper()
+		if axe != nil {
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(axe)+";true")); err != nil {
+				t.Fatalf("loading axe-core: %v", err)
+			}
+			out := eval(`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations
+				.filter(v => v.impact === "serious" || v.impact === "critical")
+				.map(v => v.id + ": " + v.help + " at " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "))))`)
+			if out != "[]" {
+				t.Errorf("%s: axe %s", name, out)
+			}
+		}
 		if w := eval(`String(document.documentElement.scrollWidth)`); w != fmt.Sprint(phoneWidth) {
 			wide := eval(`Array.from(document.querySelectorAll("body *")).filter(e => !e.parentElement.closest(".table-wrap") && (e.getBoundingClientRect().right > innerWidth + 1 || e.getBoundingClientRect().left < -1)).slice(0, 4).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().width) + "px").join(", ")`)
 			t.Errorf("%s: the page is %s px wide at %d px and scrolls sideways (%s)", name, w, phoneWidth, wide)
