@@ -184,6 +184,7 @@ func TestDashboards(t *testing.T) {
 				t.Errorf("%s: no link to %s", path, href)
 			}
 		}
+		checkRanks(t, d, res.doc, "")
 		// English: the same figures with ASCII digits.
 		res = getPage(t, d.handler, path, true, http.StatusOK)
 		checkFigures(t, path+" (en)", res.doc, en, nat, map[string]string{"submitted": "3", "satisfaction": "4.5 out of 5"})
@@ -399,7 +400,14 @@ func checkTargetsAndRanks(t *testing.T, d *dashSite, doc *html.Node, agency stri
 	if len(rows) != want || want == 0 {
 		t.Errorf("%d target rows, want %d", len(rows), want)
 	}
-	agencies, provinces, err := d.ov.Rankings(ctx, d.month)
+	checkRanks(t, d, doc, agency)
+}
+
+// checkRanks holds the rankings of doc to oversight's for the month: every
+// rank and score (or only agency's rank), the method and each weight.
+func checkRanks(t *testing.T, d *dashSite, doc *html.Node, agency string) {
+	t.Helper()
+	agencies, provinces, err := d.ov.Rankings(context.Background(), d.month)
 	if err != nil {
 		t.Fatal(err)
 	}
