@@ -70,12 +70,9 @@ type App struct {
 	Suggest *suggest.Suggester
 	// Ledger seals every event into a signed Merkle tree (Run, in App.Run).
 	Ledger *ledger.Ledger
-	// KPI keeps the oversight figures, folded from the events (Run, in
-	// App.Run on the nodes that work jobs), for the dashboards, the open
-	// data and the API.
-	KPI *kpi.KPI
-	// Oversight builds targets, rankings and the monthly reports on the
-	// KPIs.
+	// KPI counts the figures of every month from the sealed events;
+	// Oversight builds targets, rankings and the monthly reports on them.
+	KPI       *kpi.KPI
 	Oversight *oversight.Oversight
 
 	server *http.Server
@@ -504,11 +501,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		defer close(sealed)
 		a.Ledger.Run(followCtx) // on every process: the ledger's state row lets one seal at a time
 	}()
-	folded := make(chan struct{})
+	counted := make(chan struct{})
 	go func() {
-		defer close(folded)
+		defer close(counted)
 		if a.Config.Jobs {
-			a.KPI.Run(followCtx) // the figures: one fold at a time across processes
+			a.KPI.Run(followCtx) // the cursor row's lock makes one fold at a time
 		}
 	}()
 	fed := make(chan struct{})
@@ -572,7 +569,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-followed
 	<-fed
 	<-sealed
-	<-folded
+	<-counted
 	if e := a.Store.StopJobs(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}

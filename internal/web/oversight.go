@@ -109,7 +109,7 @@ func (w *Web) oversight(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Links = []link{{"/reports", translate(l, "dash.link.reports")}, {"/transparency", translate(l, "dash.link.transparency")}, {"/opendata/", translate(l, "dash.link.opendata")}}
-	return w.render(rw, r, http.StatusOK, "oversight", translate(l, "oversight.title"), "", v)
+	return w.render(rw, r, http.StatusOK, "oversight", translate(l, "oversight.title"), "oversight", v)
 }
 
 // scopeName names what key's figures are of.
