@@ -118,6 +118,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	a.Catalog.RegisterWorkers()
+	if a.KPI, err = kpi.New(kpi.Config{Store: st, Catalog: a.Catalog, Ledger: a.Ledger, Log: log}); err != nil {
+		return fail(err)
+	}
 	if a.Permits, err = permit.New(ctx, st, a.Catalog, cfg.BaseURL); err != nil {
 		return fail(err)
 	}

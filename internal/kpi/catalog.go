@@ -41,7 +41,7 @@ func (s svcState) trueLevel() int {
 
 // recomputeService computes service's changes again and stores the
 // difference.
-func recomputeService(ctx context.Context, tx *sql.Tx, service string) error {
+func recomputeService(ctx context.Context, tx *sql.Tx, pg bool, service string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT at_us, agency, kind, level FROM kpi_service_events WHERE service = $1 ORDER BY at_us, event_id`, service)
 	if err != nil {
 		return fmt.Errorf("reading the timeline of %s: %w", service, err)
@@ -140,10 +140,10 @@ func recomputeService(ctx context.Context, tx *sql.Tx, service string) error {
 			roll = append(roll, []any{k.month, k.agency, "", k.level, d})
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO kpi_catalog (month, agency, service, level, n)`,
+	if err := insertRows(ctx, tx, pg, `INSERT INTO kpi_catalog (month, agency, service, level, n)`,
 		`ON CONFLICT (agency, service, month, level) DO UPDATE SET n = excluded.n`, own); err != nil {
 		return err
 	}
-	return insertRows(ctx, tx, `INSERT INTO kpi_catalog (month, agency, service, level, n)`,
+	return insertRows(ctx, tx, pg, `INSERT INTO kpi_catalog (month, agency, service, level, n)`,
 		`ON CONFLICT (agency, service, month, level) DO UPDATE SET n = kpi_catalog.n + excluded.n`, roll)
 }

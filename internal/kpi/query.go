@@ -26,37 +26,37 @@ func where(key Key, dim string, regions bool) (string, []any) {
 	}
 	args = append(args, key.Month)
 	switch {
-	case dim == DimAgency:
-		conds = append(conds, "agency <> ''")
 	case key.Agency != "":
 		eq("agency", key.Agency)
+	case dim == DimAgency:
+		conds = append(conds, "agency <> ''")
 	case key.Service != "" || dim == DimService:
 	default:
 		conds = append(conds, "agency = ''")
 	}
 	switch {
-	case dim == DimService:
-		conds = append(conds, "service <> ''")
 	case key.Service != "":
 		eq("service", key.Service)
+	case dim == DimService:
+		conds = append(conds, "service <> ''")
 	default:
 		conds = append(conds, "service = ''")
 	}
 	if regions {
 		switch {
-		case dim == DimProvince:
-			conds = append(conds, "province <> ''")
 		case key.Province != "":
 			eq("province", key.Province)
+		case dim == DimProvince:
+			conds = append(conds, "province <> ''")
 		case key.City != "" || dim == DimCity:
 		default:
 			conds = append(conds, "province = ''")
 		}
 		switch {
-		case dim == DimCity:
-			conds = append(conds, "city <> ''")
 		case key.City != "":
 			eq("city", key.City)
+		case dim == DimCity:
+			conds = append(conds, "city <> ''")
 		default:
 			conds = append(conds, "city = ''")
 		}

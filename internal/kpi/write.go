@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/panjare/panjare/internal/store"
 )
 
 // maxParams bounds the parameters of one statement (SQLite allows 32766,
@@ -37,12 +39,69 @@ func marks(rows, width int) string {
 }
 
 // insertRows runs head + " VALUES " + rows + tail in statements of at most
-// maxParams parameters.
-func insertRows(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
+// maxParams parameters. On PostgreSQL (pg) it sends each column as one
+// array instead, unnested: one statement whatever the number of rows, and
+// far less to parse.
+func insertRows(ctx context.Context, tx *sql.Tx, pg bool, head, tail string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	table := strings.Fields(head)[2]
 	width := len(rows[0])
+	if pg {
+		args := make([]any, width)
+		casts := make([]string, width)
+		for c := range width {
+			var typ string
+			switch rows[0][c].(type) {
+			case string:
+				col := make([]string, len(rows))
+				for i, r := range rows {
+					col[i] = r[c].(string)
+				}
+				args[c], typ = col, "text"
+			case int64:
+				col := make([]int64, len(rows))
+				for i, r := range rows {
+					col[i] = r[c].(int64)
+				}
+				args[c], typ = col, "bigint"
+			case int:
+				col := make([]int64, len(rows))
+				for i, r := range rows {
+					col[i] = int64(r[c].(int))
+				}
+				args[c], typ = col, "bigint"
+			case bool:
+				col := make([]bool, len(rows))
+				for i, r := range rows {
+					col[i] = r[c].(bool)
+				}
+				args[c], typ = col, "boolean"
+			case []byte:
+				col := make([][]byte, len(rows))
+				for i, r := range rows {
+					col[i] = r[c].([]byte)
+				}
+				args[c], typ = col, "bytea"
+			case sql.NullInt64:
+				col := make([]*int64, len(rows))
+				for i, r := range rows {
+					if v := r[c].(sql.NullInt64); v.Valid {
+						col[i] = &v.Int64
+					}
+				}
+				args[c], typ = col, "bigint"
+			default:
+				return fmt.Errorf("%s: no array type for %T", table, rows[0][c])
+			}
+			casts[c] = fmt.Sprintf("$%d::%s[]", c+1, typ)
+		}
+		if _, err := tx.ExecContext(ctx, head+" SELECT * FROM unnest("+strings.Join(casts, ", ")+") "+tail, args...); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+		return nil
+	}
 	per := max(maxParams/width, 1)
 	for len(rows) > 0 {
 		n := min(per, len(rows))
@@ -50,8 +109,8 @@ func insertRows(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any
 		for _, r := range rows[:n] {
 			args = append(args, r...)
 		}
-		if _, err := tx.ExecContext(ctx, head+" VALUES "+marks(n, 1*width)+" "+tail, args...); err != nil {
-			return fmt.Errorf("%s: %w", strings.Fields(head)[2], err)
+		if _, err := tx.ExecContext(ctx, head+" VALUES "+marks(n, width)+" "+tail, args...); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
 		}
 		rows = rows[n:]
 	}
@@ -59,7 +118,15 @@ func insertRows(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any
 }
 
 // inList calls fn with keys in chunks, each with its "$1, $2, ..." list.
-func inList[T any](keys []T, fn func(list string, args []any) error) error {
+// On PostgreSQL (pg) it calls fn once, with "SELECT unnest($1::typ[])" and
+// the keys as one array: one statement, whatever their number.
+func inList[T any](pg bool, typ string, keys []T, fn func(list string, args []any) error) error {
+	if pg {
+		if len(keys) == 0 {
+			return nil
+		}
+		return fn("SELECT unnest($1::"+typ+"[])", []any{keys})
+	}
 	const chunk = 1000
 	for len(keys) > 0 {
 		n := min(chunk, len(keys))
@@ -78,7 +145,7 @@ func inList[T any](keys []T, fn func(list string, args []any) error) error {
 }
 
 func (b *batch) loadCases(ctx context.Context, tx *sql.Tx, trackings []string) error {
-	return inList(dedupe(trackings), func(list string, args []any) error {
+	return inList(b.pg(), "text", dedupe(trackings), func(list string, args []any) error {
 		rows, err := tx.QueryContext(ctx, `SELECT tracking, submitted_us, deadline_us, decided_us, month, agency, service, province, city, auto, overturned
 			FROM kpi_cases WHERE tracking IN (`+list+`)`, args...)
 		if err != nil {
@@ -102,7 +169,7 @@ func (b *batch) loadPairs(ctx context.Context, tx *sql.Tx, keys []string) error 
 	for _, k := range dedupe(keys) {
 		bkeys = append(bkeys, []byte(k))
 	}
-	return inList(bkeys, func(list string, args []any) error {
+	return inList(b.pg(), "bytea", bkeys, func(list string, args []any) error {
 		rows, err := tx.QueryContext(ctx, `SELECT pair, month, service, completed FROM kpi_pairs WHERE pair IN (`+list+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("reading pairs: %w", err)
@@ -119,6 +186,8 @@ func (b *batch) loadPairs(ctx context.Context, tx *sql.Tx, keys []string) error 
 		return rows.Err()
 	})
 }
+
+func (b *batch) pg() bool { return b.k.s.Dialect() == store.Postgres }
 
 func dedupe(s []string) []string {
 	seen := make(map[string]bool, len(s))
@@ -145,7 +214,7 @@ func (b *batch) write(ctx context.Context, tx *sql.Tx) error {
 				c.at.province, c.at.city, c.auto, c.overturned})
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO kpi_cases (tracking, submitted_us, deadline_us, decided_us, month, agency, service, province, city, auto, overturned)`,
+	if err := insertRows(ctx, tx, b.pg(), `INSERT INTO kpi_cases (tracking, submitted_us, deadline_us, decided_us, month, agency, service, province, city, auto, overturned)`,
 		`ON CONFLICT (tracking) DO UPDATE SET submitted_us = excluded.submitted_us, deadline_us = excluded.deadline_us,
 		decided_us = excluded.decided_us, month = excluded.month, agency = excluded.agency, service = excluded.service,
 		province = excluded.province, city = excluded.city, auto = excluded.auto, overturned = excluded.overturned`, rows); err != nil {
@@ -157,14 +226,14 @@ func (b *batch) write(ctx context.Context, tx *sql.Tx) error {
 			rows = append(rows, []any{[]byte(k), p.month, p.service, p.completed})
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO kpi_pairs (pair, month, service, completed)`,
+	if err := insertRows(ctx, tx, b.pg(), `INSERT INTO kpi_pairs (pair, month, service, completed)`,
 		`ON CONFLICT (pair) DO UPDATE SET completed = excluded.completed`, rows); err != nil {
 		return err
 	}
 	if err := b.writeProviders(ctx, tx); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO kpi_service_events (service, event_id, at_us, agency, kind, level)`,
+	if err := insertRows(ctx, tx, b.pg(), `INSERT INTO kpi_service_events (service, event_id, at_us, agency, kind, level)`,
 		`ON CONFLICT (service, event_id) DO NOTHING`, b.svcRows); err != nil {
 		return err
 	}
@@ -174,7 +243,7 @@ func (b *batch) write(ctx context.Context, tx *sql.Tx) error {
 	}
 	sort.Strings(services)
 	for _, s := range services {
-		if err := recomputeService(ctx, tx, s); err != nil {
+		if err := recomputeService(ctx, tx, b.pg(), s); err != nil {
 			return err
 		}
 	}
@@ -182,7 +251,7 @@ func (b *batch) write(ctx context.Context, tx *sql.Tx) error {
 	for m := range b.months {
 		rows = append(rows, []any{m})
 	}
-	return insertRows(ctx, tx, `INSERT INTO kpi_months (month)`, `ON CONFLICT (month) DO NOTHING`, rows)
+	return insertRows(ctx, tx, b.pg(), `INSERT INTO kpi_months (month)`, `ON CONFLICT (month) DO NOTHING`, rows)
 }
 
 func (b *batch) writeGroups(ctx context.Context, tx *sql.Tx) error {
@@ -191,12 +260,7 @@ func (b *batch) writeGroups(ctx context.Context, tx *sql.Tx) error {
 		keys = append(keys, k)
 	}
 	// Add what is stored to the batch's counts.
-	err := inList(keys, func(list string, args []any) error {
-		rows, err := tx.QueryContext(ctx, `SELECT gkey, `+strings.Join(counterColumns[:], ", ")+`, hours, promised
-			FROM kpi_groups WHERE gkey IN (`+list+`)`, args...)
-		if err != nil {
-			return fmt.Errorf("reading groups: %w", err)
-		}
+	scan := func(rows *sql.Rows) error {
 		defer rows.Close()
 		for rows.Next() {
 			var k string
@@ -218,10 +282,25 @@ func (b *batch) writeGroups(ctx context.Context, tx *sql.Tx) error {
 			decodeInto(g.promised, promised)
 		}
 		return rows.Err()
+	}
+	sel := `SELECT gkey, ` + strings.Join(counterColumns[:], ", ") + `, hours, promised FROM kpi_groups WHERE gkey IN (`
+	err := inList(b.pg(), "text", keys, func(list string, args []any) error {
+		rows, err := tx.QueryContext(ctx, sel+list+`)`, args...)
+		if err != nil {
+			return err
+		}
+		return scan(rows)
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("reading groups: %w", err)
 	}
+	set := make([]string, 0, nCounters+2)
+	for _, c := range counterColumns {
+		set = append(set, c+" = excluded."+c)
+	}
+	set = append(set, "hours = excluded.hours", "promised = excluded.promised")
+	head := `INSERT INTO kpi_groups (gkey, month, agency, service, province, city, ` + strings.Join(counterColumns[:], ", ") + `, hours, promised)`
+	tail := `ON CONFLICT (gkey) DO UPDATE SET ` + strings.Join(set, ", ")
 	rows := make([][]any, 0, len(keys))
 	for _, k := range keys {
 		g := b.groups[k]
@@ -231,13 +310,7 @@ func (b *batch) writeGroups(ctx context.Context, tx *sql.Tx) error {
 		}
 		rows = append(rows, append(r, g.hours.encode(), g.promised.encode()))
 	}
-	set := make([]string, 0, nCounters+2)
-	for _, c := range counterColumns {
-		set = append(set, c+" = excluded."+c)
-	}
-	set = append(set, "hours = excluded.hours", "promised = excluded.promised")
-	return insertRows(ctx, tx, `INSERT INTO kpi_groups (gkey, month, agency, service, province, city, `+strings.Join(counterColumns[:], ", ")+`, hours, promised)`,
-		`ON CONFLICT (gkey) DO UPDATE SET `+strings.Join(set, ", "), rows)
+	return insertRows(ctx, tx, b.pg(), head, tail, rows)
 }
 
 func (b *batch) writeProviders(ctx context.Context, tx *sql.Tx) error {
@@ -245,7 +318,7 @@ func (b *batch) writeProviders(ctx context.Context, tx *sql.Tx) error {
 	for k := range b.provs {
 		keys = append(keys, k)
 	}
-	err := inList(keys, func(list string, args []any) error {
+	err := inList(b.pg(), "text", keys, func(list string, args []any) error {
 		rows, err := tx.QueryContext(ctx, `SELECT pkey, inquiries, succeeded, latency FROM kpi_providers WHERE pkey IN (`+list+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("reading providers: %w", err)
@@ -260,7 +333,7 @@ func (b *batch) writeProviders(ctx context.Context, tx *sql.Tx) error {
 			}
 			p := b.provs[k]
 			p.inquiries += n
-			p.succeded += ok
+			p.succeeded += ok
 			decodeInto(p.latency, lat)
 		}
 		return rows.Err()
@@ -271,8 +344,8 @@ func (b *batch) writeProviders(ctx context.Context, tx *sql.Tx) error {
 	rows := make([][]any, 0, len(keys))
 	for _, k := range keys {
 		p := b.provs[k]
-		rows = append(rows, []any{k, p.month, p.provider, p.inquiries, p.succeded, p.latency.encode()})
+		rows = append(rows, []any{k, p.month, p.provider, p.inquiries, p.succeeded, p.latency.encode()})
 	}
-	return insertRows(ctx, tx, `INSERT INTO kpi_providers (pkey, month, provider, inquiries, succeeded, latency)`,
+	return insertRows(ctx, tx, b.pg(), `INSERT INTO kpi_providers (pkey, month, provider, inquiries, succeeded, latency)`,
 		`ON CONFLICT (pkey) DO UPDATE SET inquiries = excluded.inquiries, succeeded = excluded.succeeded, latency = excluded.latency`, rows)
 }

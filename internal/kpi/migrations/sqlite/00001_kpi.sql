@@ -43,7 +43,6 @@ CREATE TABLE kpi_groups (
 );
 CREATE INDEX kpi_groups_by_region  ON kpi_groups (month, agency, service, city, province);
 CREATE INDEX kpi_groups_by_agency  ON kpi_groups (month, service, province, city, agency);
-CREATE INDEX kpi_groups_by_service ON kpi_groups (month, agency, province, city, service);
 
 -- Each case's decision, so that a later objection is attributed to the
 -- group and month of the decision it overturned. Times are microseconds
