@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -193,12 +194,12 @@ func TestSealAndProve(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := proof.VerifyInclusion(hasher, idx, cp.Size, leaves[idx][:], slices(p), cp.Root[:]); err != nil {
+				if err := proof.VerifyInclusion(hasher, idx, cp.Size, leaves[idx][:], asSlices(p), cp.Root[:]); err != nil {
 					t.Fatalf("inclusion of %d in %d: %v", idx, cp.Size, err)
 				}
 				// A proof must not verify another leaf.
 				other := leaves[(idx+1)%cp.Size]
-				if cp.Size > 1 && proof.VerifyInclusion(hasher, idx, cp.Size, other[:], slices(p), cp.Root[:]) == nil {
+				if cp.Size > 1 && proof.VerifyInclusion(hasher, idx, cp.Size, other[:], asSlices(p), cp.Root[:]) == nil {
 					t.Fatalf("inclusion proof of %d in %d verifies leaf %d too", idx, cp.Size, (idx+1)%cp.Size)
 				}
 			}
@@ -209,7 +210,7 @@ func TestSealAndProve(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := proof.VerifyConsistency(hasher, a.Size, b.Size, slices(p), a.Root[:], b.Root[:]); err != nil {
+				if err := proof.VerifyConsistency(hasher, a.Size, b.Size, asSlices(p), a.Root[:], b.Root[:]); err != nil {
 					t.Fatalf("consistency %d → %d: %v", a.Size, b.Size, err)
 				}
 			}
@@ -236,7 +237,7 @@ func TestSealAndProve(t *testing.T) {
 	}, Migrations())
 }
 
-func slices(p [][32]byte) [][]byte {
+func asSlices(p [][32]byte) [][]byte {
 	out := make([][]byte, len(p))
 	for i := range p {
 		out[i] = p[i][:]
@@ -478,6 +479,37 @@ func TestKeepsUpWithGroupCommit(t *testing.T) {
 		cpb, err := b.SealNow(context.Background())
 		if err != nil || cpb.Size != cp.Size || cpb.Root != cp.Root {
 			t.Fatalf("second sealer: %d %x %v", cpb.Size, cpb.Root, err)
+		}
+	}, Migrations())
+}
+
+// TestSplitRead seals batches large enough to be read as two halves at
+// once, and finds every event sealed once, in id order.
+func TestSplitRead(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	}
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		l := mustNew(t, s)
+		l.batch = 2000
+		appendEvents(t, s, 4500, 500)
+		cp, err := l.SealNow(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaves := sealedLeaves(t, s)
+		if cp.Size != 4501 || cp.Size != uint64(len(leaves)) || cp.Root != mth(leaves) {
+			t.Fatalf("checkpoint %d %x; recomputed %d %x", cp.Size, cp.Root, len(leaves), mth(leaves))
+		}
+		es, err := l.Entries(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(es); i++ {
+			if es[i].EventID <= es[i-1].EventID {
+				t.Fatalf("leaf %d seals event %d after event %d", i, es[i].EventID, es[i-1].EventID)
+			}
 		}
 	}, Migrations())
 }
