@@ -70,9 +70,12 @@ type App struct {
 	Suggest *suggest.Suggester
 	// Ledger seals every event into a signed Merkle tree (Run, in App.Run).
 	Ledger *ledger.Ledger
-	// KPI counts the figures of every month from the sealed events;
-	// Oversight builds targets, rankings and the monthly reports on them.
-	KPI       *kpi.KPI
+	// KPI keeps the oversight figures, folded from the events (Run, in
+	// App.Run on the nodes that work jobs), for the dashboards, the open
+	// data and the API.
+	KPI *kpi.KPI
+	// Oversight builds targets, rankings and the monthly reports on the
+	// KPIs.
 	Oversight *oversight.Oversight
 
 	server *http.Server
@@ -501,11 +504,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		defer close(sealed)
 		a.Ledger.Run(followCtx) // on every process: the ledger's state row lets one seal at a time
 	}()
-	counted := make(chan struct{})
+	folded := make(chan struct{})
 	go func() {
-		defer close(counted)
+		defer close(folded)
 		if a.Config.Jobs {
-			a.KPI.Run(followCtx) // the cursor row's lock makes one fold at a time
+			a.KPI.Run(followCtx) // the figures: one fold at a time across processes
 		}
 	}()
 	fed := make(chan struct{})
@@ -569,7 +572,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-followed
 	<-fed
 	<-sealed
-	<-counted
+	<-folded
 	if e := a.Store.StopJobs(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}

@@ -185,6 +185,19 @@ func browserDashboards(t *testing.T, d store.Dialect) {
 		t.Errorf("/transparency: submitted %q, the figures say %q", got, want)
 	}
 	fits("transparency")
+	// In English, left to right with ASCII digits; then back to Persian.
+	step("transparency in English", chromedp.Navigate(srv.Base+"/transparency?lang=en"), chromedp.WaitVisible(chromedp.CSS("#figures")))
+	if dir := eval(`document.documentElement.dir`); dir != "ltr" {
+		t.Errorf("/transparency in English: dir %q", dir)
+	}
+	if got, want := cell("submitted"), fmt.Sprint(national.Submitted); got != want {
+		t.Errorf("/transparency in English: submitted %q, the figures say %q", got, want)
+	}
+	if _, err := os.Stat(echartsPath); err == nil {
+		step("charts drawn in English", chromedp.WaitVisible(chromedp.CSS(`[data-chart-of="transparency-volumes"] canvas`)))
+	}
+	fits("transparency-en")
+	step("back to Persian", chromedp.Navigate(srv.Base+"/transparency?lang=fa"), chromedp.WaitVisible(chromedp.CSS("#figures")))
 
 	// The competent agency's admin reads their own dashboard.
 	admin := "2345678909"

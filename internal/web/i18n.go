@@ -120,6 +120,7 @@ var texts = map[string]text{
 	"dash.all":                   {"همه", "All"},
 	"dash.show":                  {"نمایش", "Show"},
 	"dash.national":              {"کل کشور", "The whole country"},
+	"dash.scope.national":        {"کل کشور", "the whole country"},
 	"dash.scope.join":            {"{1}، {2}", "{1}, {2}"},
 	"dash.pilot":                 {"شهر هدف", "Pilot city"},
 	"dash.pilot.of":              {"{1} (شهر هدف)", "{1} (pilot city)"},

@@ -129,7 +129,7 @@ func (w *Web) scopeName(r *http.Request, rn regionNames, key kpi.Key) string {
 		parts = append(parts, rn.name(l, key.Province))
 	}
 	if len(parts) == 0 {
-		return translate(l, "dash.national")
+		return translate(l, "dash.scope.national")
 	}
 	out := parts[0]
 	for _, p := range parts[1:] {
