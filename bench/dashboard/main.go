@@ -157,7 +157,6 @@ func run(ctx context.Context, dsn string, n, iters int, keep bool) error {
 	agency := func() string { return w.agencies[r.IntN(len(w.agencies))] }
 	province := func() string { return w.provinces[r.IntN(len(w.provinces))] }
 	city := func() string { return w.cities[r.IntN(len(w.cities))].code }
-	must := func(err error) error { return err }
 	type q struct {
 		name string
 		fn   func() error
@@ -181,8 +180,8 @@ func run(ctx context.Context, dsn string, n, iters int, keep bool) error {
 		{"By month of an agency (12 months)", func() error { return by(kpi.Key{Agency: agency()}, kpi.DimMonth) }},
 		{"page: national (Get, By agency, By province, Providers)", func() error {
 			m := month()
-			return must(errorsJoin(get(kpi.Key{Month: m}), by(kpi.Key{Month: m}, kpi.DimAgency), by(kpi.Key{Month: m}, kpi.DimProvince),
-				func() error { _, err := k.Providers(ctx, m); return err }()))
+			return errorsJoin(get(kpi.Key{Month: m}), by(kpi.Key{Month: m}, kpi.DimAgency), by(kpi.Key{Month: m}, kpi.DimProvince),
+				func() error { _, err := k.Providers(ctx, m); return err }())
 		}},
 		{"page: agency (Get, By service, By province)", func() error {
 			m, a := month(), agency()
@@ -220,6 +219,7 @@ func run(ctx context.Context, dsn string, n, iters int, keep bool) error {
 	return nil
 }
 
+// errorsJoin returns the first error of errs.
 func errorsJoin(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {

@@ -558,3 +558,44 @@ func TestSealedOnly(t *testing.T) {
 		}
 	}, append(sets, ledger.Migrations())...)
 }
+
+// TestCatalogueOutOfOrder folds a service's publication in Aban before an
+// earlier one in Mehr that commits later: each month still ends in the
+// state its own events leave.
+func TestCatalogueOutOfOrder(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		k := mustNew(t, s, regions(t, s), 0)
+		appendAll(t, s, []hev{{b(2, 8), "catalog.service.published", "user:2", "NOCR", "S9", "", "", map[string]any{"level": "L1"}}})
+		if err := k.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		appendAll(t, s, []hev{
+			{a(3, 8), "catalog.service.published", "user:2", "NOCR", "S9", "", "", map[string]any{"level": "L2"}},
+			{a(4, 8), "catalog.service.retired", "user:2", "NOCR", "S9", "", "", nil},
+			{a(5, 8), "catalog.service.published", "user:2", "NOCR", "S9", "", "", map[string]any{"level": "L4"}},
+		})
+		if err := k.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			key   Key
+			level [6]int
+		}{
+			{Key{Month: "1404-06"}, [6]int{}},
+			{Key{Month: mehr}, [6]int{0, 0, 0, 0, 1}},
+			{Key{Month: mehr, Agency: "NOCR"}, [6]int{0, 0, 0, 0, 1}},
+			{Key{Month: aban, Service: "S9"}, [6]int{0, 1}},
+			{Key{Month: "1405-01", Agency: "NOCR"}, [6]int{0, 1}},
+		} {
+			f, err := k.Get(ctx, c.key)
+			n := 0
+			for _, x := range c.level {
+				n += x
+			}
+			if err != nil || f.ByLevel != c.level || f.Services != n {
+				t.Errorf("Get %+v = %+v, %v; want by level %v", c.key, f, err, c.level)
+			}
+		}
+	}, sets...)
+}
