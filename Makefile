@@ -5,6 +5,7 @@ GO      ?= go
 VENDOR  := internal/web/static/vendor
 FONT    := $(VENDOR)/vazirmatn/Vazirmatn-Variable.woff2
 AXE     := test/vendor/axe-core/axe.min.js
+CHARTS  := $(VENDOR)/echarts/echarts.min.js
 TESTFLAGS ?= -timeout 20m
 
 .PHONY: demo test assets build lint bench clean
@@ -19,8 +20,10 @@ test: assets
 # into the embedded static folder. Without it the portal falls back to system
 # fonts, so `go run ./cmd/panjare demo` works without npm too. axe-core, which
 # the browser tests run over every page, is copied into test/vendor (never
-# into the binary); without it those checks skip with a message.
-assets: $(FONT) $(AXE)
+# into the binary); without it those checks skip with a message. Apache
+# ECharts draws the dashboards' charts; without it every chart stays the
+# table beneath it, which holds the same numbers.
+assets: $(FONT) $(AXE) $(CHARTS)
 
 NPM_DONE := node_modules/.package-lock.json
 
@@ -37,6 +40,11 @@ $(FONT): $(NPM_DONE)
 	cp 'node_modules/vazirmatn/fonts/webfonts/Vazirmatn[wght].woff2' $(FONT)
 	cp node_modules/vazirmatn/OFL.txt $(VENDOR)/vazirmatn/OFL.txt
 
+$(CHARTS): $(NPM_DONE)
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/dist/echarts.min.js $(CHARTS)
+	cp node_modules/echarts/LICENSE node_modules/echarts/NOTICE $(VENDOR)/echarts/
+
 build: assets
 	$(GO) build -o bin/panjare ./cmd/panjare
 
@@ -50,4 +58,4 @@ bench: assets
 	$(GO) run ./bench/servicepage
 
 clean:
-	rm -rf bin node_modules $(VENDOR)/vazirmatn test/vendor
+	rm -rf bin node_modules $(VENDOR)/vazirmatn $(VENDOR)/echarts test/vendor

@@ -20,7 +20,9 @@ import (
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/kpi"
 	"github.com/panjare/panjare/internal/notify"
+	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
 	"github.com/panjare/panjare/internal/rules"
@@ -60,6 +62,10 @@ type Config struct {
 	// Suggest serves the signed-in citizen's suggestions; nil: those
 	// endpoints answer 503.
 	Suggest *suggest.Suggester
+	// KPI serves the oversight figures and Oversight the rankings; nil:
+	// those endpoints answer 503.
+	KPI       *kpi.KPI
+	Oversight *oversight.Oversight
 }
 
 // API serves the JSON API.

@@ -37,6 +37,7 @@ func (a *API) document() map[string]any {
 			map[string]any{"name": "back office", "description": "Agency back-office systems: the pull queue, cases, decisions with idempotency keys, webhooks; needs an agency API key."},
 			map[string]any{"name": "payments", "description": "Payment providers' callbacks, authenticated by the provider's signature."},
 			map[string]any{"name": "rules", "description": "Services' active eligibility rules and the anonymous eligibility check; open to anyone."},
+			map[string]any{"name": "oversight", "description": "The oversight figures, counted only from the sealed events of the ledger, and the rankings with their method; open to anyone."},
 			map[string]any{"name": "rules authoring", "description": "Writing, testing, simulating and activating a service's rules: the agency's staff with the session cookie, or the agency's API key (which cannot activate)."},
 		},
 		"paths": paths,
@@ -47,7 +48,7 @@ func (a *API) document() map[string]any {
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "panjare_session",
 					"description": "The portal's session cookie, set when a person signs in."},
 			},
-			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()), backofficeSchemas()), mergeSchemas(mergeSchemas(rulesSchemas(), proactiveSchemas()), suggestionSchemas())),
+			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()), backofficeSchemas()), mergeSchemas(mergeSchemas(mergeSchemas(rulesSchemas(), proactiveSchemas()), suggestionSchemas()), kpiSchemas())),
 		},
 	}
 }

@@ -124,5 +124,5 @@ func (a *API) routes() []route {
 			summary: "Retire a published service.", params: []param{id}, body: "RetireRequest", agency: true,
 			responses:     map[int]string{204: "", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem"},
 			agencyHandler: a.retireService},
-	}, append(append(append(a.agencyAdminRoutes(), a.applyRoutes()...), a.permitRoutes()...), append(append(append(a.backofficeRoutes(), a.rulesRoutes()...), a.proactiveRoutes()...), a.suggestionRoutes()...)...)...)
+	}, append(append(append(a.agencyAdminRoutes(), a.applyRoutes()...), a.permitRoutes()...), append(append(append(a.backofficeRoutes(), a.rulesRoutes()...), a.proactiveRoutes()...), append(a.suggestionRoutes(), a.kpiRoutes()...)...)...)...)
 }

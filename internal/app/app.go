@@ -70,9 +70,12 @@ type App struct {
 	Suggest *suggest.Suggester
 	// Ledger seals every event into a signed Merkle tree (Run, in App.Run).
 	Ledger *ledger.Ledger
-	// KPI counts the figures of every month from the sealed events;
-	// Oversight builds targets, rankings and the monthly reports on them.
-	KPI       *kpi.KPI
+	// KPI keeps the oversight figures, folded from the events (Run, in
+	// App.Run on the nodes that work jobs), for the dashboards, the open
+	// data and the API.
+	KPI *kpi.KPI
+	// Oversight builds targets, rankings and the monthly reports on the
+	// KPIs.
 	Oversight *oversight.Oversight
 
 	server *http.Server
@@ -198,7 +201,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
 		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents(),
 		Rules: a.Rules, RuleEnvs: ruleEnvs{cat: a.Catalog, apply: a.Apply, x: a.Exchange}, RuleFacts: a.Apply, Suggest: a.Suggest,
-		Oversight: a.Oversight})
+		KPI: a.KPI, Oversight: a.Oversight})
 	if err != nil {
 		return fail(err)
 	}
@@ -211,7 +214,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if demoIdP != nil {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
-	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive, Suggest: a.Suggest}).Register(mux)
+	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive, Suggest: a.Suggest,
+		KPI: a.KPI, Oversight: a.Oversight}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -500,11 +504,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		defer close(sealed)
 		a.Ledger.Run(followCtx) // on every process: the ledger's state row lets one seal at a time
 	}()
-	counted := make(chan struct{})
+	folded := make(chan struct{})
 	go func() {
-		defer close(counted)
+		defer close(folded)
 		if a.Config.Jobs {
-			a.KPI.Run(followCtx) // the cursor row's lock makes one fold at a time
+			a.KPI.Run(followCtx) // the figures: one fold at a time across processes
 		}
 	}()
 	fed := make(chan struct{})
@@ -568,7 +572,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-followed
 	<-fed
 	<-sealed
-	<-counted
+	<-folded
 	if e := a.Store.StopJobs(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}

@@ -14,4 +14,6 @@
 // It must never count an event that the ledger has not sealed, and never
 // compute at all when the ledger's own verification finds the events
 // changed: figures from a rewritten history would only confirm the rewrite.
+// The funnel's distinct (person, service) pairs hold people's codes in
+// memory only; no figure, key or discrepancy it writes names a person.
 package kpiverify

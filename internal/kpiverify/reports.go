@@ -42,12 +42,23 @@ func (r *Result) compareReports(ctx context.Context, opt Options, h *History) er
 	if err != nil {
 		return err
 	}
-	if len(reports) == 0 {
-		return nil
-	}
 	events, err := publishedEvents(ctx, opt, r.Source.LedgerSize, true)
 	if err != nil {
 		return err
+	}
+	// Every report the ledger says was published is in the archive.
+	archivedMonths := map[string]bool{}
+	for _, rep := range reports {
+		archivedMonths[rep.month] = true
+	}
+	for _, m := range sortedKeys(events) {
+		r.add(1, nil)
+		if !archivedMonths[m] {
+			r.add(0, []Discrepancy{{Source: "report:" + m, Key: m, Field: "archive", Expected: "the report whose digests the ledger seals", Got: absent}})
+		}
+	}
+	if len(reports) == 0 {
+		return nil
 	}
 	all, err := publishedEvents(ctx, opt, r.Source.LedgerSize, false)
 	if err != nil {
@@ -135,6 +146,14 @@ func (r *Result) compareReports(ctx context.Context, opt Options, h *History) er
 		}
 	}
 	return nil
+}
+
+func sortedKeys(m map[string]publishedDigests) []string {
+	set := map[string]bool{}
+	for k := range m {
+		set[k] = true
+	}
+	return sorted(set)
 }
 
 func hexSum(b []byte) string {

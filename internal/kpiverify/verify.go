@@ -199,9 +199,10 @@ func (r *Result) add(n int, ds []Discrepancy) {
 	r.Discrepancies = append(r.Discrepancies, ds...)
 }
 
-// compareDashboards compares every recomputed group with kpi's Get, every
-// row of kpi's Export with the recomputation, and every provider row both
-// ways.
+// compareDashboards compares every recomputed group with kpi's Get, the
+// breakdowns of kpi's By that the agency and province pages show, every
+// provider row both ways, and every row of kpi's Export (which must hold
+// every recomputed group) with the recomputation.
 func (r *Result) compareDashboards(ctx context.Context, k *kpi.KPI, h *History) {
 	months := h.Months()
 	failed := func(what string, err error) {
@@ -215,6 +216,28 @@ func (r *Result) compareDashboards(ctx context.Context, k *kpi.KPI, h *History) 
 				continue
 			}
 			r.add(compareRows("dashboard", mustRow(h.Figures(key), false), mustRow(got, false), false))
+		}
+		// The breakdowns the agency and province pages read: each agency's
+		// services, provinces and cities, and each province's cities.
+		for _, key := range h.Keys(m) {
+			var dims []string
+			switch {
+			case key.Agency != "":
+				dims = []string{kpi.DimService, kpi.DimProvince, kpi.DimCity}
+			case key.Province != "":
+				dims = []string{kpi.DimCity}
+			}
+			for _, dim := range dims {
+				rows, err := k.By(ctx, kpi.Key{Month: key.Month, Agency: key.Agency, Province: key.Province}, dim)
+				if err != nil {
+					failed(key.String()+"/by:"+dim, err)
+					continue
+				}
+				for _, f := range rows {
+					got := mustRow(f, false)
+					r.add(compareRows("dashboard", mustRow(h.Figures(got.k), false), got, false))
+				}
+			}
 		}
 		got, err := k.Providers(ctx, m)
 		if err != nil {
@@ -232,7 +255,18 @@ func (r *Result) compareDashboards(ctx context.Context, k *kpi.KPI, h *History) 
 			}
 		}
 	}
-	doc, err := k.Export(ctx, months)
+	// The export covers every month either side has figures for, so that a
+	// month only the dashboards count is compared too.
+	theirs, err := k.Months(ctx)
+	if err != nil {
+		failed("months", err)
+		return
+	}
+	all := map[string]bool{}
+	for _, m := range append(append([]string(nil), months...), theirs...) {
+		all[m] = true
+	}
+	doc, err := k.Export(ctx, sorted(all))
 	if err != nil {
 		failed("export", err)
 		return

@@ -164,6 +164,23 @@ func TestTamperedAggregate(t *testing.T) {
 				t.Errorf("want %q among:%s", want, lines(got.Discrepancies))
 			}
 		}
+
+		// A month no event is in, made up in the aggregates: the export
+		// shows it, and it is compared with what the events say.
+		for _, q := range []string{`INSERT INTO kpi_months (month) VALUES ('1404-09')`,
+			`INSERT INTO kpi_groups (gkey, month, agency, service, province, city, submitted) VALUES ('1404-09' || $1 || $1 || $1 || $1, '1404-09', '', '', '', '', 5)`} {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = []any{"\x1f"}
+			}
+			if _, err := s.DB().ExecContext(ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		got = f.verify(t, nil)
+		if want := "export 1404-09 submitted: expected 0, got 5"; !has(got.Discrepancies, want) {
+			t.Errorf("want %q among:%s", want, lines(got.Discrepancies))
+		}
 	}, sets()...)
 }
 
@@ -325,6 +342,64 @@ func TestReports(t *testing.T) {
 		}
 		if res.Checked != reportChecked {
 			t.Fatalf("%d figures checked after the change, %d before", res.Checked, reportChecked)
+		}
+
+		// The report taken out of the archive: the ledger still names it.
+		if _, err := s.DB().ExecContext(ctx, `DELETE FROM oversight_reports WHERE month = '1404-06'`); err != nil {
+			t.Fatal(err)
+		}
+		res = f.verify(t, nil)
+		want = "report:1404-06 1404-06 archive: expected the report whose digests the ledger seals, got absent"
+		if len(res.Discrepancies) != 1 || res.Discrepancies[0].String() != want {
+			t.Fatalf("want only %q:%s", want, lines(res.Discrepancies))
+		}
+	}, sets()...)
+}
+
+// TestDashboardsBehind: when the dashboards have counted fewer events than
+// the verified tree holds (their checkpoint is older), they are compared
+// with the recomputation from the same events as theirs.
+func TestDashboardsBehind(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		first, err := f.led.Checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One more submission in 1404-07, sealed, whose checkpoint the
+		// dashboards do not see: the newest checkpoint row is removed, so
+		// the latest they find is the first.
+		mustAppend(t, s, event{store.Event{At: at(t, "2025-10-03T08:00:00Z"), Kind: kindSubmitted, Actor: "user:1", Agency: "A1", Service: "S1",
+			Region: "YZD-01", Subject: "P7"}, map[string]any{"tracking": "T9", "deadline": at(t, "2025-10-05T08:00:00Z")}})
+		cp, err := f.led.SealNow(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp.Size <= first.Size {
+			t.Fatalf("no new checkpoint: %d after %d", cp.Size, first.Size)
+		}
+		if _, err := s.DB().ExecContext(ctx, `DELETE FROM ledger_checkpoints WHERE size > $1`, int64(first.Size)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Verify(ctx, Options{Store: s, KPI: f.kpi, Verifier: f.led.Verifier(), Attempts: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Discrepancies) > 0 {
+			t.Fatalf("dashboards behind the tree:%s", lines(res.Discrepancies))
+		}
+		if res.DashboardThrough >= res.Source.Through || res.DashboardThrough == 0 {
+			t.Fatalf("compared the dashboards through %d, the tree holds %d", res.DashboardThrough, res.Source.Through)
+		}
+		var national Figures
+		for _, fig := range res.Document.Figures {
+			if fig.Key == (Key{Month: "1404-07"}) {
+				national = fig
+			}
+		}
+		if national.Submitted != 2 {
+			t.Fatalf("the recomputation counts %d submissions in 1404-07, want 2 (the new one is sealed)", national.Submitted)
 		}
 	}, sets()...)
 }

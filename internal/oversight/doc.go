@@ -57,13 +57,14 @@ func percent(v float64) string { return num(v) + "٪" }
 
 func count(n int) string { return persian.Digits(strconv.Itoa(n)) }
 
-// signed writes a change with its sign: "+۵٫۵", "−۲".
+// signed writes a change with its sign, "+۵٫۵" or "−۲", isolated left to
+// right so that the sign stays before the number in a Persian line.
 func signed(v float64) string {
 	switch {
 	case v > 0:
-		return "+" + num(v)
+		return "\u2066+" + num(v) + "\u2069"
 	case v < 0:
-		return "−" + num(-v)
+		return "\u2066−" + num(-v) + "\u2069"
 	}
 	return num(0)
 }

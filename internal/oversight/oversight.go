@@ -120,7 +120,7 @@ func (o *Oversight) Progress(ctx context.Context, monthText string) ([]Progress,
 	if err != nil {
 		return nil, err
 	}
-	series, err := o.k.By(ctx, kpi.Key{}, "month")
+	series, err := o.series(ctx, kpi.Key{}, m)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
@@ -137,7 +137,7 @@ func (o *Oversight) Progress(ctx context.Context, monthText string) ([]Progress,
 		if a.Agency == "" {
 			continue
 		}
-		series, err := o.k.By(ctx, kpi.Key{Agency: a.Agency}, "month")
+		series, err := o.series(ctx, kpi.Key{Agency: a.Agency}, m)
 		if err != nil {
 			return nil, errs.Wrap(op, err)
 		}
@@ -149,6 +149,38 @@ func (o *Oversight) Progress(ctx context.Context, monthText string) ([]Progress,
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// series returns key's figures month by month: every month that has any
+// figure, and also, read one by one, the months of m's trend window and
+// the base year's last month when no event at all happened in them (their
+// catalogue is still there: it is the state at the month's end).
+func (o *Oversight) series(ctx context.Context, key kpi.Key, m month) ([]kpi.Figures, error) {
+	list, err := o.k.By(ctx, key, "month")
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, f := range list {
+		have[f.Month] = true
+	}
+	want := []month{{o.cfg.BaseYear, 12}}
+	for i := 0; i < trendMonths; i++ {
+		want = append(want, m.add(-i))
+	}
+	for _, w := range want {
+		if have[w.String()] || w.idx() > m.idx() {
+			continue
+		}
+		have[w.String()] = true
+		key.Month = w.String()
+		f, err := o.k.Get(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, f)
+	}
+	return list, nil
 }
 
 // Rankings returns month's ranking of agencies and of provinces.

@@ -55,22 +55,23 @@ func (o *Oversight) gather(ctx context.Context, m month) (reportData, []string, 
 	if d.PrevNational, err = o.k.Get(ctx, kpi.Key{Month: d.Prev}); err != nil {
 		return d, nil, errs.Wrap(op, err)
 	}
-	series, err := o.k.By(ctx, kpi.Key{}, "month")
+	series, err := o.series(ctx, kpi.Key{}, m)
 	if err != nil {
 		return d, nil, errs.Wrap(op, err)
 	}
 	// The figures document holds the months the report's numbers come
-	// from: the trend's window and the base year's last month.
+	// from: those of the trend's window and the base year's last month
+	// that have any figure or a catalogue.
 	window := map[string]bool{month{o.cfg.BaseYear, 12}.String(): true}
 	for i := 0; i < trendMonths; i++ {
 		window[m.add(-i).String()] = true
 	}
 	var months []string
 	for _, f := range series {
-		if window[f.Month] {
+		if window[f.Month] && active(f) {
 			months = append(months, f.Month)
 		}
-		if f.Month == d.Prev {
+		if f.Month == d.Prev && active(f) {
 			d.HasPrev = true
 		}
 	}
@@ -99,6 +100,12 @@ func (o *Oversight) gather(ctx context.Context, m month) (reportData, []string, 
 	}
 	d.names = o.names(ctx)
 	return d, months, nil
+}
+
+// active reports whether a group has anything to show: live services or
+// any count of cases (the other counts are parts of these).
+func active(f kpi.Figures) bool {
+	return f.Services > 0 || f.Started > 0 || f.Submitted > 0 || f.Decided > 0 || f.Overturned > 0 || f.Ratings > 0 || f.Complaints > 0
 }
 
 // changes finds the largest moves of the ranking components from the

@@ -173,6 +173,17 @@ func TestBuild(t *testing.T) {
 			t.Errorf("progress = %+v", progress)
 		}
 
+		// A month without a single event still has its catalogue (the
+		// state at its end), so it is judged, with the quiet month in the
+		// trend: shares 33.33, 66.67, 66.67.
+		quiet, err := f.o.Progress(ctx, "1404-09")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if quiet[0].NoData || quiet[0].Services != 3 || quiet[0].Points != 3 || quiet[0].Smart != 66.67 || quiet[0].Slope != 16.67 {
+			t.Errorf("a quiet month: %+v", quiet[0])
+		}
+
 		// A month that has not ended, and a malformed one, are refused
 		// and change nothing.
 		y, m := persian.JalaliMonth(time.Now())
@@ -280,6 +291,9 @@ func TestBuild(t *testing.T) {
 		// The page: a Persian RTL document with the names, the method and
 		// the ranking.
 		html := string(stored.HTML)
+		if p := os.Getenv("PANJARE_KEEP_HTML"); p != "" {
+			_ = os.WriteFile(p, stored.HTML, 0o600)
+		}
 		for _, want := range []string{`<html lang="fa" dir="rtl">`, "گزارش ماهانهٔ نظارت — آبان ۱۴۰۴", "سازمان ثبت احوال کشور",
 			"سازمان تأمین اجتماعی", "رتبه‌بندی استان‌ها", "وزن ۳۰ (۳۰٪)", "بیشترین تغییرها نسبت به مهر ۱۴۰۴", "<td>۹۰</td>", "در مسیر"} {
 			if !strings.Contains(html, want) {
@@ -297,6 +311,33 @@ func TestBuild(t *testing.T) {
 }
 
 func mustErr(_ oversight.Report, err error) error { return err }
+
+// The River job, registered and started as the app does, builds the month
+// before this one by itself.
+func TestReportJob(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		f.o.RegisterWorkers()
+		if err := s.StartJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer s.StopJobs(ctx)
+		y, m := persian.JalaliMonth(time.Now().Add(-10 * time.Minute))
+		if m--; m == 0 {
+			y, m = y-1, 12
+		}
+		want := fmt.Sprintf("%04d-%02d", y, m)
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if _, err := f.o.Report(ctx, want); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the job did not build %s", want)
+			}
+		}
+	}, sets...)
+}
 
 // The job builds the month before this one, once.
 func TestBuildDue(t *testing.T) {

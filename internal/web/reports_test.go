@@ -21,7 +21,7 @@ import (
 	"github.com/panjare/panjare/internal/store/storetest"
 )
 
-var overseer = &identity.Principal{Kind: "user", ID: 11, Name: "ناظر", Roles: []identity.Role{identity.RoleOverseer}}
+var reportsOverseer = &identity.Principal{Kind: "user", ID: 11, Name: "ناظر", Roles: []identity.Role{identity.RoleOverseer}}
 
 // TestReports: the archive is public; an overseer builds a past month,
 // which is then served exactly as archived, with its PDF, figures and a
@@ -72,14 +72,14 @@ func TestReports(t *testing.T) {
 				t.Errorf("building as %v: %d", p, r.status)
 			}
 		}
-		if r := send(overseer, "POST", "/reports", url.Values{"month": {"1499-01"}}, false); r.status != http.StatusBadRequest ||
+		if r := send(reportsOverseer, "POST", "/reports", url.Values{"month": {"1499-01"}}, false); r.status != http.StatusBadRequest ||
 			!strings.Contains(r.body, "پیش از پایان آن ماه ساخته نمی‌شود") {
 			t.Errorf("building a month not ended: %d", r.status)
 		}
 		if list, _ := o.Reports(ctx); len(list) != 0 {
 			t.Fatalf("refused builds archived %v", list)
 		}
-		r := send(overseer, "POST", "/reports", url.Values{"month": {"1404-01"}}, false)
+		r := send(reportsOverseer, "POST", "/reports", url.Values{"month": {"1404-01"}}, false)
 		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/reports/1404-01" {
 			t.Fatalf("build: %d %s", r.status, r.header.Get("Location"))
 		}
@@ -104,7 +104,7 @@ func TestReports(t *testing.T) {
 				t.Errorf("the archive (en %v) does not list the month as %q", en, name)
 			}
 		}
-		if list := send(overseer, "GET", "/reports", nil, false); !strings.Contains(list.body, `id="build-report"`) {
+		if list := send(reportsOverseer, "GET", "/reports", nil, false); !strings.Contains(list.body, `id="build-report"`) {
 			t.Error("the overseer is not offered the form")
 		}
 

@@ -120,6 +120,17 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /reports", w.handle(w.reports))
 	mux.Handle("POST /reports", w.handle(w.buildReport))
 	mux.Handle("GET /reports/{month}", w.handle(w.report))
+	// The dashboards: the overseer's, the agency's own, the public
+	// transparency pages and the open data (oversight.go,
+	// agency_dashboard.go, transparency.go, opendata.go).
+	mux.Handle("GET /oversight", w.handle(w.oversight))
+	mux.Handle("GET /agency/dashboard", w.handle(w.agencyDashboard))
+	mux.Handle("GET /transparency", w.handle(w.transparency))
+	mux.Handle("GET /transparency/agency/{code}", w.handle(w.transparencyAgency))
+	mux.Handle("GET /transparency/province/{code}", w.handle(w.transparencyProvince))
+	mux.Handle("GET /transparency/city/{code}", w.handle(w.transparencyCity))
+	mux.Handle("GET /opendata/{$}", w.handle(w.openDataIndex))
+	mux.Handle("GET /opendata/{file}", w.handle(w.openDataFile))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

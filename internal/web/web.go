@@ -40,6 +40,7 @@ import (
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/kpi"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/permit"
@@ -110,7 +111,11 @@ type Config struct {
 	// Suggest serves the suggestions on the signed-in citizen's home page;
 	// nil: the section is left out and dismissing answers 503.
 	Suggest *suggest.Suggester
-	// Oversight serves the monthly reports (/reports); nil: 503.
+	// Oversight serves the monthly reports (/reports), and gives the
+	// dashboards the targets and the rankings (left out when nil).
+	// KPI serves the dashboards (/oversight, /agency/dashboard), the
+	// transparency pages and the open data; nil: those pages answer 503.
+	KPI       *kpi.KPI
 	Oversight *oversight.Oversight
 }
 
@@ -152,11 +157,13 @@ type Web struct {
 	lifeEvents LifeEventDemo
 	sug        *suggest.Suggester // suggestions on the home page (suggestions.go)
 
-	ov *oversight.Oversight // the monthly reports (reports.go)
+	ov  *oversight.Oversight // the monthly reports (reports.go); targets and rankings (dash_oversight.go)
+	kpi *kpi.KPI             // the dashboards' figures (dashboards.go)
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
-var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "agency_reps", "verify", "document", "documents", "admin_search_misses", "notify_confirm", "reports"}
+var pageNames = []string{"home", "search", "service", "agencies", "agency", "about", "error", "me", "tracker", "consents", "agency_exchange", "admin_exchange", "inbox", "outbox", "acting", "agency_staff", "agency_keys", "agency_reps", "verify", "document", "documents", "admin_search_misses", "notify_confirm", "reports",
+	"oversight", "agency_dashboard", "transparency", "opendata"}
 
 // New parses the templates and fingerprints the static files.
 func New(cfg Config) (*Web, error) {
@@ -165,7 +172,8 @@ func New(cfg Config) (*Web, error) {
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
 		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen,
-		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts, pro: cfg.Proactive, lifeEvents: cfg.LifeEvents, sug: cfg.Suggest}
+		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts, pro: cfg.Proactive, lifeEvents: cfg.LifeEvents, sug: cfg.Suggest,
+		kpi: cfg.KPI}
 	w.ov = cfg.Oversight
 	if w.log == nil {
 		w.log = slog.Default()
