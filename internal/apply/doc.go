@@ -11,11 +11,19 @@
 //	submitted | in_review | needs_info → withdrawn (the applicant only)
 //
 // Every change happens in one store.InTx that writes the rows, appends the
-// event (Agency, Service, and Subject = the applicant's national code) and
+// event (Agency, Service, Region = the case's city, and Subject = the
+// applicant's national code) and
 // sends any notice and enqueues any job, so a change that rolls back leaves
 // nothing behind. Approving a service whose output is a document issues it
 // through permit.IssueTx in the same transaction: approval and document
 // commit together, and the case ends issued.
+//
+// A case belongs to a city (apply_cases.region, a catalogue region code):
+// the one the applicant chose on the form, else the city of the address the
+// rules last fetched for them, else none. Its submission event also names
+// the channel it came through ("online"; "counter" for a counter office),
+// so that the oversight figures can be counted by province, city and
+// channel.
 //
 // Evidence from an inquiry is fetched at submission through the exchange
 // gateway (exchange.Gateway.Evidence), which logs and signs it like any

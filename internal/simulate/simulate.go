@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -152,7 +153,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := s.run(ctx); err != nil {
 		return Result{}, err
 	}
-	res := Result{Truth: s.t.truth(), Cases: s.cases, LifeEvents: s.lifeEvents, Started: s.startedCases, Failures: s.failures,
+	truth := s.t.truth()
+	truth.Providers = s.inq.rows()
+	res := Result{Truth: truth, Cases: s.cases, LifeEvents: s.lifeEvents, Started: s.startedCases, Failures: s.failures,
 		FirstDay: starts[0], NextYear: starts[12]}
 	for _, st := range starts[:12] {
 		res.MonthsRun = append(res.MonthsRun, monthOf(st))
@@ -254,6 +257,7 @@ type sim struct {
 	q      queue
 	seq    int
 	t      *tallies
+	inq    *inquiries
 	cases  int
 	// lifeEvents published, and the cases the platform started for them
 	lifeEvents, startedCases int
@@ -273,7 +277,7 @@ type sim struct {
 
 func newSim(ctx context.Context, a *app.App, clock *Clock, o Options, starts []time.Time) (*sim, error) {
 	s := &sim{a: a, clock: clock, o: o, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5ca1ab1e)), starts: starts, end: starts[12],
-		t: newTallies(), failures: map[string]int{}, provinces: map[string]string{}, punctual: map[string]float64{},
+		t: newTallies(), inq: newInquiries(), failures: map[string]int{}, provinces: map[string]string{}, punctual: map[string]float64{},
 		clerks: map[string]identity.Principal{}, byCode: map[string]*citizen{}, started: map[string]*service{}}
 	var b bytes.Buffer
 	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
@@ -460,6 +464,7 @@ func (s *sim) lifeEvent(ctx context.Context, kind, person string) error {
 		return s.failed("life event", err)
 	}
 	s.lifeEvents++
+	s.inq.months[monthOf(s.clock.Now())] = true
 	if _, err := s.a.PubSub.DeliverDue(ctx); err != nil {
 		return fmt.Errorf("simulate: delivering life event %s: %w", kind, err)
 	}
@@ -552,6 +557,33 @@ func (s *sim) serviceOf(c apply.Case) *service {
 	}
 	s.started[c.Service] = svc
 	return svc
+}
+
+// countInquiries counts the once-only inquiries submission c made, one
+// per piece of evidence an agency holds: answered (fetched), or answered
+// that there is no record (missing). Evidence still pending failed in a way
+// the case does not tell, so its provider's month is not vouched for; nor
+// are the civil registry's and the postal registry's, which the rules and
+// the life events also ask.
+func (s *sim) countInquiries(c apply.Case) {
+	month := monthOf(c.SubmittedAt)
+	for _, e := range c.Evidence {
+		if e.Source != string(catalog.FromInquiry) {
+			continue
+		}
+		member, _, _ := strings.Cut(e.Inquiry, "/")
+		provider := s.a.Exchange.Instance() + "/GOV/" + member
+		switch {
+		case member == "NOCR" || member == "POST" || e.State == apply.EvPending:
+			s.inq.poisoned[[2]string{month, provider}] = true
+		case e.State == apply.EvFetched:
+			s.inq.add(month, provider, true)
+		case e.State == apply.EvMissing:
+			s.inq.add(month, provider, false)
+		default:
+			s.inq.poisoned[[2]string{month, provider}] = true
+		}
+	}
 }
 
 // sweep flags the cases past their deadline, as the nightly job does.
@@ -647,6 +679,7 @@ func (s *sim) submit(ctx context.Context, who *citizen, svc *service) error {
 		return s.failed("submit", err)
 	}
 	s.cases++
+	s.countInquiries(c)
 	k := &kase{tracking: c.Tracking, who: who, svc: svc, city: c.Region, province: s.provinces[c.Region],
 		submittedAt: c.SubmittedAt, deadline: c.Deadline, paid: c.Paid}
 	now := c.SubmittedAt

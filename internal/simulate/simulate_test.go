@@ -37,6 +37,9 @@ func TestSyntheticYear(t *testing.T) {
 			}
 			t.Logf("%s: %d cases (%d started by %d life events), %d events, %d truth rows in %s; refused: %v",
 				d, res.Cases, res.Started, res.LifeEvents, res.Events, len(res.Truth.Figures), res.Took.Round(time.Millisecond), res.Failures)
+			if len(res.Truth.Providers) == 0 {
+				t.Errorf("the truth vouches for no provider's inquiries")
+			}
 			if res.LifeEvents == 0 || res.Started == 0 {
 				t.Errorf("%d life events started %d cases, want some of each", res.LifeEvents, res.Started)
 			}

@@ -103,14 +103,70 @@ func (r Row) Key() kpi.Key {
 	return kpi.Key{Month: r.Month, Agency: r.Agency, Service: r.Service, Province: r.Province, City: r.City}
 }
 
+// ProviderRow is one provider member's inquiries in a month as the
+// simulator knows them: how many its applications made and how many were
+// answered. Latencies are the exchange's to measure, and left out.
+type ProviderRow struct {
+	Month     string `json:"month"`
+	Provider  string `json:"provider"`
+	Inquiries int    `json:"inquiries"`
+	Succeeded int    `json:"succeeded"`
+}
+
+// inquiries counts the once-only inquiries the simulator's submissions
+// made, by month and provider member; poisoned are those it cannot vouch
+// for (another part of the platform asked the same provider, or an inquiry
+// failed without saying how).
+type inquiries struct {
+	counts   map[[2]string]*ProviderRow
+	poisoned map[[2]string]bool
+	months   map[string]bool // months with a life event: its chains ask providers unseen
+}
+
+func newInquiries() *inquiries {
+	return &inquiries{counts: map[[2]string]*ProviderRow{}, poisoned: map[[2]string]bool{}, months: map[string]bool{}}
+}
+
+func (in *inquiries) add(month, provider string, ok bool) {
+	k := [2]string{month, provider}
+	r := in.counts[k]
+	if r == nil {
+		r = &ProviderRow{Month: month, Provider: provider}
+		in.counts[k] = r
+	}
+	r.Inquiries++
+	if ok {
+		r.Succeeded++
+	}
+}
+
+// rows are the counts the simulator vouches for, in month and provider
+// order.
+func (in *inquiries) rows() []ProviderRow {
+	out := []ProviderRow{}
+	for k, r := range in.counts {
+		if !in.poisoned[k] && !in.months[k[0]] {
+			out = append(out, *r)
+		}
+	}
+	slices.SortFunc(out, func(a, b ProviderRow) int {
+		if n := strings.Compare(a.Month, b.Month); n != 0 {
+			return n
+		}
+		return strings.Compare(a.Provider, b.Provider)
+	})
+	return out
+}
+
 // Truth is the figures document (docs/oversight.md, "Figures document") of
 // what the simulator caused: version 1, a row per group it counted
-// anything in, and no providers (see Row). Any implementation of the
-// figures must agree with every field of every row.
+// anything in (see Row), and the providers' inquiries it vouches for (see
+// ProviderRow). Any implementation of the figures must agree with every
+// field of every row.
 type Truth struct {
-	Version   int            `json:"version"`
-	Figures   []Row          `json:"figures"`
-	Providers []kpi.Provider `json:"providers"`
+	Version   int           `json:"version"`
+	Figures   []Row         `json:"figures"`
+	Providers []ProviderRow `json:"providers"`
 }
 
 // percentile is the nearest-rank p-th percentile of vs (sorted ascending
@@ -127,7 +183,7 @@ func percentile(vs []int, p int) int {
 
 // truth writes the tallies as rows, in month, then key order.
 func (ts *tallies) truth() Truth {
-	out := Truth{Version: 1, Figures: []Row{}, Providers: []kpi.Provider{}}
+	out := Truth{Version: 1, Figures: []Row{}, Providers: []ProviderRow{}}
 	for k, t := range ts.groups {
 		r := Row{Month: k.Month, Agency: k.Agency, Service: k.Service, Province: k.Province, City: k.City,
 			Submitted: t.submitted, Decided: t.decided, DecidedAuto: t.auto, Overturned: t.overturned, OnTime: t.onTime,
