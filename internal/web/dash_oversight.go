@@ -113,7 +113,7 @@ func (w *Web) targetsLead(l lang) string {
 		return ""
 	}
 	cfg := w.ov.Config()
-	return translate(l, "dash.targets.lead", pctOf(l, cfg.ElectronicTarget), decIn(l, cfg.SmartStepPP, 0), numIn(l, int64(cfg.BaseYear)))
+	return translate(l, "dash.targets.lead", pctOf(l, cfg.ElectronicTarget), decIn(l, cfg.SmartStepPP, 0), digitsIn(l, cfg.BaseYear))
 }
 
 // ranking returns month's rankings of agencies and provinces with the

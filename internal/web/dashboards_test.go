@@ -402,7 +402,7 @@ func checkTargetsAndRanks(t *testing.T, d *dashSite, doc *html.Node, agency stri
 	}
 	cfg := d.ov.Config()
 	if p := byID(doc, "targets-of"); len(p) != 1 || !strings.Contains(textOf(p[0]), pctOf(fa, cfg.ElectronicTarget)) ||
-		!strings.Contains(textOf(p[0]), numIn(fa, int64(cfg.BaseYear))) || !strings.Contains(textOf(p[0]), decIn(fa, cfg.SmartStepPP, 0)) {
+		!strings.Contains(textOf(p[0]), digitsIn(fa, cfg.BaseYear)) || !strings.Contains(textOf(p[0]), decIn(fa, cfg.SmartStepPP, 0)) {
 		t.Errorf("the targets are not stated as configured")
 	}
 	checkRanks(t, d, doc, agency)

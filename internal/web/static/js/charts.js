@@ -75,7 +75,7 @@
     box.setAttribute('data-chart-of', table.id);
     if (bar) {
       // One band per row, so that long names stay readable on a phone.
-      box.style.height = Math.max(240, data.labels.length * data.series.length * 14 + 120) + 'px';
+      box.style.height = Math.max(240, data.labels.length * (data.series.length * 12 + 10) + 120) + "px";
     }
     var figure = table.closest('figure') || table.parentNode;
     figure.insertBefore(box, figure.firstChild);
@@ -91,7 +91,9 @@
     var categories = {
       type: 'category',
       data: data.labels,
-      inverse: !bar && rtl, // time runs from right to left on a Persian page
+      // Time runs from right to left on a Persian page; bars list their
+      // rows from the top, in the table's order (a ranking's first first).
+      inverse: bar || rtl,
       position: bar ? (rtl ? 'right' : 'left') : undefined,
       axisLabel: {fontFamily: font, hideOverlap: true, width: bar ? 140 : undefined, overflow: bar ? 'truncate' : undefined}
     };
