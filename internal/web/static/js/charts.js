@@ -69,6 +69,11 @@
     var kind = table.getAttribute('data-chart');
     var unit = table.getAttribute('data-unit');
     var bar = kind === 'bar';
+    if (bar && data.labels.length > 12) {
+      // Many rows (every agency): the chart shows the first column only,
+      // so that it stays readable on a phone; the table has them all.
+      data.series = data.series.slice(0, 1);
+    }
     var box = document.createElement('div');
     box.className = 'chart__canvas' + (bar ? ' chart__canvas--bar' : '');
     box.setAttribute('aria-hidden', 'true');
