@@ -77,3 +77,76 @@ func (h hist) percentile(p int) int {
 	}
 	return int(vals[len(vals)-1])
 }
+
+// sorted is a histogram as stored: (value, count) pairs in ascending
+// order of value. Queries read it straight from the blobs, without a map.
+type sorted []struct{ v, n int64 }
+
+// decodeSorted reads the pairs encode wrote, appending to s.
+func decodeSorted(s sorted, b []byte) sorted {
+	for len(b) > 0 {
+		v, n1 := binary.Varint(b)
+		if n1 <= 0 {
+			break
+		}
+		c, n2 := binary.Uvarint(b[n1:])
+		if n2 <= 0 {
+			break
+		}
+		s = append(s, struct{ v, n int64 }{v, int64(c)})
+		b = b[n1+n2:]
+	}
+	return s
+}
+
+// mergeBlobs returns the histogram that is the sum of the encoded ones.
+func mergeBlobs(blobs [][]byte) sorted {
+	switch len(blobs) {
+	case 0:
+		return nil
+	case 1:
+		return decodeSorted(nil, blobs[0])
+	}
+	var all sorted
+	for _, b := range blobs {
+		all = decodeSorted(all, b)
+	}
+	slices.SortFunc(all, func(a, b struct{ v, n int64 }) int {
+		switch {
+		case a.v < b.v:
+			return -1
+		case a.v > b.v:
+			return 1
+		}
+		return 0
+	})
+	out := all[:0]
+	for _, p := range all {
+		if len(out) > 0 && out[len(out)-1].v == p.v {
+			out[len(out)-1].n += p.n
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// percentile is hist.percentile over pairs in ascending order.
+func (s sorted) percentile(p int) int {
+	var n int64
+	for _, x := range s {
+		n += max(x.n, 0)
+	}
+	if n == 0 {
+		return 0
+	}
+	rank := max((int64(p)*n+99)/100, 1)
+	var seen int64
+	for _, x := range s {
+		seen += max(x.n, 0)
+		if seen >= rank {
+			return int(x.v)
+		}
+	}
+	return int(s[len(s)-1].v)
+}

@@ -599,3 +599,20 @@ func TestCatalogueOutOfOrder(t *testing.T) {
 		}
 	}, sets...)
 }
+
+func TestSortedMatchesHist(t *testing.T) {
+	h1, h2 := hist{1: 2, 5: 1, -2: 1}, hist{5: 3, 9: 1, 0: 4}
+	all := hist{}
+	all.add(h1)
+	all.add(h2)
+	for _, p := range []int{1, 50, 90, 99, 100} {
+		got := mergeBlobs([][]byte{h1.encode(), h2.encode()}).percentile(p)
+		one := mergeBlobs([][]byte{all.encode()}).percentile(p)
+		if got != all.percentile(p) || one != all.percentile(p) {
+			t.Errorf("p%d: merged %d, one blob %d, map %d", p, got, one, all.percentile(p))
+		}
+	}
+	if mergeBlobs(nil).percentile(50) != 0 {
+		t.Error("empty")
+	}
+}
