@@ -159,6 +159,10 @@ func browserDashboards(t *testing.T, d store.Dialect) {
 		t.Error("/oversight: the ranking's method is not published")
 	}
 	fits("oversight")
+	eval(`document.querySelector("#ranking-h").scrollIntoView(); ""`)
+	shootApp(t, ctx, "dashboards-"+string(d)+"-ranking.png")
+	eval(`document.querySelector("#targets-h").scrollIntoView(); ""`)
+	shootApp(t, ctx, "dashboards-"+string(d)+"-targets.png")
 
 	// The public page: a chart drawn above each table when ECharts is
 	// there, the tables alone when it is not.

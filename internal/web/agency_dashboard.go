@@ -68,6 +68,7 @@ func (w *Web) agencyDashboard(rw http.ResponseWriter, r *http.Request) error {
 	if v.Targets, err = w.targets(ctx, r, month, p.Agency); err != nil {
 		return err
 	}
+	v.TargetsOf = w.targetsLead(l)
 	rk, err := w.ranking(r, rn, month)
 	if err != nil {
 		return err

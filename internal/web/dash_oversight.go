@@ -16,11 +16,10 @@ import (
 
 // targetRow is one agency (or the country) against its targets.
 type targetRow struct {
-	Agency, Name                      string
-	Electronic, Smart                 string // shares this month
-	SmartTarget, Forecast, Reaches    string // the year's smart target, the trend's forecast for the year's end, when it meets it
-	ElectronicForecast, ElectronicTgt string
-	OnTrack                           bool
+	Agency, Name                   string
+	Electronic, Smart              string // shares this month
+	SmartTarget, Forecast, Reaches string // the year's smart target, the trend's forecast for the year's end, when it meets it
+	OnTrack                        bool
 }
 
 // rankRow is one ranked agency or province.
@@ -94,13 +93,11 @@ func (w *Web) targets(ctx context.Context, r *http.Request, month, agency string
 			row.Name = w.agencyName(r, p.Agency)
 		}
 		if p.NoData {
-			row.Electronic, row.Smart, row.SmartTarget, row.Forecast, row.ElectronicForecast = none, none, none, none, none
+			row.Electronic, row.Smart, row.SmartTarget, row.Forecast = none, none, none, none
 		} else {
 			row.Electronic, row.Smart = pctOf(l, p.Electronic), pctOf(l, p.Smart)
 			row.SmartTarget, row.Forecast = pctOf(l, p.SmartTarget), pctOf(l, p.YearEnd)
-			row.ElectronicForecast = pctOf(l, p.ElectronicForecast)
 		}
-		row.ElectronicTgt = pctOf(l, p.ElectronicTarget)
 		row.Reaches = none
 		if p.Reaches != "" {
 			row.Reaches = monthIn(l, p.Reaches)
@@ -108,6 +105,15 @@ func (w *Web) targets(ctx context.Context, r *http.Request, month, agency string
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// targetsLead says what the targets are, from the configuration in force.
+func (w *Web) targetsLead(l lang) string {
+	if w.ov == nil {
+		return ""
+	}
+	cfg := w.ov.Config()
+	return translate(l, "dash.targets.lead", pctOf(l, cfg.ElectronicTarget), decIn(l, cfg.SmartStepPP, 0), digitsIn(l, cfg.BaseYear))
 }
 
 // ranking returns month's rankings of agencies and provinces with the

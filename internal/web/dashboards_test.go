@@ -185,6 +185,32 @@ func TestDashboards(t *testing.T) {
 			}
 		}
 		checkRanks(t, d, res.doc, "")
+		// The charts load only when ECharts is installed (`make assets`),
+		// from our own origin; without it the page is its tables.
+		scripts := func(doc *html.Node) []string {
+			var out []string
+			for _, sc := range tags(doc, "script") {
+				out = append(out, attr(sc, "src"))
+			}
+			return out
+		}
+		if _, ok := d.web.hashes[echartsFile]; ok {
+			got := scripts(res.doc)
+			if len(got) != 2 || !strings.HasPrefix(got[0], "/static/vendor/echarts/echarts.min.js") || !strings.HasPrefix(got[1], "/static/js/charts.js") {
+				t.Errorf("%s: scripts %v", path, got)
+			}
+		}
+		saved := d.web.hashes
+		d.web.hashes = map[string]string{}
+		for k, v := range saved {
+			if k != echartsFile {
+				d.web.hashes[k] = v
+			}
+		}
+		if got := scripts(getPage(t, d.handler, path, false, http.StatusOK).doc); len(got) != 0 {
+			t.Errorf("%s without ECharts: scripts %v", path, got)
+		}
+		d.web.hashes = saved
 		// English: the same figures with ASCII digits.
 		res = getPage(t, d.handler, path, true, http.StatusOK)
 		checkFigures(t, path+" (en)", res.doc, en, nat, map[string]string{"submitted": "3", "satisfaction": "4.5 out of 5"})
@@ -399,6 +425,11 @@ func checkTargetsAndRanks(t *testing.T, d *dashSite, doc *html.Node, agency stri
 	}
 	if len(rows) != want || want == 0 {
 		t.Errorf("%d target rows, want %d", len(rows), want)
+	}
+	cfg := d.ov.Config()
+	if p := byID(doc, "targets-of"); len(p) != 1 || !strings.Contains(textOf(p[0]), pctOf(fa, cfg.ElectronicTarget)) ||
+		!strings.Contains(textOf(p[0]), digitsIn(fa, cfg.BaseYear)) || !strings.Contains(textOf(p[0]), decIn(fa, cfg.SmartStepPP, 0)) {
+		t.Errorf("the targets are not stated as configured")
 	}
 	checkRanks(t, d, doc, agency)
 }

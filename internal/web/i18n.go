@@ -177,7 +177,7 @@ var texts = map[string]text{
 	"dash.compare":               {"مقایسه", "Comparison"},
 	"dash.services":              {"خدمات دستگاه", "The agency's services"},
 	"dash.targets":               {"هدف‌ها", "Targets"},
-	"dash.targets.lead":          {"هدف: همهٔ خدمات تمام‌الکترونیک، و سهم خدمات هوشمند هر سال به اندازهٔ پیکربندی‌شده بالاتر تا صددرصد. پیش‌بینی از روند خود دستگاه است.", "The targets: every service fully electronic, and the smart share up by the configured step every year until 100%. The forecast follows the agency's own trend."},
+	"dash.targets.lead":          {"هدف: {1} خدمات تمام‌الکترونیک، و سهم خدمات هوشمند هر سال {2} واحد درصد بالاتر از سهم پایهٔ سال {3} تا صددرصد. پیش‌بینی از روند خود دستگاه است.", "The targets: {1} of services fully electronic, and the smart share up by {2} percentage points a year from its share in {3}, until 100%. The forecast follows the agency's own trend."},
 	"dash.smarttarget":           {"هدف هوشمند این ماه", "Smart target this month"},
 	"dash.forecast":              {"پیش‌بینی پایان سال", "Forecast for the year's end"},
 	"dash.progress":              {"وضعیت", "Progress"},

@@ -30,6 +30,7 @@ type dashView struct {
 	Compare    []chart // agencies, provinces or cities side by side
 	Services   []serviceFigure
 	Targets    []targetRow
+	TargetsOf  string // what the targets are, from the configuration
 	Ranking    *rankingView
 	Rank       *rankRow // the agency's own rank (/agency/dashboard)
 	ReadOnly   bool     // an operator reads their agency's dashboard
@@ -105,6 +106,7 @@ func (w *Web) oversight(rw http.ResponseWriter, r *http.Request) error {
 	if v.Targets, err = w.targets(ctx, r, month, ""); err != nil {
 		return err
 	}
+	v.TargetsOf = w.targetsLead(l)
 	if v.Ranking, err = w.ranking(r, rn, month); err != nil {
 		return err
 	}

@@ -69,13 +69,18 @@
     var kind = table.getAttribute('data-chart');
     var unit = table.getAttribute('data-unit');
     var bar = kind === 'bar';
+    if (bar && data.labels.length > 12) {
+      // Many rows (every agency): the chart shows the first column only,
+      // so that it stays readable on a phone; the table has them all.
+      data.series = data.series.slice(0, 1);
+    }
     var box = document.createElement('div');
     box.className = 'chart__canvas' + (bar ? ' chart__canvas--bar' : '');
     box.setAttribute('aria-hidden', 'true');
     box.setAttribute('data-chart-of', table.id);
     if (bar) {
       // One band per row, so that long names stay readable on a phone.
-      box.style.height = Math.max(240, data.labels.length * data.series.length * 14 + 120) + 'px';
+      box.style.height = Math.max(240, data.labels.length * (data.series.length * 12 + 10) + 120) + "px";
     }
     var figure = table.closest('figure') || table.parentNode;
     figure.insertBefore(box, figure.firstChild);
@@ -91,7 +96,9 @@
     var categories = {
       type: 'category',
       data: data.labels,
-      inverse: !bar && rtl, // time runs from right to left on a Persian page
+      // Time runs from right to left on a Persian page; bars list their
+      // rows from the top, in the table's order (a ranking's first first).
+      inverse: bar || rtl,
       position: bar ? (rtl ? 'right' : 'left') : undefined,
       axisLabel: {fontFamily: font, hideOverlap: true, width: bar ? 140 : undefined, overflow: bar ? 'truncate' : undefined}
     };
