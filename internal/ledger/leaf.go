@@ -1,0 +1,91 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/panjare/panjare/internal/store"
+)
+
+// leafMagic opens every leaf's data and names the encoding's version, so
+// that a later encoding can never be mistaken for this one.
+const leafMagic = "panjare-event-v1\n"
+
+// atLayout writes an event's time in UTC with exactly six fractional
+// digits: the precision both engines keep.
+const atLayout = "2006-01-02T15:04:05.000000Z"
+
+// LeafData returns the canonical encoding of ev that the ledger seals:
+//
+//	panjare-event-v1
+//	id <decimal>
+//	at <UTC RFC 3339, exactly 6 fractional digits>
+//	kind <kind>
+//	actor <actor>
+//	agency <agency>
+//	service <service>
+//	region <region>
+//	subject <subject>
+//	payload <canonical JSON>
+//
+// each line ending in "\n". The canonical JSON is the payload parsed with
+// json.Decoder.UseNumber and marshalled again by encoding/json (object keys
+// sorted, no insignificant whitespace, numbers as written), so that
+// PostgreSQL's JSONB and SQLite's text give the same bytes. A payload that
+// is not one JSON value is taken as it is stored.
+func LeafData(ev store.Event) []byte {
+	return appendLeafData(nil, ev)
+}
+
+// LeafHash returns the RFC 6962 leaf hash of ev: SHA-256 of a zero byte
+// followed by LeafData(ev).
+func LeafHash(ev store.Event) [32]byte {
+	buf := appendLeafData(make([]byte, 1, 256+len(ev.Payload)), ev)
+	return sha256.Sum256(buf)
+}
+
+// appendLeafData appends ev's canonical encoding to b.
+func appendLeafData(b []byte, ev store.Event) []byte {
+	b = append(b, leafMagic...)
+	b = append(b, "id "...)
+	b = strconv.AppendInt(b, ev.ID, 10)
+	b = append(b, "\nat "...)
+	b = ev.At.UTC().Truncate(time.Microsecond).AppendFormat(b, atLayout)
+	for _, f := range [...]struct{ name, value string }{
+		{"\nkind ", ev.Kind}, {"\nactor ", ev.Actor}, {"\nagency ", ev.Agency},
+		{"\nservice ", ev.Service}, {"\nregion ", ev.Region}, {"\nsubject ", ev.Subject},
+	} {
+		b = append(b, f.name...)
+		b = append(b, f.value...)
+	}
+	b = append(b, "\npayload "...)
+	b = appendCanonicalJSON(b, ev.Payload)
+	return append(b, '\n')
+}
+
+// appendCanonicalJSON appends the canonical form of the JSON value raw to
+// b, or raw itself when it is not exactly one JSON value.
+func appendCanonicalJSON(b, raw []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return append(b, raw...)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return append(b, raw...)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return append(b, raw...)
+	}
+	return append(b, out...)
+}
+
+// sumLeaf returns the SHA-256 of buf, which already starts with RFC
+// 6962's leaf prefix (a zero byte).
+func sumLeaf(buf []byte) [32]byte { return sha256.Sum256(buf) }
