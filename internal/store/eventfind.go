@@ -7,8 +7,8 @@ import (
 )
 
 // eventIDsByQuery reads one subject's events of one kind. The filter
-// repeats the partial index's condition (subject <> ''), as Events does, so
-// that the planner reads the subject's events only.
+// repeats the partial index's condition (a subject not empty), as Events
+// does, so that the planner reads the subject's events only.
 const eventIDsByQuery = `SELECT id, payload FROM events WHERE subject = $1 AND subject <> '' AND kind = $2 ORDER BY id`
 
 // EventIDsBy returns the ids of the events of kind about subject whose

@@ -55,6 +55,9 @@ type caseView struct {
 	// CanObject: the applicant may still object to the automatic refusal
 	// (case-decision.html).
 	CanObject bool
+	// Sealed: the timeline marks where each step is sealed in the
+	// ledger, or that it is not yet (ledger.go).
+	Sealed bool
 }
 
 type groundOption struct{ Code, Text string }
@@ -126,6 +129,8 @@ func (w *Web) caseFor(r *http.Request, p identity.Principal, tracking string, ag
 	v.CanPay = !agency && c.FeeRials > 0 && !c.Paid && c.Open()
 	v.CanRate = !agency && c.State.Complete() && c.Feedback == nil
 	v.CanObject = !agency && c.Decision.CanObject(time.Now())
+	w.markSealed(r, &v.Case)
+	v.Sealed = w.ledger != nil
 	return v, nil
 }
 

@@ -115,6 +115,12 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /demo/life-events", w.handle(w.demoEvents))
 	// Dismissing a suggestion on the home page (suggestions.go).
 	mux.Handle("POST /me/suggestions/{id}/dismiss", w.handle(w.dismissSuggestion))
+	// The ledger: its public page with the look-up of an event's inclusion
+	// proof, and its latest signed checkpoint and verifier key as text
+	// (ledger.go).
+	mux.Handle("GET /ledger", w.handle(w.ledgerPage))
+	mux.Handle("GET /ledger/checkpoint", w.handle(w.ledgerCheckpoint))
+	mux.Handle("GET /ledger/key", w.handle(w.ledgerKey))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
@@ -109,6 +110,10 @@ type Config struct {
 	// Suggest serves the suggestions on the signed-in citizen's home page;
 	// nil: the section is left out and dismissing answers 503.
 	Suggest *suggest.Suggester
+	// Ledger serves the ledger's page, checkpoint and key, and the marks
+	// that say where case steps, documents and receipts are sealed
+	// (ledger.go); nil: those pages answer 503 and the marks are left out.
+	Ledger *ledger.Ledger
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -148,6 +153,7 @@ type Web struct {
 	pro        *proactive.Proactive
 	lifeEvents LifeEventDemo
 	sug        *suggest.Suggester // suggestions on the home page (suggestions.go)
+	ledger     *ledger.Ledger     // the ledger's pages and seal marks (ledger.go)
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
@@ -160,7 +166,8 @@ func New(cfg Config) (*Web, error) {
 	}
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
 		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen,
-		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts, pro: cfg.Proactive, lifeEvents: cfg.LifeEvents, sug: cfg.Suggest}
+		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts, pro: cfg.Proactive, lifeEvents: cfg.LifeEvents, sug: cfg.Suggest,
+		ledger: cfg.Ledger}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -226,7 +233,7 @@ func (w *Web) parse(tfs fs.FS) (map[lang]map[string]*template.Template, error) {
 			return nil, err
 		}
 		pages := map[string]*template.Template{}
-		for _, name := range append(append(append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...), rulesPages...), offersPages...) {
+		for _, name := range slices.Concat(pageNames, applyPages, consolePages, rulesPages, offersPages, ledgerPages) {
 			t, err := base.Clone()
 			if err != nil {
 				return nil, err
