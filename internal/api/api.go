@@ -20,6 +20,7 @@ import (
 	"github.com/panjare/panjare/internal/exchange"
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
@@ -60,6 +61,10 @@ type Config struct {
 	// Suggest serves the signed-in citizen's suggestions; nil: those
 	// endpoints answer 503.
 	Suggest *suggest.Suggester
+	// Ledger serves the ledger's checkpoint, entries and proofs, and the
+	// ledger indexes of case steps, documents and receipts (ledger.go);
+	// nil: those endpoints answer 503 and the indexes are left out.
+	Ledger *ledger.Ledger
 }
 
 // API serves the JSON API.
