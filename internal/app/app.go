@@ -25,6 +25,7 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/identity/idp"
+	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/permit"
 	"github.com/panjare/panjare/internal/proactive"
@@ -65,6 +66,8 @@ type App struct {
 	// Suggest suggests services to each signed-in citizen; nil when
 	// switched off (--suggestions=false).
 	Suggest *suggest.Suggester
+	// Ledger seals every event into a signed Merkle tree (Run, in App.Run).
+	Ledger *ledger.Ledger
 
 	server *http.Server
 
@@ -74,7 +77,7 @@ type App struct {
 
 // Migrations lists every capability's migrations in dependency order.
 func Migrations() []store.MigrationSet {
-	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations()}
+	return []store.MigrationSet{identity.Migrations(), catalog.Migrations(), permit.Migrations(), exchange.Migrations(), notify.Migrations(), apply.Migrations(), rules.Migrations(), proactive.Migrations(), suggest.Migrations(), ledger.Migrations()}
 }
 
 // New opens the database, migrates it if configured, and assembles the
@@ -96,6 +99,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		if err := st.Migrate(ctx, log, Migrations()...); err != nil {
 			return fail(err)
 		}
+	}
+	if a.Ledger, err = ledger.New(ctx, ledger.Config{Store: st, Origin: ledger.OriginFor(cfg.BaseURL), Log: log}); err != nil {
+		return fail(err)
 	}
 	a.Identity = identity.New(st)
 	idx, err := search.New()
@@ -476,6 +482,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		defer close(followed)
 		a.Catalog.Follow(followCtx, 2*time.Second)
 	}()
+	sealed := make(chan struct{})
+	go func() {
+		defer close(sealed)
+		a.Ledger.Run(followCtx) // on every process: the ledger's state row lets one seal at a time
+	}()
 	fed := make(chan struct{})
 	go func() {
 		defer close(fed)
@@ -536,6 +547,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	stopFollow()
 	<-followed
 	<-fed
+	<-sealed
 	if e := a.Store.StopJobs(shutdown); e != nil {
 		err = errors.Join(err, e)
 	}

@@ -84,6 +84,29 @@ func TestServeAndShutDown(t *testing.T) {
 				t.Fatalf("cross-origin POST: %d, want 403", resp.StatusCode)
 			}
 
+			// The ledger's sealer runs in Run: the demo's events get sealed
+			// and a checkpoint signed over them.
+			var last int64
+			var events uint64
+			if err := a.Store.Read().QueryRowContext(ctx, `SELECT MAX(id), COUNT(*) FROM events`).Scan(&last, &events); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				through, err := a.Ledger.SealedThrough(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if through >= last {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the ledger is sealed through event %d of %d", through, last)
+				}
+			}
+			if cp, err := a.Ledger.Checkpoint(ctx); err != nil || cp.Size < events {
+				t.Fatalf("the latest checkpoint covers %d leaves of %d events: %v", cp.Size, events, err)
+			}
+
 			cancel() // what SIGTERM does through signal.NotifyContext
 			select {
 			case err := <-done:
