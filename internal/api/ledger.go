@@ -331,13 +331,37 @@ func b64s(hs [][32]byte) []string {
 	return out
 }
 
-// markSealed sets the ledger index of each step of c's timeline that is
-// sealed; without a ledger it does nothing.
+// markSealed sets the ledger index of each step of c's timeline, and of
+// each evidence's exchange receipt, that is sealed; without a ledger it
+// does nothing.
 func (a *API) markSealed(ctx context.Context, c *apply.Case) error {
 	if a.cfg.Ledger == nil {
 		return nil
 	}
-	return apply.MarkSealed(ctx, c, a.cfg.Ledger)
+	if err := apply.MarkSealed(ctx, c, a.cfg.Ledger); err != nil {
+		return err
+	}
+	var receipts []string
+	for _, e := range c.Evidence {
+		if e.MessageID != "" {
+			receipts = append(receipts, e.MessageID)
+		}
+	}
+	if a.cfg.Gateway == nil || len(receipts) == 0 {
+		return nil
+	}
+	events, err := a.cfg.Gateway.InquiryEvents(ctx, c.Applicant, receipts)
+	if err != nil {
+		return err
+	}
+	for i := range c.Evidence {
+		if id, ok := events[c.Evidence[i].MessageID]; ok {
+			if c.Evidence[i].LedgerIndex, err = a.index(ctx, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // documentIndex returns where document d's issuing event is sealed in the

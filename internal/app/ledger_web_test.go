@@ -121,8 +121,14 @@ func waitSealed(t *testing.T, srv *served) int64 {
 }
 
 // marks returns the ledger indexes the page's marks name, "" for a mark
-// that says "not yet sealed".
-func marks(body string) []string {
+// that says "not yet sealed"; within the element with the given id when
+// it is not "".
+func marks(body, id string) []string {
+	if id != "" {
+		_, after, _ := strings.Cut(body, `id="`+id+`"`)
+		tag := map[string]string{"timeline": "</ol>", "evidence": "</table>", "document-ledger": "</div>"}[id]
+		body, _, _ = strings.Cut(after, tag)
+	}
 	var out []string
 	for _, m := range regexp.MustCompile(`class="tag tag--(?:green|grey) ledger-mark" data-ledger-index="([0-9]*)"`).FindAllStringSubmatch(body, -1) {
 		out = append(out, m[1])
@@ -188,8 +194,39 @@ func TestLedgerMarks(t *testing.T) {
 			officerTok := lc.session(officerCode)
 			for _, view := range []struct{ token, path string }{{ali, "/me/cases/" + tracking}, {officerTok, "/agency/cases/" + tracking}} {
 				resp, body := lc.do(view.token, "GET", view.path, nil, "")
-				if got := marks(body); resp.StatusCode != http.StatusOK || strings.Join(got, ",") != strings.Join(want, ",") {
+				if got := marks(body, "timeline"); resp.StatusCode != http.StatusOK || strings.Join(got, ",") != strings.Join(want, ",") {
 					t.Errorf("%s: %d, marks %q, want %q", view.path, resp.StatusCode, got, want)
+				}
+				// Each evidence's exchange receipt names its inquiry's
+				// index too.
+				var receipts []string
+				for _, ev := range c.Evidence {
+					if ev.MessageID != "" {
+						receipts = append(receipts, ev.MessageID)
+					}
+				}
+				events, err := a.Gateway.InquiryEvents(ctx, backoffice.CitizenAli, receipts)
+				if err != nil || len(receipts) == 0 || len(events) != len(receipts) {
+					t.Fatalf("receipts %q: events %v (%v)", receipts, events, err)
+				}
+				var wantReceipts []string
+				for _, ev := range c.Evidence {
+					if ev.MessageID != "" {
+						idx, _, _ := a.Ledger.IndexOf(ctx, events[ev.MessageID])
+						wantReceipts = append(wantReceipts, strconv.FormatUint(idx, 10))
+					}
+				}
+				if got := marks(body, "evidence"); strings.Join(got, ",") != strings.Join(wantReceipts, ",") {
+					t.Errorf("%s: receipt marks %q, want %q", view.path, got, wantReceipts)
+				}
+				var gotJSON []string
+				for _, ev := range c.Evidence {
+					if ev.LedgerIndex != nil {
+						gotJSON = append(gotJSON, strconv.FormatUint(*ev.LedgerIndex, 10))
+					}
+				}
+				if strings.Join(gotJSON, ",") != strings.Join(wantReceipts, ",") {
+					t.Errorf("the case's JSON names the receipts' indexes %q, want %q", gotJSON, wantReceipts)
 				}
 			}
 
@@ -229,7 +266,7 @@ func TestLedgerMarks(t *testing.T) {
 				trackerWant = append(trackerWant, strconv.FormatUint(*it.LedgerIndex, 10))
 			}
 			_, body = lc.do(ali, "GET", "/me/data", nil, "")
-			if got := marks(body); strings.Join(got, ",") != strings.Join(trackerWant, ",") {
+			if got := marks(body, ""); strings.Join(got, ",") != strings.Join(trackerWant, ",") {
 				t.Errorf("/me/data marks %q, want %q", got, trackerWant)
 			}
 
@@ -256,7 +293,7 @@ func TestLedgerMarks(t *testing.T) {
 				t.Errorf("verify: %d %s, want ledger_index %d", resp.StatusCode, body, docIdx)
 			}
 			_, body = lc.do("", "GET", "/verify?document="+url.QueryEscape(c.Document), nil, "")
-			if got := marks(body); len(got) != 1 || got[0] != strconv.FormatUint(docIdx, 10) {
+			if got := marks(body, "document-ledger"); len(got) != 1 || got[0] != strconv.FormatUint(docIdx, 10) {
 				t.Errorf("/verify marks %q, want [%d]", got, docIdx)
 			}
 		})

@@ -124,6 +124,10 @@ type Evidence struct {
 	Answer    json.RawMessage `json:"answer,omitempty"`
 	UploadID  int64           `json:"upload_id,omitempty"`
 	Attempts  int             `json:"attempts"`
+	// LedgerIndex is where the exchange.inquiry event of the receipt
+	// (MessageID) is sealed in the ledger, set by the front doors that
+	// look it up; nil while it is not sealed, and otherwise.
+	LedgerIndex *uint64 `json:"ledger_index,omitempty"`
 }
 
 // Evidence states.

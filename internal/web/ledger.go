@@ -226,36 +226,44 @@ func (w *Web) documentSeal(r *http.Request, d permit.Document) *uint64 {
 }
 
 // inquirySeals sets the ledger index of each of the citizen's inquiry rows
-// whose exchange.inquiry event is sealed; failures are logged and leave
-// the marks out.
+// whose exchange.inquiry event is sealed.
 func (w *Web) inquirySeals(r *http.Request, subject string, rows []inquiryRow) {
-	if w.ledger == nil || w.gw == nil || len(rows) == 0 {
-		return
-	}
 	ids := make([]string, len(rows))
 	for i, row := range rows {
 		ids[i] = row.MessageID
 	}
+	seals := w.receiptSeals(r, subject, ids)
+	for i := range rows {
+		rows[i].LedgerIndex = seals[rows[i].MessageID]
+	}
+}
+
+// receiptSeals returns where the exchange.inquiry event of each of the
+// receipts (message ids of inquiries about subject) is sealed in the
+// ledger; a receipt not sealed yet is absent. Failures are logged and
+// leave the marks out: the page must not fail for them.
+func (w *Web) receiptSeals(r *http.Request, subject string, messageIDs []string) map[string]*uint64 {
+	if w.ledger == nil || w.gw == nil || len(messageIDs) == 0 {
+		return nil
+	}
 	ctx := r.Context()
-	events, err := w.gw.InquiryEvents(ctx, subject, ids)
+	events, err := w.gw.InquiryEvents(ctx, subject, messageIDs)
 	if err != nil {
 		w.log.Warn("receipt ledger marks failed", "route", r.Pattern, "err", err.Error())
-		return
+		return nil
 	}
-	for i := range rows {
-		id, found := events[rows[i].MessageID]
-		if !found {
-			continue
-		}
+	out := make(map[string]*uint64, len(events))
+	for msg, id := range events {
 		idx, ok, err := w.ledger.IndexOf(ctx, id)
 		if err != nil {
 			w.log.Warn("receipt ledger marks failed", "route", r.Pattern, "err", err.Error())
-			return
+			return out
 		}
 		if ok {
-			rows[i].LedgerIndex = &idx
+			out[msg] = &idx
 		}
 	}
+	return out
 }
 
 // requestBase is the scheme and host the request came to: https when it
