@@ -50,26 +50,42 @@ func LeafHash(ev store.Event) [32]byte {
 
 // appendLeafData appends ev's canonical encoding to b.
 func appendLeafData(b []byte, ev store.Event) []byte {
+	return appendLeaf(b, ev.ID, ev.At, &[6]string{ev.Kind, ev.Actor, ev.Agency, ev.Service, ev.Region, ev.Subject}, ev.Payload)
+}
+
+// leafFields names the text columns in the order the encoding lists them.
+var leafFields = [6]string{"\nkind ", "\nactor ", "\nagency ", "\nservice ", "\nregion ", "\nsubject "}
+
+// appendLeaf appends the canonical encoding of an event given by its
+// columns (kind, actor, agency, service, region, subject), as strings or
+// as bytes straight from the database.
+func appendLeaf[S string | []byte](b []byte, id int64, at time.Time, text *[6]S, payload []byte) []byte {
 	b = append(b, leafMagic...)
 	b = append(b, "id "...)
-	b = strconv.AppendInt(b, ev.ID, 10)
+	b = strconv.AppendInt(b, id, 10)
 	b = append(b, "\nat "...)
-	b = ev.At.UTC().Truncate(time.Microsecond).AppendFormat(b, atLayout)
-	for _, f := range [...]struct{ name, value string }{
-		{"\nkind ", ev.Kind}, {"\nactor ", ev.Actor}, {"\nagency ", ev.Agency},
-		{"\nservice ", ev.Service}, {"\nregion ", ev.Region}, {"\nsubject ", ev.Subject},
-	} {
-		b = append(b, f.name...)
-		b = append(b, f.value...)
+	b = at.UTC().Truncate(time.Microsecond).AppendFormat(b, atLayout)
+	for i, name := range leafFields {
+		b = append(b, name...)
+		b = append(b, text[i]...)
 	}
 	b = append(b, "\npayload "...)
-	b = appendCanonicalJSON(b, ev.Payload)
+	b = appendCanonicalJSON(b, payload)
 	return append(b, '\n')
 }
 
 // appendCanonicalJSON appends the canonical form of the JSON value raw to
 // b, or raw itself when it is not exactly one JSON value.
 func appendCanonicalJSON(b, raw []byte) []byte {
+	if out, ok := fastCanonical(b, raw); ok {
+		return out
+	}
+	return slowCanonicalJSON(b, raw)
+}
+
+// slowCanonicalJSON is the definition of the canonical form: encoding/json
+// with UseNumber, then Marshal.
+func slowCanonicalJSON(b, raw []byte) []byte {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any

@@ -102,11 +102,13 @@ type Ledger struct {
 	gapGrace   time.Duration // how long a missing id holds the sealer back
 	lateWindow time.Duration // how long a gap is rechecked for a late event
 
-	mu      sync.Mutex // one sealing round at a time in this process; guards the fields below
-	tree    *compact.Range
-	through int64
-	pending map[int64]time.Time // first id of a missing run → when it was first seen missing
-	signed  time.Time           // when this process last signed a checkpoint
+	mu          sync.Mutex // one sealing round at a time in this process; guards the fields below
+	tree        *compact.Range
+	through     int64
+	pending     map[int64]time.Time // first id of a missing run → when it was first seen missing
+	signed      time.Time           // when this process last signed a checkpoint
+	signedSize  uint64              // the size it last knew to have a checkpoint
+	signedKnown bool                // whether signedSize is known yet
 }
 
 var (

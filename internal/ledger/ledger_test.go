@@ -193,12 +193,12 @@ func TestSealAndProve(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := proof.VerifyInclusion(hasher, idx, cp.Size, leaves[idx][:], slices(p), cp.Root[:]); err != nil {
+				if err := proof.VerifyInclusion(hasher, idx, cp.Size, leaves[idx][:], asSlices(p), cp.Root[:]); err != nil {
 					t.Fatalf("inclusion of %d in %d: %v", idx, cp.Size, err)
 				}
 				// A proof must not verify another leaf.
 				other := leaves[(idx+1)%cp.Size]
-				if cp.Size > 1 && proof.VerifyInclusion(hasher, idx, cp.Size, other[:], slices(p), cp.Root[:]) == nil {
+				if cp.Size > 1 && proof.VerifyInclusion(hasher, idx, cp.Size, other[:], asSlices(p), cp.Root[:]) == nil {
 					t.Fatalf("inclusion proof of %d in %d verifies leaf %d too", idx, cp.Size, (idx+1)%cp.Size)
 				}
 			}
@@ -209,7 +209,7 @@ func TestSealAndProve(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := proof.VerifyConsistency(hasher, a.Size, b.Size, slices(p), a.Root[:], b.Root[:]); err != nil {
+				if err := proof.VerifyConsistency(hasher, a.Size, b.Size, asSlices(p), a.Root[:], b.Root[:]); err != nil {
 					t.Fatalf("consistency %d → %d: %v", a.Size, b.Size, err)
 				}
 			}
@@ -236,7 +236,7 @@ func TestSealAndProve(t *testing.T) {
 	}, Migrations())
 }
 
-func slices(p [][32]byte) [][]byte {
+func asSlices(p [][32]byte) [][]byte {
 	out := make([][]byte, len(p))
 	for i := range p {
 		out[i] = p[i][:]

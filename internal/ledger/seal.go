@@ -108,8 +108,10 @@ func (l *Ledger) SealedThrough(ctx context.Context) (int64, error) {
 func (l *Ledger) catchUp(ctx context.Context, grace time.Duration) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	var ahead *fetch
 	for ctx.Err() == nil {
-		caughtUp, err := l.round(ctx, grace)
+		caughtUp, next, err := l.round(ctx, grace, ahead)
+		ahead = next
 		if err != nil {
 			l.tree = nil // reload the state next time
 			return err
@@ -141,61 +143,150 @@ type nodeRow struct {
 	hash  []byte
 }
 
+// rawEvent is an event read for sealing: its columns as the database
+// gave them, sliced from its batch's arena.
+type rawEvent struct {
+	id      int64
+	at      time.Time
+	text    [6][]byte // kind, actor, agency, service, region, subject
+	payload []byte
+}
+
+// eventColumns are the columns readEvents expects, in order. On SQLite
+// the time is read as its text (see parseSQLiteTime).
+func (l *Ledger) eventColumns() string {
+	at := "e.at"
+	if l.s.Dialect() == store.SQLite {
+		at = "CAST(e.at AS TEXT)"
+	}
+	return "e.id, " + at + ", e.kind, e.actor, e.agency, e.service, e.region, e.subject, e.payload"
+}
+
+// fetch is a batch of events being read ahead, while the round before it
+// is written.
+type fetch struct {
+	after int64
+	done  chan struct{}
+	evs   []rawEvent
+	err   error
+}
+
+// readAhead starts reading the batch after id after.
+func (l *Ledger) readAhead(ctx context.Context, after int64) *fetch {
+	f := &fetch{after: after, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		f.evs, f.err = l.readBatch(ctx, after)
+	}()
+	return f
+}
+
+// readBatch reads the l.batch events after id after. Reading is most of
+// the sealer's work, so a large batch is read as two halves at once, the
+// second with OFFSET (which steps over rows without decoding them). A
+// lower id that commits between the two queries shifts the second half
+// by a row, which then repeats the first half's last: it is dropped, and
+// the new row is a gap to the sealer, as it would be in one query.
+func (l *Ledger) readBatch(ctx context.Context, after int64) ([]rawEvent, error) {
+	q := `SELECT ` + l.eventColumns() + ` FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`
+	if l.batch < 2000 || runtime.GOMAXPROCS(0) < 2 {
+		return l.readEvents(ctx, q, after, l.batch)
+	}
+	half := l.batch / 2
+	var (
+		second []rawEvent
+		err2   error
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		second, err2 = l.readEvents(ctx, q+` OFFSET $3`, after, l.batch-half, half)
+	}()
+	first, err := l.readEvents(ctx, q, after, half)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	if err2 != nil {
+		return nil, err2
+	}
+	if len(first) < half {
+		return first, nil // the second half can only repeat rows or start past a gap
+	}
+	last := first[len(first)-1].id
+	for len(second) > 0 && second[0].id <= last {
+		second = second[1:]
+	}
+	return append(first, second...), nil
+}
+
 // round seals one batch: the late events of recent gaps, then the events
 // after through up to the first id that is missing for less than grace.
-// It reports whether it caught up (nothing more can be sealed now).
-func (l *Ledger) round(ctx context.Context, grace time.Duration) (caughtUp bool, err error) {
-	if l.tree == nil {
-		st, err := l.readState(ctx, l.s.Read(), false)
-		if err != nil {
-			return false, err
-		}
+// It reports whether it caught up (nothing more can be sealed now) and,
+// when it did not, the next batch being read ahead.
+func (l *Ledger) round(ctx context.Context, grace time.Duration, ahead *fetch) (caughtUp bool, next *fetch, err error) {
+	// Another process may have sealed since this one last did: start
+	// from the stored state, not from a batch that would be thrown away.
+	st, err := l.readState(ctx, l.s.Read(), false)
+	if err != nil {
+		return false, nil, err
+	}
+	if l.tree == nil || l.tree.End() != st.size || l.through != st.through {
 		if l.tree, err = factory.NewRange(0, st.size, st.frontier); err != nil {
-			return false, fmt.Errorf("ledger state: %w", err)
+			return false, nil, fmt.Errorf("ledger state: %w", err)
 		}
 		l.through = st.through
+		for id := range l.pending {
+			if id <= st.through {
+				delete(l.pending, id)
+			}
+		}
 	}
 	now := l.s.Now()
-	late, err := l.readEvents(ctx, `SELECT e.id, e.at, e.kind, e.actor, e.agency, e.service, e.region, e.subject, e.payload
-		FROM ledger_gaps g JOIN events e ON e.id >= g.first_id AND e.id <= g.last_id
-		WHERE g.noticed_at > $1 AND NOT EXISTS (SELECT 1 FROM ledger_leaves l WHERE l.event_id = e.id)
-		ORDER BY e.id LIMIT $2`, now.Add(-l.lateWindow), l.batch)
+	late, err := l.lateEvents(ctx, now)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
-	batch, err := l.readEvents(ctx, `SELECT id, at, kind, actor, agency, service, region, subject, payload
-		FROM events WHERE id > $1 ORDER BY id LIMIT $2`, l.through, l.batch-len(late))
-	if err != nil {
-		return false, err
+	if ahead == nil || ahead.after != l.through {
+		ahead = l.readAhead(ctx, l.through)
 	}
-	seal, next := late, l.through+1
+	<-ahead.done
+	if ahead.err != nil {
+		return false, nil, ahead.err
+	}
+	batch := ahead.evs
+	seal, after := append(make([]rawEvent, 0, len(late)+len(batch)), late...), l.through+1
 	var gaps []gap
 	stalled := false
 	for _, ev := range batch {
-		if ev.ID > next {
-			noticed, ok := l.pending[next]
+		if ev.id > after {
+			noticed, ok := l.pending[after]
 			if !ok {
 				noticed = now
-				l.pending[next] = now
+				l.pending[after] = now
 			}
 			if now.Sub(noticed) < grace {
 				stalled = true
 				break
 			}
-			gaps = append(gaps, gap{first: next, last: ev.ID - 1, noticed: noticed})
+			gaps = append(gaps, gap{first: after, last: ev.id - 1, noticed: noticed})
 		}
 		seal = append(seal, ev)
-		next = ev.ID + 1
+		after = ev.id + 1
 	}
-	caughtUp = stalled || len(late)+len(batch) < l.batch
+	through := after - 1
+	caughtUp = stalled || len(batch) < l.batch && len(late) < l.batch
 	if len(seal) == 0 {
-		return caughtUp, nil
+		return caughtUp, nil, nil
+	}
+	if !caughtUp {
+		next = l.readAhead(ctx, through)
 	}
 	from := l.tree.End()
 	leaves := hashLeaves(seal, from)
 	tree, err := factory.NewRange(0, from, cloneHashes(l.tree.Hashes()))
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	var nodes []nodeRow
 	visit := func(id compact.NodeID, hash []byte) {
@@ -205,70 +296,149 @@ func (l *Ledger) round(ctx context.Context, grace time.Duration) (caughtUp bool,
 	}
 	for i := range leaves {
 		if err := tree.Append(leaves[i].hash[:], visit); err != nil {
-			return false, err
+			return false, nil, err
 		}
 	}
 	root, err := tree.GetRootHash(nil)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	sign := caughtUp || time.Since(l.signed) >= time.Second
 	moved, err := l.write(ctx, writeSet{
-		before: from, beforeThrough: l.through, through: next - 1, tree: tree, root: root,
+		before: from, beforeThrough: l.through, through: through, tree: tree, root: root,
 		leaves: leaves, nodes: nodes, gaps: gaps, sign: sign, at: now,
 	})
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	if moved {
 		// Another process sealed first: start again from its state.
 		l.tree = nil
-		return false, nil
+		return false, nil, nil
 	}
-	l.tree, l.through = tree, next-1
+	l.tree, l.through = tree, through
 	for id := range l.pending {
-		if id < next {
+		if id <= through {
 			delete(l.pending, id)
 		}
 	}
 	if sign {
-		l.signed = time.Now()
+		l.signed, l.signedSize, l.signedKnown = time.Now(), tree.End(), true
 	}
-	return caughtUp, nil
+	return caughtUp, next, nil
 }
 
-// readEvents runs an events query with its arguments.
-func (l *Ledger) readEvents(ctx context.Context, query string, args ...any) ([]store.Event, error) {
+// lateEvents returns the events that have appeared in gaps recorded
+// within lateWindow and are not sealed yet. The gaps are read first, on
+// their own: there are seldom any, and a join of the two tables let
+// PostgreSQL's planner scan the events.
+func (l *Ledger) lateEvents(ctx context.Context, now time.Time) ([]rawEvent, error) {
+	rows, err := l.s.Read().QueryContext(ctx, `SELECT first_id, last_id FROM ledger_gaps WHERE noticed_at > $1 ORDER BY first_id`, now.Add(-l.lateWindow))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read gaps: %w", err)
+	}
+	var gaps []gap
+	for rows.Next() {
+		var g gap
+		if err := rows.Scan(&g.first, &g.last); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("ledger: read gaps: %w", err)
+		}
+		gaps = append(gaps, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: read gaps: %w", err)
+	}
+	var late []rawEvent
+	for _, g := range gaps {
+		if len(late) >= l.batch {
+			break
+		}
+		evs, err := l.readEvents(ctx, `SELECT `+l.eventColumns()+` FROM events e
+			WHERE e.id >= $1 AND e.id <= $2 AND NOT EXISTS (SELECT 1 FROM ledger_leaves l WHERE l.event_id = e.id)
+			ORDER BY e.id LIMIT $3`, g.first, g.last, l.batch-len(late))
+		if err != nil {
+			return nil, err
+		}
+		late = append(late, evs...)
+	}
+	return late, nil
+}
+
+// readEvents runs an events query (selecting eventColumns) and copies
+// the rows' columns into one arena, which spares an allocation per
+// column.
+func (l *Ledger) readEvents(ctx context.Context, query string, args ...any) ([]rawEvent, error) {
 	rows, err := l.s.Read().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: read events: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Event
+	type offsets struct {
+		id    int64
+		at    time.Time
+		start int
+		ends  [7]int
+	}
+	var (
+		offs  = make([]offsets, 0, min(l.batch, 1024))
+		arena = make([]byte, 0, 512*cap(offs))
+		cols  [7]sql.RawBytes
+		at    sql.RawBytes
+		text  = l.s.Dialect() == store.SQLite
+	)
+	dest := []any{nil, nil, &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6]}
 	for rows.Next() {
-		var ev store.Event
-		var payload []byte
-		if err := rows.Scan(&ev.ID, &ev.At, &ev.Kind, &ev.Actor, &ev.Agency, &ev.Service, &ev.Region, &ev.Subject, &payload); err != nil {
+		var o offsets
+		dest[0], dest[1] = &o.id, &o.at
+		if text {
+			dest[1] = &at
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("ledger: read events: %w", err)
 		}
-		ev.At, ev.Payload = ev.At.UTC(), payload
-		out = append(out, ev)
+		if text {
+			t, err := parseSQLiteTime(at)
+			if err != nil {
+				return nil, fmt.Errorf("ledger: event %d: %w", o.id, err)
+			}
+			o.at = t
+		}
+		o.start = len(arena)
+		for i, c := range cols {
+			arena = append(arena, c...)
+			o.ends[i] = len(arena)
+		}
+		offs = append(offs, o)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("ledger: read events: %w", err)
+	}
+	out := make([]rawEvent, len(offs))
+	for i, o := range offs {
+		ev := rawEvent{id: o.id, at: o.at}
+		from := o.start
+		for j := range 6 {
+			ev.text[j] = arena[from:o.ends[j]:o.ends[j]]
+			from = o.ends[j]
+		}
+		ev.payload = arena[from:o.ends[6]:o.ends[6]]
+		out[i] = ev
 	}
 	return out, nil
 }
 
 // hashLeaves computes the leaves of evs, numbered from from, on every
 // processor when there are many.
-func hashLeaves(evs []store.Event, from uint64) []leafRow {
+func hashLeaves(evs []rawEvent, from uint64) []leafRow {
 	leaves := make([]leafRow, len(evs))
 	work := func(lo, hi int) {
 		buf := make([]byte, 0, 1024)
 		for i := lo; i < hi; i++ {
-			buf = appendLeafData(append(buf[:0], 0), evs[i])
-			leaves[i] = leafRow{idx: from + uint64(i), eventID: evs[i].ID, hash: sumLeaf(buf)}
+			ev := &evs[i]
+			buf = appendLeaf(append(buf[:0], 0), ev.id, ev.at, &ev.text, ev.payload)
+			leaves[i] = leafRow{idx: from + uint64(i), eventID: ev.id, hash: sumLeaf(buf)}
 		}
 	}
 	n := runtime.GOMAXPROCS(0)
@@ -380,6 +550,9 @@ func (l *Ledger) insertCheckpoint(ctx context.Context, tx *sql.Tx, size uint64, 
 // checkpoint is of a smaller tree (a round that filled its batch exactly
 // and then found nothing more, or an empty ledger).
 func (l *Ledger) signBehind(ctx context.Context) error {
+	if l.tree != nil && l.signedKnown && l.signedSize == l.tree.End() {
+		return nil
+	}
 	if l.tree != nil {
 		var size int64
 		err := l.s.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(size), -1) FROM ledger_checkpoints`).Scan(&size)
@@ -387,6 +560,7 @@ func (l *Ledger) signBehind(ctx context.Context) error {
 			return fmt.Errorf("ledger: latest checkpoint: %w", err)
 		}
 		if size == int64(l.tree.End()) {
+			l.signedSize, l.signedKnown = l.tree.End(), true
 			return nil
 		}
 	}
@@ -407,7 +581,7 @@ func (l *Ledger) signBehind(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("ledger: commit: %w", err)
 	}
-	l.signed = time.Now()
+	l.signed, l.signedSize, l.signedKnown = time.Now(), st.size, true
 	return nil
 }
 
@@ -439,12 +613,15 @@ func (l *Ledger) insertLeaves(ctx context.Context, tx *sql.Tx, leaves []leafRow,
 			full.Close()
 		}
 	}()
+	// The driver would format the time once per row; it is the same for
+	// every row, so format it once, as the driver does (_time_format=sqlite).
+	sealedAt := at.UTC().Format("2006-01-02 15:04:05.999999999-07:00")
 	args := make([]any, 0, 4*leafChunk)
 	for lo := 0; lo < len(leaves); lo += leafChunk {
 		part := leaves[lo:min(lo+leafChunk, len(leaves))]
 		args = args[:0]
 		for i := range part {
-			args = append(args, int64(part[i].idx), part[i].eventID, part[i].hash[:], at)
+			args = append(args, int64(part[i].idx), part[i].eventID, part[i].hash[:], sealedAt)
 		}
 		var err error
 		if len(part) == leafChunk {
