@@ -360,4 +360,32 @@ func TestBrowserLedger(t *testing.T) {
 		t.Errorf("tree size %q (%v)", size, err)
 	}
 	shootApp(t, ctx, "ledger.png")
+
+	// On a phone, the ledger's page (with a proof), the case and the data
+	// tracker with their marks fit the width, and axe-core, when `make
+	// assets` has installed it, finds no serious or critical violation.
+	axe, axeErr := os.ReadFile(axePath)
+	step("phone", chromedp.EmulateViewport(phoneWidth, 844))
+	for _, path := range []string{"/ledger?index=" + idx, "/ledger?index=x", "/me/cases/" + tracking, "/me/data", "/ledger?lang=en", "/ledger?index=" + idx} {
+		step(path, chromedp.Navigate(srv.Base+path), chromedp.WaitReady(chromedp.CSS("body")))
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.scrollWidth > innerWidth ? Array.from(document.querySelectorAll("body *")).filter(e => !e.parentElement.closest(".table-wrap") && e.getBoundingClientRect().right > innerWidth + 1).slice(0, 3).map(e => e.tagName + "#" + e.id + "." + e.className).join(", ") || "wide" : ""`))
+		if err != nil || wide != "" {
+			t.Errorf("%s scrolls sideways at %d px: %s (%v)", path, phoneWidth, wide, err)
+		}
+		if axeErr != nil {
+			continue
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(axe)+";true")); err != nil {
+			t.Fatalf("loading axe-core: %v", err)
+		}
+		out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations
+			.filter(v => v.impact === "serious" || v.impact === "critical").map(v => v.id + ": " + v.help + " at " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; "))))`, chromedp.EvalAwaitPromise))
+		if err != nil || out != "[]" {
+			t.Errorf("%s: axe %s (%v)", path, out, err)
+		}
+	}
+	if axeErr != nil {
+		t.Logf("axe-core is not installed at %s (make assets): only the width was checked", axePath)
+	}
+	shootApp(t, ctx, "ledger-phone.png")
 }
