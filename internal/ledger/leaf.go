@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/panjare/panjare/internal/store"
@@ -50,25 +51,41 @@ func LeafHash(ev store.Event) [32]byte {
 
 // appendLeafData appends ev's canonical encoding to b.
 func appendLeafData(b []byte, ev store.Event) []byte {
-	return appendLeaf(b, ev.ID, ev.At, &[6]string{ev.Kind, ev.Actor, ev.Agency, ev.Service, ev.Region, ev.Subject}, ev.Payload)
+	b = appendLeafHead(b, ev.ID, ev.At)
+	for i, v := range [...]string{ev.Kind, ev.Actor, ev.Agency, ev.Service, ev.Region, ev.Subject} {
+		b = append(b, leafFields[i]...)
+		b = append(b, v...)
+	}
+	return appendLeafTail(b, ev.Payload)
 }
 
-// leafFields names the text columns in the order the encoding lists them.
-var leafFields = [6]string{"\nkind ", "\nactor ", "\nagency ", "\nservice ", "\nregion ", "\nsubject "}
+// leafFields name the text columns, in the encoding's order.
+var leafFields = [6]string{"kind ", "\nactor ", "\nagency ", "\nservice ", "\nregion ", "\nsubject "}
 
-// appendLeaf appends the canonical encoding of an event given by its
-// columns (kind, actor, agency, service, region, subject), as strings or
-// as bytes straight from the database.
-func appendLeaf[S string | []byte](b []byte, id int64, at time.Time, text *[6]S, payload []byte) []byte {
+// leafFieldsSQL is an SQL expression that writes the text columns of
+// events e as appendLeafData does, so that the sealer reads one column
+// instead of six (portable: both engines concatenate text exactly).
+var leafFieldsSQL = func() string {
+	cols := [6]string{"e.kind", "e.actor", "e.agency", "e.service", "e.region", "e.subject"}
+	var parts []string
+	for i, f := range leafFields {
+		parts = append(parts, "'"+f+"'", cols[i])
+	}
+	return strings.Join(parts, " || ")
+}()
+
+// appendLeafHead appends the encoding up to the text columns.
+func appendLeafHead(b []byte, id int64, at time.Time) []byte {
 	b = append(b, leafMagic...)
 	b = append(b, "id "...)
 	b = strconv.AppendInt(b, id, 10)
 	b = append(b, "\nat "...)
 	b = at.UTC().Truncate(time.Microsecond).AppendFormat(b, atLayout)
-	for i, name := range leafFields {
-		b = append(b, name...)
-		b = append(b, text[i]...)
-	}
+	return append(b, '\n')
+}
+
+// appendLeafTail appends the encoding from the payload on.
+func appendLeafTail(b, payload []byte) []byte {
 	b = append(b, "\npayload "...)
 	b = appendCanonicalJSON(b, payload)
 	return append(b, '\n')

@@ -105,7 +105,7 @@ type Ledger struct {
 	mu          sync.Mutex // one sealing round at a time in this process; guards the fields below
 	tree        *compact.Range
 	through     int64
-	pending     map[int64]time.Time // first id of a missing run → when it was first seen missing
+	pending     map[int64]time.Time // first id of a missing run → when this process first saw it missing, on its own clock
 	signed      time.Time           // when this process last signed a checkpoint
 	signedSize  uint64              // the size it last knew to have a checkpoint
 	signedKnown bool                // whether signedSize is known yet

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -37,7 +38,7 @@ func appendEvents(tb testing.TB, s *store.Store, n, per int) {
 		k := min(per, n-done)
 		err := s.InTx(ctx, func(tx *store.Tx) error {
 			for i := range k {
-				if err := tx.Append(ctx, store.Event{Kind: "test.thing.done", Actor: "user:1", Agency: "NOCR", Region: "YZD-01"},
+				if err := tx.Append(ctx, store.Event{Kind: "test.thing.done", Actor: "user:1", Agency: "NOCR", Service: "nocr.گواهی-تولد", Region: "YZD-01", Subject: "0012345678"},
 					map[string]any{"n": done + i, "عنوان": "رویداد آزمایشی"}); err != nil {
 					return err
 				}
@@ -225,6 +226,11 @@ func TestSealAndProve(t *testing.T) {
 		got, err := l.Checkpoint(ctx)
 		if err != nil || got.Size != last.Size || string(got.Note) != string(last.Note) {
 			t.Fatalf("Checkpoint = %d, %v; want %d", got.Size, err, last.Size)
+		}
+		var sealedAt time.Time
+		if err := s.Read().QueryRowContext(ctx, `SELECT sealed_at FROM ledger_leaves WHERE idx = 0`).Scan(&sealedAt); err != nil ||
+			time.Since(sealedAt) < 0 || time.Since(sealedAt) > time.Hour {
+			t.Fatalf("sealed_at %v, %v", sealedAt, err)
 		}
 		through, err := l.SealedThrough(ctx)
 		if err != nil {
@@ -479,5 +485,84 @@ func TestKeepsUpWithGroupCommit(t *testing.T) {
 		if err != nil || cpb.Size != cp.Size || cpb.Root != cp.Root {
 			t.Fatalf("second sealer: %d %x %v", cpb.Size, cpb.Root, err)
 		}
+	}, Migrations())
+}
+
+// TestSplitRead seals batches large enough to be read as two halves at
+// once, and finds every event sealed once, in id order.
+func TestSplitRead(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	}
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		l := mustNew(t, s)
+		l.batch = 2000
+		appendEvents(t, s, 4500, 500)
+		cp, err := l.SealNow(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaves := sealedLeaves(t, s)
+		if cp.Size != 4501 || cp.Size != uint64(len(leaves)) || cp.Root != mth(leaves) {
+			t.Fatalf("checkpoint %d %x; recomputed %d %x", cp.Size, cp.Root, len(leaves), mth(leaves))
+		}
+		es, err := l.Entries(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(es); i++ {
+			if es[i].EventID <= es[i-1].EventID {
+				t.Fatalf("leaf %d seals event %d after event %d", i, es[i].EventID, es[i-1].EventID)
+			}
+		}
+	}, Migrations())
+}
+
+// TestRunSignsAtQuietPoints runs the sealer as the application does and
+// finds a checkpoint over every event once the appends stop, and no new
+// checkpoint while nothing happens.
+func TestRunSignsAtQuietPoints(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		l := mustNew(t, s)
+		l.interval = 10 * time.Millisecond
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			l.Run(ctx)
+		}()
+		checkpoints := func() int {
+			var n int
+			if err := s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_checkpoints`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for round := range 3 {
+			appendEvents(t, s, 50+round, 7)
+			var events uint64
+			if err := s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&events); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				cp, err := l.latest(ctx, s.Read())
+				if err == nil && cp.Size == events {
+					checkpointOf(t, l, cp)
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("round %d: no checkpoint over %d events (latest %d, %v)", round, events, cp.Size, err)
+				}
+			}
+			n := checkpoints()
+			time.Sleep(10 * l.interval)
+			if m := checkpoints(); m != n {
+				t.Fatalf("round %d: %d checkpoints signed while nothing happened", round, m-n)
+			}
+		}
+		cancel()
+		<-done
 	}, Migrations())
 }

@@ -148,7 +148,7 @@ type nodeRow struct {
 type rawEvent struct {
 	id      int64
 	at      time.Time
-	text    [6][]byte // kind, actor, agency, service, region, subject
+	fields  []byte // the text columns as the encoding writes them (leafFieldsSQL)
 	payload []byte
 }
 
@@ -159,7 +159,7 @@ func (l *Ledger) eventColumns() string {
 	if l.s.Dialect() == store.SQLite {
 		at = "CAST(e.at AS TEXT)"
 	}
-	return "e.id, " + at + ", e.kind, e.actor, e.agency, e.service, e.region, e.subject, e.payload"
+	return "e.id, " + at + ", " + leafFieldsSQL + ", e.payload"
 }
 
 // fetch is a batch of events being read ahead, while the round before it
@@ -260,16 +260,18 @@ func (l *Ledger) round(ctx context.Context, grace time.Duration, ahead *fetch) (
 	stalled := false
 	for _, ev := range batch {
 		if ev.id > after {
-			noticed, ok := l.pending[after]
+			// The grace is timed on this process's own clock: the store's
+			// may be a test's, standing still.
+			seen, ok := l.pending[after]
 			if !ok {
-				noticed = now
-				l.pending[after] = now
+				seen = time.Now()
+				l.pending[after] = seen
 			}
-			if now.Sub(noticed) < grace {
+			if time.Since(seen) < grace {
 				stalled = true
 				break
 			}
-			gaps = append(gaps, gap{first: after, last: ev.id - 1, noticed: noticed})
+			gaps = append(gaps, gap{first: after, last: ev.id - 1, noticed: now})
 		}
 		seal = append(seal, ev)
 		after = ev.id + 1
@@ -376,19 +378,20 @@ func (l *Ledger) readEvents(ctx context.Context, query string, args ...any) ([]r
 	}
 	defer rows.Close()
 	type offsets struct {
-		id    int64
-		at    time.Time
-		start int
-		ends  [7]int
+		id         int64
+		at         time.Time
+		start, mid int // the fields are arena[start:mid], the payload arena[mid:end]
+		end        int
 	}
 	var (
-		offs  = make([]offsets, 0, min(l.batch, 1024))
-		arena = make([]byte, 0, 512*cap(offs))
-		cols  [7]sql.RawBytes
-		at    sql.RawBytes
-		text  = l.s.Dialect() == store.SQLite
+		offs    = make([]offsets, 0, min(l.batch, 1024))
+		arena   = make([]byte, 0, 512*cap(offs))
+		fields  sql.RawBytes
+		payload sql.RawBytes
+		at      sql.RawBytes
+		text    = l.s.Dialect() == store.SQLite
 	)
-	dest := []any{nil, nil, &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6]}
+	dest := []any{nil, nil, &fields, &payload}
 	for rows.Next() {
 		var o offsets
 		dest[0], dest[1] = &o.id, &o.at
@@ -406,10 +409,10 @@ func (l *Ledger) readEvents(ctx context.Context, query string, args ...any) ([]r
 			o.at = t
 		}
 		o.start = len(arena)
-		for i, c := range cols {
-			arena = append(arena, c...)
-			o.ends[i] = len(arena)
-		}
+		arena = append(arena, fields...)
+		o.mid = len(arena)
+		arena = append(arena, payload...)
+		o.end = len(arena)
 		offs = append(offs, o)
 	}
 	if err := rows.Err(); err != nil {
@@ -417,14 +420,7 @@ func (l *Ledger) readEvents(ctx context.Context, query string, args ...any) ([]r
 	}
 	out := make([]rawEvent, len(offs))
 	for i, o := range offs {
-		ev := rawEvent{id: o.id, at: o.at}
-		from := o.start
-		for j := range 6 {
-			ev.text[j] = arena[from:o.ends[j]:o.ends[j]]
-			from = o.ends[j]
-		}
-		ev.payload = arena[from:o.ends[6]:o.ends[6]]
-		out[i] = ev
+		out[i] = rawEvent{id: o.id, at: o.at, fields: arena[o.start:o.mid:o.mid], payload: arena[o.mid:o.end:o.end]}
 	}
 	return out, nil
 }
@@ -437,7 +433,8 @@ func hashLeaves(evs []rawEvent, from uint64) []leafRow {
 		buf := make([]byte, 0, 1024)
 		for i := lo; i < hi; i++ {
 			ev := &evs[i]
-			buf = appendLeaf(append(buf[:0], 0), ev.id, ev.at, &ev.text, ev.payload)
+			buf = appendLeafHead(append(buf[:0], 0), ev.id, ev.at)
+			buf = appendLeafTail(append(buf, ev.fields...), ev.payload)
 			leaves[i] = leafRow{idx: from + uint64(i), eventID: ev.id, hash: sumLeaf(buf)}
 		}
 	}
@@ -585,7 +582,7 @@ func (l *Ledger) signBehind(ctx context.Context) error {
 	return nil
 }
 
-// leafChunk is how many leaves one INSERT writes: 4 parameters each,
+// leafChunk is how many leaves one INSERT writes: 3 parameters each,
 // well under SQLite's limit of bound parameters.
 const leafChunk = 1000
 
@@ -613,26 +610,30 @@ func (l *Ledger) insertLeaves(ctx context.Context, tx *sql.Tx, leaves []leafRow,
 			full.Close()
 		}
 	}()
-	// The driver would format the time once per row; it is the same for
-	// every row, so format it once, as the driver does (_time_format=sqlite).
+	// The sealed time is the same for every row: it is bound once per
+	// statement (formatted as the driver would, _time_format=sqlite), not
+	// once per row, and each row binds three values instead of four.
 	sealedAt := at.UTC().Format("2006-01-02 15:04:05.999999999-07:00")
-	args := make([]any, 0, 4*leafChunk)
+	insert := func(rows int) string {
+		return valuesSQL("INSERT INTO ledger_leaves (idx, event_id, hash, sealed_at) SELECT column1, column2, column3, ? FROM (", 3, rows) + ")"
+	}
+	args := make([]any, 0, 1+3*leafChunk)
 	for lo := 0; lo < len(leaves); lo += leafChunk {
 		part := leaves[lo:min(lo+leafChunk, len(leaves))]
-		args = args[:0]
+		args = append(args[:0], sealedAt)
 		for i := range part {
-			args = append(args, int64(part[i].idx), part[i].eventID, part[i].hash[:], sealedAt)
+			args = append(args, int64(part[i].idx), part[i].eventID, part[i].hash[:])
 		}
 		var err error
 		if len(part) == leafChunk {
 			if full == nil {
-				if full, err = tx.PrepareContext(ctx, valuesSQL("INSERT INTO ledger_leaves (idx, event_id, hash, sealed_at)", 4, leafChunk)); err != nil {
+				if full, err = tx.PrepareContext(ctx, insert(leafChunk)); err != nil {
 					return fmt.Errorf("ledger: insert leaves: %w", err)
 				}
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, valuesSQL("INSERT INTO ledger_leaves (idx, event_id, hash, sealed_at)", 4, len(part)), args...)
+			_, err = tx.ExecContext(ctx, insert(len(part)), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("ledger: insert leaves: %w", err)
