@@ -123,16 +123,13 @@ func (a *API) ledgerEntries(w http.ResponseWriter, r *http.Request) error {
 		return errNoLedger
 	}
 	ctx := r.Context()
-	start, hasStart, err := ledgerParam(r, op, "start", 0)
+	start, _, err := ledgerParam(r, op, "start", 0)
 	if err != nil {
 		return err
 	}
 	end, hasEnd, err := ledgerParam(r, op, "end", 0)
 	if err != nil {
 		return err
-	}
-	if !hasStart {
-		start = 0
 	}
 	if !hasEnd {
 		cp, err := a.cfg.Ledger.Checkpoint(ctx)
@@ -161,9 +158,10 @@ func (a *API) ledgerEntries(w http.ResponseWriter, r *http.Request) error {
 		}
 		out.Entries = append(out.Entries, le)
 	}
+	// The answer depends on who asks: never kept for another.
+	w.Header().Set("Vary", "Cookie")
 	if out.Full {
 		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Vary", "Cookie")
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
 	}

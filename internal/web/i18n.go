@@ -1169,6 +1169,7 @@ var texts = map[string]text{
 	"ledger.bad.event":         {"شناسهٔ رویداد باید عددی صحیح و مثبت باشد.", "The event id must be a positive whole number."},
 	"ledger.beyond":            {"آخرین نقطهٔ بازبینی {1} رویداد دارد، از ۰ تا یکی کمتر از آن؛ این شماره فراتر از درخت است.", "The latest checkpoint holds {1} events, numbered from 0 to one less; this number lies beyond the tree."},
 	"ledger.unsealed.event":    {"رویداد {1} هنوز در دفتر ثبت نشده یا وجود ندارد. ثبت هر رویداد حدود یک ثانیه طول می‌کشد.", "Event {1} is not sealed in the ledger (yet), or does not exist. Sealing an event takes about a second."},
+	"ledger.next.checkpoint":   {"این رویداد با شمارهٔ {1} در دفتر ثبت شده است، اما پس از امضای آخرین نقطهٔ بازبینی؛ لحظه‌ای بعد دوباره تلاش کنید.", "This event is sealed as number {1}, but after the latest checkpoint was signed; try again in a moment."},
 	"ledger.sealed":            {"ثبت در دفتر، شمارهٔ {1}", "Sealed in the ledger, number {1}"},
 	"ledger.unsealed":          {"هنوز در دفتر ثبت نشده", "Not yet sealed"},
 	"ledger.timeline.hint":     {"هر مرحله در دفتر رویدادها ثبت می‌شود و پس از آن کسی نمی‌تواند بی‌آنکه آشکار شود آن را تغییر دهد.", "Each step is sealed in the ledger; after that nobody can change it without it showing."},

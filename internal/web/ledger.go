@@ -125,6 +125,12 @@ func (w *Web) inclusion(ctx context.Context, cp ledger.Checkpoint, index, event 
 		if !ok {
 			return nil, errs.E(op, errs.NotFound, translate(en, "ledger.unsealed.event", event), translate(fa, "ledger.unsealed.event", persian.Digits(event)))
 		}
+		if n >= cp.Size {
+			// Sealed after the checkpoint on the page was signed: the next
+			// one, a second or so away, holds it.
+			s := strconv.FormatUint(n, 10)
+			return nil, errs.E(op, errs.NotFound, translate(en, "ledger.next.checkpoint", s), translate(fa, "ledger.next.checkpoint", persian.Digits(s)))
+		}
 		idx = n
 	}
 	if idx >= cp.Size {
