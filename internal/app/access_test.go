@@ -708,6 +708,24 @@ func badInput(t *testing.T, e badInputEnv) {
 		json4xx("agency decision on unknown tracking code "+code, e.serve("key X", "POST", "/api/v1/agency/cases/"+url.PathEscape(code)+"/transitions", h, `{"to":"in_review"}`), 404)
 	}
 
+	// Proof and entry requests beyond the ledger's tree, a size of 0, and
+	// sizes the wrong way round: 400, and the ledger is where it was.
+	ledgerBefore, err := e.a.Ledger.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/ledger/proof/inclusion?index=0&size=999999999", "/api/v1/ledger/proof/inclusion?index=0&size=0",
+		"/api/v1/ledger/proof/consistency?from=1&to=999999999", "/api/v1/ledger/proof/consistency?from=3&to=2",
+		"/api/v1/ledger/entries?start=0&end=999999999"} {
+		json4xx("ledger "+path, e.serve("anonymous", "GET", path, nil, ""), 400)
+	}
+	if resp := e.serve("anonymous", "GET", "/ledger?index=999999999", nil, ""); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("/ledger beyond the tree: %d, want 400", resp.StatusCode)
+	}
+	if after, err := e.a.Ledger.Checkpoint(ctx); err != nil || after.Size < ledgerBefore.Size {
+		t.Errorf("the ledger shrank on bad input: %d, was %d (%v)", after.Size, ledgerBefore.Size, err)
+	}
+
 	if after := snapshot(); after != before {
 		t.Errorf("bad input changed what was stored:\nbefore %s\nafter  %s", before, after)
 	}
