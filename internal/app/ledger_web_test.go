@@ -230,6 +230,31 @@ func TestLedgerMarks(t *testing.T) {
 				}
 			}
 
+			// The agency's back office reads the same indexes through the
+			// API with its key.
+			_, key, err := a.Identity.IssueKey(ctx, identity.System, svc.Record.Agency, "ledger test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest("GET", srv.Base+"/api/v1/agency/cases/"+tracking, nil)
+			req.Header.Set("Authorization", "Bearer "+key)
+			kresp, err := lc.c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ac apply.Case
+			err = json.NewDecoder(kresp.Body).Decode(&ac)
+			kresp.Body.Close()
+			var gotAgency []string
+			for _, st := range ac.Timeline {
+				if st.LedgerIndex != nil {
+					gotAgency = append(gotAgency, strconv.FormatUint(*st.LedgerIndex, 10))
+				}
+			}
+			if kresp.StatusCode != http.StatusOK || err != nil || strings.Join(gotAgency, ",") != strings.Join(want, ",") {
+				t.Errorf("the agency's API: %d, indexes %q, want %q (%v)", kresp.StatusCode, gotAgency, want, err)
+			}
+
 			// The data tracker: each inquiry names its exchange.inquiry
 			// event's index.
 			resp, body = lc.do(ali, "GET", "/api/v1/me/inquiries", nil, "")
