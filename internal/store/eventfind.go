@@ -6,17 +6,20 @@ import (
 	"fmt"
 )
 
-// eventIDsByQuery reads one subject's events of one kind. The filter
-// repeats the partial index's condition (a subject not empty), as Events
-// does, so that the planner reads the subject's events only.
-const eventIDsByQuery = `SELECT id, payload FROM events WHERE subject = $1 AND subject <> '' AND kind = $2 ORDER BY id`
+// eventIDsByQuery reads one subject's events of one kind, newest first.
+// The filter repeats the partial index's condition (a subject not empty),
+// as Events does, so that the planner reads the subject's events only.
+const eventIDsByQuery = `SELECT id, payload FROM events WHERE subject = $1 AND subject <> '' AND kind = $2 ORDER BY id DESC`
 
 // EventIDsBy returns the ids of the events of kind about subject whose
 // payload names one of values under key: a map from each value found to
-// the id of its oldest such event. It is how a document or an exchange
+// the id of its newest such event. It is how a document or an exchange
 // receipt finds its event (to name its place in the ledger) without a
 // column of its own: the search reads the subject's events through the
-// subject index, never the whole log, so subject must not be empty.
+// subject index, never the whole log, so subject must not be empty; it
+// reads them newest first and stops once every value is found, so asking
+// for recent ones (a page of the data tracker) reads little more than
+// those.
 func (s *Store) EventIDsBy(ctx context.Context, kind, subject, key string, values []string) (map[string]int64, error) {
 	out := make(map[string]int64, len(values))
 	if subject == "" || len(values) == 0 {
@@ -47,6 +50,9 @@ func (s *Store) EventIDsBy(ctx context.Context, kind, subject, key string, value
 		}
 		if _, seen := out[v]; !seen {
 			out[v] = id
+			if len(out) == len(want) {
+				break
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -23,7 +23,7 @@ func TestEventIDsBy(t *testing.T) {
 				{"permit.document.revoked", "a", "D1"},
 				{"permit.document.issued", "b", "D2"},
 				{"permit.document.issued", "a", "D3"},
-				{"permit.document.issued", "a", "D1"}, // a second event naming D1: the oldest wins
+				{"permit.document.issued", "a", "D1"}, // a second event naming D1: the newest wins
 			} {
 				if err := tx.Append(ctx, store.Event{Kind: ev.kind, Actor: "t", Subject: ev.subject}, map[string]any{"document": ev.doc, "n": 1}); err != nil {
 					return err
@@ -42,8 +42,12 @@ func TestEventIDsBy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || got["D1"] != all[0].ID || got["D3"] != all[3].ID {
-			t.Errorf("EventIDsBy = %v, want D1 %d and D3 %d only (D2 is b's)", got, all[0].ID, all[3].ID)
+		if len(got) != 2 || got["D1"] != all[4].ID || got["D3"] != all[3].ID {
+			t.Errorf("EventIDsBy = %v, want D1 %d and D3 %d only (D2 is b's)", got, all[4].ID, all[3].ID)
+		}
+		// Stopping once all are found: D1 alone is its newest event.
+		if got, err := s.EventIDsBy(ctx, "permit.document.issued", "a", "document", []string{"D1"}); err != nil || len(got) != 1 || got["D1"] != all[4].ID {
+			t.Errorf("EventIDsBy(D1) = %v (%v)", got, err)
 		}
 		if got, err := s.EventIDsBy(ctx, "permit.document.issued", "", "document", []string{"D2"}); err != nil || len(got) != 0 {
 			t.Errorf("an empty subject found %v (%v)", got, err)
