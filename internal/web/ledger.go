@@ -43,7 +43,6 @@ type ledgerView struct {
 	// The look-up form: what was asked (the index or the event id, as
 	// typed), a problem with it, and the proof when found.
 	Index, Event string
-	Asked        bool
 	Error        string
 	Proof        *inclusionView
 }
@@ -86,7 +85,6 @@ func (w *Web) ledgerPage(rw http.ResponseWriter, r *http.Request) error {
 	if v.Index == "" && v.Event == "" {
 		return w.render(rw, r, http.StatusOK, "ledger", title, "ledger", v)
 	}
-	v.Asked = true
 	v.Proof, err = w.inclusion(ctx, cp, v.Index, v.Event)
 	if kind := errs.KindOf(err); err != nil && (kind == errs.Invalid || kind == errs.NotFound) {
 		fa, en := errs.Messages(err)
