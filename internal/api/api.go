@@ -21,6 +21,7 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/kpi"
+	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/permit"
@@ -66,6 +67,10 @@ type Config struct {
 	// those endpoints answer 503.
 	KPI       *kpi.KPI
 	Oversight *oversight.Oversight
+	// Ledger serves the ledger's checkpoint, entries and proofs, and the
+	// ledger indexes of case steps, documents and receipts (ledger.go);
+	// nil: those endpoints answer 503 and the indexes are left out.
+	Ledger *ledger.Ledger
 }
 
 // API serves the JSON API.

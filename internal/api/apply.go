@@ -206,6 +206,9 @@ func (a *API) myCase(w http.ResponseWriter, r *http.Request) error {
 	if c.Applicant != p.Subject() {
 		return errs.E("api.myCase", errs.NotFound, "no case with this tracking code", "پرونده‌ای با این کد رهگیری پیدا نشد")
 	}
+	if err := a.markSealed(r.Context(), &c); err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	return httpx.WriteJSON(w, http.StatusOK, c)
 }
@@ -288,13 +291,15 @@ func applySchemas() map[string]any {
 			"evidence": arr(obj([]string{"code", "source", "state"}, map[string]any{"code": str("Evidence code."),
 				"source": enum("inquiry", "upload", "declaration", "paper"), "held_by": str("The agency that holds it."),
 				"state":      enum("fetched", "pending", "missing", "uploaded", "declared", "to_bring"),
-				"message_id": str("The exchange's message id of the inquiry."), "digest": str("SHA-256 of the answer or upload.")})),
+				"message_id": str("The exchange's message id of the inquiry."), "digest": str("SHA-256 of the answer or upload."),
+				"ledger_index": map[string]any{"type": "integer", "description": "Where the inquiry's exchange.inquiry event is sealed in the ledger; absent while it is not yet."}})),
 			"awaited": arr(obj([]string{"code", "held_by", "since", "attempts"}, map[string]any{"code": str("Evidence code."),
 				"name_fa": str("The evidence's name."), "held_by": str("The agency asked for it."), "inquiry": str("The exchange data service, MEMBER/SERVICE."),
 				"since": dt, "attempts": integer, "next_at": map[string]any{"type": "string", "format": "date-time",
 					"description": "When it is asked again; absent once the platform has stopped asking and the agency's staff were told."}})),
 			"timeline": arr(obj([]string{"at", "kind", "actor"}, map[string]any{"at": dt, "kind": str("Event kind."), "actor": str("Who."),
-				"from": state, "to": state, "reason": str("Why.")})),
+				"from": state, "to": state, "reason": str("Why."), "event_id": integer,
+				"ledger_index": map[string]any{"type": "integer", "description": "The step's event's index in the ledger (GET /api/v1/ledger/proof/inclusion?index=); absent while it is not sealed yet, which takes about a second."}})),
 			"origin": obj([]string{"kind", "event"}, map[string]any{"kind": enum("offer", "nostop"), "event": str("The life event's id."),
 				"subscription": integer, "note": str("In Persian, why the window started the case for the citizen.")}),
 			"decision": obj([]string{"version", "outcome", "explain_fa", "decided_at"}, map[string]any{

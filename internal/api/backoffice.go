@@ -208,6 +208,9 @@ func (a *API) agencyCase(w http.ResponseWriter, r *http.Request, p identity.Prin
 	if err != nil {
 		return err
 	}
+	if err := a.markSealed(r.Context(), &c); err != nil {
+		return err
+	}
 	out := agencyCaseView{Case: c}
 	if a.cfg.Catalog != nil && c.Open() {
 		if svc, err := a.cfg.Catalog.Service(r.Context(), c.Service); err == nil {

@@ -38,6 +38,7 @@ func (a *API) document() map[string]any {
 			map[string]any{"name": "payments", "description": "Payment providers' callbacks, authenticated by the provider's signature."},
 			map[string]any{"name": "rules", "description": "Services' active eligibility rules and the anonymous eligibility check; open to anyone."},
 			map[string]any{"name": "oversight", "description": "The oversight figures, counted only from the sealed events of the ledger, and the rankings with their method; open to anyone."},
+			map[string]any{"name": "ledger", "description": "The tamper-evident ledger of every event: signed checkpoints, leaves and proofs; open to anyone, whole events to platform admins only."},
 			map[string]any{"name": "rules authoring", "description": "Writing, testing, simulating and activating a service's rules: the agency's staff with the session cookie, or the agency's API key (which cannot activate)."},
 		},
 		"paths": paths,
@@ -48,7 +49,7 @@ func (a *API) document() map[string]any {
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "panjare_session",
 					"description": "The portal's session cookie, set when a person signs in."},
 			},
-			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()), backofficeSchemas()), mergeSchemas(mergeSchemas(mergeSchemas(rulesSchemas(), proactiveSchemas()), suggestionSchemas()), kpiSchemas())),
+			"schemas": mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(mergeSchemas(schemas(), agencyAdminSchemas()), applySchemas()), permitSchemas()), backofficeSchemas()), mergeSchemas(mergeSchemas(mergeSchemas(rulesSchemas(), proactiveSchemas()), suggestionSchemas()), mergeSchemas(kpiSchemas(), ledgerSchemas()))),
 		},
 	}
 }
@@ -252,7 +253,7 @@ func schemas() map[string]any {
 			"legal_basis": str("The legal basis of the access right that allowed it."),
 			"consent_id":  integer, "consent_purpose": str("The citizen's consent that allowed it."),
 			"outcome": enum("answered", "no_record", "refused", "failed"), "status": integer,
-			"error": str("The gateway's error code when it refused or failed."),
+			"error": str("The gateway's error code when it refused or failed."), "ledger_index": map[string]any{"type": "integer", "description": "Where the inquiry's exchange.inquiry event is sealed in the ledger; absent while it is not yet."},
 		}),
 		"Message": obj([]string{"id", "template", "title_fa", "body_fa", "title_en", "body_en", "created_at", "deliveries"}, map[string]any{
 			"id": integer, "template": str("The notice's template, e.g. case.approved."),

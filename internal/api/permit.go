@@ -51,6 +51,9 @@ type verifyAnswer struct {
 	Status   string          `json:"status"`
 	Issuer   *permit.Issuer  `json:"issuer,omitempty"`
 	Document *publicDocument `json:"document,omitempty"`
+	// LedgerIndex is where the document's issuing event is sealed in the
+	// ledger; absent while it is not yet.
+	LedgerIndex *uint64 `json:"ledger_index,omitempty"`
 }
 
 // jwks serves every agency's public keys, retired ones included, so that
@@ -100,6 +103,9 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
 			Holder: identity.MaskNationalCode(d.Holder), HolderName: d.HolderName, Facts: d.Facts, Fields: d.Fields,
 			IssuedAt: d.IssuedAt, ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil, Status: d.Status,
 			RevokedAt: d.RevokedAt,
+		}
+		if out.LedgerIndex, err = a.documentIndex(r.Context(), *d); err != nil {
+			return err
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -230,7 +236,7 @@ func permitSchemas() map[string]any {
 			"status": enum("valid", "revoked", "expired", "forged", "unknown"),
 			"issuer": obj([]string{"agency", "kid"}, map[string]any{"agency": str("Agency code."), "name_fa": str(""),
 				"kid": str("The signing key's id in the JWKS."), "platform": str("The platform that publishes the key.")}),
-			"document": withProps(doc, map[string]any{"holder_masked": str("The holder's national code, masked but for its last four digits.")}),
+			"document": withProps(doc, map[string]any{"holder_masked": str("The holder's national code, masked but for its last four digits.")}), "ledger_index": map[string]any{"type": "integer", "description": "Where the document's permit.document.issued event is sealed in the ledger; absent while it is not yet."},
 		}),
 		"RevokeRequest": obj([]string{"reason"}, map[string]any{"reason": str("Why the document is revoked; shown to the holder only, never on verification.")}),
 		"Document": withProps(doc, map[string]any{"holder": str("The holder's national code or company id."), "revoke_reason": str("Why it was revoked; only the holder sees it."),

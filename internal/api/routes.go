@@ -29,7 +29,7 @@ type param struct {
 func (a *API) routes() []route {
 	id := param{name: "id", in: "path", schema: "string", desc: "The 7-digit service identifier (Persian digits accepted).", required: true}
 	draft := param{name: "draft", in: "path", schema: "integer", desc: "The draft number returned when the draft was created.", required: true}
-	return append([]route{
+	return append(append([]route{
 		{method: "GET", pattern: "/api/v1/services", op: "searchServices", tag: "catalogue",
 			summary: "Search the published services, with facets.",
 			params: []param{
@@ -124,5 +124,5 @@ func (a *API) routes() []route {
 			summary: "Retire a published service.", params: []param{id}, body: "RetireRequest", agency: true,
 			responses:     map[int]string{204: "", 400: "Problem", 401: "Problem", 403: "Problem", 404: "Problem", 409: "Problem"},
 			agencyHandler: a.retireService},
-	}, append(append(append(a.agencyAdminRoutes(), a.applyRoutes()...), a.permitRoutes()...), append(append(append(a.backofficeRoutes(), a.rulesRoutes()...), a.proactiveRoutes()...), append(a.suggestionRoutes(), a.kpiRoutes()...)...)...)...)
+	}, append(append(append(a.agencyAdminRoutes(), a.applyRoutes()...), a.permitRoutes()...), append(append(append(a.backofficeRoutes(), a.rulesRoutes()...), a.proactiveRoutes()...), append(a.suggestionRoutes(), a.kpiRoutes()...)...)...)...), a.ledgerRoutes()...)
 }

@@ -13,8 +13,16 @@ import (
 
 // inquiryList is the data tracker's answer.
 type inquiryList struct {
-	Items      []exchange.TrackedInquiry `json:"items"`
-	NextBefore int64                     `json:"next_before,omitempty"`
+	Items      []trackedInquiry `json:"items"`
+	NextBefore int64            `json:"next_before,omitempty"`
+}
+
+// trackedInquiry is an inquiry of the data tracker with where its
+// exchange.inquiry event is sealed in the ledger, absent while it is not
+// yet (or without a ledger).
+type trackedInquiry struct {
+	exchange.TrackedInquiry
+	LedgerIndex *uint64 `json:"ledger_index,omitempty"`
 }
 
 // queryInt reads an optional positive integer query parameter.
@@ -58,9 +66,12 @@ func (a *API) myInquiries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := inquiryList{Items: list}
-	if out.Items == nil {
-		out.Items = []exchange.TrackedInquiry{}
+	out := inquiryList{Items: make([]trackedInquiry, len(list))}
+	for i, t := range list {
+		out.Items[i].TrackedInquiry = t
+	}
+	if err := a.inquirySeals(r.Context(), p.NationalCode, out.Items); err != nil {
+		return err
 	}
 	if len(list) == int(limit) {
 		out.NextBefore = list[len(list)-1].ID

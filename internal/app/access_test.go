@@ -123,6 +123,10 @@ var accessMatrix = map[string]string{
 	"GET /api/v1/me/suggestions":                                 "saaaaaaass",
 	"GET /api/v1/me/inquiries":                                   "saaaaaaass",
 	"GET /api/v1/openapi.json":                                   "aaaaaaaaaa",
+	"GET /api/v1/ledger/checkpoint":                              "aaaaaaaaaa",
+	"GET /api/v1/ledger/entries":                                 "aaaaaaaaaa", // whole events to platform admins only: TestLedgerAPI
+	"GET /api/v1/ledger/proof/inclusion":                         "aaaaaaaaaa",
+	"GET /api/v1/ledger/proof/consistency":                       "aaaaaaaaaa",
 	"GET /api/v1/regions":                                        "aaaaaaaaaa",
 	"GET /api/v1/services":                                       "aaaaaaaaaa",
 	"GET /api/v1/services/{id}":                                  "aaaaaaaaaa",
@@ -149,6 +153,9 @@ var accessMatrix = map[string]string{
 	"GET /signin":                                                "saaaaaaass",
 	"GET /static/{path...}":                                      "aaaaaaaaaa",
 	"GET /verify":                                                "aaaaaaaaaa",
+	"GET /ledger":                                                "aaaaaaaaaa",
+	"GET /ledger/checkpoint":                                     "aaaaaaaaaa",
+	"GET /ledger/key":                                            "aaaaaaaaaa",
 	"GET /{$}":                                                   "aaaaaaaaaa",
 	"POST /agency/cases/{tracking}/assign":                       "sffaanffss",
 	"POST /admin/payments/reconcile":                             "sffffffass",
@@ -733,6 +740,24 @@ func badInput(t *testing.T, e badInputEnv) {
 		}
 		h := http.Header{"Content-Type": {"application/json"}, "Idempotency-Key": {"unknown-" + code[:4]}}
 		json4xx("agency decision on unknown tracking code "+code, e.serve("key X", "POST", "/api/v1/agency/cases/"+url.PathEscape(code)+"/transitions", h, `{"to":"in_review"}`), 404)
+	}
+
+	// Proof and entry requests beyond the ledger's tree, a size of 0, and
+	// sizes the wrong way round: 400, and the ledger is where it was.
+	ledgerBefore, err := e.a.Ledger.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/ledger/proof/inclusion?index=0&size=999999999", "/api/v1/ledger/proof/inclusion?index=0&size=0",
+		"/api/v1/ledger/proof/consistency?from=1&to=999999999", "/api/v1/ledger/proof/consistency?from=3&to=2",
+		"/api/v1/ledger/entries?start=0&end=999999999"} {
+		json4xx("ledger "+path, e.serve("anonymous", "GET", path, nil, ""), 400)
+	}
+	if resp := e.serve("anonymous", "GET", "/ledger?index=999999999", nil, ""); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("/ledger beyond the tree: %d, want 400", resp.StatusCode)
+	}
+	if after, err := e.a.Ledger.Checkpoint(ctx); err != nil || after.Size < ledgerBefore.Size {
+		t.Errorf("the ledger shrank on bad input: %d, was %d (%v)", after.Size, ledgerBefore.Size, err)
 	}
 
 	if after := snapshot(); after != before {

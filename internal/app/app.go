@@ -201,7 +201,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Identity: a.Identity, SignIn: signIn, Cookies: cookies, Exchange: a.Exchange, Gateway: a.Gateway, NoPageCache: cfg.NoPageCache,
 		Notifier: a.Notifier, OutboxOpen: cfg.Demo, Permits: a.Permits, Proactive: a.Proactive, LifeEvents: a.lifeEvents(),
 		Rules: a.Rules, RuleEnvs: ruleEnvs{cat: a.Catalog, apply: a.Apply, x: a.Exchange}, RuleFacts: a.Apply, Suggest: a.Suggest,
-		KPI: a.KPI, Oversight: a.Oversight})
+		KPI: a.KPI, Oversight: a.Oversight, Ledger: a.Ledger})
 	if err != nil {
 		return fail(err)
 	}
@@ -215,7 +215,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		mux.Handle(demoIdP.Prefix()+"/", demoIdP.Handler())
 	}
 	api.New(api.Config{Apply: a.Apply, Backoffice: a.Backoffice, Catalog: a.Catalog, Identity: a.Identity, Gateway: a.Gateway, Notifier: a.Notifier, Permits: a.Permits, Rules: a.Rules, Facts: facts, Log: log, BaseURL: cfg.BaseURL, Version: cfg.Version, Proactive: a.Proactive, Suggest: a.Suggest,
-		KPI: a.KPI, Oversight: a.Oversight}).Register(mux)
+		KPI: a.KPI, Oversight: a.Oversight, Ledger: a.Ledger}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -81,6 +81,38 @@ type Step struct {
 	To     State     `json:"to,omitempty"`
 	Reason string    `json:"reason,omitempty"`
 	Ground string    `json:"ground,omitempty"`
+	// Event is the id of the step's event; 0 in the timeline Submit
+	// returns, whose event is written at the commit.
+	Event int64 `json:"event_id,omitempty"`
+	// LedgerIndex is the event's index in the ledger once it is sealed
+	// (MarkSealed); nil before, and in lists.
+	LedgerIndex *uint64 `json:"ledger_index,omitempty"`
+}
+
+// LedgerIndexer finds where an event was sealed in the ledger: ok is false
+// while it is not sealed yet. (*ledger.Ledger).IndexOf is one.
+type LedgerIndexer interface {
+	IndexOf(ctx context.Context, eventID int64) (idx uint64, ok bool, err error)
+}
+
+// MarkSealed sets the ledger index of each step of c's timeline whose
+// event is sealed; a step not yet sealed keeps a nil index. One indexed
+// look-up per step: a timeline has a handful.
+func MarkSealed(ctx context.Context, c *Case, l LedgerIndexer) error {
+	for i := range c.Timeline {
+		st := &c.Timeline[i]
+		if st.Event == 0 {
+			continue
+		}
+		idx, ok, err := l.IndexOf(ctx, st.Event)
+		if err != nil {
+			return errs.Wrap("apply.MarkSealed", err)
+		}
+		if ok {
+			st.LedgerIndex = &idx
+		}
+	}
+	return nil
 }
 
 // Evidence is one piece of evidence of a case and where it came from.
@@ -96,6 +128,10 @@ type Evidence struct {
 	Answer    json.RawMessage `json:"answer,omitempty"`
 	UploadID  int64           `json:"upload_id,omitempty"`
 	Attempts  int             `json:"attempts"`
+	// LedgerIndex is where the exchange.inquiry event of the receipt
+	// (MessageID) is sealed in the ledger, set by the front doors that
+	// look it up; nil while it is not sealed, and otherwise.
+	LedgerIndex *uint64 `json:"ledger_index,omitempty"`
 }
 
 // Evidence states.
@@ -775,7 +811,7 @@ func (a *Applications) timeline(ctx context.Context, c Case) ([]Step, error) {
 		if json.Unmarshal(ev.Payload, &pl) != nil || pl.Tracking != c.Tracking {
 			continue
 		}
-		st := Step{At: ev.At, Kind: ev.Kind, Actor: ev.Actor, From: pl.From, To: pl.To, Reason: pl.Reason, Ground: pl.Ground}
+		st := Step{At: ev.At, Kind: ev.Kind, Actor: ev.Actor, From: pl.From, To: pl.To, Reason: pl.Reason, Ground: pl.Ground, Event: ev.ID}
 		if ev.Kind == evSubmitted {
 			st.To = pl.State
 		}

@@ -86,6 +86,12 @@ func TestSubmitReturnsWhatCaseReads(t *testing.T) {
 				if len(sources) != tc.sources || len(want.Timeline) != 1 {
 					t.Fatalf("Case read evidence from %d sources and %d steps", len(sources), len(want.Timeline))
 				}
+				// The submission's event gets its id at the commit, so
+				// Submit's timeline cannot name it; Case's must.
+				if want.Timeline[0].Event == 0 || got.Timeline[0].Event != 0 {
+					t.Errorf("event ids: Submit returned %d, Case read %d", got.Timeline[0].Event, want.Timeline[0].Event)
+				}
+				got.Timeline[0].Event = want.Timeline[0].Event
 				for _, d := range diff("Case", reflect.ValueOf(got), reflect.ValueOf(want)) {
 					t.Error(d)
 				}

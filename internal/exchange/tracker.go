@@ -230,3 +230,16 @@ func (x *Exchange) ConsentableRights(ctx context.Context, at time.Time) ([]Conse
 	}
 	return out, nil
 }
+
+// InquiryEvents returns the id of the exchange.inquiry event of each of the
+// inquiries about subject named by messageIDs (as the data tracker lists
+// them), so that a receipt can name its place in the ledger. An inquiry
+// whose event is not found is left out. It reads only the subject's own
+// inquiry events.
+func (g *Gateway) InquiryEvents(ctx context.Context, subject string, messageIDs []string) (map[string]int64, error) {
+	ids, err := g.s.EventIDsBy(ctx, EventInquiry, subject, "message_id", messageIDs)
+	if err != nil {
+		return nil, errs.Wrap("exchange.InquiryEvents", err)
+	}
+	return ids, nil
+}

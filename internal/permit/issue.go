@@ -450,3 +450,15 @@ func (p *Permits) Revoke(ctx context.Context, pr identity.Principal, id, reason 
 		return err
 	})
 }
+
+// IssuedEvent returns the id of d's permit.document.issued event, which
+// names the document's place in the ledger; ok is false when there is none.
+// It reads only the holder's own issuing events.
+func (p *Permits) IssuedEvent(ctx context.Context, d Document) (id int64, ok bool, err error) {
+	ids, err := p.s.EventIDsBy(ctx, "permit.document.issued", d.Holder, "document", []string{d.ID})
+	if err != nil {
+		return 0, false, errs.Wrap("permit.IssuedEvent", err)
+	}
+	id, ok = ids[d.ID]
+	return id, ok, nil
+}

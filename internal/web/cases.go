@@ -55,6 +55,11 @@ type caseView struct {
 	// CanObject: the applicant may still object to the automatic refusal
 	// (case-decision.html).
 	CanObject bool
+	// Sealed: the timeline marks where each step is sealed in the
+	// ledger, or that it is not yet (ledger.go); Receipts, where the
+	// inquiry behind each evidence's receipt is (message id → index).
+	Sealed   bool
+	Receipts map[string]*uint64
 }
 
 type groundOption struct{ Code, Text string }
@@ -126,6 +131,15 @@ func (w *Web) caseFor(r *http.Request, p identity.Principal, tracking string, ag
 	v.CanPay = !agency && c.FeeRials > 0 && !c.Paid && c.Open()
 	v.CanRate = !agency && c.State.Complete() && c.Feedback == nil
 	v.CanObject = !agency && c.Decision.CanObject(time.Now())
+	w.markSealed(r, &v.Case)
+	v.Sealed = w.ledger != nil
+	var receipts []string
+	for _, e := range c.Evidence {
+		if e.MessageID != "" {
+			receipts = append(receipts, e.MessageID)
+		}
+	}
+	v.Receipts = w.receiptSeals(r, c.Applicant, receipts)
 	return v, nil
 }
 

@@ -53,6 +53,13 @@ func newCaseSite(t *testing.T, s *store.Store) *caseSite {
 // adjust before it is published.
 func newCaseSiteWith(t *testing.T, s *store.Store, adjust func(*catalog.Record)) *caseSite {
 	t.Helper()
+	return newCaseSiteConf(t, s, adjust, nil)
+}
+
+// newCaseSiteConf is newCaseSiteWith with the portal's configuration
+// changed by conf, when set, before the portal is built.
+func newCaseSiteConf(t *testing.T, s *store.Store, adjust func(*catalog.Record), conf func(*Config)) *caseSite {
+	t.Helper()
 	ctx := context.Background()
 	cat, err := catalog.New(ctx, s, nil)
 	if err != nil {
@@ -109,7 +116,11 @@ func newCaseSiteWith(t *testing.T, s *store.Store, adjust func(*catalog.Record))
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := New(Config{Catalog: cat, Log: log, Version: "test", Apply: ap, Notifier: nt})
+	cfg := Config{Catalog: cat, Log: log, Version: "test", Apply: ap, Notifier: nt}
+	if conf != nil {
+		conf(&cfg)
+	}
+	w, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

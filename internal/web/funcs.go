@@ -42,6 +42,8 @@ func (w *Web) funcs(l lang) template.FuncMap {
 		"tcode":   func(key string, v any) template.HTML { return translateCode(l, key, v) },
 		"text":    func(s string) template.HTML { return textIn(l, s) },
 		"lang":    func() string { return string(l) },
+		// datetime is a date with the time of day, in Tehran.
+		"datetime": func(t time.Time) string { return dateTimeIn(l, t) },
 	}
 }
 
@@ -85,6 +87,10 @@ func digitsIn(l lang, v any) string {
 		s = strconv.FormatUint(uint64(n), 10)
 	case uint64:
 		s = strconv.FormatUint(n, 10)
+	case *uint64: // a ledger index, nil while not sealed
+		if n != nil {
+			s = strconv.FormatUint(*n, 10)
+		}
 	case string:
 		s = n
 	case fmt.Stringer:

@@ -87,6 +87,10 @@ type docView struct {
 	StatusKey    string // translation key of the status
 	StatusGood   bool
 	PublicAnswer bool // the page is the public verify page: holder masked, no revocation reason
+	// Sealed: the page names where the document's issuing event is
+	// sealed in the ledger, LedgerIndex, nil while it is not yet.
+	Sealed      bool
+	LedgerIndex *uint64
 }
 
 // newDocView builds the view of d; masked hides the holder's national code
@@ -155,6 +159,7 @@ func (w *Web) verify(rw http.ResponseWriter, r *http.Request) error {
 	v.Status, v.Good, v.Issuer = res.Status, res.Status == permit.StatusValid, res.Issuer
 	if res.Document != nil {
 		v.Doc = newDocView(*res.Document, true)
+		v.Doc.Sealed, v.Doc.LedgerIndex = w.ledger != nil, w.documentSeal(r, *res.Document)
 	}
 	return w.render(rw, r, http.StatusOK, "verify", title, "verify", v)
 }
@@ -225,6 +230,7 @@ func (w *Web) document(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := newDocView(d, false)
+	v.Sealed, v.LedgerIndex = w.ledger != nil, w.documentSeal(r, d)
 	v.CanRevoke = permit.CanRevoke(p, d.Agency) && d.Status != permit.StatusRevoked
 	v.Revoked = r.URL.Query().Get("done") == "revoked"
 	return w.render(rw, r, http.StatusOK, "document", d.ServiceTitleFa, "me", v)

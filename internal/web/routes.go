@@ -131,6 +131,12 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /transparency/city/{code}", w.handle(w.transparencyCity))
 	mux.Handle("GET /opendata/{$}", w.handle(w.openDataIndex))
 	mux.Handle("GET /opendata/{file}", w.handle(w.openDataFile))
+	// The ledger: its public page with the look-up of an event's inclusion
+	// proof, and its latest signed checkpoint and verifier key as text
+	// (ledger.go).
+	mux.Handle("GET /ledger", w.handle(w.ledgerPage))
+	mux.Handle("GET /ledger/checkpoint", w.handle(w.ledgerCheckpoint))
+	mux.Handle("GET /ledger/key", w.handle(w.ledgerKey))
 	// Everything else, in the page's language.
 	mux.Handle("/", w.handle(w.notFound))
 }

@@ -35,12 +35,18 @@ type inquiryRow struct {
 	Outcome  string        // translation key
 	Status   string        // "green", "grey" or "" for the tag colour
 	Subject  string        // masked; agency pages only
+	// MessageID is the exchange's message id: the receipt's number.
+	MessageID string
+	// LedgerIndex is where the inquiry's event is sealed in the ledger;
+	// nil while it is not (yet), and on agency pages.
+	LedgerIndex *uint64
 }
 
 // inquiryTable is the data of the inquiry-table partial.
 type inquiryTable struct {
 	Rows   []inquiryRow
 	Masked bool // show the masked subject column (agency pages)
+	Sealed bool // show where each receipt is sealed in the ledger (the citizen's tracker)
 }
 
 // trackerView is the data of /me/data.
@@ -121,7 +127,7 @@ func purposeIn(l lang, s string) template.HTML {
 func inquiryRows(l lang, list []exchange.TrackedInquiry, masked bool) []inquiryRow {
 	rows := make([]inquiryRow, 0, len(list))
 	for _, t := range list {
-		row := inquiryRow{ID: t.ID, When: dateTimeIn(l, t.At), Client: pickText(l, t.ClientMemberFa, t.ClientMemberEn), System: t.ClientSystemFa,
+		row := inquiryRow{ID: t.ID, MessageID: t.MessageID, When: dateTimeIn(l, t.At), Client: pickText(l, t.ClientMemberFa, t.ClientMemberEn), System: t.ClientSystemFa,
 			Service: pickText(l, t.ServiceFa, t.ServiceEn), Provider: pickText(l, t.ProviderFa, t.ProviderEn), Purpose: purposeIn(l, t.Purpose),
 			Basis: t.LegalBasis, Outcome: "tracker.outcome." + t.Outcome}
 		if t.ConsentID != 0 {
@@ -213,7 +219,8 @@ func (w *Web) tracker(rw http.ResponseWriter, r *http.Request) error {
 	}
 	l := langOf(r)
 	list, next := nextPage("/me/data", list)
-	v := trackerView{Table: inquiryTable{Rows: inquiryRows(l, list, false)}, Next: next}
+	v := trackerView{Table: inquiryTable{Rows: inquiryRows(l, list, false), Sealed: w.ledger != nil}, Next: next}
+	w.inquirySeals(r, p.NationalCode, v.Table.Rows)
 	if ps := w.gw.PubSub(); ps != nil && before == 0 {
 		events, err := ps.EventsAbout(r.Context(), p.NationalCode, 100)
 		if err != nil {
@@ -283,18 +290,18 @@ func (w *Web) agencyExchange(rw http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		v.Made, v.MadeNext = inquiryTable{inquiryRows(l, made, true), true}, next
+		v.Made, v.MadeNext = inquiryTable{Rows: inquiryRows(l, made, true), Masked: true}, next
 		served, next, err := w.agencyInquiries(r, p.Agency, true, 0)
 		if err != nil {
 			return err
 		}
-		v.Served, v.ServedNext = inquiryTable{inquiryRows(l, served, true), true}, next
+		v.Served, v.ServedNext = inquiryTable{Rows: inquiryRows(l, served, true), Masked: true}, next
 	case "made", "served":
 		list, next, err := w.agencyInquiries(r, p.Agency, v.Side == "served", before)
 		if err != nil {
 			return err
 		}
-		v.Made, v.Next = inquiryTable{inquiryRows(l, list, true), true}, next
+		v.Made, v.Next = inquiryTable{Rows: inquiryRows(l, list, true), Masked: true}, next
 	default:
 		return badRequest("web.agencyExchange", "tracker.bad.before")
 	}

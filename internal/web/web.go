@@ -41,6 +41,7 @@ import (
 	"github.com/panjare/panjare/internal/httpx"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/kpi"
+	"github.com/panjare/panjare/internal/ledger"
 	"github.com/panjare/panjare/internal/notify"
 	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/permit"
@@ -117,6 +118,10 @@ type Config struct {
 	// transparency pages and the open data; nil: those pages answer 503.
 	KPI       *kpi.KPI
 	Oversight *oversight.Oversight
+	// Ledger serves the ledger's page, checkpoint and key, and the marks
+	// that say where case steps, documents and receipts are sealed
+	// (ledger.go); nil: those pages answer 503 and the marks are left out.
+	Ledger *ledger.Ledger
 }
 
 // Web is the portal. It is safe for concurrent use.
@@ -159,6 +164,7 @@ type Web struct {
 
 	ov  *oversight.Oversight // the monthly reports (reports.go); targets and rankings (dash_oversight.go)
 	kpi *kpi.KPI             // the dashboards' figures (dashboards.go)
+	ledger     *ledger.Ledger     // the ledger's pages and seal marks (ledger.go)
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
@@ -173,7 +179,7 @@ func New(cfg Config) (*Web, error) {
 	w := &Web{cat: cfg.Catalog, log: cfg.Log, dev: cfg.Dev, version: cfg.Version, id: cfg.Identity, rp: cfg.SignIn, cookies: cfg.Cookies,
 		x: cfg.Exchange, gw: cfg.Gateway, ap: cfg.Apply, bo: cfg.Backoffice, notes: cfg.Notifier, outboxOpen: cfg.OutboxOpen,
 		rl: cfg.Rules, ruleEnvs: cfg.RuleEnvs, ruleFacts: cfg.RuleFacts, pro: cfg.Proactive, lifeEvents: cfg.LifeEvents, sug: cfg.Suggest,
-		kpi: cfg.KPI}
+		kpi: cfg.KPI, ledger: cfg.Ledger}
 	w.ov = cfg.Oversight
 	if w.log == nil {
 		w.log = slog.Default()
@@ -240,7 +246,7 @@ func (w *Web) parse(tfs fs.FS) (map[lang]map[string]*template.Template, error) {
 			return nil, err
 		}
 		pages := map[string]*template.Template{}
-		for _, name := range append(append(append(append(pageNames[:len(pageNames):len(pageNames)], applyPages...), consolePages...), rulesPages...), offersPages...) {
+		for _, name := range slices.Concat(pageNames, applyPages, consolePages, rulesPages, offersPages, ledgerPages) {
 			t, err := base.Clone()
 			if err != nil {
 				return nil, err
