@@ -162,9 +162,9 @@ type Web struct {
 	lifeEvents LifeEventDemo
 	sug        *suggest.Suggester // suggestions on the home page (suggestions.go)
 
-	ov  *oversight.Oversight // the monthly reports (reports.go); targets and rankings (dash_oversight.go)
-	kpi *kpi.KPI             // the dashboards' figures (dashboards.go)
-	ledger     *ledger.Ledger     // the ledger's pages and seal marks (ledger.go)
+	ov     *oversight.Oversight // the monthly reports (reports.go); targets and rankings (dash_oversight.go)
+	kpi    *kpi.KPI             // the dashboards' figures (dashboards.go)
+	ledger *ledger.Ledger       // the ledger's pages and seal marks (ledger.go)
 }
 
 // pageNames lists the page templates; each is parsed with the layout.
