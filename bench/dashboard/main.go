@@ -111,7 +111,7 @@ func run(ctx context.Context, dsn string, n, iters int, keep bool) error {
 		}
 		el := time.Since(start)
 		fmt.Printf("filled %d events in %s (%.0f events/s, COPY)\n", wrote, el.Round(time.Millisecond), float64(wrote)/el.Seconds())
-		if _, err := st.DB().ExecContext(ctx, `ANALYZE events`); err != nil {
+		if _, err := st.DB().ExecContext(ctx, `VACUUM (ANALYZE) events`); err != nil {
 			return err
 		}
 	}
@@ -134,24 +134,33 @@ func run(ctx context.Context, dsn string, n, iters int, keep bool) error {
 		}
 		el := time.Since(start)
 		fmt.Printf("folded %d events in %s: %.0f events/s (batches of 10000, one transaction each)\n", total, el.Round(time.Millisecond), float64(total)/el.Seconds())
-		if _, err := st.DB().ExecContext(ctx, `ANALYZE`); err != nil {
+		if _, err := st.DB().ExecContext(ctx, `VACUUM (ANALYZE)`); err != nil {
 			return err
 		}
 	}
 	var groups, cases, pairs int64
 	st.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM kpi_groups), (SELECT count(*) FROM kpi_cases), (SELECT count(*) FROM kpi_pairs)`).Scan(&groups, &cases, &pairs)
-	fmt.Printf("events: %d; aggregate rows: %d groups, %d cases, %d pairs\n\n", total, groups, cases, pairs)
+	fmt.Printf("events: %d; aggregate rows: %d groups, %d cases, %d pairs\n", total, groups, cases, pairs)
 
 	months, err := k.Months(ctx)
 	if err != nil {
 		return err
 	}
-	last := months[len(months)-1]
-	var before int64
-	lastStart := monthStart(last)
-	if err := st.DB().QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE at < $1 AND kind = 'apply.case.submitted'`, lastStart).Scan(&before); err != nil {
+	// The baseline counts the submissions of the last month that has any.
+	var lastAt time.Time
+	if err := st.DB().QueryRowContext(ctx, `SELECT at FROM events WHERE kind = 'apply.case.submitted' ORDER BY id DESC LIMIT 1`).Scan(&lastAt); err != nil {
 		return err
 	}
+	y, mo := persian.JalaliMonth(lastAt)
+	last := fmt.Sprintf("%04d-%02d", y, mo)
+	var before, counted int64
+	if err := st.DB().QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE at < $1 AND kind = 'apply.case.submitted'`, monthStart(last)).Scan(&before); err != nil {
+		return err
+	}
+	if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM events WHERE kind = 'apply.case.submitted' AND id > $1`, before).Scan(&counted); err != nil {
+		return err
+	}
+	fmt.Printf("baseline: the submissions of %s, %d index entries\n\n", last, counted)
 	r := rand.New(rand.NewPCG(7, 11))
 	month := func() string { return months[r.IntN(len(months))] }
 	agency := func() string { return w.agencies[r.IntN(len(w.agencies))] }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -598,4 +599,58 @@ func TestCatalogueOutOfOrder(t *testing.T) {
 			}
 		}
 	}, sets...)
+}
+
+func TestSortedMatchesHist(t *testing.T) {
+	h1, h2 := hist{1: 2, 5: 1, -2: 1}, hist{5: 3, 9: 1, 0: 4}
+	all := hist{}
+	all.add(h1)
+	all.add(h2)
+	for _, p := range []int{1, 50, 90, 99, 100} {
+		got := mergeBlobs([][]byte{h1.encode(), h2.encode()}).percentile(p)
+		one := mergeBlobs([][]byte{all.encode()}).percentile(p)
+		if got != all.percentile(p) || one != all.percentile(p) {
+			t.Errorf("p%d: merged %d, one blob %d, map %d", p, got, one, all.percentile(p))
+		}
+	}
+	if mergeBlobs(nil).percentile(50) != 0 {
+		t.Error("empty")
+	}
+}
+
+// add and percentile are the map's own, the tests' reference for sorted.
+
+func (h hist) add(o hist) {
+	for v, n := range o {
+		h[v] += n
+	}
+}
+
+// percentile returns the nearest-rank p-th percentile of h: with the values
+// sorted ascending v[0..n-1], v[ceil(p/100·n)−1]; 0 when h is empty.
+func (h hist) percentile(p int) int {
+	var n int64
+	vals := make([]int64, 0, len(h))
+	for v, c := range h {
+		if c > 0 {
+			n += c
+			vals = append(vals, v)
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	slices.Sort(vals)
+	rank := (int64(p)*n + 99) / 100 // ceil(p·n/100), 1-based
+	if rank < 1 {
+		rank = 1
+	}
+	var seen int64
+	for _, v := range vals {
+		seen += h[v]
+		if seen >= rank {
+			return int(v)
+		}
+	}
+	return int(vals[len(vals)-1])
 }

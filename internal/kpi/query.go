@@ -67,7 +67,7 @@ func where(key Key, dim string, regions bool) (string, []any) {
 // acc sums rows of kpi_groups into one group's figures.
 type acc struct {
 	c               [nCounters]int64
-	hours, promised hist
+	hours, promised [][]byte // the rows' histograms, merged when read
 }
 
 func (a *acc) figures(f *Figures) {
@@ -76,8 +76,9 @@ func (a *acc) figures(f *Figures) {
 	f.Overturned, f.OnTime = int(a.c[cOverturned]), int(a.c[cOnTime])
 	f.Ratings, f.RatingSum, f.Complaints = int(a.c[cRatings]), int(a.c[cRatingSum]), int(a.c[cComplaints])
 	f.Online, f.Counter = int(a.c[cOnline]), int(a.c[cCounter])
-	f.HoursP50, f.HoursP90 = a.hours.percentile(50), a.hours.percentile(90)
-	f.PromisedP50 = a.promised.percentile(50)
+	hours := mergeBlobs(a.hours)
+	f.HoursP50, f.HoursP90 = hours.percentile(50), hours.percentile(90)
+	f.PromisedP50 = mergeBlobs(a.promised).percentile(50)
 	f.Funnel = !f.Key.Regional()
 	if !f.Funnel {
 		f.Started, f.Completed = 0, 0
@@ -117,14 +118,13 @@ func counts(ctx context.Context, db querier, key Key, dim string) (map[string]*a
 		}
 		a := out[v]
 		if a == nil {
-			a = &acc{hours: hist{}, promised: hist{}}
+			a = &acc{}
 			out[v] = a
 		}
 		for i := range c {
 			a.c[i] += c[i]
 		}
-		decodeInto(a.hours, hours)
-		decodeInto(a.promised, promised)
+		a.hours, a.promised = append(a.hours, hours), append(a.promised, promised)
 	}
 	return out, rows.Err()
 }
@@ -200,7 +200,7 @@ func get(ctx context.Context, db querier, key Key) (Figures, error) {
 	}
 	a := accs[""]
 	if a == nil {
-		a = &acc{hours: hist{}, promised: hist{}}
+		a = &acc{}
 	}
 	a.figures(&f)
 	cat, err := catalogue(ctx, db, key, "")
@@ -280,7 +280,7 @@ func by(ctx context.Context, db querier, key Key, dim string) ([]Figures, error)
 		}
 		a := accs[v]
 		if a == nil {
-			a = &acc{hours: hist{}, promised: hist{}}
+			a = &acc{}
 		}
 		a.figures(&f)
 		if dim == DimAgency || dim == DimService {
@@ -338,8 +338,7 @@ func providers(ctx context.Context, db querier, month string) ([]Provider, error
 		if err := rows.Scan(&p.Provider, &n, &ok, &lat); err != nil {
 			return nil, errs.Wrap(op, err)
 		}
-		h := hist{}
-		decodeInto(h, lat)
+		h := mergeBlobs([][]byte{lat})
 		p.Inquiries, p.Succeeded = int(n), int(ok)
 		p.LatencyP50, p.LatencyP90 = h.percentile(50), h.percentile(90)
 		out = append(out, p)
