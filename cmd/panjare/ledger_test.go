@@ -102,6 +102,21 @@ func TestLedgerVerify(t *testing.T) {
 				if _, err := os.Stat(strings.TrimPrefix(missing, "sqlite:")); err == nil {
 					t.Error("verify created the database it was asked to check")
 				}
+				// A database without the ledger's tables.
+				bare := "sqlite:" + filepath.Join(dir, "bare.db")
+				bs, err := store.Open(ctx, bare, store.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := bs.Migrate(ctx, nil); err != nil {
+					t.Fatal(err)
+				}
+				bs.Close()
+				out.Reset()
+				errb.Reset()
+				if code := run(ctx, []string{"ledger", "verify", "--db", bare}, env(nil), &out, &errb); code != 1 || !strings.Contains(errb.String(), "no ledger to verify") {
+					t.Errorf("verify a database without a ledger: exit %d %q", code, errb.String())
+				}
 			}
 
 			// Behind the application's back: the fourth event's actor.

@@ -19,12 +19,15 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/panjare/panjare/internal/app"
 	"github.com/panjare/panjare/internal/apply"
+	"github.com/panjare/panjare/internal/demo"
 	"github.com/panjare/panjare/internal/demo/backoffice"
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
+	"github.com/panjare/panjare/internal/persian"
 	"github.com/panjare/panjare/internal/store"
 )
 
@@ -69,6 +72,16 @@ var accessMatrix = map[string]string{
 	"DELETE /api/v1/agency/webhooks/{hook}":                      "ssssssssan",
 	"GET /.well-known/jwks.json":                                 "aaaaaaaaaa",
 	"GET /about":                                                 "aaaaaaaaaa",
+	"GET /oversight":                                             "sfffffaass",
+	"GET /agency/dashboard":                                      "sffaaaffss",
+	"GET /transparency":                                          "aaaaaaaaaa",
+	"GET /transparency/agency/{code}":                            "aaaaaaaaaa",
+	"GET /transparency/province/{code}":                          "aaaaaaaaaa",
+	"GET /transparency/city/{code}":                              "aaaaaaaaaa",
+	"GET /opendata/{$}":                                          "aaaaaaaaaa",
+	"GET /opendata/{file}":                                       "aaaaaaaaaa",
+	"GET /api/v1/kpi":                                            "aaaaaaaaaa",
+	"GET /api/v1/kpi/rankings":                                   "aaaaaaaaaa",
 	"GET /reports":                                               "aaaaaaaaaa",
 	"GET /reports/{month}":                                       "aaaaaaaaaa",
 	"POST /reports":                                              "sfffffaass",
@@ -460,10 +473,23 @@ func accessMatrixOn(t *testing.T, d store.Dialect, routes []string) {
 	if _, err := a.Oversight.Build(ctx, params["month"]); err != nil {
 		t.Fatal(err)
 	}
+	// The month's figures, sealed and counted, for the open data's file.
+	if _, err := a.Ledger.SealNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.KPI.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	y, m := persian.JalaliMonth(time.Now())
+	params["file"] = fmt.Sprintf("kpi-%04d-%02d.csv", y, m)
 	// Path values that depend on the route.
 	fill := func(route string) string {
 		_, pattern, _ := strings.Cut(route, " ")
 		switch {
+		case strings.HasPrefix(pattern, "/transparency/province/"):
+			pattern = strings.Replace(pattern, "{code}", "YZD", 1)
+		case strings.HasPrefix(pattern, "/transparency/city/"):
+			pattern = strings.Replace(pattern, "{code}", demo.PilotYazd, 1)
 		case strings.HasPrefix(pattern, "/documents/"), strings.HasPrefix(pattern, "/api/v1/agency/documents/"):
 			pattern = strings.Replace(pattern, "{id}", docID, 1)
 		case strings.Contains(pattern, "/uploads/{id}"):

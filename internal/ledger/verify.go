@@ -262,7 +262,10 @@ func (v *verification) add(f Finding) { v.report.Findings = append(v.report.Find
 func (v *verification) load(ctx context.Context) error {
 	st, err := readState(ctx, v.tx)
 	if err != nil {
-		return err
+		e := errs.E("ledger.Verify", errs.NotFound, "the database has no ledger to verify: migrate it (panjare migrate) and let the platform seal its events",
+			"پایگاه داده دفتر رویدادی برای وارسی ندارد: آن را به‌روز کنید (panjare migrate) تا سامانه رویدادها را مهر کند")
+		e.Err = err
+		return e
 	}
 	v.state = st
 	v.report.SealedThrough = st.sealedThrough

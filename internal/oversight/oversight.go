@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/panjare/panjare/internal/catalog"
@@ -32,6 +33,7 @@ func Migrations() store.MigrationSet {
 type Figures interface {
 	Get(ctx context.Context, key kpi.Key) (kpi.Figures, error)
 	By(ctx context.Context, key kpi.Key, dim string) ([]kpi.Figures, error)
+	Months(ctx context.Context) ([]string, error)
 	Export(ctx context.Context, months []string) (kpi.Document, error)
 	CatchUp(ctx context.Context) error
 }
@@ -120,67 +122,89 @@ func (o *Oversight) Progress(ctx context.Context, monthText string) ([]Progress,
 	if err != nil {
 		return nil, err
 	}
-	series, err := o.series(ctx, kpi.Key{}, m)
+	h, err := o.history(ctx, m)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	national, err := Targets(o.cfg, series, m.String())
+	return o.progress(h, m)
+}
+
+// progress computes Progress from a history.
+func (o *Oversight) progress(h history, m month) ([]Progress, error) {
+	national, err := Targets(o.cfg, h.national, m.String())
 	if err != nil {
 		return nil, err
 	}
 	out := []Progress{national}
-	agencies, err := o.k.By(ctx, kpi.Key{Month: m.String()}, "agency")
-	if err != nil {
-		return nil, errs.Wrap(op, err)
-	}
-	for _, a := range agencies {
-		if a.Agency == "" {
-			continue
-		}
-		series, err := o.series(ctx, kpi.Key{Agency: a.Agency}, m)
-		if err != nil {
-			return nil, errs.Wrap(op, err)
-		}
-		p, err := Targets(o.cfg, series, m.String())
+	for _, a := range h.agencies {
+		p, err := Targets(o.cfg, h.byAgency[a], m.String())
 		if err != nil {
 			return nil, err
 		}
-		p.Agency = a.Agency
+		p.Agency = a
 		out = append(out, p)
 	}
 	return out, nil
 }
 
-// series returns key's figures month by month: every month that has any
-// figure, and also, read one by one, the months of m's trend window and
-// the base year's last month when no event at all happened in them (their
-// catalogue is still there: it is the state at the month's end).
-func (o *Oversight) series(ctx context.Context, key kpi.Key, m month) ([]kpi.Figures, error) {
-	list, err := o.k.By(ctx, key, "month")
+// history is the figures the targets of a month are judged on: the
+// country's and each agency's, month by month, up to that month.
+type history struct {
+	national []kpi.Figures
+	byAgency map[string][]kpi.Figures
+	agencies []string // those with figures in the month, in code order
+}
+
+// history reads the figures of every month up to m that has any, and of
+// the months of m's trend window and the base year's last month even when
+// no event at all happened in them (their catalogue is still there: it is
+// the state at the month's end). It reads each month once for the country
+// and once for all agencies, whatever the number of agencies.
+func (o *Oversight) history(ctx context.Context, m month) (history, error) {
+	h := history{byAgency: map[string][]kpi.Figures{}}
+	listed, err := o.k.Months(ctx)
 	if err != nil {
-		return nil, err
+		return h, err
 	}
-	have := map[string]bool{}
-	for _, f := range list {
-		have[f.Month] = true
+	idx := map[int]bool{}
+	for _, s := range listed {
+		if x, err := parseMonth("", s); err == nil && x.idx() <= m.idx() {
+			idx[x.idx()] = true
+		}
 	}
-	want := []month{{o.cfg.BaseYear, 12}}
+	if b := (month{o.cfg.BaseYear, 12}); b.idx() <= m.idx() {
+		idx[b.idx()] = true
+	}
 	for i := 0; i < trendMonths; i++ {
-		want = append(want, m.add(-i))
+		idx[m.idx()-i] = true
 	}
-	for _, w := range want {
-		if have[w.String()] || w.idx() > m.idx() {
-			continue
-		}
-		have[w.String()] = true
-		key.Month = w.String()
-		f, err := o.k.Get(ctx, key)
+	order := make([]int, 0, len(idx))
+	for i := range idx {
+		order = append(order, i)
+	}
+	sort.Ints(order)
+	for _, i := range order {
+		mm := fromIdx(i).String()
+		nat, err := o.k.Get(ctx, kpi.Key{Month: mm})
 		if err != nil {
-			return nil, err
+			return h, err
 		}
-		list = append(list, f)
+		h.national = append(h.national, nat)
+		agencies, err := o.k.By(ctx, kpi.Key{Month: mm}, "agency")
+		if err != nil {
+			return h, err
+		}
+		for _, a := range agencies {
+			if a.Agency == "" {
+				continue
+			}
+			h.byAgency[a.Agency] = append(h.byAgency[a.Agency], a)
+			if i == m.idx() {
+				h.agencies = append(h.agencies, a.Agency)
+			}
+		}
 	}
-	return list, nil
+	return h, nil
 }
 
 // Rankings returns month's ranking of agencies and of provinces.

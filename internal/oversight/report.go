@@ -55,7 +55,7 @@ func (o *Oversight) gather(ctx context.Context, m month) (reportData, []string, 
 	if d.PrevNational, err = o.k.Get(ctx, kpi.Key{Month: d.Prev}); err != nil {
 		return d, nil, errs.Wrap(op, err)
 	}
-	series, err := o.series(ctx, kpi.Key{}, m)
+	h, err := o.history(ctx, m)
 	if err != nil {
 		return d, nil, errs.Wrap(op, err)
 	}
@@ -67,7 +67,7 @@ func (o *Oversight) gather(ctx context.Context, m month) (reportData, []string, 
 		window[m.add(-i).String()] = true
 	}
 	var months []string
-	for _, f := range series {
+	for _, f := range h.national {
 		if window[f.Month] && active(f) {
 			months = append(months, f.Month)
 		}
@@ -76,7 +76,7 @@ func (o *Oversight) gather(ctx context.Context, m month) (reportData, []string, 
 		}
 	}
 	sort.Strings(months)
-	progress, err := o.Progress(ctx, d.Month)
+	progress, err := o.progress(h, m)
 	if err != nil {
 		return d, nil, err
 	}

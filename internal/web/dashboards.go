@@ -149,7 +149,16 @@ func ofText(l lang, a, b int) string {
 
 // hoursText formats a number of hours: «۲۶ ساعت», "26 hours".
 func hoursText(l lang, h int) string {
-	return translate(l, "dash.hours", numIn(l, int64(h)))
+	return plural(l, "dash.hours", h)
+}
+
+// plural is the text of key with n, from key's singular form (key without
+// its final "s") when n is 1: "1 hour", "2 hours".
+func plural(l lang, key string, n int) string {
+	if n == 1 {
+		key = strings.TrimSuffix(key, "s")
+	}
+	return translate(l, key, numIn(l, int64(n)))
 }
 
 // metrics returns the rows of f, in the order of docs/oversight.md.
@@ -202,13 +211,13 @@ func metrics(l lang, f kpi.Figures) []metric {
 	if s, ok := share(f.RatingSum, f.Ratings); ok {
 		sat = translate(l, "dash.outof5", decIn(l, s, 1))
 	}
-	out = append(out, metric{ID: "satisfaction", Name: "dash.k.satisfaction", Value: sat, Note: translate(l, "dash.ratings", n(f.Ratings))})
+	out = append(out, metric{ID: "satisfaction", Name: "dash.k.satisfaction", Value: sat, Note: plural(l, "dash.ratings", f.Ratings)})
 	per := none
 	if s, ok := share(f.Complaints*1000, f.Submitted); ok {
 		per = decIn(l, s, 1)
 	}
 	out = append(out,
-		metric{ID: "complaints_per_thousand", Name: "dash.k.complaints", Value: per, Note: translate(l, "dash.complaints", n(f.Complaints))},
+		metric{ID: "complaints_per_thousand", Name: "dash.k.complaints", Value: per, Note: plural(l, "dash.complaints", f.Complaints)},
 		metric{ID: "digital_share", Name: "dash.k.digital", Value: shareText(l, f.Online, f.Online+f.Counter),
 			Note: translate(l, "dash.channels", n(f.Online), n(f.Counter))},
 	)

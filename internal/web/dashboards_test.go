@@ -16,6 +16,8 @@ import (
 	"github.com/panjare/panjare/internal/catalog"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/kpi"
+	"github.com/panjare/panjare/internal/ledger"
+	"github.com/panjare/panjare/internal/oversight"
 	"github.com/panjare/panjare/internal/store"
 	"github.com/panjare/panjare/internal/store/storetest"
 )
@@ -28,15 +30,16 @@ import (
 type dashSite struct {
 	*site
 	kpi         *kpi.KPI
+	ov          *oversight.Oversight
 	month, prev string
 }
 
 var (
-	overseer    = &identity.Principal{Kind: "user", ID: 21, Name: "ناظر", Roles: []identity.Role{identity.RoleOverseer}}
-	policeAdmin = &identity.Principal{Kind: "user", ID: 22, Name: "مدیر پلیس", Agency: "POLICE", Roles: []identity.Role{identity.RoleAgencyAdmin}}
-	policeClerk = &identity.Principal{Kind: "user", ID: 23, Name: "کارشناس پلیس", Agency: "POLICE", Roles: []identity.Role{identity.RoleOperator}}
-	judAdmin    = &identity.Principal{Kind: "user", ID: 24, Name: "مدیر قضاییه", Agency: "JUD", Roles: []identity.Role{identity.RoleAgencyAdmin}}
-	aCitizen    = &identity.Principal{Kind: "user", ID: 25, Name: "شهروند", NationalCode: "0067749828", Roles: []identity.Role{identity.RoleCitizen}}
+	dashOverseer = &identity.Principal{Kind: "user", ID: 21, Name: "ناظر", Roles: []identity.Role{identity.RoleOverseer}}
+	policeAdmin  = &identity.Principal{Kind: "user", ID: 22, Name: "مدیر پلیس", Agency: "POLICE", Roles: []identity.Role{identity.RoleAgencyAdmin}}
+	policeClerk  = &identity.Principal{Kind: "user", ID: 23, Name: "کارشناس پلیس", Agency: "POLICE", Roles: []identity.Role{identity.RoleOperator}}
+	judAdmin     = &identity.Principal{Kind: "user", ID: 24, Name: "مدیر قضاییه", Agency: "JUD", Roles: []identity.Role{identity.RoleAgencyAdmin}}
+	aCitizen     = &identity.Principal{Kind: "user", ID: 25, Name: "شهروند", NationalCode: "0067749828", Roles: []identity.Role{identity.RoleCitizen}}
 )
 
 func mustDashSite(t *testing.T, s *store.Store) *dashSite {
@@ -99,7 +102,18 @@ func mustDashSite(t *testing.T, s *store.Store) *dashSite {
 		t.Fatal(err)
 	}
 	st.web.kpi = k
-	return &dashSite{site: st, kpi: k, month: monthOf(base), prev: monthOf(earlier)}
+	// Targets and rankings, with the default configuration; the ledger
+	// only signs reports, which these tests do not build.
+	led, err := ledger.New(ctx, ledger.Config{Store: s, Origin: "panjare.ledger"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := oversight.New(oversight.Options{Store: s, KPI: k, Signer: led, Catalog: st.cat, Config: oversight.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.web.ov = o
+	return &dashSite{site: st, kpi: k, ov: o, month: monthOf(base), prev: monthOf(earlier)}
 }
 
 // kpiCell returns the value shown on the row of figure id of the figures
@@ -170,6 +184,7 @@ func TestDashboards(t *testing.T) {
 				t.Errorf("%s: no link to %s", path, href)
 			}
 		}
+		checkRanks(t, d, res.doc, "")
 		// English: the same figures with ASCII digits.
 		res = getPage(t, d.handler, path, true, http.StatusOK)
 		checkFigures(t, path+" (en)", res.doc, en, nat, map[string]string{"submitted": "3", "satisfaction": "4.5 out of 5"})
@@ -202,15 +217,15 @@ func TestDashboards(t *testing.T) {
 			}
 		}
 		for _, bad := range []string{"/transparency?month=1405-13", "/transparency?month=hello", "/oversight?month=14050", "/opendata/kpi-1405-00.csv"} {
-			if r := fetchAs(t, d.handler, overseer, bad, false); r.status != http.StatusBadRequest || !strings.Contains(r.body, "۱۴۰۴-۰۷") {
+			if r := fetchAs(t, d.handler, dashOverseer, bad, false); r.status != http.StatusBadRequest || !strings.Contains(r.body, "۱۴۰۴-۰۷") {
 				t.Errorf("%s: %d, want 400 saying the month's form", bad, r.status)
 			}
 		}
 
-		// The overseer's dashboard, narrowed by agency and city; nobody else
+		// The dashOverseer's dashboard, narrowed by agency and city; nobody else
 		// reads it.
 		path = "/oversight?month=" + d.month
-		res = fetchAs(t, d.handler, overseer, path, false)
+		res = fetchAs(t, d.handler, dashOverseer, path, false)
 		if res.status != http.StatusOK {
 			t.Fatalf("%s: %d\n%s", path, res.status, res.body)
 		}
@@ -219,13 +234,14 @@ func TestDashboards(t *testing.T) {
 		if a := byID(res.doc, "oversight-agencies"); len(a) != 1 || !strings.Contains(textOf(a[0]), "پلیس مهاجرت و گذرنامه") {
 			t.Errorf("%s: agencies side by side: %v", path, a)
 		}
-		res = fetchAs(t, d.handler, overseer, path+"&agency=POLICE&city=YZD-01", false)
+		res = fetchAs(t, d.handler, dashOverseer, path+"&agency=POLICE&city=YZD-01", false)
 		if res.status != http.StatusOK {
 			t.Fatalf("%s: %d", path, res.status)
 		}
 		narrowed, _ := d.kpi.Get(ctx, kpi.Key{Month: d.month, Agency: "POLICE", City: "YZD-01"})
 		checkFigures(t, path+" narrowed", res.doc, fa, narrowed, map[string]string{"submitted": "۱", "complaints_per_thousand": "۱۰۰۰٫۰"})
-		if r := fetchAs(t, d.handler, overseer, path+"&agency=NOPE", false); r.status != http.StatusBadRequest {
+		checkTargetsAndRanks(t, d, res.doc, "")
+		if r := fetchAs(t, d.handler, dashOverseer, path+"&agency=NOPE", false); r.status != http.StatusBadRequest {
 			t.Errorf("an unknown agency: %d, want 400", r.status)
 		}
 		if r := fetchAs(t, d.handler, nil, path, false); r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/signin") {
@@ -251,6 +267,7 @@ func TestDashboards(t *testing.T) {
 			if len(all(res.doc, func(e *html.Node) bool { return attr(e, "data-service") == d.passport })) != 1 {
 				t.Errorf("%s as %s: no row for the passport", path, p.Name)
 			}
+			checkTargetsAndRanks(t, d, res.doc, "POLICE")
 			if ro := len(byID(res.doc, "read-only")) == 1; ro != (p == policeClerk) {
 				t.Errorf("%s as %s: read-only note %v", path, p.Name, ro)
 			}
@@ -264,12 +281,12 @@ func TestDashboards(t *testing.T) {
 		if r := fetchAs(t, d.handler, judAdmin, path+"&agency=POLICE", false); r.status != http.StatusForbidden {
 			t.Errorf("JUD's admin reads POLICE's dashboard: %d, want 403", r.status)
 		}
-		for _, p := range []*identity.Principal{aCitizen, overseer} {
+		for _, p := range []*identity.Principal{aCitizen, dashOverseer} {
 			if r := fetchAs(t, d.handler, p, path, false); r.status != http.StatusForbidden {
 				t.Errorf("%s reads /agency/dashboard: %d", p.Name, r.status)
 			}
 		}
-	}, append(catalogMigrations(), kpi.Migrations())...)
+	}, dashMigrations()...)
 }
 
 func TestOpenData(t *testing.T) {
@@ -338,5 +355,96 @@ func TestOpenData(t *testing.T) {
 				t.Errorf("%s: %d, want %d", path, r.status, want)
 			}
 		}
-	}, append(catalogMigrations(), kpi.Migrations())...)
+	}, dashMigrations()...)
+}
+
+// dashMigrations are the migration sets the dashboards' store needs.
+func dashMigrations() []store.MigrationSet {
+	return append(catalogMigrations(), kpi.Migrations(), ledger.Migrations(), oversight.Migrations())
+}
+
+// checkTargetsAndRanks holds the targets table and the rankings of doc to
+// what oversight computes for the month: every agency (or only agency's
+// row on its own dashboard), its shares, target, forecast and whether it
+// is on track; every rank and score; the method and each weight.
+func checkTargetsAndRanks(t *testing.T, d *dashSite, doc *html.Node, agency string) {
+	t.Helper()
+	ctx := context.Background()
+	progress, err := d.ov.Progress(ctx, d.month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := all(doc, func(e *html.Node) bool { return e.Data == "tr" && attr(e, "data-progress") != "" })
+	want := 0
+	for _, p := range progress {
+		if agency != "" && p.Agency != agency {
+			continue
+		}
+		want++
+		row := all(doc, func(e *html.Node) bool {
+			return e.Data == "tr" && attr(e, "data-progress") != "" && attr(e, "data-agency") == p.Agency
+		})
+		if len(row) != 1 {
+			t.Errorf("no target row for %q", p.Agency)
+			continue
+		}
+		cells := tags(row[0], "td")
+		if got := []string{textOf(cells[0]), textOf(cells[1]), textOf(cells[2]), textOf(cells[3])}; !slices.Equal(got,
+			[]string{pctOf(fa, p.Electronic), pctOf(fa, p.Smart), pctOf(fa, p.SmartTarget), pctOf(fa, p.YearEnd)}) {
+			t.Errorf("targets of %q: %v; oversight says %+v", p.Agency, got, p)
+		}
+		if got := attr(row[0], "data-progress"); got != map[bool]string{true: "on-track", false: "behind"}[p.OnTrack] {
+			t.Errorf("targets of %q: %q, oversight says on track %v", p.Agency, got, p.OnTrack)
+		}
+	}
+	if len(rows) != want || want == 0 {
+		t.Errorf("%d target rows, want %d", len(rows), want)
+	}
+	checkRanks(t, d, doc, agency)
+}
+
+// checkRanks holds the rankings of doc to oversight's for the month: every
+// rank and score (or only agency's rank), the method and each weight.
+func checkRanks(t *testing.T, d *dashSite, doc *html.Node, agency string) {
+	t.Helper()
+	agencies, provinces, err := d.ov.Rankings(context.Background(), d.month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if agency != "" {
+		for _, a := range agencies {
+			if a.Agency == agency {
+				if r := byID(doc, "rank"); len(r) != 1 || !strings.Contains(textOf(r[0]), numIn(fa, int64(a.Rank))) || !strings.Contains(textOf(r[0]), decIn(fa, a.Score, 2)) {
+					t.Errorf("the agency's rank: %v, oversight says %+v", r, a)
+				}
+			}
+		}
+	} else {
+		check := func(table string, list []oversight.Ranked) {
+			for _, x := range list {
+				code := x.Agency + x.Province
+				row := all(doc, func(e *html.Node) bool { return e.Data == "tr" && attr(e, "data-code") == code })
+				if len(row) != 1 {
+					t.Errorf("%s: no row for %s", table, code)
+					continue
+				}
+				cells := tags(row[0], "td")
+				if x.Rank > 0 && (textOf(cells[0]) != numIn(fa, int64(x.Rank)) || textOf(cells[1]) != decIn(fa, x.Score, 2)) {
+					t.Errorf("%s: %s ranked %q with %q, oversight says %d with %.2f", table, code, textOf(cells[0]), textOf(cells[1]), x.Rank, x.Score)
+				}
+			}
+			if len(list) == 0 {
+				t.Errorf("%s: nothing ranked", table)
+			}
+		}
+		check("agencies", agencies)
+		check("provinces", provinces)
+	}
+	m := d.ov.Method(oversight.ByAgency)
+	if p := byID(doc, "method-agencies"); len(p) != 1 || textOf(p[0]) != strings.Join(strings.Fields(m.Fa), " ") {
+		t.Errorf("the method is not published as oversight wrote it")
+	}
+	if w := all(doc, func(e *html.Node) bool { return attr(e, "data-weight") != "" }); len(w) != len(m.Weights) || len(w) == 0 {
+		t.Errorf("%d weights published, the method has %d", len(w), len(m.Weights))
+	}
 }

@@ -99,6 +99,8 @@ var texts = map[string]text{
 
 	// The dashboards, the transparency pages and the open data
 	// (oversight.go, agency_dashboard.go, transparency.go, opendata.go).
+	"oversight.nav":              {"نظارت", "Oversight"},
+	"footer.transparency":        {"شفافیت: عملکرد خدمات", "Transparency: how services perform"},
 	"oversight.title":            {"داشبورد نظارت", "Oversight dashboard"},
 	"oversight.lead":             {"عملکرد همهٔ دستگاه‌ها در هر ماه، تنها از رویدادهای مهروموم‌شده در دفتر رویدادها؛ بی هیچ دادهٔ شخصی.", "Every agency's performance month by month, computed only from the sealed events of the ledger, without any personal data."},
 	"agencydash.title":           {"داشبورد دستگاه", "Agency dashboard"},
@@ -118,6 +120,7 @@ var texts = map[string]text{
 	"dash.all":                   {"همه", "All"},
 	"dash.show":                  {"نمایش", "Show"},
 	"dash.national":              {"کل کشور", "The whole country"},
+	"dash.scope.national":        {"کل کشور", "the whole country"},
 	"dash.scope.join":            {"{1}، {2}", "{1}, {2}"},
 	"dash.pilot":                 {"شهر هدف", "Pilot city"},
 	"dash.pilot.of":              {"{1} (شهر هدف)", "{1} (pilot city)"},
@@ -127,6 +130,9 @@ var texts = map[string]text{
 	"dash.note":                  {"توضیح", "Note"},
 	"dash.of":                    {"{1} از {2}", "{1} of {2}"},
 	"dash.hours":                 {"{1} ساعت", "{1} hours"},
+	"dash.hour":                  {"{1} ساعت", "{1} hour"},
+	"dash.rating":                {"{1} امتیاز", "{1} rating"},
+	"dash.complaint":             {"{1} شکایت", "{1} complaint"},
 	"dash.ms":                    {"{1} میلی‌ثانیه", "{1} ms"},
 	"dash.outof5":                {"{1} از ۵", "{1} out of 5"},
 	"dash.ratings":               {"{1} امتیاز", "{1} ratings"},

@@ -109,7 +109,7 @@ func (w *Web) oversight(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Links = []link{{"/reports", translate(l, "dash.link.reports")}, {"/transparency", translate(l, "dash.link.transparency")}, {"/opendata/", translate(l, "dash.link.opendata")}}
-	return w.render(rw, r, http.StatusOK, "oversight", translate(l, "oversight.title"), "", v)
+	return w.render(rw, r, http.StatusOK, "oversight", translate(l, "oversight.title"), "oversight", v)
 }
 
 // scopeName names what key's figures are of.
@@ -129,7 +129,7 @@ func (w *Web) scopeName(r *http.Request, rn regionNames, key kpi.Key) string {
 		parts = append(parts, rn.name(l, key.Province))
 	}
 	if len(parts) == 0 {
-		return translate(l, "dash.national")
+		return translate(l, "dash.scope.national")
 	}
 	out := parts[0]
 	for _, p := range parts[1:] {

@@ -9,6 +9,7 @@ import (
 	"github.com/panjare/panjare/internal/errs"
 	"github.com/panjare/panjare/internal/identity"
 	"github.com/panjare/panjare/internal/oversight"
+	"github.com/panjare/panjare/internal/persian"
 )
 
 // The monthly oversight reports: the public archive (/reports), each
@@ -131,7 +132,8 @@ func (w *Web) buildReport(rw http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return badRequest("web.buildReport", "reports.badform")
 	}
-	rep, err := w.ov.BuildBy(r.Context(), strings.TrimSpace(r.PostForm.Get("month")), p.Actor())
+	month := persian.ASCIIDigits(strings.TrimSpace(r.PostForm.Get("month")))
+	rep, err := w.ov.BuildBy(r.Context(), month, p.Actor())
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func TestReports(t *testing.T) {
 		if list, _ := o.Reports(ctx); len(list) != 0 {
 			t.Fatalf("refused builds archived %v", list)
 		}
-		r := send(reportsOverseer, "POST", "/reports", url.Values{"month": {"1404-01"}}, false)
+		r := send(reportsOverseer, "POST", "/reports", url.Values{"month": {"۱۴۰۴-۰۱"}}, false) // Persian digits, as typed
 		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/reports/1404-01" {
 			t.Fatalf("build: %d %s", r.status, r.header.Get("Location"))
 		}

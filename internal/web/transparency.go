@@ -119,6 +119,10 @@ func (w *Web) transparencyOf(rw http.ResponseWriter, r *http.Request, key kpi.Ke
 		if err = compare("transparency-agencies", "dash.chart.agencies", "dash.agency", "agency", agencyLink); err == nil {
 			err = compare("transparency-provinces", "dash.chart.provinces", "dash.province", "province", provinceLink)
 		}
+		if err == nil {
+			// The rankings are public, with their method, as the API's.
+			v.Ranking, err = w.ranking(r, rn, month)
+		}
 	}
 	if err != nil {
 		return err

@@ -288,6 +288,9 @@ type pageUser struct {
 	// Console is whether to link the agency console: the person is an
 	// agency's staff.
 	Console bool
+	// Oversight is whether to link the overseer's dashboard: the person is
+	// an overseer or a platform admin.
+	Oversight bool
 }
 
 // render writes the page name with data, in r's language, with status; a
@@ -327,7 +330,8 @@ func (w *Web) execute(r *http.Request, name, title, section string, data any) (*
 		SignIn: w.rp != nil,
 	}
 	if pr, ok := identity.FromContext(r.Context()); ok && pr.Kind == "user" {
-		p.User = &pageUser{Name: pr.Name, ActingFor: actingLabel(pr), Console: isStaff(pr)}
+		p.User = &pageUser{Name: pr.Name, ActingFor: actingLabel(pr), Console: isStaff(pr),
+			Oversight: pr.Has(identity.RoleOverseer) || pr.Has(identity.RolePlatformAdmin)}
 		if w.notes != nil && pr.NationalCode != "" {
 			p.User.Inbox = true
 			// The count is a courtesy: a failure to read it must not cost

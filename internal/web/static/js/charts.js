@@ -85,6 +85,7 @@
       position: bar ? undefined : (rtl ? 'right' : 'left'),
       inverse: bar && rtl,
       max: unit === 'pct' ? 100 : undefined,
+      minInterval: unit === 'pct' ? undefined : 1, // counts and hours are whole
       axisLabel: {formatter: function (v) { return fmt(v, unit); }, fontFamily: font}
     };
     var categories = {
