@@ -109,6 +109,13 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	return s, nil
 }
 
+// uriPath escapes the characters that would end or garble the path part of
+// a file: URI (SQLite decodes them back), so that a database may live in
+// any directory, "#" and "?" and "%" in its name included.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
 func (s *Store) openSQLite(path string, opt Options) error {
 	if path == "" {
 		return errors.New("empty SQLite path")
@@ -123,7 +130,8 @@ func (s *Store) openSQLite(path string, opt Options) error {
 	// disk, so an acknowledged change (a submitted application, an issued
 	// permit) survives a power cut. NORMAL would be faster but can lose the
 	// last commits, which a register of government records must not.
-	w, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_txlock=immediate&_pragma=synchronous(FULL)&"+common)
+	uri := "file:" + uriPath(path)
+	w, err := sql.Open("sqlite", uri+"?_pragma=journal_mode(WAL)&_txlock=immediate&_pragma=synchronous(FULL)&"+common)
 	if err != nil {
 		return err
 	}
@@ -135,7 +143,7 @@ func (s *Store) openSQLite(path string, opt Options) error {
 		w.Close()
 		return err
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&"+common)
+	r, err := sql.Open("sqlite", uri+"?_pragma=query_only(1)&"+common)
 	if err != nil {
 		w.Close()
 		return err
