@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -100,8 +99,7 @@ func (a *API) kpiMonth(r *http.Request) (string, []string, error) {
 	v := persian.ASCIIDigits(strings.TrimSpace(r.URL.Query().Get("month")))
 	if v == "" {
 		if len(months) == 0 {
-			y, m := persian.JalaliMonth(time.Now())
-			return fmt.Sprintf("%04d-%02d", y, m), months, nil
+			return persian.MonthKey(time.Now()), months, nil
 		}
 		return months[len(months)-1], months, nil
 	}

@@ -81,6 +81,8 @@ type Config struct {
 	// Oversight is the oversight configuration file (targets and ranking
 	// weights; see internal/oversight); empty: the built-in one.
 	Oversight string
+	// oversight is that file as Validate read and checked it.
+	oversight oversight.Config
 }
 
 // SMS returns the configured SMS provider, nil for the demo outbox.
@@ -128,10 +130,12 @@ func (c *Config) Validate() error {
 	if c.SuggestK != 0 && c.SuggestK < suggest.MinK {
 		return fmt.Errorf("config: --suggest-k %d: want at least %d, so that no suggestion tells of fewer people", c.SuggestK, suggest.MinK)
 	}
-	if _, err := oversight.Load(c.Oversight); err != nil {
+	ov, err := oversight.Load(c.Oversight)
+	if err != nil {
 		fa, en := errs.Messages(err)
 		return fmt.Errorf("config: --oversight %s: %s\n%s", c.Oversight, en, fa)
 	}
+	c.oversight = ov
 	if c.Instance == "" {
 		c.Instance = "IR"
 	}

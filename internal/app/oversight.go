@@ -11,12 +11,9 @@ import (
 // signed with the ledger's key and set in the portal's own font; their job
 // runs on the nodes that work jobs.
 func (a *App) oversight() error {
-	cfg, err := oversight.Load(a.Config.Oversight)
-	if err != nil {
-		return err
-	}
+	var err error
 	a.Oversight, err = oversight.New(oversight.Options{Store: a.Store, KPI: a.KPI, Signer: a.Ledger, Catalog: a.Catalog,
-		Fonts: permit.NewLazyFonts(web.Vazirmatn), Config: cfg, Log: a.Log})
+		Fonts: permit.NewLazyFonts(web.Vazirmatn), Config: a.Config.oversight, Log: a.Log})
 	if err != nil {
 		return err
 	}

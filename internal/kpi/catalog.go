@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/panjare/panjare/internal/persian"
 )
 
 // The catalogue figures are states at the end of a month, which carry over
@@ -82,8 +84,8 @@ func recomputeService(ctx context.Context, tx *sql.Tx, pg bool, service string) 
 				st.levelSet, st.level = true, e.level
 			}
 		}
-		month := monthOf(time.UnixMicro(e.at))
-		if i+1 < len(tl) && monthOf(time.UnixMicro(tl[i+1].at)) == month {
+		month := persian.MonthKey(time.UnixMicro(e.at))
+		if i+1 < len(tl) && persian.MonthKey(time.UnixMicro(tl[i+1].at)) == month {
 			continue // the state at the end of the month is what counts
 		}
 		var cur *catKey

@@ -53,12 +53,6 @@ const (
 var counterColumns = [nCounters]string{"started", "completed", "submitted", "decided", "decided_auto", "overturned",
 	"on_time", "ratings", "rating_sum", "complaints", "online", "counter"}
 
-// monthOf returns the Jalali month of t in Tehran, "1404-07".
-func monthOf(t time.Time) string {
-	y, m := persian.JalaliMonth(t)
-	return fmt.Sprintf("%04d-%02d", y, m)
-}
-
 // dims is a group's five parts.
 type dims struct{ month, agency, service, province, city string }
 
@@ -308,7 +302,7 @@ func (b *batch) fold(ctx context.Context, tx *sql.Tx, evs []store.Event) error {
 			}
 		}
 		if ev.Kind == evDraft || ev.Kind == evSubmitted {
-			pairKeys = append(pairKeys, b.pairKey(monthOf(ev.At), ev.Service, ev.Subject))
+			pairKeys = append(pairKeys, b.pairKey(persian.MonthKey(ev.At), ev.Service, ev.Subject))
 		}
 		if ev.Region != "" && !b.k.knownCity(ev.Region) {
 			needRegions = true
@@ -334,7 +328,7 @@ func (b *batch) fold(ctx context.Context, tx *sql.Tx, evs []store.Event) error {
 }
 
 func (b *batch) dimsOf(ev store.Event) dims {
-	return dims{month: monthOf(ev.At), agency: ev.Agency, service: ev.Service, province: b.k.provinceOf(ev.Region), city: ev.Region}
+	return dims{month: persian.MonthKey(ev.At), agency: ev.Agency, service: ev.Service, province: b.k.provinceOf(ev.Region), city: ev.Region}
 }
 
 // count adds n to counter c of every group of d.
@@ -378,11 +372,11 @@ func (b *batch) add(ev store.Event, pl *payload) error {
 		}
 		b.svcRows = append(b.svcRows, []any{ev.Service, ev.ID, ev.At.UnixMicro(), ev.Agency, kind, level})
 		b.services[ev.Service] = true
-		b.months[monthOf(ev.At)] = true
+		b.months[persian.MonthKey(ev.At)] = true
 		return nil
 	case evInquiry:
 		member := providerMember(pl.Provider)
-		month := monthOf(ev.At)
+		month := persian.MonthKey(ev.At)
 		k := month + "\x1f" + member
 		p := b.provs[k]
 		if p == nil {

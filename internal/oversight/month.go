@@ -62,17 +62,13 @@ func MonthName(s string) string {
 	return persian.MonthName(m.m) + " " + persian.Digits(strconv.Itoa(m.y))
 }
 
-// monthNamesEn are the Jalali months' names in English transliteration.
-var monthNamesEn = [...]string{"", "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
-	"Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"}
-
 // MonthNameEn returns "Mehr 1404" for "1404-07".
 func MonthNameEn(s string) string {
 	m, err := parseMonth("", s)
 	if err != nil {
 		return s
 	}
-	return monthNamesEn[m.m] + " " + strconv.Itoa(m.y)
+	return persian.MonthNameEn(m.m) + " " + strconv.Itoa(m.y)
 }
 
 // LastEnded returns the last Jalali month that has ended at now: the one

@@ -55,6 +55,25 @@ func JalaliMonth(t time.Time) (year, month int) {
 	return p.Year(), int(p.Month())
 }
 
+// MonthKey returns the Jalali month that contains t, in Tehran, as the
+// oversight figures name months: "1404-07".
+func MonthKey(t time.Time) string {
+	y, m := JalaliMonth(t)
+	return strconv.Itoa(y) + "-" + pad2(m)
+}
+
+// monthsEn are the Jalali months' names in English transliteration.
+var monthsEn = [...]string{"", "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
+	"Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"}
+
+// MonthNameEn returns the English name of Jalali month m (1 = Farvardin).
+func MonthNameEn(m int) string {
+	if m < 1 || m > 12 {
+		return ""
+	}
+	return monthsEn[m]
+}
+
 // MonthName returns the Persian name of Jalali month m (1 = Farvardin).
 func MonthName(m int) string {
 	if m < 1 || m > 12 {

@@ -83,3 +83,17 @@ func TestJalali(t *testing.T) {
 		t.Errorf("JalaliMonth = %d/%d", y, m)
 	}
 }
+
+func TestMonthKey(t *testing.T) {
+	// 1 Mehr 1404 starts at 00:00 Tehran time on 23 September 2025.
+	start := time.Date(2025, 9, 23, 0, 0, 0, 0, Location())
+	if got := MonthKey(start); got != "1404-07" {
+		t.Errorf("MonthKey(1 Mehr) = %q, want 1404-07", got)
+	}
+	if got := MonthKey(start.Add(-time.Second)); got != "1404-06" {
+		t.Errorf("MonthKey(the second before) = %q, want 1404-06", got)
+	}
+	if MonthNameEn(7) != "Mehr" || MonthNameEn(0) != "" || MonthNameEn(13) != "" {
+		t.Errorf("MonthNameEn: %q %q %q", MonthNameEn(7), MonthNameEn(0), MonthNameEn(13))
+	}
+}

@@ -24,10 +24,10 @@ func TestMonthStarts(t *testing.T) {
 		t.Errorf("1 Farvardin 1405 = %s, want %s", s[12], want)
 	}
 	for i, st := range s[:12] {
-		if got := monthOf(st); got != "1404-"+pad(i+1) {
+		if got := persian.MonthKey(st); got != "1404-"+pad(i+1) {
 			t.Errorf("start %d is in %s", i, got)
 		}
-		if got := monthOf(st.Add(-time.Second)); i > 0 && got != "1404-"+pad(i) {
+		if got := persian.MonthKey(st.Add(-time.Second)); i > 0 && got != "1404-"+pad(i) {
 			t.Errorf("a second before start %d is in %s", i, got)
 		}
 	}

@@ -158,7 +158,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	res := Result{Truth: truth, Cases: s.cases, LifeEvents: s.lifeEvents, Started: s.startedCases, Failures: s.failures,
 		FirstDay: starts[0], NextYear: starts[12]}
 	for _, st := range starts[:12] {
-		res.MonthsRun = append(res.MonthsRun, monthOf(st))
+		res.MonthsRun = append(res.MonthsRun, persian.MonthKey(st))
 	}
 	// Seal the year, so that the figures (which count sealed events only)
 	// and their verifier see all of it.
@@ -430,13 +430,13 @@ func (s *sim) run(ctx context.Context) error {
 	for d := s.starts[0].Add(26 * time.Hour); d.Before(s.end); d = d.Add(24 * time.Hour) {
 		s.at(d, s.sweep)
 	}
-	month, filedBefore := monthOf(s.starts[0]), 0
+	month, filedBefore := persian.MonthKey(s.starts[0]), 0
 	for s.q.Len() > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		x := heap.Pop(&s.q).(*action)
-		if m := monthOf(x.at); m != month {
+		if m := persian.MonthKey(x.at); m != month {
 			if s.o.Progress != nil {
 				s.o.Progress(month, s.cases-filedBefore)
 			}
@@ -464,7 +464,7 @@ func (s *sim) lifeEvent(ctx context.Context, kind, person string) error {
 		return s.failed("life event", err)
 	}
 	s.lifeEvents++
-	s.inq.months[monthOf(s.clock.Now())] = true
+	s.inq.months[persian.MonthKey(s.clock.Now())] = true
 	if _, err := s.a.PubSub.DeliverDue(ctx); err != nil {
 		return fmt.Errorf("simulate: delivering life event %s: %w", kind, err)
 	}
@@ -566,7 +566,7 @@ func (s *sim) serviceOf(c apply.Case) *service {
 // are the civil registry's and the postal registry's, which the rules and
 // the life events also ask.
 func (s *sim) countInquiries(c apply.Case) {
-	month := monthOf(c.SubmittedAt)
+	month := persian.MonthKey(c.SubmittedAt)
 	for _, e := range c.Evidence {
 		if e.Source != string(catalog.FromInquiry) {
 			continue
@@ -629,7 +629,7 @@ func (s *sim) data(svc *service) (map[string]string, map[string]apply.Upload) {
 
 // whereOf is where a fact about c at t counts.
 func whereOf(c *kase, t time.Time) where {
-	return where{month: monthOf(t), agency: c.svc.agency, service: c.svc.id, province: c.province, city: c.city}
+	return where{month: persian.MonthKey(t), agency: c.svc.agency, service: c.svc.id, province: c.province, city: c.city}
 }
 
 // arrive is a citizen coming to apply: some save a draft first (and some
@@ -644,7 +644,7 @@ func (s *sim) arrive(ctx context.Context) error {
 			return s.failed("draft", err)
 		}
 		now := s.clock.Now()
-		s.t.add(where{month: monthOf(now), agency: svc.agency, service: svc.id}, func(t *tally) {
+		s.t.add(where{month: persian.MonthKey(now), agency: svc.agency, service: svc.id}, func(t *tally) {
 			t.started[who.p.NationalCode+"|"+svc.id] = true
 		})
 		if s.rng.Float64() < 0.2 {

@@ -1,21 +1,11 @@
 package simulate
 
 import (
-	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/panjare/panjare/internal/kpi"
-	"github.com/panjare/panjare/internal/persian"
 )
-
-// monthOf is the Jalali month of t in Tehran, written "1404-07", as the
-// figures name months.
-func monthOf(t time.Time) string {
-	y, m := persian.JalaliMonth(t)
-	return fmt.Sprintf("%d-%02d", y, m)
-}
 
 // tally is what the simulator caused in one group (a month and, each
 // optional, an agency, a service, a province, a city).

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"net/http"
 	"regexp"
@@ -44,16 +43,6 @@ func parseMonth(s string) (string, bool) {
 	return s, monthRE.MatchString(s)
 }
 
-// monthOf is the Jalali month of t, as the figures name it.
-func monthOf(t time.Time) string {
-	y, m := persian.JalaliMonth(t)
-	return fmt.Sprintf("%04d-%02d", y, m)
-}
-
-// monthsEn are the Jalali month names as English pages write them.
-var monthsEn = [...]string{"", "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
-	"Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"}
-
 // monthIn names a month ("1404-07") in l: «مهر ۱۴۰۴», "Mehr 1404".
 func monthIn(l lang, month string) string {
 	y, m, ok := strings.Cut(month, "-")
@@ -64,7 +53,7 @@ func monthIn(l lang, month string) string {
 	if l == fa {
 		return persian.MonthName(n) + " " + persian.Digits(y)
 	}
-	return monthsEn[n] + " " + y
+	return persian.MonthNameEn(n) + " " + y
 }
 
 // monthChoice is one month of a month selector.
@@ -82,7 +71,7 @@ func (w *Web) dashMonth(r *http.Request, op string) (string, []monthChoice, erro
 	if err != nil {
 		return "", nil, err
 	}
-	month := monthOf(time.Now())
+	month := persian.MonthKey(time.Now())
 	if len(months) > 0 {
 		month = months[len(months)-1]
 	}

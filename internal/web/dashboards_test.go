@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/panjare/panjare/internal/persian"
 	"net/http"
 	"slices"
 	"strings"
@@ -59,7 +60,7 @@ func mustDashSite(t *testing.T, s *store.Store) *dashSite {
 	// Every event of the month falls within three hours of base, in one
 	// Jalali month whatever the day the test runs.
 	base := s.Now()
-	if monthOf(base.Add(-3*time.Hour)) != monthOf(base) {
+	if persian.MonthKey(base.Add(-3*time.Hour)) != persian.MonthKey(base) {
 		base = base.Add(3 * time.Hour)
 	}
 	h := func(n int) time.Time { return base.Add(time.Duration(n) * time.Hour) }
@@ -113,7 +114,7 @@ func mustDashSite(t *testing.T, s *store.Store) *dashSite {
 		t.Fatal(err)
 	}
 	st.web.ov = o
-	return &dashSite{site: st, kpi: k, ov: o, month: monthOf(base), prev: monthOf(earlier)}
+	return &dashSite{site: st, kpi: k, ov: o, month: persian.MonthKey(base), prev: persian.MonthKey(earlier)}
 }
 
 // kpiCell returns the value shown on the row of figure id of the figures
