@@ -399,11 +399,17 @@ func (a *API) inquirySeals(ctx context.Context, subject string, items []trackedI
 	if err != nil {
 		return err
 	}
+	evIDs := make([]int64, 0, len(events))
+	for _, id := range events {
+		evIDs = append(evIDs, id)
+	}
+	sealed, err := a.cfg.Ledger.IndexesOf(ctx, evIDs)
+	if err != nil {
+		return err
+	}
 	for i := range items {
-		if id, ok := events[items[i].MessageID]; ok {
-			if items[i].LedgerIndex, err = a.index(ctx, id); err != nil {
-				return err
-			}
+		if idx, ok := sealed[events[items[i].MessageID]]; ok {
+			items[i].LedgerIndex = &idx
 		}
 	}
 	return nil

@@ -89,27 +89,29 @@ type Step struct {
 	LedgerIndex *uint64 `json:"ledger_index,omitempty"`
 }
 
-// LedgerIndexer finds where an event was sealed in the ledger: ok is false
-// while it is not sealed yet. (*ledger.Ledger).IndexOf is one.
+// LedgerIndexer finds where events were sealed in the ledger; an event not
+// sealed yet is absent. (*ledger.Ledger).IndexesOf is one.
 type LedgerIndexer interface {
-	IndexOf(ctx context.Context, eventID int64) (idx uint64, ok bool, err error)
+	IndexesOf(ctx context.Context, events []int64) (map[int64]uint64, error)
 }
 
 // MarkSealed sets the ledger index of each step of c's timeline whose
-// event is sealed; a step not yet sealed keeps a nil index. One indexed
-// look-up per step: a timeline has a handful.
+// event is sealed; a step not yet sealed keeps a nil index. The steps are
+// looked up together, in one query.
 func MarkSealed(ctx context.Context, c *Case, l LedgerIndexer) error {
+	var ids []int64
+	for _, st := range c.Timeline {
+		if st.Event != 0 {
+			ids = append(ids, st.Event)
+		}
+	}
+	sealed, err := l.IndexesOf(ctx, ids)
+	if err != nil {
+		return errs.Wrap("apply.MarkSealed", err)
+	}
 	for i := range c.Timeline {
-		st := &c.Timeline[i]
-		if st.Event == 0 {
-			continue
-		}
-		idx, ok, err := l.IndexOf(ctx, st.Event)
-		if err != nil {
-			return errs.Wrap("apply.MarkSealed", err)
-		}
-		if ok {
-			st.LedgerIndex = &idx
+		if idx, ok := sealed[c.Timeline[i].Event]; ok && c.Timeline[i].Event != 0 {
+			c.Timeline[i].LedgerIndex = &idx
 		}
 	}
 	return nil

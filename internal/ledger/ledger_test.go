@@ -298,6 +298,23 @@ func TestBeyondTree(t *testing.T) {
 		if _, ok, err := l.IndexOf(ctx, 1<<50); ok || err != nil {
 			t.Fatalf("IndexOf an unknown event: %v %v", ok, err)
 		}
+		// Together, in chunks, with an unknown event among them.
+		ids := []int64{1 << 50}
+		for _, e := range es {
+			ids = append(ids, e.EventID)
+		}
+		for len(ids) < 1200 {
+			ids = append(ids, ids[1:]...)
+		}
+		got, err := l.IndexesOf(ctx, ids)
+		if err != nil || len(got) != len(es) {
+			t.Fatalf("IndexesOf: %d of %d, %v", len(got), len(es), err)
+		}
+		for _, e := range es {
+			if got[e.EventID] != e.Index {
+				t.Fatalf("IndexesOf(%d) = %d, want %d", e.EventID, got[e.EventID], e.Index)
+			}
+		}
 	}, Migrations())
 }
 

@@ -254,3 +254,38 @@ func (l *Ledger) IndexOf(ctx context.Context, eventID int64) (idx uint64, ok boo
 	}
 	return uint64(i), true, nil
 }
+
+// IndexesOf returns the leaf index of each of events that is sealed; an
+// event not sealed (yet) is absent. One query per 500 events, so that a
+// page marking every step of a case asks once.
+func (l *Ledger) IndexesOf(ctx context.Context, events []int64) (map[int64]uint64, error) {
+	out := make(map[int64]uint64, len(events))
+	for len(events) > 0 {
+		chunk := events[:min(len(events), 500)]
+		events = events[len(chunk):]
+		marks := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			marks[i] = fmt.Sprintf("$%d", i+1)
+			args[i] = id
+		}
+		rows, err := l.s.Read().QueryContext(ctx, `SELECT event_id, idx FROM ledger_leaves WHERE event_id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, errs.Wrap("ledger.IndexesOf", err)
+		}
+		for rows.Next() {
+			var id, idx int64
+			if err := rows.Scan(&id, &idx); err != nil {
+				rows.Close()
+				return nil, errs.Wrap("ledger.IndexesOf", err)
+			}
+			out[id] = uint64(idx)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, errs.Wrap("ledger.IndexesOf", err)
+		}
+	}
+	return out, nil
+}

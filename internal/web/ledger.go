@@ -256,14 +256,18 @@ func (w *Web) receiptSeals(r *http.Request, subject string, messageIDs []string)
 		w.log.Warn("receipt ledger marks failed", "route", r.Pattern, "err", err.Error())
 		return nil
 	}
+	ids := make([]int64, 0, len(events))
+	for _, id := range events {
+		ids = append(ids, id)
+	}
+	sealed, err := w.ledger.IndexesOf(ctx, ids)
+	if err != nil {
+		w.log.Warn("receipt ledger marks failed", "route", r.Pattern, "err", err.Error())
+		return nil
+	}
 	out := make(map[string]*uint64, len(events))
 	for msg, id := range events {
-		idx, ok, err := w.ledger.IndexOf(ctx, id)
-		if err != nil {
-			w.log.Warn("receipt ledger marks failed", "route", r.Pattern, "err", err.Error())
-			return out
-		}
-		if ok {
+		if idx, ok := sealed[id]; ok {
 			out[msg] = &idx
 		}
 	}
