@@ -16,7 +16,11 @@ import (
 
 // transparency is /transparency, the national view.
 func (w *Web) transparency(rw http.ResponseWriter, r *http.Request) error {
-	return w.transparencyOf(rw, r, kpi.Key{})
+	rn, err := w.regions(r.Context())
+	if err != nil {
+		return err
+	}
+	return w.transparencyOf(rw, r, kpi.Key{}, rn)
 }
 
 // transparencyAgency is /transparency/agency/{code}.
@@ -29,7 +33,11 @@ func (w *Web) transparencyAgency(rw http.ResponseWriter, r *http.Request) error 
 	if _, ok := ags.byCode[code]; !ok {
 		return errs.NotFoundf("web.transparencyAgency", "agency", "دستگاه")
 	}
-	return w.transparencyOf(rw, r, kpi.Key{Agency: code})
+	rn, err := w.regions(r.Context())
+	if err != nil {
+		return err
+	}
+	return w.transparencyOf(rw, r, kpi.Key{Agency: code}, rn)
 }
 
 // transparencyProvince is /transparency/province/{code}.
@@ -53,24 +61,20 @@ func (w *Web) transparencyRegion(rw http.ResponseWriter, r *http.Request, kind c
 		return errs.NotFoundf("web.transparencyRegion", "region", "منطقه")
 	}
 	if kind == catalog.Province {
-		return w.transparencyOf(rw, r, kpi.Key{Province: code})
+		return w.transparencyOf(rw, r, kpi.Key{Province: code}, rn)
 	}
-	return w.transparencyOf(rw, r, kpi.Key{City: code})
+	return w.transparencyOf(rw, r, kpi.Key{City: code}, rn)
 }
 
 // transparencyOf renders the public view of the group key (without its
-// month, which the request chooses).
-func (w *Web) transparencyOf(rw http.ResponseWriter, r *http.Request, key kpi.Key) error {
+// month, which the request chooses); rn are the regions its caller read.
+func (w *Web) transparencyOf(rw http.ResponseWriter, r *http.Request, key kpi.Key, rn regionNames) error {
 	const op = "web.transparency"
 	if w.kpi == nil {
 		return errNoKPI
 	}
 	ctx, l := r.Context(), langOf(r)
 	month, months, err := w.dashMonth(r, op)
-	if err != nil {
-		return err
-	}
-	rn, err := w.regions(ctx)
 	if err != nil {
 		return err
 	}
